@@ -1,0 +1,54 @@
+import type {
+	IAuthenticateGeneric,
+	Icon,
+	ICredentialTestRequest,
+	ICredentialType,
+	INodeProperties,
+} from 'n8n-workflow';
+
+export class LumaApi implements ICredentialType {
+	name = 'lumaApi';
+
+	displayName = 'Luma API';
+
+	icon: Icon = { light: 'file:../nodes/Luma/luma.svg', dark: 'file:../nodes/Luma/luma.dark.svg' };
+
+	documentationUrl = 'https://docs.luma.com/reference/getting-started-with-your-api';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: 'Calendar API key from Luma › Calendar › Settings › Developer (needs Luma Plus)',
+		},
+		{
+			displayName: 'Webhook Signing Secret',
+			name: 'webhookSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				'Secret shown when the webhook was created in Luma (whsec_…). Used by the Luma Trigger in Manual mode; leave empty when the trigger registers its own webhook.',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://public-api.luma.com',
+			description: 'Change only to point at a proxy or a sandbox',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: { headers: { 'x-luma-api-key': '={{$credentials.apiKey}}' } },
+	};
+
+	test: ICredentialTestRequest = {
+		request: { baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}', url: '/v1/users/get-self' },
+	};
+}

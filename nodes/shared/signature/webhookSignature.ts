@@ -1,0 +1,171 @@
+import { createHmac, timingSafeEqual } from 'crypto';
+
+/**
+ * Webhook signature schemes a Luma delivery may carry.
+ * - luma:     `webhook-signature: t=<unix s>,v1=<hex>` over `<t>.<raw body>`, keyed with the whole secret string
+ * - standard: Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`)
+ *             over `<id>.<timestamp>.<raw body>`, keyed with the base64-decoded part of `whsec_…`
+ * - legacy:   `x-luma-signature: <hex>` over the raw body (seed 000); it has no timestamp, so no replay window
+ */
+export type SignatureScheme = 'luma' | 'standard' | 'legacy';
+
+export const ALL_SCHEMES: readonly SignatureScheme[] = ['standard', 'luma', 'legacy'];
+
+export type HeaderBag = Record<string, string | string[] | undefined>;
+
+export interface VerifyOptions {
+	rawBody: Buffer;
+	headers: HeaderBag;
+	/** One or more secrets; more than one lets an operator rotate without downtime. */
+	secrets: string[];
+	allowedSchemes: readonly SignatureScheme[];
+	toleranceSeconds: number;
+	nowSeconds?: number;
+}
+
+/** Why a delivery was rejected. For logs only: the HTTP reply must stay generic. */
+export type RejectReason =
+	| 'no_signature'
+	| 'scheme_not_allowed'
+	| 'malformed_header'
+	| 'timestamp_out_of_tolerance'
+	| 'signature_mismatch'
+	| 'no_secret';
+
+export type VerifyResult =
+	| { valid: true; scheme: SignatureScheme; timestamp?: number; webhookId?: string }
+	| { valid: false; reason: RejectReason; scheme?: SignatureScheme };
+
+function header(headers: HeaderBag, name: string): string | undefined {
+	const value = headers[name] ?? headers[name.toLowerCase()];
+	if (Array.isArray(value)) return value.join(' ');
+	return value === undefined ? undefined : String(value);
+}
+
+/** Decides the scheme from the headers present, before any secret is used. */
+export function detectScheme(headers: HeaderBag): SignatureScheme | undefined {
+	const signature = header(headers, 'webhook-signature');
+	if (signature !== undefined) {
+		if (/(^|,)\s*t=/.test(signature)) return 'luma';
+		if (header(headers, 'webhook-id') !== undefined || /v1,/.test(signature)) return 'standard';
+		return 'luma';
+	}
+	if (header(headers, 'x-luma-signature') !== undefined) return 'legacy';
+	return undefined;
+}
+
+function hmac(key: Buffer | string, parts: Array<string | Buffer>): Buffer {
+	const mac = createHmac('sha256', key);
+	for (const part of parts) mac.update(part);
+	return mac.digest();
+}
+
+/** Constant-time: every candidate is compared in full, whatever the earlier ones gave. */
+function anyMatches(expected: Buffer, candidates: Buffer[]): boolean {
+	let matched = false;
+	for (const candidate of candidates) {
+		if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) matched = true;
+	}
+	return matched;
+}
+
+const HEX = /^[0-9a-f]+$/i;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+function decodeHex(value: string): Buffer | undefined {
+	return HEX.test(value) && value.length % 2 === 0 ? Buffer.from(value, 'hex') : undefined;
+}
+
+function decodeBase64(value: string): Buffer | undefined {
+	return BASE64.test(value) ? Buffer.from(value, 'base64') : undefined;
+}
+
+/** Standard Webhooks keys are the base64 payload after `whsec_`; a bare string is used as bytes. */
+export function standardWebhooksKey(secret: string): Buffer {
+	const body = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
+	const decoded = decodeBase64(body);
+	return decoded && decoded.length > 0 ? decoded : Buffer.from(secret, 'utf8');
+}
+
+function withinTolerance(timestamp: number, now: number, tolerance: number): boolean {
+	return Number.isSafeInteger(timestamp) && Math.abs(now - timestamp) <= tolerance;
+}
+
+function parseTimestamp(value: string): number {
+	return /^\d{1,12}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+}
+
+export function verifyWebhookSignature(options: VerifyOptions): VerifyResult {
+	const { rawBody, headers, allowedSchemes, toleranceSeconds } = options;
+	const secrets = options.secrets.filter((s) => typeof s === 'string' && s.length > 0);
+	const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
+
+	const scheme = detectScheme(headers);
+	if (!scheme) return { valid: false, reason: 'no_signature' };
+	if (!allowedSchemes.includes(scheme)) return { valid: false, reason: 'scheme_not_allowed', scheme };
+	if (secrets.length === 0) return { valid: false, reason: 'no_secret', scheme };
+
+	if (scheme === 'luma') {
+		const signatureHeader = header(headers, 'webhook-signature') as string;
+		let timestamp: number | undefined;
+		const candidates: Buffer[] = [];
+		for (const part of signatureHeader.split(',')) {
+			const eq = part.indexOf('=');
+			if (eq < 0) continue;
+			const key = part.slice(0, eq).trim();
+			const value = part.slice(eq + 1).trim();
+			if (key === 't') timestamp = parseTimestamp(value);
+			else if (key === 'v1') {
+				const decoded = decodeHex(value);
+				if (decoded) candidates.push(decoded);
+			}
+		}
+		if (timestamp === undefined || Number.isNaN(timestamp) || candidates.length === 0) {
+			return { valid: false, reason: 'malformed_header', scheme };
+		}
+		if (!withinTolerance(timestamp, now, toleranceSeconds)) {
+			return { valid: false, reason: 'timestamp_out_of_tolerance', scheme };
+		}
+		const signedPrefix = `${timestamp}.`;
+		const ok = secrets
+			.map((secret) => anyMatches(hmac(secret, [signedPrefix, rawBody]), candidates))
+			.includes(true);
+		return ok ? { valid: true, scheme, timestamp } : { valid: false, reason: 'signature_mismatch', scheme };
+	}
+
+	if (scheme === 'standard') {
+		const id = header(headers, 'webhook-id');
+		const timestampHeader = header(headers, 'webhook-timestamp');
+		const signatureHeader = header(headers, 'webhook-signature') as string;
+		if (!id || !timestampHeader) return { valid: false, reason: 'malformed_header', scheme };
+		const timestamp = parseTimestamp(timestampHeader);
+		// Several signatures are space-delimited, each `<version>,<base64>`; only v1 (HMAC) is ours.
+		const candidates = signatureHeader
+			.split(' ')
+			.map((entry) => entry.trim())
+			.filter((entry) => entry.startsWith('v1,'))
+			.map((entry) => decodeBase64(entry.slice(3)))
+			.filter((b): b is Buffer => b !== undefined);
+		if (Number.isNaN(timestamp) || candidates.length === 0) {
+			return { valid: false, reason: 'malformed_header', scheme };
+		}
+		if (!withinTolerance(timestamp, now, toleranceSeconds)) {
+			return { valid: false, reason: 'timestamp_out_of_tolerance', scheme };
+		}
+		const prefix = `${id}.${timestampHeader.trim()}.`;
+		const ok = secrets
+			.map((secret) => anyMatches(hmac(standardWebhooksKey(secret), [prefix, rawBody]), candidates))
+			.includes(true);
+		return ok
+			? { valid: true, scheme, timestamp, webhookId: id }
+			: { valid: false, reason: 'signature_mismatch', scheme };
+	}
+
+	const candidates = (header(headers, 'x-luma-signature') as string)
+		.split(/[\s,]+/)
+		.map((value) => decodeHex(value.replace(/^sha256=/i, '')))
+		.filter((b): b is Buffer => b !== undefined);
+	if (candidates.length === 0) return { valid: false, reason: 'malformed_header', scheme };
+	const ok = secrets.map((secret) => anyMatches(hmac(secret, [rawBody]), candidates)).includes(true);
+	return ok ? { valid: true, scheme } : { valid: false, reason: 'signature_mismatch', scheme };
+}
