@@ -1,0 +1,160 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { DayMonthOrder } from '../shared/normalize';
+import { type CanonicalField, type FieldError, type MappableField } from './canonical';
+import { dedupeKey, dedupeWithinRun, type Candidate, type KeepStrategy } from './dedupe';
+import { buildPreset, pathReader, type PresetName } from './presets';
+import { normalizeRecord, type RecordSettings } from './record';
+
+interface Options {
+	acrossRunsScope?: 'node' | 'workflow';
+	historySize?: number;
+	defaultCountry?: string;
+	dateOrder?: DayMonthOrder;
+	eventId?: string;
+	eventName?: string;
+	eventDate?: string;
+	registrationSource?: string;
+	utmSource?: string;
+	utmMedium?: string;
+	includeSource?: boolean;
+}
+
+/** Reads settings from the first item: presets and mappings are per node, not per item. */
+function readSettings(this: IExecuteFunctions) {
+	const source = this.getNodeParameter('source', 0) as PresetName;
+	const options = this.getNodeParameter('options', 0, {}) as Options;
+	const preset = buildPreset(source);
+	const mappings = (this.getNodeParameter('fieldMapping.mapping', 0, []) as Array<{ field: MappableField; path: string }>) ?? [];
+	const readers = { ...preset.readers };
+	for (const { field, path } of mappings) {
+		if (!path || !path.trim()) {
+			throw new NodeOperationError(this.getNode(), `Field Mapping for '${field}' has no source field`, {
+				description: 'Enter the input field to read, e.g. "Email" or "contact.email"',
+			});
+		}
+		readers[field] = pathReader(path.trim());
+	}
+	if (source === 'custom' && !readers.email) {
+		throw new NodeOperationError(this.getNode(), "Custom mapping needs a source field for 'Email'", {
+			description: 'Add a Field Mapping entry for Email: dedupe and every downstream system key on it.',
+		});
+	}
+	const defaults = { ...preset.defaults };
+	const overrides: Array<[CanonicalField, string | undefined]> = [
+		['registration_source', options.registrationSource],
+		['utm_source', options.utmSource],
+		['utm_medium', options.utmMedium],
+	];
+	for (const [field, value] of overrides) if (value !== undefined && String(value).trim() !== '') defaults[field] = String(value).trim();
+
+	const keyFields = this.getNodeParameter('dedupeKey', 0) as CanonicalField[];
+	if (keyFields.length === 0) {
+		throw new NodeOperationError(this.getNode(), 'Dedupe Key needs at least one field');
+	}
+	const record: RecordSettings = {
+		readers,
+		defaults,
+		required: new Set(this.getNodeParameter('requiredFields', 0, []) as CanonicalField[]),
+		defaultCountry: (options.defaultCountry || 'US').toUpperCase(),
+		dateOrder: options.dateOrder ?? 'MDY',
+	};
+	// Event defaults may be expressions per item (e.g. {{ $('Get events').item.json.name }}): read those per row.
+	const perItemEvent = (
+		[
+			['event_id', 'eventId'],
+			['event_name', 'eventName'],
+			['event_date', 'eventDate'],
+		] as Array<[CanonicalField, keyof Options]>
+	).filter(([, option]) => options[option] !== undefined && String(options[option]).trim() !== '');
+	return {
+		record,
+		perItemEvent,
+		keyFields,
+		keep: this.getNodeParameter('keep', 0) as KeepStrategy,
+		acrossRuns: this.getNodeParameter('acrossRuns', 0) as boolean,
+		scope: options.acrossRunsScope ?? 'node',
+		historySize: options.historySize ?? 10000,
+		includeSource: options.includeSource ?? false,
+	};
+}
+
+export async function dedupeAndNormalize(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const settings = readSettings.call(this);
+	const valid: INodeExecutionData[] = [];
+	const duplicate: INodeExecutionData[] = [];
+	const invalid: INodeExecutionData[] = [];
+	const candidates: Candidate[] = [];
+
+	const invalidItem = (index: number, errors: FieldError[]): INodeExecutionData => ({
+		json: { ...items[index].json, errors: errors as unknown as IDataObject[] },
+		pairedItem: { item: index },
+	});
+
+	for (let i = 0; i < items.length; i++) {
+		try {
+			let record = settings.record;
+			if (settings.perItemEvent.length > 0) {
+				const defaults = { ...record.defaults };
+				for (const [field, option] of settings.perItemEvent) {
+					defaults[field] = String(this.getNodeParameter(`options.${option}`, i, '') ?? '').trim();
+				}
+				record = { ...record, defaults };
+			}
+			const { contact, errors } = normalizeRecord(items[i].json, record);
+			if (errors.length > 0) invalid.push(invalidItem(i, errors));
+			else candidates.push({ index: i, contact, key: dedupeKey(contact, settings.keyFields) });
+		} catch (error) {
+			if (!this.continueOnFail()) {
+				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+			}
+			invalid.push(invalidItem(i, [{ field: '(item)', value: null, reason: (error as Error).message }]));
+		}
+	}
+
+	const { kept, duplicates } = dedupeWithinRun(candidates, settings.keep);
+	const emit = (candidate: Candidate, extra: IDataObject, merged: number[] = []): INodeExecutionData => {
+		const json: IDataObject = { ...candidate.contact, dedupe_key: candidate.key, ...extra };
+		if (settings.includeSource) json.source = items[candidate.index].json;
+		const pairedItem: IPairedItemData[] = [{ item: candidate.index }, ...merged.map((item) => ({ item }))];
+		return { json, pairedItem: pairedItem.length === 1 ? pairedItem[0] : pairedItem };
+	};
+
+	for (const d of duplicates) {
+		duplicate.push(emit(d.candidate, { duplicate: { reason: 'repeated in this run', kept_item: d.keptIndex } }));
+	}
+
+	let seenBefore = new Set<string>();
+	if (settings.acrossRuns && kept.length > 0) {
+		try {
+			// n8n's processed-data store (Remove Duplicates uses it): survives restarts, shared in queue mode.
+			const result = await this.helpers.checkProcessedAndRecord(
+				kept.map((k) => k.candidate.key),
+				settings.scope,
+				{ mode: 'entries', maxEntries: settings.historySize },
+			);
+			seenBefore = new Set(result.processed.map(String));
+		} catch (error) {
+			if (!this.continueOnFail()) {
+				throw new NodeOperationError(this.getNode(), `Could not read n8n's processed-data store: ${(error as Error).message}`);
+			}
+			// Nothing is lost: the rows go out on Invalid with the reason, to be retried.
+			for (const k of kept) {
+				invalid.push(invalidItem(k.candidate.index, [{ field: 'dedupe_key', value: k.candidate.key, reason: `processed-data store unavailable: ${(error as Error).message}` }]));
+			}
+			return [valid, duplicate, invalid];
+		}
+	}
+
+	for (const k of kept) {
+		if (seenBefore.has(k.candidate.key)) {
+			duplicate.push(emit(k.candidate, { duplicate: { reason: 'seen in an earlier execution' } }, k.mergedFrom));
+		} else {
+			valid.push(emit(k.candidate, {}, k.mergedFrom));
+		}
+	}
+	return [valid, duplicate, invalid];
+}
+

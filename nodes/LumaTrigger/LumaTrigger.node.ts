@@ -1,0 +1,242 @@
+import type {
+	IDataObject,
+	JsonObject,
+	IHookFunctions,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+
+import { lumaApiRequest, lumaApiRequestAllItems, type LumaContext } from '../Luma/v1/transport';
+import {
+	ALL_SCHEMES,
+	type SignatureScheme,
+	verifyWebhookSignature,
+} from '../shared/signature/webhookSignature';
+import { buildOutput, eventTypeMatches, expandEventTypes } from './payload';
+
+interface StoredWebhook {
+	webhookId?: string;
+	webhookSecret?: string;
+	webhookUrl?: string;
+}
+
+const splitSecrets = (value: unknown) =>
+	typeof value === 'string' ? value.split(/[\s,]+/).filter((s) => s.length > 0) : [];
+
+export class LumaTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Luma Trigger',
+		name: 'lumaTrigger',
+		icon: { light: 'file:../Luma/luma.svg', dark: 'file:../Luma/luma.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{$parameter["events"].join(", ")}}',
+		description: 'Starts the workflow on a signed Luma webhook delivery (registrations, guest updates, tickets, events)',
+		defaults: { name: 'Luma Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'lumaApi', required: true }],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				path: '={{$parameter["path"]}}',
+				isFullPath: true,
+			},
+		],
+		properties: [
+			{
+				displayName: 'Path',
+				name: 'path',
+				type: 'string',
+				default: 'luma-registration',
+				required: true,
+				placeholder: 'luma-registration',
+				description: 'The production URL is the n8n base URL followed by /webhook/ and this path',
+			},
+			{
+				displayName: 'Webhook Registration',
+				name: 'registration',
+				type: 'options',
+				default: 'manual',
+				options: [
+					{
+						name: 'Manual',
+						value: 'manual',
+						description:
+							'You create the webhook in Luma (Calendar › Settings › Developer) and paste its signing secret into the credential',
+					},
+					{
+						name: 'Register Automatically',
+						value: 'automatic',
+						description:
+							'The trigger creates the webhook through the Luma API when the workflow is published, keeps its secret, and deletes it when unpublished',
+					},
+				],
+			},
+			{
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
+				required: true,
+				default: ['guest.registered'],
+				options: [
+					{ name: 'All Events', value: '*' },
+					{ name: 'Event Created, Updated or Canceled', value: 'event.*' },
+					{ name: 'Guest Registered', value: 'guest.registered' },
+					{
+						name: 'Guest Updated',
+						value: 'guest.updated',
+						description: 'Also fires on new registrations: dedupe downstream on the delivery and guest IDs',
+					},
+					{ name: 'Ticket Registered', value: 'ticket.registered', description: 'Once per ticket' },
+				],
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Signature Scheme',
+						name: 'signatureScheme',
+						type: 'options',
+						default: 'auto',
+						description: 'Which signature header to accept. Auto detects it from the headers present.',
+						options: [
+							{ name: 'Auto', value: 'auto' },
+							{ name: 'Luma (Webhook-Signature: T=…,v1=…)', value: 'luma' },
+							{ name: 'Standard Webhooks (Webhook-ID, Webhook-Timestamp)', value: 'standard' },
+							{
+								name: 'Legacy X-Luma-Signature (No Timestamp, No Replay Protection)',
+								value: 'legacy',
+							},
+						],
+					},
+					{
+						displayName: 'Timestamp Tolerance (Seconds)',
+						name: 'toleranceSeconds',
+						type: 'number',
+						default: 300,
+						typeOptions: { minValue: 1 },
+						description:
+							'Deliveries signed longer ago than this, or this far in the future, are rejected as replays',
+					},
+				],
+			},
+		],
+	};
+
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				if (this.getNodeParameter('registration') !== 'automatic') return true;
+				const webhookUrl = this.getNodeWebhookUrl('default') as string;
+				const stored = this.getWorkflowStaticData('node') as StoredWebhook;
+				const hooks = await lumaApiRequestAllItems.call(this as unknown as LumaContext, '/v1/webhooks/list', {}, { returnAll: true });
+				const wanted = expandEventTypes(this.getNodeParameter('events') as string[]).sort().join(',');
+				const match = hooks.find(
+					(h) => h.url === webhookUrl && [...((h.event_types as string[]) ?? [])].sort().join(',') === wanted,
+				);
+				if (!match) return false;
+				if (stored.webhookId !== match.id || !stored.webhookSecret) {
+					// Registered earlier (another n8n, a lost static data): adopt it, with its secret.
+					const full = await lumaApiRequest.call(this as unknown as LumaContext, 'GET', '/v2/webhooks/get', { qs: { id: match.id as string } });
+					if (typeof full.secret !== 'string') return false;
+					Object.assign(stored, { webhookId: match.id, webhookSecret: full.secret, webhookUrl });
+				}
+				return true;
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				if (this.getNodeParameter('registration') !== 'automatic') return true;
+				const webhookUrl = this.getNodeWebhookUrl('default') as string;
+				const eventTypes = expandEventTypes(this.getNodeParameter('events') as string[]);
+				const created = await lumaApiRequest.call(this as unknown as LumaContext, 'POST', '/v2/webhooks/create', {
+					body: { url: webhookUrl, event_types: eventTypes },
+				});
+				if (typeof created.id !== 'string' || typeof created.secret !== 'string') {
+					throw new NodeOperationError(this.getNode(), 'Luma created the webhook but returned no ID or signing secret');
+				}
+				Object.assign(this.getWorkflowStaticData('node'), {
+					webhookId: created.id,
+					webhookSecret: created.secret,
+					webhookUrl,
+				});
+				return true;
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				const stored = this.getWorkflowStaticData('node') as StoredWebhook;
+				if (this.getNodeParameter('registration') === 'automatic' && stored.webhookId) {
+					try {
+						await lumaApiRequest.call(this as unknown as LumaContext, 'POST', '/v1/webhooks/delete', { body: { id: stored.webhookId } });
+					} catch (error) {
+						// Already gone in Luma is fine; anything else must surface so the user can clean up.
+						if ((error as NodeApiError).httpCode !== '404') {
+							throw new NodeApiError(this.getNode(), error as JsonObject, {
+								message: `Could not delete the Luma webhook ${stored.webhookId}: ${(error as Error).message}`,
+							});
+						}
+					}
+				}
+				delete stored.webhookId;
+				delete stored.webhookSecret;
+				delete stored.webhookUrl;
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const req = this.getRequestObject();
+		const res = this.getResponseObject();
+		const options = this.getNodeParameter('options', {}) as {
+			signatureScheme?: SignatureScheme | 'auto';
+			toleranceSeconds?: number;
+		};
+		const reject = (reason: string): IWebhookResponseData => {
+			// One generic answer whatever failed, so a caller learns nothing about which check tripped.
+			this.logger.warn(`Luma Trigger rejected a delivery: ${reason}`, { node: this.getNode().name });
+			res.status(401).json({ message: 'Unauthorized' });
+			return { noWebhookResponse: true };
+		};
+
+		const rawBody = (req as unknown as { rawBody?: Buffer }).rawBody;
+		if (!Buffer.isBuffer(rawBody)) return reject('raw request body unavailable');
+
+		const credentials = await this.getCredentials('lumaApi');
+		const stored = this.getWorkflowStaticData('node') as StoredWebhook;
+		const secrets =
+			this.getNodeParameter('registration') === 'automatic'
+				? [...splitSecrets(stored.webhookSecret), ...splitSecrets(credentials.webhookSecret)]
+				: splitSecrets(credentials.webhookSecret);
+
+		const scheme = options.signatureScheme ?? 'auto';
+		const result = verifyWebhookSignature({
+			rawBody,
+			headers: req.headers,
+			secrets,
+			allowedSchemes: scheme === 'auto' ? ALL_SCHEMES : [scheme],
+			toleranceSeconds: options.toleranceSeconds ?? 300,
+		});
+		if (!result.valid) return reject(result.reason);
+
+		let body: IDataObject;
+		try {
+			body = JSON.parse(rawBody.toString('utf8')) as IDataObject;
+		} catch {
+			res.status(400).json({ message: 'Body is not valid JSON' });
+			return { noWebhookResponse: true };
+		}
+		const output = buildOutput(body, req.headers, rawBody, result.scheme, result.timestamp);
+		if (!eventTypeMatches(output.event_type as string, this.getNodeParameter('events') as string[])) {
+			return { webhookResponse: { received: true } };
+		}
+		return { workflowData: [[{ json: output }]] };
+	}
+}
