@@ -1,0 +1,12 @@
+// Lets plain `node` scripts (demo, benchmark) load the TypeScript test harness: transpile on require, no type check.
+const fs = require('fs');
+const ts = require('typescript');
+
+require.extensions['.ts'] = function (module, filename) {
+	const source = fs.readFileSync(filename, 'utf8');
+	const { outputText } = ts.transpileModule(source, {
+		compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+		fileName: filename,
+	});
+	module._compile(outputText, filename);
+};
