@@ -9,7 +9,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { lumaApiRequest, lumaApiRequestAllItems, type LumaContext } from '../Luma/v1/transport';
+import { lumaApiRequest, lumaApiRequestAllItems } from '../Luma/v1/transport';
 import {
 	ALL_SCHEMES,
 	type SignatureScheme,
@@ -139,7 +139,7 @@ export class LumaTrigger implements INodeType {
 				if (this.getNodeParameter('registration') !== 'automatic') return true;
 				const webhookUrl = this.getNodeWebhookUrl('default') as string;
 				const stored = this.getWorkflowStaticData('node') as StoredWebhook;
-				const hooks = await lumaApiRequestAllItems.call(this as unknown as LumaContext, '/v1/webhooks/list', {}, { returnAll: true });
+				const hooks = await lumaApiRequestAllItems.call(this, '/v1/webhooks/list', {}, { returnAll: true });
 				const wanted = expandEventTypes(this.getNodeParameter('events') as string[]).sort().join(',');
 				const match = hooks.find(
 					(h) => h.url === webhookUrl && [...((h.event_types as string[]) ?? [])].sort().join(',') === wanted,
@@ -147,7 +147,7 @@ export class LumaTrigger implements INodeType {
 				if (!match) return false;
 				if (stored.webhookId !== match.id || !stored.webhookSecret) {
 					// Registered earlier (another n8n, a lost static data): adopt it, with its secret.
-					const full = await lumaApiRequest.call(this as unknown as LumaContext, 'GET', '/v2/webhooks/get', { qs: { id: match.id as string } });
+					const full = await lumaApiRequest.call(this, 'GET', '/v2/webhooks/get', { qs: { id: match.id as string } });
 					if (typeof full.secret !== 'string') return false;
 					Object.assign(stored, { webhookId: match.id, webhookSecret: full.secret, webhookUrl });
 				}
@@ -157,7 +157,7 @@ export class LumaTrigger implements INodeType {
 				if (this.getNodeParameter('registration') !== 'automatic') return true;
 				const webhookUrl = this.getNodeWebhookUrl('default') as string;
 				const eventTypes = expandEventTypes(this.getNodeParameter('events') as string[]);
-				const created = await lumaApiRequest.call(this as unknown as LumaContext, 'POST', '/v2/webhooks/create', {
+				const created = await lumaApiRequest.call(this, 'POST', '/v2/webhooks/create', {
 					body: { url: webhookUrl, event_types: eventTypes },
 				});
 				if (typeof created.id !== 'string' || typeof created.secret !== 'string') {
@@ -174,7 +174,7 @@ export class LumaTrigger implements INodeType {
 				const stored = this.getWorkflowStaticData('node') as StoredWebhook;
 				if (this.getNodeParameter('registration') === 'automatic' && stored.webhookId) {
 					try {
-						await lumaApiRequest.call(this as unknown as LumaContext, 'POST', '/v1/webhooks/delete', { body: { id: stored.webhookId } });
+						await lumaApiRequest.call(this, 'POST', '/v1/webhooks/delete', { body: { id: stored.webhookId } });
 					} catch (error) {
 						// Already gone in Luma is fine; anything else must surface so the user can clean up.
 						if ((error as NodeApiError).httpCode !== '404') {

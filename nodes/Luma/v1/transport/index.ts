@@ -1,6 +1,7 @@
 import type {
 	IDataObject,
 	IExecuteFunctions,
+	IHookFunctions,
 	IHttpRequestMethods,
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
@@ -37,7 +38,8 @@ const NETWORK_ERROR_CODES = new Set([
 	'ERR_BAD_RESPONSE',
 ]);
 
-export type LumaContext = IExecuteFunctions | ILoadOptionsFunctions;
+/** Node executions, list searches, and the trigger's webhook lifecycle (IHookFunctions). */
+export type LumaContext = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions;
 
 export interface LumaRequestOptions {
 	qs?: IDataObject;
