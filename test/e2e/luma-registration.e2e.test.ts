@@ -8,7 +8,7 @@ import { join } from 'path';
 
 import { startLumaEmulator, type LumaEmulator } from '../emulators/luma/server';
 import { sampleGuestRegistered, sendLumaWebhook, type LumaSignatureScheme } from '../emulators/luma/webhookSender';
-import { installPackage, N8n, nodeOutputs, ROOT, sleep, type Execution } from './harness/n8n';
+import { freePort, installPackage, N8n, nodeOutputs, parseCliRun, ROOT, sleep, type Execution } from './harness/n8n';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const WORKFLOW = 'mkopsLumaRegSync';
@@ -82,6 +82,19 @@ describe('package loads in real n8n', () => {
 			expect(credentialNames).toContain(new cls().name);
 		}
 		expect(n8n.log()).not.toMatch(/error.*(loading|load).*(node|credential)|Problem loading|Cannot find module/i);
+	});
+
+	it("the Luma credential's Test button: OK with the sandbox key, a clear failure for a revoked one, no key echoed", async () => {
+		const test = (apiKey: string) =>
+			n8n.restPost('/rest/credentials/test', {
+				credentials: { id: 'mkopsLumaCred001', name: 'Luma account', type: 'lumaApi', data: { apiKey, webhookSecret: SECRET, baseUrl: luma.url } },
+			});
+		expect((await test('luma_test_key')).data).toEqual({ status: 'OK', message: 'Connection successful!' });
+		luma.setFaults({ revokedKeys: ['luma_revoked_key'] });
+		const failed = (await test('luma_revoked_key')).data;
+		expect(failed.status).toBe('Error');
+		expect(JSON.stringify(failed)).not.toContain('luma_revoked_key');
+		luma.setFaults({ revokedKeys: [] });
 	});
 
 	it('activated the shipped workflow (its production webhook answers)', async () => {
@@ -169,6 +182,30 @@ describe('signed deliveries in real n8n', () => {
 		const duplicateEmails = outputs.flatMap((o) => o[1].map((c) => c.email));
 		expect(validEmails).toEqual(['jane.doe+300@acme.com']);
 		expect(duplicateEmails).toEqual(['jane.doe+1@acme.com']);
+	});
+});
+
+describe('Luma node in real n8n: the shipped backfill workflow', () => {
+	it('pages through every event and guest of the calendar and normalizes them (n8n execute)', async () => {
+		const seeded = luma.seed({ events: 2, guestsPerEvent: 130 });
+		const pagesBefore = luma.requests({ path: '/v1/events/guests/list' }).length;
+		// A second n8n process on the same user folder: give its task broker its own port.
+		const out = await n8n.cliAsync(['execute', '--id=mkopsLumaBackfil', '--rawOutput'], { N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
+		const run = parseCliRun(out);
+		const dedupe = run.resultData.runData['Dedupe & Normalize'][0].data.main as Array<Array<{ json: any }>>;
+		expect(dedupe[2]).toEqual([]);
+		expect(dedupe[0]).toHaveLength(260);
+		const event = seeded.events[0];
+		const guest = seeded.guests[event.id][0];
+		expect(dedupe[0].find((i) => i.json.source_record_id === guest.id)?.json).toMatchObject({
+			email: guest.user_email.toLowerCase(),
+			event_id: event.id,
+			event_name: event.name,
+			registration_source: 'Luma API',
+		});
+		// 1 events page + 2 pages of guests per event (100 per page), all within the rate limit.
+		expect(luma.requests({ path: '/v1/events/guests/list' }).length - pagesBefore).toBe(4);
+		expect(luma.requests().filter((r) => r.status === 429)).toHaveLength(0);
 	});
 });
 

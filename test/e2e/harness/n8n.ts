@@ -2,7 +2,7 @@
  * Runs the pinned n8n (2.40.7, Node 24) as a child process with this package installed the way users get it:
  * `npm pack` output installed into <user folder>/.n8n/nodes. Used by the e2e suite, the demo and the benchmark.
  */
-import { execFileSync, spawn, type ChildProcess } from 'child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
@@ -121,15 +121,40 @@ export class N8n {
 		};
 	}
 
-	/** One n8n CLI command (import:…, publish:…) against this user folder. */
-	cli(args: string[]): string {
+	/** One n8n CLI command (import:…, publish:…, execute) against this user folder. */
+	cli(args: string[], env: Record<string, string> = {}): string {
 		const { node, n8n } = runtime();
 		try {
-			return execFileSync(node, [n8n, ...args], { env: this.processEnv(), encoding: 'utf8', stdio: 'pipe', timeout: 180000 });
+			return execFileSync(node, [n8n, ...args], {
+				env: { ...this.processEnv(), ...env },
+				encoding: 'utf8',
+				stdio: 'pipe',
+				timeout: 180000,
+				maxBuffer: 512 * 1024 * 1024,
+			});
 		} catch (error) {
 			const e = error as { stdout?: string; stderr?: string; message: string };
 			throw new Error(`n8n ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
 		}
+	}
+
+	/**
+	 * Same, without blocking this process: needed when the command calls an emulator that runs in this process
+	 * (a synchronous child would deadlock it).
+	 */
+	async cliAsync(args: string[], env: Record<string, string> = {}): Promise<string> {
+		const { node, n8n } = runtime();
+		return await new Promise((resolveRun, reject) => {
+			execFile(
+				node,
+				[n8n, ...args],
+				{ env: { ...this.processEnv(), ...env }, encoding: 'utf8', timeout: 300000, maxBuffer: 512 * 1024 * 1024 },
+				(error, stdout, stderr) => {
+					if (error) reject(new Error(`n8n ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`));
+					else resolveRun(stdout);
+				},
+			);
+		});
 	}
 
 	importCredentials(credentials: unknown[]): void {
@@ -224,6 +249,12 @@ export class N8n {
 		}
 	}
 
+	async restPost(path: string, body: unknown): Promise<any> {
+		const res = await this.rest('POST', path, body);
+		if (res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.json)}`);
+		return res.json;
+	}
+
 	async restGet(path: string): Promise<any> {
 		const res = await this.rest('GET', path);
 		if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
@@ -281,6 +312,13 @@ export interface Execution {
 export function nodeOutputs(execution: Execution, nodeName: string): Array<Array<Record<string, any>>> {
 	const run = execution.data?.resultData.runData[nodeName]?.[0];
 	return (run?.data?.main ?? []).map((items) => (items ?? []).map((i) => i.json));
+}
+
+/** `n8n execute --id=… --rawOutput` prints the run as JSON after its log lines. */
+export function parseCliRun(output: string): Execution['data'] & { resultData: any } {
+	const start = output.indexOf('\n{') >= 0 ? output.indexOf('\n{') + 1 : output.indexOf('{');
+	const end = output.lastIndexOf('\n}') + 2;
+	return JSON.parse(output.slice(start, end)).data;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
