@@ -44,6 +44,8 @@ export class LumaTrigger implements INodeType {
 				name: 'default',
 				httpMethod: 'POST',
 				responseMode: 'onReceived',
+				// Empty: n8n then replies with our webhookResponse ack instead of the literal 'firstEntryJson'.
+				responseData: '',
 				path: '={{$parameter["path"]}}',
 				isFullPath: true,
 			},
@@ -235,8 +237,8 @@ export class LumaTrigger implements INodeType {
 		}
 		const output = buildOutput(body, req.headers, rawBody, result.scheme, result.timestamp);
 		if (!eventTypeMatches(output.event_type as string, this.getNodeParameter('events') as string[])) {
-			return { webhookResponse: { received: true } };
+			return { webhookResponse: { received: true, ignored: output.event_type } };
 		}
-		return { workflowData: [[{ json: output }]] };
+		return { workflowData: [[{ json: output }]], webhookResponse: { received: true } };
 	}
 }

@@ -109,6 +109,7 @@ describe('signed deliveries in real n8n', () => {
 		const before = (await n8n.executions(WORKFLOW)).length;
 		const res = await sendLumaWebhook(url, { scheme, secret: SECRET, payload: registration(i) });
 		expect(res.status).toBe(200);
+		expect(res.body).toEqual({ received: true });
 		const [latest] = await n8n.waitForExecutions(WORKFLOW, before + 1);
 		const [valid, duplicate, invalid] = nodeOutputs(latest, 'Dedupe & Normalize');
 		expect(duplicate).toHaveLength(0);
@@ -155,6 +156,7 @@ describe('signed deliveries in real n8n', () => {
 		const before = (await n8n.executions(WORKFLOW)).length;
 		const res = await sendLumaWebhook(url, { scheme: 'luma', secret: SECRET, payload: registration(200, { type: 'ticket.registered' }) });
 		expect(res.status).toBe(200);
+		expect(res.body).toEqual({ received: true, ignored: 'ticket.registered' });
 		expect(await executionCountAfterQuietPeriod()).toBe(before);
 	});
 
