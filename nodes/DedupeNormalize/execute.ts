@@ -59,6 +59,7 @@ function readSettings(this: IExecuteFunctions) {
 		required: new Set(this.getNodeParameter('requiredFields', 0, []) as CanonicalField[]),
 		defaultCountry: (options.defaultCountry || 'US').toUpperCase(),
 		dateOrder: options.dateOrder ?? 'MDY',
+		eventCache: new Map(),
 	};
 	// Event defaults may be expressions per item (e.g. {{ $('Get events').item.json.name }}): read those per row.
 	const perItemEvent = (

@@ -18,13 +18,20 @@ export interface RecordSettings {
 	required: ReadonlySet<CanonicalField>;
 	defaultCountry: string;
 	dateOrder: DayMonthOrder;
+	/** Event date + campaign per distinct (name, date) input; every registration of an event repeats them. */
+	eventCache?: Map<string, { eventDate: string; campaign: string; error?: FieldError }>;
 }
 
 const WHITESPACE = /\s+/g;
+const NEEDS_COLLAPSE = /\s\s|[\t\n\r\f\v\u00a0]/;
+const EVENT_CACHE_LIMIT = 10000;
 
 function text(value: unknown): string {
 	if (value === undefined || value === null) return '';
-	if (typeof value === 'string') return value.replace(WHITESPACE, ' ').trim();
+	if (typeof value === 'string') {
+		const trimmed = value.trim();
+		return NEEDS_COLLAPSE.test(trimmed) ? trimmed.replace(WHITESPACE, ' ') : trimmed;
+	}
 	if (typeof value === 'number' || typeof value === 'boolean') return String(value);
 	return '';
 }
@@ -64,20 +71,39 @@ export function normalizeRecord(
 		else errors.push({ field: 'phone', value: phoneRaw, reason: r.reason });
 	}
 
-	const date = (field: 'registration_date' | 'event_date'): string => {
+	const dateInput = (field: 'registration_date' | 'event_date'): { value: unknown; input: string | number } => {
 		const value = read(field);
 		const given = typeof value === 'number' ? value : text(value);
-		const input = given === '' ? defaults[field] ?? '' : given;
-		if (input === '') return '';
-		const r = normalizeDate(input, settings.dateOrder);
-		if (r.ok) return r.value;
-		errors.push({ field, value: value ?? input, reason: r.reason });
-		return '';
+		return { value, input: given === '' ? defaults[field] ?? '' : given };
 	};
-	const registrationDate = date('registration_date');
-	const eventDate = date('event_date');
+	let registrationDate = '';
+	const reg = dateInput('registration_date');
+	if (reg.input !== '') {
+		const r = normalizeDate(reg.input, settings.dateOrder);
+		if (r.ok) registrationDate = r.value;
+		else errors.push({ field: 'registration_date', value: reg.value ?? reg.input, reason: r.reason });
+	}
 
 	const eventName = raw('event_name');
+	const ev = dateInput('event_date');
+	const eventKey = `${eventName}\u0000${ev.input}`;
+	let event = settings.eventCache?.get(eventKey);
+	if (!event) {
+		event = { eventDate: '', campaign: '' };
+		if (ev.input !== '') {
+			const r = normalizeDate(ev.input, settings.dateOrder);
+			if (r.ok) event.eventDate = r.value;
+			else event.error = { field: 'event_date', value: ev.value ?? ev.input, reason: r.reason };
+		}
+		// The seed's formula wins when both parts are known, so every source agrees on the campaign.
+		if (eventName && event.eventDate) event.campaign = utmCampaign(eventName, event.eventDate);
+		if (settings.eventCache) {
+			if (settings.eventCache.size >= EVENT_CACHE_LIMIT) settings.eventCache.clear();
+			settings.eventCache.set(eventKey, event);
+		}
+	}
+	if (event.error) errors.push({ ...event.error });
+	const eventDate = event.eventDate;
 	const contact: CanonicalContact = {
 		email,
 		first_name: first ? titleCaseName(first) : '',
@@ -92,8 +118,7 @@ export function normalizeRecord(
 		registration_source: raw('registration_source'),
 		utm_source: raw('utm_source'),
 		utm_medium: raw('utm_medium'),
-		// The seed's formula wins when both parts are known, so every source agrees on the campaign.
-		utm_campaign: eventName && eventDate ? utmCampaign(eventName, eventDate) : raw('utm_campaign'),
+		utm_campaign: event.campaign || raw('utm_campaign'),
 		source_record_id: raw('source_record_id'),
 	};
 

@@ -47,6 +47,8 @@ function twoDigitYear(raw: string | number): Normalized<string> {
 	return fail(`'${raw}' has a two-digit year, which is ambiguous (century unknown); use a four-digit year`);
 }
 
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
 /** ISO string for a UTC instant, or null when out of the representable range. */
 function isoFromMillis(ms: number): string | null {
 	if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return null;
@@ -70,6 +72,12 @@ function fromParts(
 ): Normalized<string> {
 	if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return invalidDate(raw);
 	if (hour > 23 || minute > 59 || second > 59) return invalidDate(raw);
+	// Already UTC and validated: format directly; Date#toISOString dominated 100k-row profiles.
+	if (offsetMinutes === 0 && year >= 1000) {
+		return ok(
+			`${year}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`,
+		);
+	}
 	let ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
 	if (year < 100) {
 		// Date.UTC maps years 0..99 to 1900..1999; put the real year back

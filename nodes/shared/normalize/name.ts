@@ -1,4 +1,11 @@
 const WS_RUN = /\s+/g;
+const NEEDS_COLLAPSE = /\s\s|[\t\n\r\f\v\u00a0]/;
+
+/** Trim and collapse inner whitespace, allocating only when there is something to collapse. */
+function collapse(raw: string): string {
+	const trimmed = raw.trim();
+	return NEEDS_COLLAPSE.test(trimmed) ? trimmed.replace(WS_RUN, ' ') : trimmed;
+}
 const MC = /^mc(\p{L}{2,})$/u;
 const MAC = /^mac(\p{L}{4,})$/u;
 const ONE_LETTER_APOSTROPHE = /^(\p{L})(['\u2019])(\p{L}.*)$/u;
@@ -74,7 +81,7 @@ function caseWord(word: string, position: 'first' | 'middle' | 'last'): string {
  */
 export function titleCaseName(raw: string): string {
 	if (typeof raw !== 'string') return '';
-	const collapsed = raw.trim().replace(WS_RUN, ' ');
+	const collapsed = collapse(raw);
 	if (collapsed.length === 0) return '';
 	const words = collapsed.split(' ');
 	const last = words.length - 1;
@@ -87,7 +94,8 @@ export function titleCaseName(raw: string): string {
 }
 
 function isSuffix(word: string): boolean {
-	return SPLIT_SUFFIXES.has(word.toLowerCase().replace(/[.,]/g, ''));
+	// Every suffix is at most 5 characters with its dots ("Ph.D."): skip the work for ordinary names.
+	return word.length <= 5 && SPLIT_SUFFIXES.has(word.toLowerCase().replace(/[.,]/g, ''));
 }
 
 /**
@@ -96,7 +104,7 @@ function isSuffix(word: string): boolean {
  */
 export function splitFullName(full: string): { first: string; last: string } {
 	if (typeof full !== 'string') return { first: '', last: '' };
-	let s = full.trim().replace(WS_RUN, ' ');
+	let s = collapse(full);
 	const comma = s.indexOf(',');
 	if (comma !== -1) {
 		const before = s.slice(0, comma).trim();
