@@ -28,8 +28,9 @@ const ID = 'mkopsBenchNorm01';
 			body: JSON.stringify({ count: COUNT }),
 		});
 		if (!res.ok) throw new Error(`webhook answered ${res.status}`);
-		const [execution] = await n8n.waitForExecutions(ID, 1, 900000);
+		const [execution] = await n8n.waitForExecutions(ID, 1, 900000, { ignoreDataSizeLimit: true });
 		const runData = execution.data.resultData.runData;
+		if (process.env.BENCH_DEBUG) console.log(execution.status, Object.keys(runData), JSON.stringify(execution.data.resultData.error ?? null).slice(0, 2000));
 		if (execution.status !== 'success') throw new Error(`execution ${execution.status}: ${JSON.stringify(execution.data.resultData.error)}`);
 		const t = (name) => runData[name][0].executionTime;
 		const count = (name, output = 0) => runData[name][0].data.main[output].length;

@@ -273,11 +273,13 @@ export class N8n {
 	}
 
 	/** Every execution of a workflow with its run data, newest first. */
-	async executions(workflowId: string): Promise<Execution[]> {
+	async executions(workflowId: string, options: { ignoreDataSizeLimit?: boolean } = {}): Promise<Execution[]> {
 		const out: Execution[] = [];
 		let cursor: string | undefined;
 		do {
 			const qs = new URLSearchParams({ workflowId, includeData: 'true', limit: '100' });
+			// n8n leaves out run data above its display limit unless asked (benchmarks move 100k items).
+			if (options.ignoreDataSizeLimit) qs.set('ignoreDataSizeLimit', 'true');
 			if (cursor) qs.set('cursor', cursor);
 			const page = await this.publicApi('GET', `/executions?${qs}`);
 			out.push(...(page.data as Execution[]));
@@ -287,11 +289,16 @@ export class N8n {
 	}
 
 	/** Waits until the workflow has `count` finished executions. */
-	async waitForExecutions(workflowId: string, count: number, timeoutMs = 60000): Promise<Execution[]> {
+	async waitForExecutions(
+		workflowId: string,
+		count: number,
+		timeoutMs = 60000,
+		options: { ignoreDataSizeLimit?: boolean } = {},
+	): Promise<Execution[]> {
 		const deadline = Date.now() + timeoutMs;
 		let last: Execution[] = [];
 		while (Date.now() < deadline) {
-			last = (await this.executions(workflowId)).filter((e) => e.finished || e.status === 'error' || e.status === 'success');
+			last = (await this.executions(workflowId, options)).filter((e) => e.finished || e.status === 'error' || e.status === 'success');
 			if (last.length >= count) return last;
 			await sleep(300);
 		}
