@@ -1,6 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import {
+	collapseWhitespace,
 	normalizeDate,
 	normalizeEmail,
 	normalizePhone,
@@ -22,16 +23,11 @@ export interface RecordSettings {
 	eventCache?: Map<string, { eventDate: string; campaign: string; error?: FieldError }>;
 }
 
-const WHITESPACE = /\s+/g;
-const NEEDS_COLLAPSE = /\s\s|[\t\n\r\f\v\u00a0]/;
 const EVENT_CACHE_LIMIT = 10000;
 
 function text(value: unknown): string {
 	if (value === undefined || value === null) return '';
-	if (typeof value === 'string') {
-		const trimmed = value.trim();
-		return NEEDS_COLLAPSE.test(trimmed) ? trimmed.replace(WHITESPACE, ' ') : trimmed;
-	}
+	if (typeof value === 'string') return collapseWhitespace(value);
 	if (typeof value === 'number' || typeof value === 'boolean') return String(value);
 	return '';
 }

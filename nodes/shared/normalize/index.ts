@@ -4,3 +4,4 @@ export { titleCaseName, splitFullName } from './name';
 export { normalizePhone } from './phone';
 export { normalizeDate, type DayMonthOrder } from './date';
 export { slugify, utmCampaign } from './campaign';
+export { collapseWhitespace } from './text';

@@ -1,11 +1,7 @@
-const WS_RUN = /\s+/g;
-const NEEDS_COLLAPSE = /\s\s|[\t\n\r\f\v\u00a0]/;
+import { collapseWhitespace } from './text';
 
-/** Trim and collapse inner whitespace, allocating only when there is something to collapse. */
-function collapse(raw: string): string {
-	const trimmed = raw.trim();
-	return NEEDS_COLLAPSE.test(trimmed) ? trimmed.replace(WS_RUN, ' ') : trimmed;
-}
+const WS_RUN = /\s+/g;
+
 const MC = /^mc(\p{L}{2,})$/u;
 const MAC = /^mac(\p{L}{4,})$/u;
 const ONE_LETTER_APOSTROPHE = /^(\p{L})(['\u2019])(\p{L}.*)$/u;
@@ -81,7 +77,7 @@ function caseWord(word: string, position: 'first' | 'middle' | 'last'): string {
  */
 export function titleCaseName(raw: string): string {
 	if (typeof raw !== 'string') return '';
-	const collapsed = collapse(raw);
+	const collapsed = collapseWhitespace(raw);
 	if (collapsed.length === 0) return '';
 	const words = collapsed.split(' ');
 	const last = words.length - 1;
@@ -104,7 +100,7 @@ function isSuffix(word: string): boolean {
  */
 export function splitFullName(full: string): { first: string; last: string } {
 	if (typeof full !== 'string') return { first: '', last: '' };
-	let s = collapse(full);
+	let s = collapseWhitespace(full);
 	const comma = s.indexOf(',');
 	if (comma !== -1) {
 		const before = s.slice(0, comma).trim();
