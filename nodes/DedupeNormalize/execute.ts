@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { runExclusive } from '../shared/keyedMutex';
 import type { DayMonthOrder } from '../shared/normalize';
 import { type CanonicalField, type FieldError, type MappableField } from './canonical';
 import { dedupeKey, dedupeWithinRun, type Candidate, type KeepStrategy } from './dedupe';
@@ -131,10 +132,14 @@ export async function dedupeAndNormalize(this: IExecuteFunctions): Promise<INode
 	if (settings.acrossRuns && kept.length > 0) {
 		try {
 			// n8n's processed-data store (Remove Duplicates uses it): survives restarts, shared in queue mode.
-			const result = await this.helpers.checkProcessedAndRecord(
-				kept.map((k) => k.candidate.key),
-				settings.scope,
-				{ mode: 'entries', maxEntries: settings.historySize },
+			// Serialized per store scope: Luma sends guest.registered and guest.updated together.
+			const scopeKey = `${this.getWorkflow().id}:${settings.scope === 'node' ? this.getNode().id : ''}`;
+			const result = await runExclusive(scopeKey, async () =>
+				await this.helpers.checkProcessedAndRecord(
+					kept.map((k) => k.candidate.key),
+					settings.scope,
+					{ mode: 'entries', maxEntries: settings.historySize },
+				),
 			);
 			seenBefore = new Set(result.processed.map(String));
 		} catch (error) {

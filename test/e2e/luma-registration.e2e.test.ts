@@ -172,6 +172,19 @@ describe('signed deliveries in real n8n', () => {
 		expect(duplicate[0]).toMatchObject({ email: 'jane.doe+0@acme.com', duplicate: { reason: 'seen in an earlier execution' } });
 	});
 
+	it('guest.registered and guest.updated arriving together: exactly one Valid', async () => {
+		const before = (await n8n.executions(WORKFLOW)).length;
+		const sends = await Promise.all(
+			(['guest.registered', 'guest.updated', 'guest.updated'] as const).map((type) =>
+				sendLumaWebhook(url, { scheme: 'luma', secret: SECRET, payload: registration(500, { type }) }),
+			),
+		);
+		expect(sends.map((r) => r.status)).toEqual([200, 200, 200]);
+		const outputs = (await n8n.waitForExecutions(WORKFLOW, before + 3)).slice(0, 3).map((e) => nodeOutputs(e, 'Dedupe & Normalize'));
+		expect(outputs.flatMap((o) => o[0]).map((c) => c.email)).toEqual(['jane.doe+500@acme.com']);
+		expect(outputs.flatMap((o) => o[1])).toHaveLength(2);
+	});
+
 	it('dedupe memory survives an n8n restart (processed-data store)', async () => {
 		await n8n.restart();
 		await n8n.login();
