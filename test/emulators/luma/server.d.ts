@@ -1,4 +1,4 @@
-import type { LumaSignatureScheme, SampleGuestRegisteredOptions, SendLumaWebhookResult } from './webhookSender';
+import type { LumaGuestFields, LumaSignatureScheme, SampleGuestRegisteredOptions, SendLumaWebhookResult } from './webhookSender';
 
 export { signLumaDelivery } from './webhookSender';
 
@@ -25,18 +25,7 @@ export interface LumaEvent {
 	[key: string]: unknown;
 }
 
-export interface LumaGuest {
-	id: string;
-	user_id: string;
-	user_email: string;
-	user_name: string;
-	user_first_name: string;
-	user_last_name: string;
-	approval_status: string;
-	registered_at: string;
-	phone_number: string | null;
-	utm_source: string | null;
-	event_tickets: unknown[];
+export interface LumaGuest extends LumaGuestFields {
 	[key: string]: unknown;
 }
 

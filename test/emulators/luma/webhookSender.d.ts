@@ -73,20 +73,24 @@ export interface SampleGuestRegisteredOptions {
 	approvalStatus?: string;
 }
 
+/** A guest as Luma's API and webhooks describe it (the emulator's LumaGuest extends this). */
+export interface LumaGuestFields {
+	id: string;
+	user_id: string;
+	user_email: string;
+	user_name: string;
+	user_first_name: string;
+	user_last_name: string;
+	approval_status: string;
+	registered_at: string;
+	phone_number: string | null;
+	utm_source: string | null;
+	event_tickets: unknown[];
+}
+
 export interface LumaGuestWebhookPayload {
 	type: string;
-	data: {
-		id: string;
-		user_id: string;
-		user_email: string;
-		user_name: string;
-		user_first_name: string;
-		user_last_name: string;
-		approval_status: string;
-		registered_at: string;
-		phone_number: string | null;
-		utm_source: string | null;
-		event_tickets: unknown[];
+	data: LumaGuestFields & {
 		event: {
 			id: string;
 			name: string;
