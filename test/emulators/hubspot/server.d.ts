@@ -1,0 +1,207 @@
+export declare const DEFAULT_TOKEN: "pat-emulator-token";
+export declare const BATCH_LIMIT: 100;
+export declare const ASSOCIATION_BATCH_LIMIT: 2000;
+/** Names in the built-in contacts property catalogue (system properties included). */
+export declare const CONTACT_PROPERTY_NAMES: string[];
+
+export type InvalidMode = "batch400" | "perInput207";
+
+export interface HubSpotRecord {
+  id: string;
+  /** Values are stored as strings (HubSpot style); always includes hs_object_id, createdate, lastmodifieddate. */
+  properties: Record<string, string | null>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+  /** Only on batch/upsert results. */
+  new?: boolean;
+  /** Echoed on batch write results when the input carried one. */
+  objectWriteTraceId?: string;
+}
+
+export interface HubSpotPropertyDef {
+  name: string;
+  label: string;
+  type: string;
+  fieldType: string;
+  groupName: string;
+  options?: Array<{ label: string; value: string; displayOrder?: number }>;
+  readOnly?: boolean;
+  [key: string]: unknown;
+}
+
+export interface HubSpotPropertyGroup {
+  name: string;
+  label: string;
+  displayOrder: number;
+  archived: boolean;
+}
+
+export interface HubSpotList {
+  listId: string;
+  name: string;
+  processingType: "MANUAL" | "DYNAMIC" | "SNAPSHOT";
+  objectTypeId: string;
+  listVersion: number;
+  processingStatus: string;
+  createdAt: string;
+  updatedAt: string;
+  size?: number;
+}
+
+export interface HubSpotAssociation {
+  fromType: string;
+  fromId: string;
+  /** 'unknown' for inline associations whose associationTypeId the emulator cannot map. */
+  toType: string;
+  toId: string;
+  types: Array<{ associationCategory: string; associationTypeId: number }>;
+  createdAt: string;
+}
+
+export interface EmulatorFaults {
+  /** The next n authenticated API requests get a TEN_SECONDLY_ROLLING 429 with Retry-After: retryAfterSeconds. */
+  force429: number;
+  /** The next n authenticated API requests get a DAILY 429. */
+  force429Daily: number;
+  /** The next n authenticated API requests get status5xx (default 502). */
+  force5xx: number;
+  status5xx: number;
+  /** Probability (0..1) of a random 502/503, drawn from a PRNG seeded with `seed`. */
+  errorRate5xx: number;
+  /** Added before every API response. */
+  latencyMs: number;
+  /** Retry-After for forced 429s (seconds, default 1). */
+  retryAfterSeconds: number;
+  /** batch400 (default): one bad input rejects the batch; perInput207: good inputs are written, 207. */
+  invalidMode: InvalidMode;
+}
+
+export interface RateLimits {
+  limitPer10s: number;
+  windowMs: number;
+  dailyLimit: number;
+}
+
+export interface EmulatorFaultsInput
+  extends Partial<EmulatorFaults>,
+    Partial<RateLimits> {
+  /** Re-seeds the PRNG used by errorRate5xx. */
+  seed?: number;
+  /** Replaces the set of revoked tokens; requests with them get 401. */
+  revokedTokens?: string[];
+  /** Extra valid tokens (added). */
+  tokens?: string[];
+}
+
+export interface EmulatorFaultsSnapshot extends EmulatorFaults, RateLimits {
+  seed: number;
+  revokedTokenFingerprints: string[];
+}
+
+export interface RequestLogEntry {
+  /** 1-based arrival order. */
+  seq: number;
+  method: string;
+  path: string;
+  /** Query parameters (credential-like ones redacted). */
+  query: Record<string, string>;
+  /** First 12 hex chars of sha256(token), or null when none was sent. The token itself is never logged. */
+  tokenFingerprint: string | null;
+  /** 0 while in flight. */
+  status: number;
+  /** Arrival time, epoch ms. */
+  time: number;
+  durationMs?: number;
+  /** inputs.length for batch calls, array length for list membership calls. */
+  inputCount?: number;
+  /** For 429s: TEN_SECONDLY_ROLLING or DAILY. */
+  policyName?: "TEN_SECONDLY_ROLLING" | "DAILY";
+  /** True for responses produced by force429 / force429Daily / force5xx / errorRate5xx. */
+  forced?: boolean;
+}
+
+export interface Counters {
+  requests: number;
+  accepted: number;
+  rateLimited: number;
+  dailyLimited: number;
+  errors5xx: number;
+  unauthorized: number;
+}
+
+export interface HubSpotEmulatorSnapshot {
+  faults: EmulatorFaultsSnapshot;
+  tokens: Array<{ fingerprint: string; revoked: boolean }>;
+  objects: Record<string, HubSpotRecord[]>;
+  properties: Record<string, HubSpotPropertyDef[]>;
+  propertyGroups: Record<string, HubSpotPropertyGroup[]>;
+  lists: HubSpotList[];
+  /** listId -> record ids. */
+  memberships: Record<string, string[]>;
+  associations: HubSpotAssociation[];
+  counters: Counters & { dailyDay: string; daily: Record<string, number> };
+  log?: RequestLogEntry[];
+}
+
+export interface HubSpotEmulatorState {
+  tokens: Set<string>;
+  revokedTokens: Set<string>;
+  faults: EmulatorFaults;
+  limits: RateLimits;
+  seed: number;
+  objects: Map<string, Map<string, HubSpotRecord>>;
+  properties: Map<string, Map<string, HubSpotPropertyDef>>;
+  groups: Map<string, Map<string, HubSpotPropertyGroup>>;
+  lists: Map<string, HubSpotList>;
+  /** listId -> (recordId -> membership timestamp). */
+  memberships: Map<string, Map<string, string>>;
+  associations: HubSpotAssociation[];
+  counters: Counters;
+  /** Live array (cleared in place by reset()). */
+  log: RequestLogEntry[];
+  reset(): void;
+  setFaults(input: EmulatorFaultsInput): EmulatorFaultsSnapshot;
+  snapshot(opts?: { includeLog?: boolean }): HubSpotEmulatorSnapshot;
+}
+
+export interface HubSpotEmulator {
+  /** http://127.0.0.1:<port>, no trailing slash. */
+  url: string;
+  port: number;
+  state: HubSpotEmulatorState;
+  defaultToken: string;
+  /** Back to a fresh state: default token only, default catalogue, no data, no faults, log cleared. */
+  reset(): void;
+  setFaults(input: EmulatorFaultsInput): EmulatorFaultsSnapshot;
+  /** Request log, optionally filtered by exact field values. */
+  requests(
+    filter?: Partial<
+      Pick<RequestLogEntry, "method" | "path" | "status" | "policyName">
+    >,
+  ): RequestLogEntry[];
+  /** Stored records of an object type ('contacts', '0-1', '2-123', ...). */
+  objects(type: string): HubSpotRecord[];
+  close(): Promise<void>;
+}
+
+export interface StartHubSpotEmulatorOptions {
+  /** 0 / omitted = random free port. */
+  port?: number;
+  host?: string;
+  /** Extra valid private-app tokens besides pat-emulator-token. */
+  tokens?: string[];
+  /** Accepted requests per token per rolling window (default 190). */
+  limitPer10s?: number;
+  /** Rolling window length in ms (default 10 000). */
+  windowMs?: number;
+  /** Accepted requests per token per UTC day (default 250 000). */
+  dailyLimit?: number;
+  /** PRNG seed for errorRate5xx (default 1). */
+  seed?: number;
+  invalidMode?: InvalidMode;
+}
+
+export declare function startHubSpotEmulator(
+  opts?: StartHubSpotEmulatorOptions,
+): Promise<HubSpotEmulator>;

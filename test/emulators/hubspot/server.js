@@ -1,0 +1,1663 @@
+"use strict";
+// In-memory emulator of the parts of HubSpot's public API (CRM v3 objects / properties / lists,
+// v4 associations) this package uses. Plain CommonJS so that jest (via server.d.ts) and a bare
+// `node cli.js` in another process can both load it.
+const http = require("node:http");
+const crypto = require("node:crypto");
+
+const DEFAULT_TOKEN = "pat-emulator-token";
+const DEFAULT_LIMIT_PER_10S = 190;
+const DEFAULT_WINDOW_MS = 10000;
+const DEFAULT_DAILY_LIMIT = 250000;
+const BATCH_LIMIT = 100;
+const ASSOCIATION_BATCH_LIMIT = 2000;
+const PORTAL_ID = 99999999;
+const INVALID_MODES = ["batch400", "perInput207"];
+// Query parameters that could carry a credential; never written to the log.
+const SECRET_QUERY = ["hapikey", "access_token", "token"];
+
+const OBJECT_TYPES = {
+  contacts: "0-1",
+  companies: "0-2",
+  deals: "0-3",
+  tickets: "0-5",
+  notes: "0-46",
+};
+const TYPE_ALIASES = {
+  contact: "contacts",
+  company: "companies",
+  deal: "deals",
+  ticket: "tickets",
+  note: "notes",
+};
+for (const [name, typeId] of Object.entries(OBJECT_TYPES))
+  TYPE_ALIASES[typeId] = name;
+// HUBSPOT_DEFINED association type ids -> target object type (used to infer `to` for inline associations).
+const ASSOCIATION_TARGETS = {
+  1: "companies",
+  2: "contacts",
+  3: "deals",
+  4: "contacts",
+  5: "deals",
+  6: "companies",
+  190: "companies",
+  202: "contacts",
+  214: "deals",
+  279: "companies",
+  280: "contacts",
+};
+// Properties every record carries; not writable.
+const SYSTEM_PROPERTIES = ["hs_object_id", "createdate", "lastmodifieddate"];
+// Object types whose catalogue is authoritative: unknown properties are rejected.
+const STRICT_TYPES = ["contacts"];
+const LIFECYCLE_STAGES = [
+  "subscriber",
+  "lead",
+  "marketingqualifiedlead",
+  "salesqualifiedlead",
+  "opportunity",
+  "customer",
+  "evangelist",
+  "other",
+];
+
+function prop(name, label, type, fieldType, groupName, extra) {
+  return { name, label, type, fieldType, groupName, ...extra };
+}
+
+function defaultCatalogue() {
+  const c = (n, l) => prop(n, l, "string", "text", "contactinformation");
+  const a = (n, l) => prop(n, l, "string", "text", "analyticsinformation");
+  const ev = "event_attendance";
+  return {
+    contacts: [
+      prop(
+        "hs_object_id",
+        "Record ID",
+        "number",
+        "number",
+        "contactinformation",
+        { readOnly: true },
+      ),
+      prop(
+        "createdate",
+        "Create Date",
+        "datetime",
+        "date",
+        "contactinformation",
+        { readOnly: true },
+      ),
+      prop(
+        "lastmodifieddate",
+        "Last Modified Date",
+        "datetime",
+        "date",
+        "contactinformation",
+        { readOnly: true },
+      ),
+      prop("email", "Email", "string", "text", "contactinformation", {
+        format: "email",
+      }),
+      c("firstname", "First Name"),
+      c("lastname", "Last Name"),
+      c("company", "Company Name"),
+      c("jobtitle", "Job Title"),
+      prop(
+        "phone",
+        "Phone Number",
+        "string",
+        "phonenumber",
+        "contactinformation",
+      ),
+      prop(
+        "lifecyclestage",
+        "Lifecycle Stage",
+        "enumeration",
+        "radio",
+        "contactinformation",
+        {
+          options: LIFECYCLE_STAGES.map((s, i) => ({
+            label: s,
+            value: s,
+            displayOrder: i,
+          })),
+        },
+      ),
+      a("hs_analytics_source", "Original Source"),
+      a("recent_event_name", "Recent Event Name"),
+      prop(
+        "recent_event_date",
+        "Recent Event Date",
+        "datetime",
+        "date",
+        "analyticsinformation",
+      ),
+      a("utm_source", "UTM Source"),
+      a("utm_medium", "UTM Medium"),
+      a("utm_campaign", "UTM Campaign"),
+      prop(
+        "contact_recent_event_name",
+        "Recent Event Name",
+        "string",
+        "text",
+        ev,
+      ),
+      prop(
+        "contact_recent_event_date",
+        "Recent Event Date",
+        "date",
+        "date",
+        ev,
+      ),
+      prop(
+        "contact_total_events_attended",
+        "Total Events Attended",
+        "number",
+        "number",
+        ev,
+      ),
+      prop("contact_first_event_date", "First Event Date", "date", "date", ev),
+      prop(
+        "contact_lifecycle_event_source",
+        "Lifecycle Event Source",
+        "string",
+        "text",
+        ev,
+      ),
+    ],
+    companies: [
+      prop("name", "Company Name", "string", "text", "companyinformation"),
+      prop(
+        "domain",
+        "Company Domain Name",
+        "string",
+        "text",
+        "companyinformation",
+      ),
+    ],
+    deals: [
+      prop("dealname", "Deal Name", "string", "text", "dealinformation"),
+      prop("amount", "Amount", "number", "number", "dealinformation"),
+    ],
+    notes: [
+      prop("hs_timestamp", "Activity date", "datetime", "date", "engagement"),
+      prop("hs_note_body", "Note body", "string", "html", "engagement"),
+    ],
+  };
+}
+
+function defaultGroups() {
+  const g = (name, label, displayOrder) => ({
+    name,
+    label,
+    displayOrder,
+    archived: false,
+  });
+  return {
+    contacts: [
+      g("contactinformation", "Contact information", 0),
+      g("analyticsinformation", "Analytics information", 1),
+      g("event_attendance", "Event attendance", 2),
+    ],
+    companies: [g("companyinformation", "Company information", 0)],
+    deals: [g("dealinformation", "Deal information", 0)],
+    notes: [g("engagement", "Engagement", 0)],
+  };
+}
+
+class HubSpotError extends Error {
+  constructor(status, message, category, extra, headers) {
+    super(message);
+    this.status = status;
+    this.category = category;
+    this.extra = extra || {};
+    this.headers = headers;
+  }
+
+  body() {
+    return {
+      status: "error",
+      message: this.message,
+      correlationId: crypto.randomUUID(),
+      category: this.category,
+      ...this.extra,
+    };
+  }
+}
+
+const validation = (message, extra) =>
+  new HubSpotError(400, message, "VALIDATION_ERROR", extra);
+const fingerprint = (token) =>
+  crypto.createHash("sha256").update(token).digest("hex").slice(0, 12);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const nowIso = () => new Date().toISOString();
+const utcDay = (t) => new Date(t).toISOString().slice(0, 10);
+
+// mulberry32: small seedable PRNG so errorRate5xx is reproducible.
+function makeRng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function normalizeType(raw) {
+  const t = String(raw);
+  if (OBJECT_TYPES[t]) return t;
+  if (TYPE_ALIASES[t]) return TYPE_ALIASES[t];
+  if (/^2-\d+$/.test(t) || /^p\d*_[a-z0-9_]+$/i.test(t)) return t;
+  throw new HubSpotError(
+    400,
+    `Unable to infer object type from: ${t}`,
+    "VALIDATION_ERROR",
+  );
+}
+
+const typeId = (type) => OBJECT_TYPES[type] || type;
+
+function defaultFaults() {
+  return {
+    force429: 0,
+    force429Daily: 0,
+    force5xx: 0,
+    status5xx: 502,
+    errorRate5xx: 0,
+    latencyMs: 0,
+    retryAfterSeconds: 1,
+    invalidMode: "batch400",
+  };
+}
+
+// ---- property value validation ----
+
+function checkValue(def, value) {
+  if (value === null || value === undefined || value === "")
+    return { ok: true, value: "" };
+  if (typeof value === "object")
+    return {
+      ok: false,
+      error: "INVALID_TYPE",
+      message: `${JSON.stringify(value)} is not a valid ${def.type} value`,
+    };
+  const s = String(value);
+  switch (def.type) {
+    case "number": {
+      const n = Number(s);
+      if (
+        !/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(s.trim()) ||
+        !Number.isFinite(n)
+      ) {
+        return {
+          ok: false,
+          error: "INVALID_INTEGER",
+          message: `${JSON.stringify(s)} was not a valid number.`,
+        };
+      }
+      return { ok: true, value: String(n) };
+    }
+    case "date": {
+      if (/^\d{4}-\d{2}-\d{2}$/.test(s)) {
+        const t = Date.parse(`${s}T00:00:00Z`);
+        if (!Number.isNaN(t) && utcDay(t) === s) return { ok: true, value: s };
+        return {
+          ok: false,
+          error: "INVALID_DATE",
+          message: `${s} was not a valid date.`,
+        };
+      }
+      if (/^-?\d+$/.test(s)) {
+        const ms = Number(s);
+        if (ms % 86400000 === 0) return { ok: true, value: utcDay(ms) };
+        const time = new Date(ms).toISOString().slice(11, 23);
+        return {
+          ok: false,
+          error: "INVALID_DATE",
+          message: `${s} is at ${time} UTC, not midnight!`,
+        };
+      }
+      return {
+        ok: false,
+        error: "INVALID_DATE",
+        message: `${s} was not a valid date. Use YYYY-MM-DD or a midnight UTC epoch millisecond timestamp.`,
+      };
+    }
+    case "datetime": {
+      const t = /^-?\d+$/.test(s) ? Number(s) : Date.parse(s);
+      if (Number.isNaN(t))
+        return {
+          ok: false,
+          error: "INVALID_DATETIME",
+          message: `${s} was not a valid datetime.`,
+        };
+      return { ok: true, value: new Date(t).toISOString() };
+    }
+    case "enumeration": {
+      const allowed = (def.options || []).map((o) => o.value);
+      const parts = def.fieldType === "checkbox" ? s.split(";") : [s];
+      const bad = parts.find((p) => !allowed.includes(p));
+      if (bad !== undefined) {
+        return {
+          ok: false,
+          error: "INVALID_OPTION",
+          message: `${bad} was not one of the allowed options: [${allowed.join(", ")}]`,
+        };
+      }
+      return { ok: true, value: s };
+    }
+    default:
+      if (def.format === "email" || def.name === "email") {
+        if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s))
+          return {
+            ok: false,
+            error: "INVALID_EMAIL",
+            message: `Email address ${s} is invalid`,
+          };
+        return { ok: true, value: s.toLowerCase() };
+      }
+      return { ok: true, value: s };
+  }
+}
+
+class HubSpotState {
+  constructor(opts) {
+    this.initial = opts;
+    this.reset();
+  }
+
+  // Mutates in place so references handed to tests (emulator.state.log, ...) stay valid.
+  reset() {
+    const o = this.initial;
+    this.tokens = this.tokens || new Set();
+    this.tokens.clear();
+    for (const t of [DEFAULT_TOKEN, ...(o.tokens || [])]) this.tokens.add(t);
+    this.revokedTokens = this.revokedTokens || new Set();
+    this.revokedTokens.clear();
+    this.faults = Object.assign(this.faults || {}, defaultFaults());
+    if (o.invalidMode) this.faults.invalidMode = o.invalidMode;
+    this.limits = Object.assign(this.limits || {}, {
+      limitPer10s: o.limitPer10s || DEFAULT_LIMIT_PER_10S,
+      windowMs: o.windowMs || DEFAULT_WINDOW_MS,
+      dailyLimit: o.dailyLimit || DEFAULT_DAILY_LIMIT,
+    });
+    this.seed = o.seed === undefined ? 1 : o.seed;
+    this.rng = makeRng(this.seed);
+    this.objects = this.objects || new Map();
+    this.objects.clear();
+    this.properties = new Map(
+      Object.entries(defaultCatalogue()).map(([t, defs]) => [
+        t,
+        new Map(defs.map((d) => [d.name, d])),
+      ]),
+    );
+    this.groups = new Map(
+      Object.entries(defaultGroups()).map(([t, gs]) => [
+        t,
+        new Map(gs.map((g) => [g.name, g])),
+      ]),
+    );
+    this.lists = this.lists || new Map();
+    this.lists.clear();
+    this.memberships = this.memberships || new Map();
+    this.memberships.clear();
+    this.associations = this.associations || [];
+    this.associations.length = 0;
+    this.hits = new Map();
+    this.daily = { day: utcDay(Date.now()), counts: new Map() };
+    this.counters = {
+      requests: 0,
+      accepted: 0,
+      rateLimited: 0,
+      dailyLimited: 0,
+      errors5xx: 0,
+      unauthorized: 0,
+    };
+    this.log = this.log || [];
+    this.log.length = 0;
+    this.nextId = 1001;
+    this.nextListId = 1;
+  }
+
+  setFaults(input) {
+    const f = input || {};
+    const count = (v, name) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0)
+        throw validation(`${name} must be a non-negative integer`);
+      return n;
+    };
+    const positive = (v, name) => {
+      const n = count(v, name);
+      if (n === 0) throw validation(`${name} must be positive`);
+      return n;
+    };
+    for (const k of [
+      "force429",
+      "force429Daily",
+      "force5xx",
+      "latencyMs",
+      "retryAfterSeconds",
+    ]) {
+      if (f[k] !== undefined) this.faults[k] = count(f[k], k);
+    }
+    if (f.status5xx !== undefined) {
+      const n = count(f.status5xx, "status5xx");
+      if (n < 500 || n > 599) throw validation("status5xx must be 500..599");
+      this.faults.status5xx = n;
+    }
+    if (f.errorRate5xx !== undefined) {
+      const r = Number(f.errorRate5xx);
+      if (!(r >= 0 && r <= 1))
+        throw validation("errorRate5xx must be between 0 and 1");
+      this.faults.errorRate5xx = r;
+    }
+    if (f.seed !== undefined) {
+      this.seed = count(f.seed, "seed");
+      this.rng = makeRng(this.seed);
+    }
+    if (f.invalidMode !== undefined) {
+      if (!INVALID_MODES.includes(f.invalidMode))
+        throw validation(
+          `invalidMode must be one of ${INVALID_MODES.join(", ")}`,
+        );
+      this.faults.invalidMode = f.invalidMode;
+    }
+    if (f.revokedTokens !== undefined) {
+      if (!Array.isArray(f.revokedTokens))
+        throw validation("revokedTokens must be an array of strings");
+      this.revokedTokens.clear();
+      for (const t of f.revokedTokens) this.revokedTokens.add(String(t));
+    }
+    if (f.tokens !== undefined) {
+      if (!Array.isArray(f.tokens))
+        throw validation("tokens must be an array of strings");
+      for (const t of f.tokens) this.tokens.add(String(t));
+    }
+    if (f.limitPer10s !== undefined)
+      this.limits.limitPer10s = positive(f.limitPer10s, "limitPer10s");
+    if (f.windowMs !== undefined)
+      this.limits.windowMs = positive(f.windowMs, "windowMs");
+    if (f.dailyLimit !== undefined)
+      this.limits.dailyLimit = positive(f.dailyLimit, "dailyLimit");
+    return this.faultsSnapshot();
+  }
+
+  faultsSnapshot() {
+    return {
+      ...this.faults,
+      seed: this.seed,
+      revokedTokenFingerprints: [...this.revokedTokens].map(fingerprint),
+      ...this.limits,
+    };
+  }
+
+  store(type) {
+    let m = this.objects.get(type);
+    if (!m) {
+      m = new Map();
+      this.objects.set(type, m);
+    }
+    return m;
+  }
+
+  catalogue(type) {
+    let m = this.properties.get(type);
+    if (!m) {
+      m = new Map();
+      this.properties.set(type, m);
+    }
+    return m;
+  }
+
+  groupsOf(type) {
+    let m = this.groups.get(type);
+    if (!m) {
+      m = new Map([
+        [
+          "default",
+          {
+            name: "default",
+            label: "Default",
+            displayOrder: 0,
+            archived: false,
+          },
+        ],
+      ]);
+      this.groups.set(type, m);
+    }
+    return m;
+  }
+
+  findBy(type, idProperty, value) {
+    const store = this.store(type);
+    if (!idProperty || idProperty === "hs_object_id")
+      return store.get(String(value));
+    const needle = String(value);
+    const ci = idProperty === "email";
+    for (const rec of store.values()) {
+      const v = rec.properties[idProperty];
+      if (v === undefined) continue;
+      if (
+        ci
+          ? String(v).toLowerCase() === needle.toLowerCase()
+          : String(v) === needle
+      )
+        return rec;
+    }
+    return undefined;
+  }
+
+  /** Returns { values, errors } where errors are HubSpot's per-property validation items. */
+  validate(type, properties) {
+    const catalogue = this.catalogue(type);
+    const strict = STRICT_TYPES.includes(type);
+    const values = {};
+    const errors = [];
+    if (
+      properties !== undefined &&
+      (typeof properties !== "object" ||
+        properties === null ||
+        Array.isArray(properties))
+    ) {
+      return {
+        values,
+        errors: [
+          {
+            isValid: false,
+            message: "properties must be an object",
+            error: "INVALID_PROPERTIES",
+            name: "properties",
+          },
+        ],
+      };
+    }
+    for (const [name, value] of Object.entries(properties || {})) {
+      const def = catalogue.get(name);
+      if (!def) {
+        if (strict)
+          errors.push({
+            isValid: false,
+            message: `Property "${name}" does not exist`,
+            error: "PROPERTY_DOESNT_EXIST",
+            name,
+          });
+        else
+          values[name] =
+            value === null || value === undefined ? "" : String(value);
+        continue;
+      }
+      if (def.readOnly) {
+        errors.push({
+          isValid: false,
+          message: `${name} is a read only property; its value cannot be set.`,
+          error: "READ_ONLY_VALUE",
+          name,
+        });
+        continue;
+      }
+      const r = checkValue(def, value);
+      if (r.ok) values[name] = r.value;
+      else
+        errors.push({
+          isValid: false,
+          message: r.message,
+          error: r.error,
+          name,
+        });
+    }
+    return { values, errors };
+  }
+
+  createRecord(type, values) {
+    const id = String(this.nextId++);
+    const ts = nowIso();
+    const rec = {
+      id,
+      properties: {
+        ...values,
+        hs_object_id: id,
+        createdate: ts,
+        lastmodifieddate: ts,
+      },
+      createdAt: ts,
+      updatedAt: ts,
+      archived: false,
+    };
+    this.store(type).set(id, rec);
+    return rec;
+  }
+
+  updateRecord(rec, values) {
+    const ts = nowIso();
+    Object.assign(rec.properties, values, { lastmodifieddate: ts });
+    rec.updatedAt = ts;
+    return rec;
+  }
+
+  addAssociation(fromType, fromId, toType, toId, types) {
+    const existing = this.associations.find(
+      (a) =>
+        a.fromType === fromType &&
+        a.fromId === fromId &&
+        a.toType === toType &&
+        a.toId === toId,
+    );
+    const list = (types || []).map((t) => ({
+      associationCategory: t.associationCategory,
+      associationTypeId: t.associationTypeId,
+    }));
+    if (existing) {
+      for (const t of list) {
+        if (
+          !existing.types.some(
+            (x) => x.associationTypeId === t.associationTypeId,
+          )
+        )
+          existing.types.push(t);
+      }
+      return existing;
+    }
+    const a = {
+      fromType,
+      fromId,
+      toType,
+      toId,
+      types: list,
+      createdAt: nowIso(),
+    };
+    this.associations.push(a);
+    return a;
+  }
+
+  snapshot({ includeLog = true } = {}) {
+    const objects = {};
+    for (const [type, m] of this.objects) objects[type] = [...m.values()];
+    const memberships = {};
+    for (const [id, m] of this.memberships) memberships[id] = [...m.keys()];
+    return {
+      faults: this.faultsSnapshot(),
+      tokens: [...this.tokens].map((t) => ({
+        fingerprint: fingerprint(t),
+        revoked: this.revokedTokens.has(t),
+      })),
+      objects,
+      properties: Object.fromEntries(
+        [...this.properties].map(([t, m]) => [t, [...m.values()]]),
+      ),
+      propertyGroups: Object.fromEntries(
+        [...this.groups].map(([t, m]) => [t, [...m.values()]]),
+      ),
+      lists: [...this.lists.values()].map((l) => this.publicList(l)),
+      memberships,
+      associations: [...this.associations],
+      counters: {
+        ...this.counters,
+        dailyDay: this.daily.day,
+        daily: Object.fromEntries(
+          [...this.daily.counts].map(([t, n]) => [fingerprint(t), n]),
+        ),
+      },
+      log: includeLog ? [...this.log] : undefined,
+    };
+  }
+
+  publicList(l) {
+    const members = this.memberships.get(l.listId);
+    return { ...l, size: members ? members.size : 0 };
+  }
+}
+
+// ---- request helpers ----
+
+function pickProperties(rec, names) {
+  const out = { ...rec, properties: { ...rec.properties } };
+  if (names && names.length) {
+    const keep = new Set([...names, ...SYSTEM_PROPERTIES]);
+    out.properties = Object.fromEntries(
+      Object.entries(rec.properties).filter(([k]) => keep.has(k)),
+    );
+    for (const n of names) if (!(n in out.properties)) out.properties[n] = null;
+  }
+  return out;
+}
+
+const splitNames = (v) =>
+  v
+    ? String(v)
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
+
+function batchInputs(body, max) {
+  const inputs = body && body.inputs;
+  if (!Array.isArray(inputs))
+    throw validation('Invalid input JSON: "inputs" must be an array');
+  if (inputs.length > max) {
+    throw validation(
+      `Batch input limit exceeded: ${inputs.length} inputs were provided, but the maximum is ${max}.`,
+    );
+  }
+  return inputs;
+}
+
+function pageOf(all, query, defaultLimit, maxLimit, toItem) {
+  let limit = defaultLimit;
+  if (query.limit !== undefined && query.limit !== "") {
+    limit = Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw validation("limit must be a positive integer");
+    limit = Math.min(limit, maxLimit);
+  }
+  let offset = 0;
+  if (query.after !== undefined && query.after !== "") {
+    offset = Number(query.after);
+    if (!Number.isInteger(offset) || offset < 0)
+      throw validation(`Invalid "after" cursor: ${query.after}`);
+  }
+  const slice = all.slice(offset, offset + limit).map(toItem);
+  const out = { results: slice };
+  if (offset + limit < all.length)
+    out.paging = {
+      next: { after: String(offset + limit), link: `?after=${offset + limit}` },
+    };
+  return out;
+}
+
+function complete(startedAt, results, errors, extra) {
+  const out = {
+    status: "COMPLETE",
+    results,
+    startedAt,
+    completedAt: nowIso(),
+    ...extra,
+  };
+  if (errors && errors.length) {
+    out.numErrors = errors.length;
+    out.errors = errors;
+  }
+  return out;
+}
+
+const withTrace = (rec, input) =>
+  input && input.objectWriteTraceId !== undefined
+    ? { ...rec, objectWriteTraceId: input.objectWriteTraceId }
+    : rec;
+
+function invalidMessage(items) {
+  return `Property values were not valid: ${JSON.stringify(items)}`;
+}
+
+/**
+ * Validates every input; in batch400 mode any invalid input rejects the batch (nothing written),
+ * in perInput207 mode the bad inputs become per-input errors and the rest go on.
+ * Returns [{ input, index, values }] for the good inputs and the error list.
+ */
+function validateBatch(state, type, inputs, contextOf) {
+  const good = [];
+  const errors = [];
+  const allItems = [];
+  inputs.forEach((input, index) => {
+    if (!input || typeof input !== "object")
+      throw validation(`Invalid input at index ${index}`);
+    const { values, errors: items } = state.validate(type, input.properties);
+    if (items.length === 0) {
+      good.push({ input, index, values });
+      return;
+    }
+    allItems.push(...items);
+    const err = {
+      status: "error",
+      category: "VALIDATION_ERROR",
+      message: invalidMessage(items),
+      context: {
+        propertyName: items.map((i) => i.name),
+        ...(contextOf ? contextOf(input) : {}),
+      },
+    };
+    if (input.objectWriteTraceId !== undefined)
+      err.objectWriteTraceId = input.objectWriteTraceId;
+    errors.push(err);
+  });
+  if (errors.length && state.faults.invalidMode === "batch400")
+    throw validation(invalidMessage(allItems));
+  return { good, errors };
+}
+
+function contactConflict(state, type, values, selfId) {
+  if (type !== "contacts" || !values.email) return;
+  const existing = state.findBy(type, "email", values.email);
+  if (existing && existing.id !== selfId) {
+    throw new HubSpotError(
+      409,
+      `Contact already exists. Existing ID: ${existing.id}`,
+      "CONFLICT",
+    );
+  }
+}
+
+function addInlineAssociations(state, type, rec, input) {
+  for (const assoc of input.associations || []) {
+    const toId = assoc && assoc.to && assoc.to.id;
+    if (toId === undefined) continue;
+    const types = Array.isArray(assoc.types) ? assoc.types : [];
+    const toType =
+      (types[0] && ASSOCIATION_TARGETS[types[0].associationTypeId]) ||
+      "unknown";
+    state.addAssociation(type, rec.id, toType, String(toId), types);
+  }
+}
+
+function objectsBatch(state, type, action, body) {
+  const startedAt = nowIso();
+  const inputs = batchInputs(body, BATCH_LIMIT);
+  switch (action) {
+    case "create": {
+      const { good, errors } = validateBatch(state, type, inputs);
+      for (const g of good) contactConflict(state, type, g.values);
+      const results = good.map(({ input, values }) => {
+        const rec = state.createRecord(type, values);
+        addInlineAssociations(state, type, rec, input);
+        return withTrace(rec, input);
+      });
+      return [errors.length ? 207 : 201, complete(startedAt, results, errors)];
+    }
+    case "upsert": {
+      const seen = new Set();
+      for (const input of inputs) {
+        if (
+          !input ||
+          input.id === undefined ||
+          input.id === null ||
+          input.id === ""
+        )
+          throw validation('Each upsert input needs an "id"');
+        const idProperty = input.idProperty || "hs_object_id";
+        const key = `${idProperty}:${idProperty === "email" ? String(input.id).toLowerCase() : String(input.id)}`;
+        if (seen.has(key))
+          throw validation(
+            `Duplicate IDs found in batch input: [${input.id}]. IDs must be unique`,
+          );
+        seen.add(key);
+      }
+      const { good, errors } = validateBatch(state, type, inputs, (input) => ({
+        id: [String(input.id)],
+      }));
+      const results = [];
+      for (const { input, values } of good) {
+        const idProperty = input.idProperty || "hs_object_id";
+        const existing = state.findBy(type, idProperty, input.id);
+        if (existing) {
+          if (idProperty === "email") delete values.email;
+          results.push(
+            withTrace(
+              { ...state.updateRecord(existing, values), new: false },
+              input,
+            ),
+          );
+          continue;
+        }
+        if (idProperty === "hs_object_id") {
+          const err = {
+            status: "error",
+            category: "OBJECT_NOT_FOUND",
+            message: `Object ${input.id} not found; cannot upsert by hs_object_id`,
+            context: { id: [String(input.id)] },
+          };
+          if (input.objectWriteTraceId !== undefined)
+            err.objectWriteTraceId = input.objectWriteTraceId;
+          errors.push(err);
+          continue;
+        }
+        const idValue =
+          idProperty === "email"
+            ? String(input.id).toLowerCase()
+            : String(input.id);
+        results.push(
+          withTrace(
+            {
+              ...state.createRecord(type, { ...values, [idProperty]: idValue }),
+              new: true,
+            },
+            input,
+          ),
+        );
+      }
+      return [errors.length ? 207 : 200, complete(startedAt, results, errors)];
+    }
+    case "update": {
+      const { good, errors } = validateBatch(state, type, inputs, (input) => ({
+        id: [String(input.id)],
+      }));
+      const results = [];
+      const missing = [];
+      for (const { input, values } of good) {
+        const rec = state.findBy(type, input.idProperty, input.id);
+        if (!rec) {
+          missing.push(String(input.id));
+          continue;
+        }
+        contactConflict(state, type, values, rec.id);
+        results.push(withTrace(state.updateRecord(rec, values), input));
+      }
+      if (missing.length) errors.push(notFoundError(type, missing));
+      return [errors.length ? 207 : 200, complete(startedAt, results, errors)];
+    }
+    case "read": {
+      const names = Array.isArray(body.properties)
+        ? body.properties.map(String)
+        : [];
+      const results = [];
+      const missing = [];
+      for (const input of inputs) {
+        const rec = input && state.findBy(type, body.idProperty, input.id);
+        if (rec) results.push(pickProperties(rec, names));
+        else missing.push(String(input && input.id));
+      }
+      const errors = missing.length ? [notFoundError(type, missing)] : [];
+      return [errors.length ? 207 : 200, complete(startedAt, results, errors)];
+    }
+    case "archive": {
+      for (const input of inputs) {
+        const rec = input && state.findBy(type, undefined, input.id);
+        if (rec) state.store(type).delete(rec.id);
+      }
+      return [204, undefined];
+    }
+    default:
+      throw new HubSpotError(
+        404,
+        `Unknown batch action: ${action}`,
+        "OBJECT_NOT_FOUND",
+      );
+  }
+}
+
+function notFoundError(type, ids) {
+  const label = type.replace(/s$/, "").toUpperCase();
+  return {
+    status: "error",
+    category: "OBJECT_NOT_FOUND",
+    message: `Could not get some ${label} objects, they may be deleted or not exist. Check that ids are valid.`,
+    context: { ids },
+  };
+}
+
+function objectNotFound(type, id) {
+  return new HubSpotError(
+    404,
+    `Object not found.  objectId are usually numeric. (${type}/${id})`,
+    "OBJECT_NOT_FOUND",
+  );
+}
+
+function validateOrThrow(state, type, properties) {
+  const { values, errors } = state.validate(type, properties);
+  if (errors.length) throw validation(invalidMessage(errors));
+  return values;
+}
+
+// ---- lists ----
+
+function findListByName(state, objectTypeId, name) {
+  const needle = String(name).toLowerCase();
+  return [...state.lists.values()].find(
+    (l) => l.objectTypeId === objectTypeId && l.name.toLowerCase() === needle,
+  );
+}
+
+function getList(state, listId) {
+  const l = state.lists.get(String(listId));
+  if (!l)
+    throw new HubSpotError(
+      404,
+      `List ${listId} does not exist.`,
+      "OBJECT_NOT_FOUND",
+      { subCategory: "ILS.LIST_NOT_FOUND" },
+    );
+  return l;
+}
+
+function listRecordIds(body) {
+  if (!Array.isArray(body))
+    throw validation("Request body must be a JSON array of record ids");
+  return body.map(String);
+}
+
+function typeForTypeId(objectTypeId) {
+  return TYPE_ALIASES[objectTypeId] || objectTypeId;
+}
+
+// ---- routing ----
+
+function route(state, method, path, query, body) {
+  let m;
+  const seg = (i) => decodeURIComponent(m[i]);
+  const expect = (...methods) => {
+    if (!methods.includes(method))
+      throw new HubSpotError(
+        405,
+        `Method ${method} not allowed on ${path}`,
+        "METHOD_NOT_ALLOWED",
+      );
+  };
+
+  if ((m = path.match(/^\/crm\/v3\/objects\/([^/]+)\/batch\/([^/]+)$/))) {
+    expect("POST");
+    const type = normalizeType(seg(1));
+    return objectsBatch(state, type, seg(2), body || {});
+  }
+  if ((m = path.match(/^\/crm\/v3\/objects\/([^/]+)$/))) {
+    const type = normalizeType(seg(1));
+    expect("GET", "POST");
+    if (method === "GET") {
+      const names = splitNames(query.properties);
+      const all = [...state.store(type).values()];
+      return [
+        200,
+        pageOf(all, query, 10, 100, (r) => pickProperties(r, names)),
+      ];
+    }
+    const values = validateOrThrow(state, type, body && body.properties);
+    contactConflict(state, type, values);
+    const rec = state.createRecord(type, values);
+    addInlineAssociations(state, type, rec, body || {});
+    return [201, rec];
+  }
+  if ((m = path.match(/^\/crm\/v3\/objects\/([^/]+)\/([^/]+)$/))) {
+    const type = normalizeType(seg(1));
+    expect("GET", "PATCH", "DELETE");
+    const rec = state.findBy(type, query.idProperty, seg(2));
+    if (method === "DELETE") {
+      if (rec) state.store(type).delete(rec.id);
+      return [204, undefined];
+    }
+    if (!rec) throw objectNotFound(type, seg(2));
+    if (method === "GET")
+      return [200, pickProperties(rec, splitNames(query.properties))];
+    const values = validateOrThrow(state, type, body && body.properties);
+    contactConflict(state, type, values, rec.id);
+    return [200, state.updateRecord(rec, values)];
+  }
+  if ((m = path.match(/^\/crm\/v3\/properties\/([^/]+)\/groups$/))) {
+    const type = normalizeType(seg(1));
+    expect("GET", "POST");
+    const groups = state.groupsOf(type);
+    if (method === "GET") return [200, { results: [...groups.values()] }];
+    const b = body || {};
+    if (!b.name || !b.label)
+      throw validation('Property group requires "name" and "label"');
+    if (groups.has(b.name)) {
+      throw new HubSpotError(
+        409,
+        `A property group named '${b.name}' already exists.`,
+        "OBJECT_ALREADY_EXISTS",
+      );
+    }
+    const g = {
+      name: String(b.name),
+      label: String(b.label),
+      displayOrder: b.displayOrder === undefined ? -1 : Number(b.displayOrder),
+      archived: false,
+    };
+    groups.set(g.name, g);
+    return [201, g];
+  }
+  if ((m = path.match(/^\/crm\/v3\/properties\/([^/]+)$/))) {
+    const type = normalizeType(seg(1));
+    expect("GET", "POST");
+    const catalogue = state.catalogue(type);
+    if (method === "GET") return [200, { results: [...catalogue.values()] }];
+    const b = body || {};
+    const missing = ["name", "label", "type", "fieldType", "groupName"].filter(
+      (k) => !b[k],
+    );
+    if (missing.length)
+      throw validation(
+        `Property is missing required fields: ${missing.join(", ")}`,
+      );
+    if (
+      !["string", "number", "date", "datetime", "enumeration", "bool"].includes(
+        b.type,
+      )
+    )
+      throw validation(`Invalid property type: ${b.type}`);
+    if (catalogue.has(b.name)) {
+      throw new HubSpotError(
+        409,
+        `Property named '${b.name}' already exists.`,
+        "OBJECT_ALREADY_EXISTS",
+        { errors: [{ message: `Property named '${b.name}' already exists.` }] },
+      );
+    }
+    if (!state.groupsOf(type).has(b.groupName))
+      throw validation(`Property group '${b.groupName}' does not exist.`);
+    const def = {
+      name: String(b.name),
+      label: String(b.label),
+      type: b.type,
+      fieldType: b.fieldType,
+      groupName: b.groupName,
+    };
+    if (b.description !== undefined) def.description = String(b.description);
+    if (Array.isArray(b.options)) def.options = b.options;
+    if (b.type === "bool" && !def.options)
+      def.options = [
+        { label: "Yes", value: "true" },
+        { label: "No", value: "false" },
+      ];
+    if (b.type === "bool") def.type = "enumeration";
+    def.createdAt = nowIso();
+    catalogue.set(def.name, def);
+    return [201, def];
+  }
+  if ((m = path.match(/^\/crm\/v3\/properties\/([^/]+)\/([^/]+)$/))) {
+    const type = normalizeType(seg(1));
+    expect("GET");
+    const def = state.catalogue(type).get(seg(2));
+    if (!def)
+      throw new HubSpotError(
+        404,
+        `Unable to find property ${seg(2)} on ${type}`,
+        "OBJECT_NOT_FOUND",
+      );
+    return [200, def];
+  }
+  if (
+    (m = path.match(
+      /^\/crm\/v4\/associations\/([^/]+)\/([^/]+)\/batch\/create$/,
+    ))
+  ) {
+    expect("POST");
+    const fromType = normalizeType(seg(1));
+    const toType = normalizeType(seg(2));
+    const startedAt = nowIso();
+    const inputs = batchInputs(body, ASSOCIATION_BATCH_LIMIT);
+    const results = [];
+    const errors = [];
+    for (const input of inputs) {
+      const fromId = String(input && input.from && input.from.id);
+      const toId = String(input && input.to && input.to.id);
+      const types = input && Array.isArray(input.types) ? input.types : [];
+      const missing = [];
+      if (!state.store(fromType).has(fromId))
+        missing.push(`${fromType} ${fromId}`);
+      if (!state.store(toType).has(toId)) missing.push(`${toType} ${toId}`);
+      if (!types.length) missing.push("types");
+      if (missing.length) {
+        errors.push({
+          status: "error",
+          category: "VALIDATION_ERROR",
+          message: `Invalid association input: ${missing.join(", ")} not valid`,
+          context: { fromId: [fromId], toId: [toId] },
+        });
+        continue;
+      }
+      state.addAssociation(fromType, fromId, toType, toId, types);
+      results.push({
+        fromObjectTypeId: typeId(fromType),
+        fromObjectId: Number(fromId),
+        toObjectTypeId: typeId(toType),
+        toObjectId: Number(toId),
+        labels: types.map((t) => t.label).filter(Boolean),
+      });
+    }
+    return [errors.length ? 207 : 201, complete(startedAt, results, errors)];
+  }
+  if (/^\/crm\/v3\/lists\/?$/.test(path)) {
+    expect("POST");
+    const b = body || {};
+    if (!b.name || !b.objectTypeId || !b.processingType)
+      throw validation(
+        'List requires "name", "objectTypeId" and "processingType"',
+      );
+    if (!["MANUAL", "DYNAMIC", "SNAPSHOT"].includes(b.processingType))
+      throw validation(`Invalid processingType: ${b.processingType}`);
+    if (findListByName(state, String(b.objectTypeId), b.name)) {
+      throw validation(`A list named '${b.name}' already exists.`, {
+        subCategory: "ILS.DUPLICATE_LIST_NAMES",
+      });
+    }
+    const ts = nowIso();
+    const list = {
+      listId: String(state.nextListId++),
+      name: String(b.name),
+      processingType: b.processingType,
+      objectTypeId: String(b.objectTypeId),
+      listVersion: 1,
+      processingStatus: "COMPLETE",
+      createdAt: ts,
+      updatedAt: ts,
+    };
+    state.lists.set(list.listId, list);
+    state.memberships.set(list.listId, new Map());
+    return [200, { list: state.publicList(list) }];
+  }
+  if (
+    (m = path.match(
+      /^\/crm\/v3\/lists\/object-type-id\/([^/]+)\/name\/([^/]+)$/,
+    ))
+  ) {
+    expect("GET");
+    const list = findListByName(state, seg(1), seg(2));
+    if (!list)
+      throw new HubSpotError(
+        404,
+        `List with name ${seg(2)} does not exist.`,
+        "OBJECT_NOT_FOUND",
+        { subCategory: "ILS.LIST_NOT_FOUND" },
+      );
+    return [200, { list: state.publicList(list) }];
+  }
+  if (
+    (m = path.match(/^\/crm\/v3\/lists\/([^/]+)\/memberships\/(add|remove)$/))
+  ) {
+    expect("PUT");
+    const list = getList(state, seg(1));
+    if (list.processingType === "DYNAMIC")
+      throw validation(
+        `List ${list.listId} is DYNAMIC; its memberships cannot be edited.`,
+      );
+    const ids = listRecordIds(body);
+    const members = state.memberships.get(list.listId);
+    const store = state.store(typeForTypeId(list.objectTypeId));
+    const changed = [];
+    const missing = [];
+    for (const id of ids) {
+      if (seg(2) === "add") {
+        if (!store.has(id)) missing.push(id);
+        else if (!members.has(id)) {
+          members.set(id, nowIso());
+          changed.push(id);
+        }
+      } else if (members.delete(id)) changed.push(id);
+      else missing.push(id);
+    }
+    list.updatedAt = nowIso();
+    return [
+      200,
+      seg(2) === "add"
+        ? { recordIdsAdded: changed, recordIdsMissing: missing }
+        : { recordIdsRemoved: changed, recordIdsMissing: missing },
+    ];
+  }
+  if ((m = path.match(/^\/crm\/v3\/lists\/([^/]+)\/memberships$/))) {
+    expect("GET");
+    const list = getList(state, seg(1));
+    const all = [...state.memberships.get(list.listId)];
+    return [
+      200,
+      {
+        ...pageOf(all, query, 100, 250, ([recordId, membershipTimestamp]) => ({
+          recordId,
+          membershipTimestamp,
+        })),
+        total: all.length,
+      },
+    ];
+  }
+  if ((m = path.match(/^\/crm\/v3\/lists\/([^/]+)$/))) {
+    expect("GET", "DELETE");
+    const list = getList(state, seg(1));
+    if (method === "DELETE") {
+      state.lists.delete(list.listId);
+      state.memberships.delete(list.listId);
+      return [204, undefined];
+    }
+    return [200, { list: state.publicList(list) }];
+  }
+  throw new HubSpotError(
+    404,
+    `No route for ${method} ${path}`,
+    "OBJECT_NOT_FOUND",
+  );
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function parseJson(raw) {
+  if (raw === "") return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw validation(
+      "Invalid input JSON on line 1: the request body is not valid JSON",
+    );
+  }
+}
+
+function send(res, status, payload, headers) {
+  if (res.writableEnded || res.destroyed) return;
+  if (payload === undefined) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(payload);
+  res.writeHead(status, {
+    "content-type": "application/json;charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function bearerToken(req) {
+  const h = req.headers.authorization;
+  if (typeof h !== "string") return "";
+  const m = h.match(/^Bearer\s+(.+)$/i);
+  return m ? m[1].trim() : "";
+}
+
+const groupName = (token) =>
+  `publicapi:private-app:${fingerprint(token)}:${PORTAL_ID}`;
+
+function rollDay(state, now) {
+  const day = utcDay(now);
+  if (state.daily.day !== day) {
+    state.daily.day = day;
+    state.daily.counts.clear();
+  }
+}
+
+function rateHeaders(state, token, now) {
+  const { limitPer10s, windowMs, dailyLimit } = state.limits;
+  const hits = (token && state.hits.get(token)) || [];
+  const live = hits.filter((t) => t > now - windowMs).length;
+  const used = (token && state.daily.counts.get(token)) || 0;
+  return {
+    "x-hubspot-ratelimit-max": String(limitPer10s),
+    "x-hubspot-ratelimit-remaining": String(Math.max(0, limitPer10s - live)),
+    "x-hubspot-ratelimit-interval-milliseconds": String(windowMs),
+    "x-hubspot-ratelimit-daily": String(dailyLimit),
+    "x-hubspot-ratelimit-daily-remaining": String(
+      Math.max(0, dailyLimit - used),
+    ),
+  };
+}
+
+function tenSecondly429(token, retryAfter) {
+  return new HubSpotError(
+    429,
+    "You have reached your ten_secondly_rolling limit.",
+    undefined,
+    {
+      errorType: "RATE_LIMIT",
+      policyName: "TEN_SECONDLY_ROLLING",
+      groupName: groupName(token),
+    },
+    { "retry-after": String(retryAfter) },
+  );
+}
+
+function daily429(token, retryAfter) {
+  return new HubSpotError(
+    429,
+    "You have reached your daily limit.",
+    undefined,
+    {
+      errorType: "RATE_LIMIT",
+      policyName: "DAILY",
+      groupName: groupName(token),
+    },
+    { "retry-after": String(retryAfter) },
+  );
+}
+
+function serverError(status) {
+  const message =
+    status === 503
+      ? "Service Unavailable"
+      : status === 502
+        ? "Bad Gateway"
+        : "internal error";
+  return new HubSpotError(status, message, "INTERNAL_ERROR");
+}
+
+function errorBody(err) {
+  const body = err.body();
+  if (body.category === undefined) delete body.category;
+  return body;
+}
+
+async function handleApi(state, req, res, url) {
+  const query = Object.fromEntries(url.searchParams);
+  for (const k of SECRET_QUERY) if (k in query) query[k] = "[redacted]";
+  const token = bearerToken(req);
+  const entry = {
+    seq: state.log.length + 1,
+    method: req.method,
+    path: url.pathname,
+    query,
+    tokenFingerprint: token ? fingerprint(token) : null,
+    status: 0,
+    time: Date.now(),
+  };
+  state.log.push(entry);
+  state.counters.requests += 1;
+  const raw = await readBody(req);
+  const f = state.faults;
+  if (f.latencyMs > 0) await sleep(f.latencyMs);
+  const now = Date.now();
+  rollDay(state, now);
+  const reply = (status, payload, extraHeaders) => {
+    entry.status = status;
+    entry.durationMs = Date.now() - entry.time;
+    send(res, status, payload, {
+      ...rateHeaders(state, token, Date.now()),
+      ...extraHeaders,
+    });
+  };
+  const fail = (err) => {
+    if (err.status === 429) {
+      entry.policyName = err.extra.policyName;
+      if (err.extra.policyName === "DAILY") state.counters.dailyLimited += 1;
+      else state.counters.rateLimited += 1;
+    }
+    if (err.status >= 500) state.counters.errors5xx += 1;
+    return reply(err.status, errorBody(err), err.headers);
+  };
+
+  let body;
+  try {
+    body = parseJson(raw);
+  } catch (err) {
+    body = err;
+  }
+  if (body && Array.isArray(body.inputs)) entry.inputCount = body.inputs.length;
+  else if (Array.isArray(body)) entry.inputCount = body.length;
+
+  if (!token || !state.tokens.has(token) || state.revokedTokens.has(token)) {
+    state.counters.unauthorized += 1;
+    return fail(
+      new HubSpotError(
+        401,
+        "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+        "INVALID_AUTHENTICATION",
+      ),
+    );
+  }
+  if (f.force429 > 0) {
+    f.force429 -= 1;
+    entry.forced = true;
+    return fail(tenSecondly429(token, f.retryAfterSeconds));
+  }
+  if (f.force429Daily > 0) {
+    f.force429Daily -= 1;
+    entry.forced = true;
+    return fail(daily429(token, f.retryAfterSeconds));
+  }
+  if (f.force5xx > 0) {
+    f.force5xx -= 1;
+    entry.forced = true;
+    return fail(serverError(f.status5xx));
+  }
+  if (f.errorRate5xx > 0 && state.rng() < f.errorRate5xx) {
+    entry.forced = true;
+    return fail(serverError(state.rng() < 0.5 ? 502 : 503));
+  }
+  const used = state.daily.counts.get(token) || 0;
+  if (used >= state.limits.dailyLimit) {
+    const nextMidnight = Date.parse(`${state.daily.day}T00:00:00Z`) + 86400000;
+    return fail(
+      daily429(token, Math.max(1, Math.ceil((nextMidnight - now) / 1000))),
+    );
+  }
+  let hits = state.hits.get(token);
+  if (!hits) {
+    hits = [];
+    state.hits.set(token, hits);
+  }
+  while (hits.length && hits[0] <= now - state.limits.windowMs) hits.shift();
+  if (hits.length >= state.limits.limitPer10s) {
+    return fail(
+      tenSecondly429(
+        token,
+        Math.max(1, Math.ceil((hits[0] + state.limits.windowMs - now) / 1000)),
+      ),
+    );
+  }
+  hits.push(now);
+  state.daily.counts.set(token, used + 1);
+  state.counters.accepted += 1;
+
+  try {
+    if (body instanceof Error) throw body;
+    const [status, payload] = route(
+      state,
+      req.method,
+      url.pathname,
+      query,
+      body,
+    );
+    return reply(status, payload);
+  } catch (err) {
+    if (err instanceof HubSpotError) return fail(err);
+    return fail(
+      new HubSpotError(
+        500,
+        `Emulator error: ${err && err.message}`,
+        "INTERNAL_ERROR",
+      ),
+    );
+  }
+}
+
+function filterLog(state, filter) {
+  return state.log.filter(
+    (e) => !filter || Object.entries(filter).every(([k, v]) => e[k] === v),
+  );
+}
+
+async function handleControl(state, req, res, url) {
+  const raw = await readBody(req);
+  try {
+    const body = parseJson(raw) || {};
+    switch (`${req.method} ${url.pathname}`) {
+      case "GET /__emulator/state":
+        return send(
+          res,
+          200,
+          state.snapshot({ includeLog: url.searchParams.get("log") !== "0" }),
+        );
+      case "GET /__emulator/requests": {
+        const filter = {};
+        for (const [k, v] of url.searchParams)
+          filter[k] = k === "status" ? Number(v) : v;
+        return send(res, 200, {
+          entries: filterLog(
+            state,
+            Object.keys(filter).length ? filter : undefined,
+          ),
+        });
+      }
+      case "POST /__emulator/faults":
+        return send(res, 200, state.setFaults(body));
+      case "POST /__emulator/reset":
+        state.reset();
+        return send(res, 200, { ok: true });
+      default:
+        return send(res, 404, {
+          status: "error",
+          message: "Unknown emulator control endpoint",
+        });
+    }
+  } catch (err) {
+    if (err instanceof HubSpotError)
+      return send(res, err.status, errorBody(err));
+    return send(res, 500, {
+      status: "error",
+      message: `Emulator control failed: ${err && err.message}`,
+    });
+  }
+}
+
+/**
+ * Starts the emulator on 127.0.0.1 (random port unless `port` is given).
+ */
+function startHubSpotEmulator(opts) {
+  const o = opts || {};
+  const state = new HubSpotState({
+    tokens: o.tokens,
+    limitPer10s: o.limitPer10s,
+    windowMs: o.windowMs,
+    dailyLimit: o.dailyLimit,
+    seed: o.seed,
+    invalidMode: o.invalidMode,
+  });
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url || "/", "http://emulator.local");
+    const handler = url.pathname.startsWith("/__emulator/")
+      ? handleControl
+      : handleApi;
+    handler(state, req, res, url).catch((err) =>
+      send(res, 500, {
+        status: "error",
+        message: `Emulator crashed: ${err && err.message}`,
+        correlationId: crypto.randomUUID(),
+      }),
+    );
+  });
+  server.keepAliveTimeout = 1000;
+  const host = o.host || "127.0.0.1";
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.port || 0, host, () => {
+      server.off("error", reject);
+      const { port } = server.address();
+      resolve({
+        url: `http://${host}:${port}`,
+        port,
+        state,
+        defaultToken: DEFAULT_TOKEN,
+        reset: () => state.reset(),
+        setFaults: (faults) => state.setFaults(faults),
+        requests: (filter) => filterLog(state, filter),
+        objects: (type) => [...state.store(normalizeType(type)).values()],
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+module.exports = {
+  startHubSpotEmulator,
+  DEFAULT_TOKEN,
+  BATCH_LIMIT,
+  ASSOCIATION_BATCH_LIMIT,
+  CONTACT_PROPERTY_NAMES: defaultCatalogue().contacts.map((p) => p.name),
+};
