@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import https from "node:https";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 import type { HubSpotEmulator } from "../emulators/hubspot/server";
@@ -833,6 +836,244 @@ describe("HubSpot emulator", () => {
         dailyLimited: 1,
       });
       expect(state.body.log).toBeUndefined();
+    });
+  });
+
+  describe("legacy v1 (n8n's built-in HubSpot node)", () => {
+    const V1 = "/contacts/v1/contact/createOrUpdate/email/";
+    const v1Props = (props: Record<string, unknown>) => ({
+      properties: Object.entries(props).map(([property, value]) => ({
+        property,
+        value,
+      })),
+    });
+
+    it("createOrUpdate: 200 {vid, isNew} create then update by email (case-insensitive), profile in v1 shape", async () => {
+      const created = await post(
+        emu.url,
+        `${V1}${encodeURIComponent("Ada@Example.com")}`,
+        v1Props({ firstname: "Ada", lastname: "Lovelace", company: "Engines" }),
+      );
+      expect(created.status).toBe(200);
+      expect(created.body).toEqual({ vid: expect.any(Number), isNew: true });
+      expect(created.headers.get("x-hubspot-ratelimit-max")).toBe("190");
+      const vid = created.body.vid as number;
+
+      const updated = await post(
+        emu.url,
+        `${V1}ada@example.com`,
+        v1Props({ jobtitle: "Analyst", firstname: "Augusta" }),
+      );
+      expect(updated.status).toBe(200);
+      expect(updated.body).toEqual({ vid, isNew: false });
+      expect(emu.objects("contacts")).toHaveLength(1);
+      expect(emu.objects("contacts")[0].properties).toMatchObject({
+        email: "ada@example.com",
+        firstname: "Augusta",
+        lastname: "Lovelace",
+        company: "Engines",
+        jobtitle: "Analyst",
+      });
+      // The same contact through the v3 API.
+      const v3 = await call(
+        emu.url,
+        `/crm/v3/objects/contacts/ada@example.com?idProperty=email`,
+      );
+      expect(v3.body.id).toBe(String(vid));
+
+      const profile = await call(
+        emu.url,
+        `/contacts/v1/contact/vid/${vid}/profile`,
+      );
+      expect(profile.status).toBe(200);
+      expect(profile.body).toMatchObject({
+        vid,
+        "canonical-vid": vid,
+        "is-contact": true,
+        "portal-id": expect.any(Number),
+      });
+      expect(profile.body.properties.firstname.value).toBe("Augusta");
+      expect(profile.body.properties.firstname.versions[0]).toMatchObject({
+        value: "Augusta",
+        "source-type": "API",
+      });
+      // v1 dates are epoch milliseconds.
+      expect(profile.body.properties.createdate.value).toMatch(/^\d{13}$/);
+      expect(profile.body["identity-profiles"][0].identities[0]).toMatchObject({
+        type: "EMAIL",
+        value: "ada@example.com",
+        "is-primary": true,
+      });
+      const some = await call(
+        emu.url,
+        `/contacts/v1/contact/vid/${vid}/profile?property=email&property=company&propertyMode=value_only`,
+      );
+      expect(Object.keys(some.body.properties).sort()).toEqual([
+        "company",
+        "email",
+      ]);
+      expect(some.body.properties.company).toEqual({ value: "Engines" });
+
+      const missing = await call(emu.url, "/contacts/v1/contact/vid/1/profile");
+      expect(missing.status).toBe(404);
+      expect(missing.body).toMatchObject({
+        status: "error",
+        message: "contact does not exist",
+      });
+    });
+
+    it("createOrUpdate: 400 with validationResults for a bad email or property (nothing written), 409 CONTACT_EXISTS on an email change", async () => {
+      const badEmail = await post(emu.url, `${V1}not-an-email`, v1Props({}));
+      expect(badEmail.status).toBe(400);
+      expect(badEmail.body).toMatchObject({
+        status: "error",
+        message: "Property values were not valid",
+        validationResults: [
+          { isValid: false, error: "INVALID_EMAIL", name: "email" },
+        ],
+      });
+      const badProp = await post(
+        emu.url,
+        `${V1}grace@example.com`,
+        v1Props({ firstname: "Grace", no_such_prop: "x" }),
+      );
+      expect(badProp.status).toBe(400);
+      expect(badProp.body.validationResults).toEqual([
+        expect.objectContaining({
+          error: "PROPERTY_DOESNT_EXIST",
+          name: "no_such_prop",
+        }),
+      ]);
+      const noList = await post(emu.url, `${V1}grace@example.com`, {
+        properties: { firstname: "Grace" },
+      });
+      expect(noList.status).toBe(400);
+      expect(emu.objects("contacts")).toHaveLength(0);
+
+      const a = await post(emu.url, `${V1}a@example.com`, v1Props({}));
+      const b = await post(emu.url, `${V1}b@example.com`, v1Props({}));
+      const clash = await post(
+        emu.url,
+        `${V1}a@example.com`,
+        v1Props({ email: "B@example.com" }),
+      );
+      expect(clash.status).toBe(409);
+      expect(clash.body).toMatchObject({
+        status: "error",
+        error: "CONTACT_EXISTS",
+        identityProfile: { vid: b.body.vid },
+      });
+      const moved = await post(
+        emu.url,
+        `${V1}a@example.com`,
+        v1Props({ email: "a2@example.com" }),
+      );
+      expect(moved.body).toEqual({ vid: a.body.vid, isNew: false });
+      const again = await post(emu.url, `${V1}a2@example.com`, v1Props({}));
+      expect(again.body).toEqual({ vid: a.body.vid, isNew: false });
+      expect(emu.objects("contacts")).toHaveLength(2);
+    });
+
+    it("shares the rolling window and 429 body/headers with the v3 API; credential-test calls answer", async () => {
+      const tight = await startHubSpotEmulator({
+        limitPer10s: 3,
+        windowMs: 400,
+      });
+      try {
+        const replies = [
+          await call(tight.url, "/account-info/v3/details"),
+          await post(tight.url, `${V1}x@example.com`, v1Props({})),
+          await call(tight.url, "/deals/v1/deal/paged?limit=1"),
+          await post(tight.url, `${V1}y@example.com`, v1Props({})),
+        ];
+        expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 429]);
+        expect(replies[0].body).toMatchObject({
+          portalId: expect.any(Number),
+          timeZone: expect.any(String),
+        });
+        expect(replies[2].body).toEqual({
+          deals: [],
+          hasMore: false,
+          offset: 0,
+        });
+        expect(replies[3].body).toMatchObject({
+          errorType: "RATE_LIMIT",
+          policyName: "TEN_SECONDLY_ROLLING",
+        });
+        expect(replies[3].headers.get("retry-after")).toBe("1");
+        expect(replies[3].headers.get("x-hubspot-ratelimit-remaining")).toBe(
+          "0",
+        );
+        expect(tight.state.counters.rateLimited).toBe(1);
+        expect(tight.objects("contacts")).toHaveLength(1);
+        await sleep(450);
+        expect(
+          (await post(tight.url, `${V1}y@example.com`, v1Props({}))).body.isNew,
+        ).toBe(true);
+      } finally {
+        await tight.close();
+      }
+    });
+
+    it("tls option: the same emulator also answers HTTPS with the given certificate", async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { makeTlsFiles } = require("../bench/hubspot-tls.js") as {
+        makeTlsFiles: (
+          dir: string,
+          hosts?: string[],
+        ) => { ca: string; key: string; cert: string; dir: string };
+      };
+      const dir = mkdtempSync(path.join(tmpdir(), "hubspot-tls-"));
+      try {
+        const tls = makeTlsFiles(dir, ["api.hubapi.com"]);
+        const secure = await startHubSpotEmulator({
+          tls: { key: tls.key, cert: tls.cert },
+        });
+        try {
+          expect(secure.httpsUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+          const reply = await new Promise<{ status: number; body: string }>(
+            (resolve, reject) => {
+              const req = https.request(
+                `${secure.httpsUrl}${V1}tls@example.com`,
+                {
+                  method: "POST",
+                  ca: tls.ca,
+                  servername: "api.hubapi.com",
+                  headers: {
+                    authorization: `Bearer ${DEFAULT_TOKEN}`,
+                    "content-type": "application/json",
+                  },
+                },
+                (res) => {
+                  let body = "";
+                  res.on("data", (c: Buffer) => (body += c.toString()));
+                  res.on("end", () =>
+                    resolve({ status: res.statusCode ?? 0, body }),
+                  );
+                },
+              );
+              req.on("error", reject);
+              req.end(JSON.stringify(v1Props({ firstname: "T" })));
+            },
+          );
+          expect(reply.status).toBe(200);
+          expect(JSON.parse(reply.body)).toMatchObject({ isNew: true });
+          // One state behind both listeners.
+          expect(secure.objects("contacts")).toHaveLength(1);
+          expect(
+            (
+              await call(secure.url, `${V1}tls@example.com`, {
+                method: "POST",
+                body: v1Props({}),
+              })
+            ).body.isNew,
+          ).toBe(false);
+        } finally {
+          await secure.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -169,6 +169,9 @@ export interface HubSpotEmulator {
   /** http://127.0.0.1:<port>, no trailing slash. */
   url: string;
   port: number;
+  /** https://<tls.host>:<port> when started with `tls` (same state and rate-limit window as `url`). */
+  httpsUrl?: string;
+  httpsPort?: number;
   state: HubSpotEmulatorState;
   defaultToken: string;
   /** Back to a fresh state: default token only, default catalogue, no data, no faults, log cleared. */
@@ -200,6 +203,27 @@ export interface StartHubSpotEmulatorOptions {
   /** PRNG seed for errorRate5xx (default 1). */
   seed?: number;
   invalidMode?: InvalidMode;
+  /**
+   * Also serve the API over HTTPS with this key/cert (PEM), e.g. on 127.0.0.1:443 behind an
+   * /etc/hosts entry for api.hubapi.com. port 0 / omitted = random; host defaults to `host`.
+   */
+  tls?: {
+    key: string | Buffer;
+    cert: string | Buffer;
+    port?: number;
+    host?: string;
+  };
+}
+
+/**
+ * Besides CRM v3 / v4 / lists, the emulator answers the legacy calls n8n's built-in HubSpot node makes:
+ * POST /contacts/v1/contact/createOrUpdate/email/{email} -> 200 {vid, isNew} (409 CONTACT_EXISTS,
+ * 400 with validationResults), GET /contacts/v1/contact/vid/{vid}/profile, GET /deals/v1/deal/paged
+ * and GET /account-info/v3/details. All share one rate-limit window per token.
+ */
+export interface V1ContactResult {
+  vid: number;
+  isNew: boolean;
 }
 
 export declare function startHubSpotEmulator(

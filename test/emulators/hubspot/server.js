@@ -1,8 +1,10 @@
 "use strict";
 // In-memory emulator of the parts of HubSpot's public API (CRM v3 objects / properties / lists,
-// v4 associations) this package uses. Plain CommonJS so that jest (via server.d.ts) and a bare
+// v4 associations) this package uses, plus the legacy v1 contact create-or-update / profile, v1 deals
+// paging and account-info calls that n8n's built-in HubSpot node makes. Plain CommonJS so that jest (via server.d.ts) and a bare
 // `node cli.js` in another process can both load it.
 const http = require("node:http");
+const https = require("node:https");
 const crypto = require("node:crypto");
 
 const DEFAULT_TOKEN = "pat-emulator-token";
@@ -387,6 +389,8 @@ class HubSpotState {
     this.rng = makeRng(this.seed);
     this.objects = this.objects || new Map();
     this.objects.clear();
+    this.emailIndex = new Map();
+    this.recordTypes = new WeakMap();
     this.properties = new Map(
       Object.entries(defaultCatalogue()).map(([t, defs]) => [
         t,
@@ -536,18 +540,57 @@ class HubSpotState {
     if (!idProperty || idProperty === "hs_object_id")
       return store.get(String(value));
     const needle = String(value);
-    const ci = idProperty === "email";
+    if (idProperty === "email") return this.findByEmail(type, needle);
     for (const rec of store.values()) {
       const v = rec.properties[idProperty];
       if (v === undefined) continue;
-      if (
-        ci
-          ? String(v).toLowerCase() === needle.toLowerCase()
-          : String(v) === needle
-      )
-        return rec;
+      if (String(v) === needle) return rec;
     }
     return undefined;
+  }
+
+  // Email lookups go through an index (type -> lower-cased email -> records) kept by createRecord /
+  // updateRecord, so 10k-contact upserts stay O(1) per input. Entries of deleted records or of records
+  // whose email changed are dropped when met. Returns the oldest live match, as a store scan would.
+  findByEmail(type, email) {
+    const byEmail = this.emailIndex.get(type);
+    const needle = email.toLowerCase();
+    const set = byEmail && byEmail.get(needle);
+    if (!set) return undefined;
+    const store = this.store(type);
+    let best;
+    for (const rec of set) {
+      const v = rec.properties.email;
+      if (
+        store.get(rec.id) !== rec ||
+        v === undefined ||
+        v === null ||
+        String(v).toLowerCase() !== needle
+      ) {
+        set.delete(rec);
+        continue;
+      }
+      if (!best || Number(rec.id) < Number(best.id)) best = rec;
+    }
+    if (set.size === 0) byEmail.delete(needle);
+    return best;
+  }
+
+  indexEmail(type, rec) {
+    const v = rec.properties.email;
+    if (v === undefined || v === null) return;
+    let byEmail = this.emailIndex.get(type);
+    if (!byEmail) {
+      byEmail = new Map();
+      this.emailIndex.set(type, byEmail);
+    }
+    const key = String(v).toLowerCase();
+    let set = byEmail.get(key);
+    if (!set) {
+      set = new Set();
+      byEmail.set(key, set);
+    }
+    set.add(rec);
   }
 
   /** Returns { values, errors } where errors are HubSpot's per-property validation items. */
@@ -627,6 +670,8 @@ class HubSpotState {
       archived: false,
     };
     this.store(type).set(id, rec);
+    this.recordTypes.set(rec, type);
+    this.indexEmail(type, rec);
     return rec;
   }
 
@@ -634,6 +679,8 @@ class HubSpotState {
     const ts = nowIso();
     Object.assign(rec.properties, values, { lastmodifieddate: ts });
     rec.updatedAt = ts;
+    const type = this.recordTypes.get(rec);
+    if (type && values.email !== undefined) this.indexEmail(type, rec);
     return rec;
   }
 
@@ -1031,9 +1078,242 @@ function typeForTypeId(objectTypeId) {
   return TYPE_ALIASES[objectTypeId] || objectTypeId;
 }
 
+// ---- legacy v1 contacts / deals, account info (what n8n's built-in HubSpot node calls) ----
+
+// v1 reports dates and datetimes as epoch-millisecond strings.
+function v1Value(def, value) {
+  if (value === null || value === undefined) return "";
+  if (def && (def.type === "datetime" || def.type === "date")) {
+    const t = Date.parse(def.type === "date" ? `${value}T00:00:00Z` : value);
+    if (!Number.isNaN(t)) return String(t);
+  }
+  return String(value);
+}
+
+function v1Properties(state, type, rec, names) {
+  const catalogue = state.catalogue(type);
+  const timestamp = Date.parse(rec.updatedAt);
+  const out = {};
+  const wanted = names.length ? new Set(names) : undefined;
+  for (const [name, raw] of Object.entries(rec.properties)) {
+    if (wanted ? !wanted.has(name) : raw === "" || raw === null) continue;
+    const value = v1Value(catalogue.get(name), raw);
+    out[name] = {
+      value,
+      versions: [
+        {
+          value,
+          "source-type": "API",
+          "source-id": null,
+          "source-label": null,
+          timestamp,
+          selected: false,
+        },
+      ],
+    };
+  }
+  return out;
+}
+
+// Stable LEAD_GUID per record id (HubSpot assigns one per contact).
+const leadGuid = (id) => {
+  const h = crypto.createHash("sha256").update(`lead:${id}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+function v1Identities(rec) {
+  const created = Date.parse(rec.createdAt);
+  const identities = [];
+  if (rec.properties.email)
+    identities.push({
+      type: "EMAIL",
+      value: rec.properties.email,
+      timestamp: created,
+      "is-primary": true,
+    });
+  identities.push({
+    type: "LEAD_GUID",
+    value: leadGuid(rec.id),
+    timestamp: created,
+  });
+  return identities;
+}
+
+function v1ContactProfile(state, rec, params) {
+  const vid = Number(rec.id);
+  const names = params.getAll("property");
+  const withHistory = params.get("propertyMode") !== "value_only";
+  const properties = v1Properties(state, "contacts", rec, names);
+  if (!withHistory)
+    for (const p of Object.values(properties)) delete p.versions;
+  const profile = {
+    vid,
+    "canonical-vid": vid,
+    "merged-vids": [],
+    "portal-id": PORTAL_ID,
+    "is-contact": true,
+    properties,
+    "form-submissions": [],
+    "list-memberships": [],
+    "identity-profiles": [
+      {
+        vid,
+        "saved-at-timestamp": Date.parse(rec.updatedAt),
+        "deleted-changed-timestamp": 0,
+        identities: v1Identities(rec),
+      },
+    ],
+    "merge-audits": [],
+  };
+  if (params.get("showListMemberships") === "false")
+    delete profile["list-memberships"];
+  return profile;
+}
+
+// v1 400 body: "Property values were not valid" plus one validationResults entry per bad property.
+function v1Invalid(results) {
+  return new HubSpotError(400, "Property values were not valid", undefined, {
+    validationResults: results,
+    requestId: crypto.randomUUID(),
+  });
+}
+
+function v1PropertyList(body) {
+  const list = body && body.properties;
+  if (!Array.isArray(list))
+    throw new HubSpotError(
+      400,
+      'Invalid input JSON: "properties" must be an array of {property, value}',
+      undefined,
+      { requestId: crypto.randomUUID() },
+    );
+  const values = {};
+  for (const entry of list) {
+    if (
+      !entry ||
+      typeof entry !== "object" ||
+      typeof entry.property !== "string"
+    )
+      throw v1Invalid([
+        {
+          isValid: false,
+          message: 'Each property needs a string "property" name',
+          error: "INVALID_PROPERTY",
+          name: "",
+        },
+      ]);
+    values[entry.property] = entry.value;
+  }
+  return values;
+}
+
+/**
+ * POST /contacts/v1/contact/createOrUpdate/email/:email
+ * 200 {vid, isNew}. An `email` property in the body that differs from the URL changes the contact's
+ * email; 409 CONTACT_EXISTS when another contact already has it. Invalid values: 400 with validationResults.
+ */
+function v1CreateOrUpdate(state, rawEmail, body) {
+  const email = String(rawEmail).trim();
+  const emailDef = state.catalogue("contacts").get("email");
+  const checked = checkValue(emailDef, email);
+  if (!email || !checked.ok)
+    throw v1Invalid([
+      {
+        isValid: false,
+        message: `Email address ${email} is invalid`,
+        error: "INVALID_EMAIL",
+        name: "email",
+      },
+    ]);
+  const { values, errors } = state.validate("contacts", v1PropertyList(body));
+  if (errors.length) throw v1Invalid(errors);
+  const existing = state.findBy("contacts", "email", checked.value);
+  const newEmail =
+    values.email && values.email !== checked.value ? values.email : undefined;
+  if (newEmail) {
+    const other = state.findBy("contacts", "email", newEmail);
+    if (other && (!existing || other.id !== existing.id)) {
+      throw new HubSpotError(409, "Contact already exists", undefined, {
+        error: "CONTACT_EXISTS",
+        identityProfile: {
+          vid: Number(other.id),
+          identity: [
+            { type: "EMAIL", value: other.properties.email, isPrimary: true },
+          ],
+        },
+      });
+    }
+  } else delete values.email;
+  if (existing) {
+    state.updateRecord(existing, values);
+    return [200, { vid: Number(existing.id), isNew: false }];
+  }
+  const rec = state.createRecord("contacts", {
+    ...values,
+    email: newEmail || checked.value,
+  });
+  return [200, { vid: Number(rec.id), isNew: true }];
+}
+
+function v1ContactNotFound() {
+  return new HubSpotError(404, "contact does not exist", undefined, {
+    requestId: crypto.randomUUID(),
+  });
+}
+
+/** GET /deals/v1/deal/paged: {deals, hasMore, offset}; properties only when asked for. */
+function v1DealsPaged(state, params) {
+  let limit = 100;
+  if (params.has("limit")) {
+    limit = Number(params.get("limit"));
+    if (!Number.isInteger(limit) || limit < 1)
+      throw validation("limit must be a positive integer");
+    limit = Math.min(limit, 250);
+  }
+  const offset = params.has("offset") ? Number(params.get("offset")) : 0;
+  if (!Number.isInteger(offset) || offset < 0)
+    throw validation(`Invalid offset: ${params.get("offset")}`);
+  const names = [
+    ...params.getAll("properties"),
+    ...params.getAll("propertiesWithHistory"),
+  ];
+  const all = [...state.store("deals").values()];
+  const page = all.slice(offset, offset + limit);
+  const deals = page.map((rec) => ({
+    portalId: PORTAL_ID,
+    dealId: Number(rec.id),
+    isDeleted: false,
+    associations: {
+      associatedVids: [],
+      associatedCompanyIds: [],
+      associatedDealIds: [],
+      associatedTicketIds: [],
+    },
+    properties: names.length ? v1Properties(state, "deals", rec, names) : {},
+    imports: [],
+    stateChanges: [],
+  }));
+  const hasMore = offset + limit < all.length;
+  return [200, { deals, hasMore, offset: offset + page.length }];
+}
+
+function accountDetails() {
+  return {
+    portalId: PORTAL_ID,
+    accountType: "STANDARD",
+    timeZone: "US/Eastern",
+    companyCurrency: "USD",
+    additionalCurrencies: [],
+    utcOffset: "-05:00",
+    utcOffsetMilliseconds: -18000000,
+    uiDomain: "app.hubspot.com",
+    dataHostingLocation: "na1",
+  };
+}
+
 // ---- routing ----
 
-function route(state, method, path, query, body) {
+function route(state, method, path, query, body, params) {
   let m;
   const seg = (i) => decodeURIComponent(m[i]);
   const expect = (...methods) => {
@@ -1309,6 +1589,30 @@ function route(state, method, path, query, body) {
     }
     return [200, { list: state.publicList(list) }];
   }
+  if (
+    (m = path.match(
+      /^\/contacts\/v1\/contact\/createOrUpdate\/email\/([^/]+)\/?$/,
+    ))
+  ) {
+    expect("POST");
+    return v1CreateOrUpdate(state, seg(1), body);
+  }
+  if ((m = path.match(/^\/contacts\/v1\/contact\/vid\/([^/]+)\/profile\/?$/))) {
+    expect("GET");
+    const rec = /^\d+$/.test(seg(1))
+      ? state.findBy("contacts", undefined, seg(1))
+      : undefined;
+    if (!rec) throw v1ContactNotFound();
+    return [200, v1ContactProfile(state, rec, params)];
+  }
+  if (/^\/deals\/v1\/deal\/paged\/?$/.test(path)) {
+    expect("GET");
+    return v1DealsPaged(state, params);
+  }
+  if (/^\/account-info\/v3\/details\/?$/.test(path)) {
+    expect("GET");
+    return [200, accountDetails()];
+  }
   throw new HubSpotError(
     404,
     `No route for ${method} ${path}`,
@@ -1539,6 +1843,7 @@ async function handleApi(state, req, res, url) {
       url.pathname,
       query,
       body,
+      url.searchParams,
     );
     return reply(status, payload);
   } catch (err) {
@@ -1602,10 +1907,30 @@ async function handleControl(state, req, res, url) {
   }
 }
 
+function listen(server, port, host) {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port || 0, host, () => {
+      server.off("error", reject);
+      resolve(server.address().port);
+    });
+  });
+}
+
+function closeServer(server) {
+  return new Promise((done) => {
+    if (!server.listening) return done();
+    server.close(() => done());
+    server.closeAllConnections();
+  });
+}
+
 /**
- * Starts the emulator on 127.0.0.1 (random port unless `port` is given).
+ * Starts the emulator on 127.0.0.1 (random port unless `port` is given). With `tls: {key, cert}` the same
+ * emulator (one state, one rate-limit window) also answers HTTPS on tls.port / tls.host, for clients with a
+ * fixed https://api.hubapi.com base URL.
  */
-function startHubSpotEmulator(opts) {
+async function startHubSpotEmulator(opts) {
   const o = opts || {};
   const state = new HubSpotState({
     tokens: o.tokens,
@@ -1615,7 +1940,7 @@ function startHubSpotEmulator(opts) {
     seed: o.seed,
     invalidMode: o.invalidMode,
   });
-  const server = http.createServer((req, res) => {
+  const handle = (req, res) => {
     const url = new URL(req.url || "/", "http://emulator.local");
     const handler = url.pathname.startsWith("/__emulator/")
       ? handleControl
@@ -1627,31 +1952,47 @@ function startHubSpotEmulator(opts) {
         correlationId: crypto.randomUUID(),
       }),
     );
-  });
+  };
+  const server = http.createServer(handle);
   server.keepAliveTimeout = 1000;
   const host = o.host || "127.0.0.1";
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(o.port || 0, host, () => {
-      server.off("error", reject);
-      const { port } = server.address();
-      resolve({
-        url: `http://${host}:${port}`,
-        port,
-        state,
-        defaultToken: DEFAULT_TOKEN,
-        reset: () => state.reset(),
-        setFaults: (faults) => state.setFaults(faults),
-        requests: (filter) => filterLog(state, filter),
-        objects: (type) => [...state.store(normalizeType(type)).values()],
-        close: () =>
-          new Promise((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  const port = await listen(server, o.port, host);
+  let tlsServer;
+  let httpsPort;
+  let httpsUrl;
+  if (o.tls) {
+    tlsServer = https.createServer(
+      { key: o.tls.key, cert: o.tls.cert },
+      handle,
+    );
+    tlsServer.keepAliveTimeout = 1000;
+    const tlsHost = o.tls.host || host;
+    try {
+      httpsPort = await listen(tlsServer, o.tls.port, tlsHost);
+    } catch (err) {
+      await closeServer(server);
+      throw err;
+    }
+    httpsUrl = `https://${tlsHost}:${httpsPort}`;
+  }
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    httpsUrl,
+    httpsPort,
+    state,
+    defaultToken: DEFAULT_TOKEN,
+    reset: () => state.reset(),
+    setFaults: (faults) => state.setFaults(faults),
+    requests: (filter) => filterLog(state, filter),
+    objects: (type) => [...state.store(normalizeType(type)).values()],
+    close: async () => {
+      await Promise.all([
+        closeServer(server),
+        tlsServer ? closeServer(tlsServer) : undefined,
+      ]);
+    },
+  };
 }
 
 module.exports = {
