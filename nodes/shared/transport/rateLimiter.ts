@@ -69,6 +69,23 @@ export class SlidingWindowRateLimiter {
 		});
 	}
 
+	/** Permits that can be granted right now without waiting (ignores a pause). */
+	get available(): number {
+		this.expire(Date.now());
+		return Math.max(0, this.limitValue - this.open.size - this.released.length);
+	}
+
+	/**
+	 * Counts `count` requests made by someone else (another app or worker on the same account) as
+	 * if they had finished now, so they occupy the window until it slides past them.
+	 */
+	absorb(count: number): void {
+		if (!Number.isFinite(count) || count < 1) return;
+		const now = Date.now();
+		for (let i = 0; i < Math.floor(count); i++) this.released.push(now);
+		this.drain();
+	}
+
 	/** Blocks every caller until `epochMs` (e.g. from a 429's Retry-After). Never shortens a pause. */
 	pauseUntil(epochMs: number): void {
 		if (!Number.isFinite(epochMs) || epochMs <= this.pausedUntil) return;
@@ -111,8 +128,7 @@ export class SlidingWindowRateLimiter {
 
 	private drain(): void {
 		const now = Date.now();
-		// A permit released at r occupies the half-open window (r - windowMs, r]; drop expired ones.
-		while (this.released.length > 0 && this.released[0] <= now - this.windowMsValue) this.released.shift();
+		this.expire(now);
 
 		if (now >= this.pausedUntil) {
 			while (this.waiters.length > 0 && this.open.size + this.released.length < this.limitValue) {
@@ -130,6 +146,11 @@ export class SlidingWindowRateLimiter {
 			wakeAt = Math.max(wakeAt, this.released[mustExpire - 1] + this.windowMsValue);
 		}
 		this.schedule(wakeAt);
+	}
+
+	private expire(now: number): void {
+		// A permit released at r occupies the half-open window (r - windowMs, r]; drop expired ones.
+		while (this.released.length > 0 && this.released[0] <= now - this.windowMsValue) this.released.shift();
 	}
 
 	private clearTimer(): void {

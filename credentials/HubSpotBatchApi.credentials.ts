@@ -1,0 +1,73 @@
+import type {
+	IAuthenticateGeneric,
+	Icon,
+	ICredentialTestRequest,
+	ICredentialType,
+	INodeProperties,
+} from 'n8n-workflow';
+
+export class HubSpotBatchApi implements ICredentialType {
+	name = 'hubSpotBatchApi';
+
+	displayName = 'HubSpot Batch API';
+
+	icon: Icon = { light: 'file:../nodes/HubSpotBatch/hubspot.svg', dark: 'file:../nodes/HubSpotBatch/hubspot.dark.svg' };
+
+	documentationUrl = 'https://developers.hubspot.com/docs/guides/apps/private-apps/overview';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Private App Access Token',
+			name: 'accessToken',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description:
+				'From HubSpot › Settings › Integrations › Private Apps. Scopes: crm.objects.contacts.read/write, crm.lists.read/write, crm.schemas.contacts.read/write, plus the objects you write.',
+		},
+		{
+			displayName: 'Account Tier',
+			name: 'tier',
+			type: 'options',
+			default: 'professional',
+			description: "Sets how fast requests are sent, to stay inside the account's 10-second limit",
+			options: [
+				{ name: 'Free / Starter (100 per 10 s)', value: 'starter' },
+				{ name: 'Professional / Enterprise (190 per 10 s)', value: 'professional' },
+				{ name: 'API Limit Increase (250 per 10 s)', value: 'increase' },
+				{ name: 'Custom', value: 'custom' },
+			],
+		},
+		{
+			displayName: 'Requests per 10 Seconds',
+			name: 'customLimit',
+			type: 'number',
+			default: 100,
+			typeOptions: { minValue: 1 },
+			displayOptions: { show: { tier: ['custom'] } },
+			description: 'Leave room for other apps that share this private app',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://api.hubapi.com',
+			description: 'Change only to point at a proxy or a sandbox',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: { headers: { Authorization: '=Bearer {{$credentials.accessToken}}' } },
+	};
+
+	// Reads one contact: proves the token works and has the contacts read scope.
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			url: '/crm/v3/objects/contacts',
+			qs: { limit: 1 },
+		},
+	};
+}

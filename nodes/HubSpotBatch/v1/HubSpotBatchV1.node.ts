@@ -1,0 +1,34 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeBaseDescription,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { versionDescription } from './actions/node.description';
+import { router } from './actions/router';
+import * as loadOptions from './methods/loadOptions';
+import * as resourceMapping from './methods/resourceMapping';
+
+// The icon is set on the versioned wrapper (HubSpotBatch.node.ts) and arrives via baseDescription.
+// eslint-disable-next-line @n8n/community-nodes/icon-validation
+export class HubSpotBatchV1 implements INodeType {
+	description: INodeTypeDescription;
+
+	constructor(baseDescription: INodeTypeBaseDescription) {
+		this.description = {
+			...baseDescription,
+			...versionDescription,
+		};
+	}
+
+	methods = {
+		loadOptions: { getContactPropertyOptions: loadOptions.getContactPropertyOptions },
+		resourceMapping: { getContactColumns: resourceMapping.getContactColumns },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,66 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { RetrySettings } from '../transport';
+import { DEFAULT_RETRY } from '../transport';
+
+/** Batch and retry settings shared by every operation's Options collection. */
+export const batchOptions: INodeProperties[] = [
+	{
+		displayName: 'Batch Size',
+		name: 'batchSize',
+		type: 'number',
+		default: 100,
+		typeOptions: { minValue: 1, maxValue: 100 },
+		description: 'Records per request; HubSpot accepts at most 100',
+	},
+	{
+		displayName: 'Parallel Requests',
+		name: 'concurrency',
+		type: 'number',
+		default: 4,
+		typeOptions: { minValue: 1, maxValue: 20 },
+		description: 'Batches in flight at once; the account rate limit still applies',
+	},
+	{
+		displayName: 'Rate-Limit Retries',
+		name: 'maxRateLimitRetries',
+		type: 'number',
+		default: 10,
+		typeOptions: { minValue: 0 },
+		description:
+			"Times a request refused by HubSpot's 10-second limit (429) is retried after the window. A daily-limit 429 is never retried.",
+	},
+	{
+		displayName: 'Server Error Tries',
+		name: 'maxServerErrorTries',
+		type: 'number',
+		default: 3,
+		typeOptions: { minValue: 1 },
+		description: 'Tries for a request that fails with a 5xx or a network error, with exponential backoff',
+	},
+	{
+		displayName: 'Timeout (Ms)',
+		name: 'timeoutMs',
+		type: 'number',
+		default: 30000,
+		typeOptions: { minValue: 1000 },
+		description: 'How long to wait for one HubSpot response',
+	},
+];
+
+export function batchSettings(ctx: IExecuteFunctions): { batchSize: number; concurrency: number } {
+	const batchSize = Math.min(100, Math.max(1, Math.floor(Number(ctx.getNodeParameter('options.batchSize', 0, 100)))));
+	const concurrency = Math.max(1, Math.floor(Number(ctx.getNodeParameter('options.concurrency', 0, 4))));
+	return { batchSize, concurrency };
+}
+
+export function retrySettings(ctx: IExecuteFunctions): RetrySettings {
+	const get = (name: keyof RetrySettings) =>
+		Number(ctx.getNodeParameter(`options.${name}`, 0, DEFAULT_RETRY[name]));
+	return {
+		...DEFAULT_RETRY,
+		maxRateLimitRetries: Math.max(0, get('maxRateLimitRetries')),
+		maxServerErrorTries: Math.max(1, get('maxServerErrorTries')),
+		timeoutMs: Math.max(1000, get('timeoutMs')),
+	};
+}

@@ -1,0 +1,38 @@
+/* eslint-disable n8n-nodes-base/node-filename-against-convention -- versioned-node layout: description of v1 */
+import type { INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import * as contact from './contact';
+
+export const versionDescription: INodeTypeDescription = {
+	displayName: 'HubSpot Batch',
+	name: 'hubSpotBatch',
+	group: ['output'],
+	version: 1,
+	subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
+	description:
+		'Write HubSpot contacts, objects, associations, notes and list memberships in batches of 100, within the rate limit',
+	defaults: {
+		name: 'HubSpot Batch',
+	},
+	usableAsTool: true,
+	inputs: [NodeConnectionTypes.Main],
+	outputs: [NodeConnectionTypes.Main],
+	credentials: [
+		{
+			name: 'hubSpotBatchApi',
+			required: true,
+		},
+	],
+	properties: [
+		{
+			displayName: 'Resource',
+			name: 'resource',
+			type: 'options',
+			noDataExpression: true,
+			options: [{ name: 'Contact', value: 'contact' }],
+			default: 'contact',
+		},
+		...contact.description,
+	],
+};

@@ -1,0 +1,353 @@
+import { Client } from '@hubspot/api-client';
+import type {
+	ICredentialDataDecryptedObject,
+	IExecuteFunctions,
+	ILoadOptionsFunctions,
+	INode,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import type { SlidingWindowRateLimiter } from '../../../shared/transport/rateLimiter';
+import { getRateLimiter, rateLimiterKey } from '../../../shared/transport/rateLimiter';
+import { parseRetryAfter, withRetry } from '../../../shared/transport/retry';
+
+export const DEFAULT_BASE_URL = 'https://api.hubapi.com';
+export const WINDOW_MS = 10_000;
+export const TIER_LIMITS: Record<string, number> = { starter: 100, professional: 190, increase: 250 };
+
+export type HubSpotContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+export interface RetrySettings {
+	/** Retries of a TEN_SECONDLY_ROLLING 429 (each waits out the window). */
+	maxRateLimitRetries: number;
+	/** Total tries for 5xx and network errors/timeouts (first try included). */
+	maxServerErrorTries: number;
+	timeoutMs: number;
+	baseDelayMs: number;
+	maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetrySettings = {
+	maxRateLimitRetries: 10,
+	maxServerErrorTries: 3,
+	timeoutMs: 30_000,
+	baseDelayMs: 500,
+	maxDelayMs: 8_000,
+};
+
+export interface HubSpotRequest {
+	method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+	path: string;
+	body?: unknown;
+	qs?: Record<string, string | number | boolean>;
+	/**
+	 * False for calls that create records (batch create, notes): a timeout or a 500 may have been
+	 * applied, so only responses that say nothing was done (429, 502, 503, refused connection) are retried.
+	 */
+	idempotent?: boolean;
+}
+
+export interface HubSpotResponse<T> {
+	status: number;
+	body: T;
+	headers: Record<string, string>;
+}
+
+export interface RequestStats {
+	calls: number;
+	rateLimited: number;
+	serverErrors: number;
+}
+
+/** One failed attempt, before it is turned into a NodeApiError. */
+export class HubSpotAttemptError extends Error {
+	constructor(
+		readonly kind: 'http' | 'network' | 'timeout',
+		readonly status: number | undefined,
+		readonly body: JsonObject | undefined,
+		readonly headers: Record<string, string>,
+		readonly code?: string,
+	) {
+		super(
+			kind === 'http'
+				? `HubSpot responded ${status}: ${typeof body?.message === 'string' ? body.message : 'no message'}`
+				: kind === 'timeout'
+					? 'HubSpot did not answer in time'
+					: `HubSpot could not be reached (${code ?? 'network error'})`,
+		);
+	}
+
+	get policyName(): string | undefined {
+		return typeof this.body?.policyName === 'string' ? this.body.policyName : undefined;
+	}
+
+	get isDailyLimit(): boolean {
+		return this.status === 429 && this.policyName === 'DAILY';
+	}
+
+	get isRollingLimit(): boolean {
+		return this.status === 429 && !this.isDailyLimit;
+	}
+
+	get serverMessage(): string | undefined {
+		return typeof this.body?.message === 'string' ? this.body.message : undefined;
+	}
+}
+
+export function limitForTier(credentials: ICredentialDataDecryptedObject): number {
+	const tier = String(credentials.tier ?? 'professional');
+	if (tier === 'custom') {
+		const custom = Number(credentials.customLimit);
+		if (!Number.isInteger(custom) || custom < 1) {
+			throw new Error('Requests per 10 Seconds must be a whole number of at least 1');
+		}
+		return custom;
+	}
+	return TIER_LIMITS[tier] ?? TIER_LIMITS.professional;
+}
+
+const lower = (headers: Record<string, string>) =>
+	Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+
+function headersOf(response: Response): Record<string, string> {
+	const out: Record<string, string> = {};
+	response.headers.forEach((value, key) => {
+		out[key.toLowerCase()] = value;
+	});
+	return out;
+}
+
+function networkCode(error: unknown): string | undefined {
+	const cause = (error as { cause?: { code?: string } })?.cause;
+	return cause?.code ?? (error as { code?: string })?.code;
+}
+
+/**
+ * HubSpot access for one credential: the SDK client (basePath set, its own retries and limiter
+ * off), the account's shared limiter, and the retry policy. Every call goes through `request()`.
+ */
+export class HubSpotApi {
+	readonly client: Client;
+
+	readonly limiter: SlidingWindowRateLimiter;
+
+	readonly stats: RequestStats = { calls: 0, rateLimited: 0, serverErrors: 0 };
+
+	readonly baseUrl: string;
+
+	/** Identifies the account (base URL + token hash) without holding the token. */
+	readonly limiterKey: string;
+
+	constructor(
+		private readonly node: INode,
+		credentials: ICredentialDataDecryptedObject,
+		readonly retry: RetrySettings = DEFAULT_RETRY,
+	) {
+		const token = String(credentials.accessToken ?? '').trim();
+		if (token === '') {
+			throw new NodeOperationError(node, 'The HubSpot credential has no access token');
+		}
+		this.baseUrl = String(credentials.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '');
+		let limit: number;
+		try {
+			limit = limitForTier(credentials);
+		} catch (error) {
+			throw new NodeOperationError(node, (error as Error).message);
+		}
+		this.limiterKey = rateLimiterKey(this.baseUrl, token);
+		this.limiter = getRateLimiter(this.limiterKey, limit, WINDOW_MS);
+		// No limiterOptions and 0 retries: the SDK installs no decorators, so pacing and retries are ours.
+		this.client = new Client({ accessToken: token, basePath: this.baseUrl, numberOfApiCallRetries: 0 });
+	}
+
+	static async fromContext(ctx: HubSpotContext, retry?: Partial<RetrySettings>): Promise<HubSpotApi> {
+		const credentials = await ctx.getCredentials('hubSpotBatchApi');
+		return new HubSpotApi(ctx.getNode(), credentials, { ...DEFAULT_RETRY, ...retry });
+	}
+
+	/** A call through the SDK's `apiRequest` (raw JSON, so fields the typed models drop survive). */
+	async request<T = JsonObject>(req: HubSpotRequest): Promise<HubSpotResponse<T>> {
+		return await this.run(req.idempotent !== false, async () => {
+			const response = await this.client.apiRequest({
+				method: req.method,
+				path: req.path,
+				qs: req.qs,
+				body: req.body,
+			});
+			const headers = headersOf(response);
+			const text = await response.text();
+			let body: unknown = undefined;
+			if (text !== '') {
+				try {
+					body = JSON.parse(text);
+				} catch {
+					body = { message: text.slice(0, 500) };
+				}
+			}
+			if (response.status >= 400) {
+				throw new HubSpotAttemptError('http', response.status, body as JsonObject, headers);
+			}
+			return { status: response.status, body: body as T, headers };
+		});
+	}
+
+	/** A call through one of the SDK's typed `...WithHttpInfo` methods. */
+	async sdk<T>(
+		call: (client: Client) => Promise<{ httpStatusCode: number; headers: Record<string, string>; data: T }>,
+		idempotent = true,
+	): Promise<HubSpotResponse<T>> {
+		return await this.run(idempotent, async () => {
+			let failure: unknown;
+			try {
+				const info = await call(this.client);
+				return { status: info.httpStatusCode, body: info.data, headers: lower(info.headers ?? {}) };
+			} catch (error) {
+				failure = error;
+			}
+			// Decided outside the catch: the SDK's ApiException becomes our attempt error.
+			const e = failure as { code?: unknown; body?: unknown; headers?: Record<string, string> };
+			if (typeof e?.code !== 'number' || e.code < 400) throw this.unreachable(failure);
+			const body =
+				typeof e.body === 'object' && e.body !== null ? (e.body as JsonObject) : { message: String(e.body ?? '') };
+			throw new HubSpotAttemptError('http', e.code, body, lower(e.headers ?? {}));
+		});
+	}
+
+	private unreachable(error: unknown): HubSpotAttemptError {
+		return error instanceof HubSpotAttemptError
+			? error
+			: new HubSpotAttemptError('network', undefined, undefined, {}, networkCode(error));
+	}
+
+	private async run<T>(idempotent: boolean, attempt: () => Promise<HubSpotResponse<T>>): Promise<HubSpotResponse<T>> {
+		let rateLimitRetries = 0;
+		let serverTries = 0;
+		return await withRetry(async () => await this.once(attempt), {
+				maxAttempts: this.retry.maxRateLimitRetries + this.retry.maxServerErrorTries + 1,
+				baseDelayMs: this.retry.baseDelayMs,
+				maxDelayMs: this.retry.maxDelayMs,
+				isRetryable: (error) => {
+					if (!(error instanceof HubSpotAttemptError)) return false;
+					if (error.isRollingLimit) return ++rateLimitRetries <= this.retry.maxRateLimitRetries;
+					if (!this.isTransient(error, idempotent)) return false;
+					return ++serverTries < this.retry.maxServerErrorTries;
+				},
+				retryAfterMs: (error) => {
+					const e = error as HubSpotAttemptError;
+					if (!e.isRollingLimit) return undefined;
+					const interval = Number(e.headers['x-hubspot-ratelimit-interval-milliseconds']) || WINDOW_MS;
+					return parseRetryAfter(e.headers['retry-after']) ?? interval;
+				},
+				onRetry: ({ error, delayMs }) => {
+					// Everyone on this account waits, not just this call: the window is shared.
+					if ((error as HubSpotAttemptError).isRollingLimit) this.limiter.pauseUntil(Date.now() + delayMs);
+				},
+		});
+	}
+
+	private isTransient(error: HubSpotAttemptError, idempotent: boolean): boolean {
+		if (error.kind === 'network') return idempotent || error.code === 'ECONNREFUSED';
+		if (error.kind === 'timeout') return idempotent;
+		const status = error.status ?? 0;
+		if (status === 502 || status === 503) return true;
+		return idempotent && status >= 500;
+	}
+
+	private async once<T>(attempt: () => Promise<HubSpotResponse<T>>): Promise<HubSpotResponse<T>> {
+		const slot = await this.limiter.acquireSlot();
+		this.stats.calls++;
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		try {
+			const timeout = new Promise<never>((_, reject) => {
+				timer = setTimeout(
+					() => reject(new HubSpotAttemptError('timeout', undefined, undefined, {})),
+					this.retry.timeoutMs,
+				);
+			});
+			let response: HubSpotResponse<T> | undefined;
+			let failure: unknown;
+			try {
+				response = await Promise.race([attempt(), timeout]);
+			} catch (error) {
+				failure = error;
+			}
+			if (response !== undefined) {
+				this.observe(response.headers);
+				return response;
+			}
+			const attemptError = this.unreachable(failure);
+			this.observe(attemptError.headers);
+			if (attemptError.status === 429) this.stats.rateLimited++;
+			if ((attemptError.status ?? 0) >= 500) this.stats.serverErrors++;
+			throw attemptError;
+		} finally {
+			clearTimeout(timer);
+			slot.release();
+		}
+	}
+
+	/** Tightens the limiter when HubSpot reports a smaller limit, or less room, than we assume. */
+	private observe(headers: Record<string, string>): void {
+		const max = Number(headers['x-hubspot-ratelimit-max']);
+		const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
+		if (Number.isInteger(max) && max > 0 && max < this.limiter.limit) {
+			this.limiter.reconfigure(max, Number.isFinite(interval) && interval > 0 ? interval : this.limiter.windowMs);
+		}
+		const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
+		if (headers['x-hubspot-ratelimit-remaining'] !== undefined && Number.isFinite(remaining)) {
+			const unseen = this.limiter.available - Math.max(0, remaining);
+			if (unseen > 0) this.limiter.absorb(unseen);
+		}
+	}
+
+	/** Turns a final failure into the error the user sees; never includes the token. */
+	toNodeError(error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
+		if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+		if (!(error instanceof HubSpotAttemptError)) {
+			return new NodeOperationError(this.node, error as Error, { itemIndex });
+		}
+		const host = this.baseUrl;
+		const server = error.serverMessage;
+		let message: string;
+		let description: string | undefined;
+		if (error.kind === 'network') {
+			message = `HubSpot could not be reached at ${host} (${error.code ?? 'network error'}) after ${this.retry.maxServerErrorTries} tries`;
+		} else if (error.kind === 'timeout') {
+			message = `HubSpot did not answer within ${this.retry.timeoutMs} ms (${this.retry.maxServerErrorTries} tries)`;
+		} else if (error.status === 401) {
+			message = 'HubSpot rejected the access token (401): token revoked or invalid';
+			description = 'Create or rotate the private app token in HubSpot and update the HubSpot Batch API credential.';
+		} else if (error.status === 403) {
+			message = `HubSpot refused the request (403): the private app is missing a scope${server ? ` — ${server}` : ''}`;
+		} else if (error.isDailyLimit) {
+			const daily = error.headers['x-hubspot-ratelimit-daily'];
+			message = `HubSpot daily API limit reached${daily ? ` (${daily} requests per day)` : ''}: stopped without retrying`;
+			description =
+				'The daily limit resets at midnight in the HubSpot account time zone. Rows not yet written are reported as errors.';
+		} else if (error.status === 429) {
+			message = `HubSpot kept rate-limiting (429 ${error.policyName ?? ''}) after ${this.retry.maxRateLimitRetries} retries`.replace(
+				'  ',
+				' ',
+			);
+		} else if ((error.status ?? 0) >= 500) {
+			message = `HubSpot server error ${error.status} after ${this.retry.maxServerErrorTries} tries${server ? `: ${server}` : ''}`;
+		} else {
+			message = `HubSpot rejected the request (${error.status})${server ? `: ${server}` : ''}`;
+		}
+		return new NodeApiError(this.node, (error.body ?? {}) as JsonObject, {
+			message,
+			description,
+			httpCode: error.status !== undefined ? String(error.status) : undefined,
+			itemIndex,
+		});
+	}
+}
+
+/** True for a final failure that no later call can succeed after (bad token, daily limit). */
+export function isFatal(error: unknown): boolean {
+	return (
+		error instanceof HubSpotAttemptError &&
+		(error.status === 401 || error.status === 403 || error.isDailyLimit)
+	);
+}
