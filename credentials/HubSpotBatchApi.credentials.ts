@@ -11,7 +11,10 @@ export class HubSpotBatchApi implements ICredentialType {
 
 	displayName = 'HubSpot Batch API';
 
-	icon: Icon = { light: 'file:../nodes/HubSpotBatch/hubspot.svg', dark: 'file:../nodes/HubSpotBatch/hubspot.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/HubSpotBatch/hubspot.svg',
+		dark: 'file:../nodes/HubSpotBatch/hubspot.dark.svg',
+	};
 
 	documentationUrl = 'https://developers.hubspot.com/docs/guides/apps/private-apps/overview';
 
@@ -34,7 +37,10 @@ export class HubSpotBatchApi implements ICredentialType {
 			description: "Sets how fast requests are sent, to stay inside the account's 10-second limit",
 			options: [
 				{ name: 'Free / Starter (100 per 10 s)', value: 'starter' },
-				{ name: 'Professional / Enterprise (190 per 10 s)', value: 'professional' },
+				{
+					name: 'Professional / Enterprise (190 per 10 s)',
+					value: 'professional',
+				},
 				{ name: 'API Limit Increase (250 per 10 s)', value: 'increase' },
 				{ name: 'Custom', value: 'custom' },
 			],
@@ -59,7 +65,9 @@ export class HubSpotBatchApi implements ICredentialType {
 
 	authenticate: IAuthenticateGeneric = {
 		type: 'generic',
-		properties: { headers: { Authorization: '=Bearer {{$credentials.accessToken}}' } },
+		properties: {
+			headers: { Authorization: '=Bearer {{$credentials.accessToken}}' },
+		},
 	};
 
 	// Reads one contact: proves the token works and has the contacts read scope.

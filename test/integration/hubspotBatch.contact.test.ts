@@ -4,8 +4,17 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
 import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
 import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
-import { startHubSpotEmulator, type HubSpotEmulator, type StartHubSpotEmulatorOptions } from '../emulators/hubspot/server';
-import { registerCredentialType, registerNodeType, runWorkflow, type WorkflowJson } from '../harness/inProcess';
+import {
+	startHubSpotEmulator,
+	type HubSpotEmulator,
+	type StartHubSpotEmulatorOptions,
+} from '../emulators/hubspot/server';
+import {
+	registerCredentialType,
+	registerNodeType,
+	runWorkflow,
+	type WorkflowJson,
+} from '../harness/inProcess';
 
 registerNodeType('n8n-nodes-marketing-ops.hubSpotBatch', new HubSpotBatch());
 registerCredentialType(new HubSpotBatchApi());
@@ -24,23 +33,39 @@ async function start(opts: StartHubSpotEmulatorOptions = {}) {
 	return emulator;
 }
 
-function workflow(parameters: IDataObject, onError?: 'continueErrorOutput' | 'continueRegularOutput'): WorkflowJson {
+function workflow(
+	parameters: IDataObject,
+	onError?: 'continueErrorOutput' | 'continueRegularOutput',
+): WorkflowJson {
 	return {
 		id: 'wf-hubspot-contact',
 		nodes: [
-			{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'start',
+				name: 'Start',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
 			{
 				id: 'hubspot',
 				name: 'HubSpot',
 				type: 'n8n-nodes-marketing-ops.hubSpotBatch',
 				typeVersion: 1,
 				position: [200, 0],
-				parameters: { resource: 'contact', operation: 'upsert', ...parameters } as INodeParameters,
+				parameters: {
+					resource: 'contact',
+					operation: 'upsert',
+					...parameters,
+				} as INodeParameters,
 				credentials: { hubSpotBatchApi: { id: '1', name: 'HubSpot' } },
 				...(onError ? { onError } : {}),
 			},
 		],
-		connections: { Start: { main: [[{ node: 'HubSpot', type: 'main', index: 0 }]] } },
+		connections: {
+			Start: { main: [[{ node: 'HubSpot', type: 'main', index: 0 }]] },
+		},
 	};
 }
 
@@ -56,22 +81,40 @@ async function run(
 	return await runWorkflow(workflow({ ...autoMap, ...parameters }, onError), {
 		startItems: rows.map((json) => ({ json })),
 		credentials: {
-			hubSpotBatchApi: { accessToken: 'pat-emulator-token', tier: 'professional', baseUrl: emulator.url, ...credentials },
+			hubSpotBatchApi: {
+				accessToken: 'pat-emulator-token',
+				tier: 'professional',
+				baseUrl: emulator.url,
+				...credentials,
+			},
 		},
 	});
 }
 
 const paired = (items: INodeExecutionData[]) =>
-	items.map((i) => (Array.isArray(i.pairedItem) ? i.pairedItem[0] : (i.pairedItem as { item: number })).item);
+	items.map(
+		(i) =>
+			(Array.isArray(i.pairedItem) ? i.pairedItem[0] : (i.pairedItem as { item: number })).item,
+	);
 
 /** n unique contacts, with every 20th row repeating an earlier email in another case (5% duplicates). */
 function contacts(n: number, dupEvery = 20): IDataObject[] {
 	const rows: IDataObject[] = [];
 	for (let i = 0; i < n; i++) {
 		if (dupEvery > 0 && i % dupEvery === dupEvery - 1) {
-			rows.push({ email: `Person${i - 5}@Example.com`, firstname: `Dup${i}`, lastname: 'Again' });
+			rows.push({
+				email: `Person${i - 5}@Example.com`,
+				firstname: `Dup${i}`,
+				lastname: 'Again',
+			});
 		} else {
-			rows.push({ email: `person${i}@example.com`, firstname: `First${i}`, lastname: `Last${i}`, company: 'Acme', event_name_ignored: 'x' });
+			rows.push({
+				email: `person${i}@example.com`,
+				firstname: `First${i}`,
+				lastname: `Last${i}`,
+				company: 'Acme',
+				event_name_ignored: 'x',
+			});
 		}
 	}
 	return rows;
@@ -88,8 +131,12 @@ describe('Contact › Upsert (batch)', () => {
 		const [out] = result.outputs('HubSpot');
 		expect(out).toHaveLength(1000);
 		expect(paired(out)).toEqual(rows.map((_, i) => i));
-		expect(emulator.requests({ method: 'POST', path: UPSERT })).toHaveLength(Math.ceil(unique / 100));
-		expect(emulator.requests({ method: 'POST', path: UPSERT }).every((r) => (r.inputCount ?? 0) <= 100)).toBe(true);
+		expect(emulator.requests({ method: 'POST', path: UPSERT })).toHaveLength(
+			Math.ceil(unique / 100),
+		);
+		expect(
+			emulator.requests({ method: 'POST', path: UPSERT }).every((r) => (r.inputCount ?? 0) <= 100),
+		).toBe(true);
 		expect(emulator.objects('contacts')).toHaveLength(unique);
 		const statuses = out.map((i) => i.json.status);
 		expect(statuses.filter((s) => s === 'created')).toHaveLength(1000);
@@ -97,7 +144,9 @@ describe('Contact › Upsert (batch)', () => {
 		const dup = out[19].json;
 		expect(dup.email).toBe('person14@example.com');
 		expect(dup.hubspot_id).toBe(out[14].json.hubspot_id);
-		const stored = emulator.objects('contacts').find((c) => c.properties.email === 'person14@example.com')!;
+		const stored = emulator
+			.objects('contacts')
+			.find((c) => c.properties.email === 'person14@example.com')!;
 		expect(stored.properties.firstname).toBe('Dup19');
 		// Input fields that are not contact properties are not sent.
 		expect(stored.properties).not.toHaveProperty('event_name_ignored');
@@ -107,15 +156,25 @@ describe('Contact › Upsert (batch)', () => {
 		await start();
 		const rows = contacts(300);
 		expect((await run(rows)).error).toBeUndefined();
-		const writesBefore = emulator.requests({ method: 'POST', path: UPSERT }).length;
-		const readsBefore = emulator.requests({ method: 'POST', path: READ }).length;
+		const writesBefore = emulator.requests({
+			method: 'POST',
+			path: UPSERT,
+		}).length;
+		const readsBefore = emulator.requests({
+			method: 'POST',
+			path: READ,
+		}).length;
 		const again = await run(rows);
 		expect(again.error).toBeUndefined();
 		expect(emulator.requests({ method: 'POST', path: UPSERT }).length - writesBefore).toBe(0);
-		expect(emulator.requests({ method: 'POST', path: READ }).length - readsBefore).toBe(Math.ceil(285 / 100));
+		expect(emulator.requests({ method: 'POST', path: READ }).length - readsBefore).toBe(
+			Math.ceil(285 / 100),
+		);
 		const [out] = again.outputs('HubSpot');
 		expect(out.map((i) => i.json.status)).toEqual(rows.map(() => 'unchanged'));
-		expect(out.every((i) => typeof i.json.hubspot_id === 'string' && i.json.hubspot_id !== '')).toBe(true);
+		expect(
+			out.every((i) => typeof i.json.hubspot_id === 'string' && i.json.hubspot_id !== ''),
+		).toBe(true);
 
 		// One changed contact: one write call, carrying only that contact and only the changed property.
 		const changed = rows.map((r, i) => (i === 7 ? { ...r, company: 'Globex' } : r));
@@ -146,8 +205,14 @@ describe('Contact › Upsert (batch)', () => {
 			for (const item of reported) {
 				// The error output carries the input row, HubSpot's message and the property at fault.
 				expect(item.json.email).toBe(rows[paired([item])[0]].email);
-				expect(item.json.details).toEqual({ status: 'error', hubspot_id: null, error_property: 'contact_total_events_attended' });
-				expect(String(item.json.error)).toMatch(/contact_total_events_attended: "many" was not a valid number/);
+				expect(item.json.details).toEqual({
+					status: 'error',
+					hubspot_id: null,
+					error_property: 'contact_total_events_attended',
+				});
+				expect(String(item.json.error)).toMatch(
+					/contact_total_events_attended: "many" was not a valid number/,
+				);
 			}
 			expect(landed.every((i) => i.json.status === 'created')).toBe(true);
 			const stored = new Set(emulator.objects('contacts').map((c) => c.properties.email));
@@ -184,7 +249,11 @@ describe('Contact › Upsert (batch)', () => {
 
 	it('under forced 429 bursts and a 10% 5xx rate, no row is lost or duplicated and no 429 reaches the user', async () => {
 		await start({ seed: 7 });
-		emulator.setFaults({ force429: 6, retryAfterSeconds: 1, errorRate5xx: 0.1 });
+		emulator.setFaults({
+			force429: 6,
+			retryAfterSeconds: 1,
+			errorRate5xx: 0.1,
+		});
 		const rows = contacts(1000);
 		const result = await run(rows, { options: { ...fastRetries } });
 		expect(result.error).toBeUndefined();
@@ -202,8 +271,12 @@ describe('Contact › Upsert (batch)', () => {
 	it('a DAILY 429 stops at once with an error that names the daily limit, without hammering', async () => {
 		await start();
 		emulator.setFaults({ force429Daily: 1000 });
-		const result = await run(contacts(250, 0), { options: { detectChanges: false, concurrency: 1 } });
-		expect(result.error?.message).toBe('HubSpot daily API limit reached (250000 requests per day): stopped without retrying');
+		const result = await run(contacts(250, 0), {
+			options: { detectChanges: false, concurrency: 1 },
+		});
+		expect(result.error?.message).toBe(
+			'HubSpot daily API limit reached (250000 requests per day): stopped without retrying',
+		);
 		// The first property read hits the limit: no write is attempted at all.
 		expect(emulator.state.counters.requests).toBe(1);
 	});
@@ -211,15 +284,21 @@ describe('Contact › Upsert (batch)', () => {
 	it('a revoked token fails at once with "token revoked or invalid", and the token never shows', async () => {
 		await start({ tokens: ['pat-soon-revoked'] });
 		emulator.setFaults({ revokedTokens: ['pat-soon-revoked'] });
-		const result = await run(contacts(10, 0), {}, undefined, { accessToken: 'pat-soon-revoked' });
-		expect(result.error?.message).toBe('HubSpot rejected the access token (401): token revoked or invalid');
+		const result = await run(contacts(10, 0), {}, undefined, {
+			accessToken: 'pat-soon-revoked',
+		});
+		expect(result.error?.message).toBe(
+			'HubSpot rejected the access token (401): token revoked or invalid',
+		);
 		expect(emulator.state.counters.requests).toBe(1);
 		expect(JSON.stringify(result.run.data)).not.toContain('pat-soon-revoked');
 	});
 
 	it('slows to the limit HubSpot reports in its headers when the chosen tier is too generous', async () => {
 		await start({ limitPer10s: 8, windowMs: 1000 });
-		const result = await run(contacts(2000, 0), { options: { detectChanges: false } }, undefined, { tier: 'increase' });
+		const result = await run(contacts(2000, 0), { options: { detectChanges: false } }, undefined, {
+			tier: 'increase',
+		});
 		expect(result.error).toBeUndefined();
 		expect(emulator.requests({ status: 429 })).toHaveLength(0);
 		expect(emulator.objects('contacts')).toHaveLength(2000);
@@ -230,9 +309,17 @@ describe('Contact › Upsert (batch)', () => {
 		const rules = {
 			mergeRules: {
 				rule: [
-					{ property: 'contact_recent_event_name', mode: 'append', maxItems: 3 },
+					{
+						property: 'contact_recent_event_name',
+						mode: 'append',
+						maxItems: 3,
+					},
 					{ property: 'contact_first_event_date', mode: 'setOnce' },
-					{ property: 'contact_total_events_attended', mode: 'increment', incrementBy: 1 },
+					{
+						property: 'contact_total_events_attended',
+						mode: 'increment',
+						incrementBy: 1,
+					},
 					{ property: 'contact_recent_event_date', mode: 'max' },
 				],
 			},
@@ -245,7 +332,10 @@ describe('Contact › Upsert (batch)', () => {
 			contact_recent_event_date: date,
 		});
 		// Two registrations of one person in one run merge into one write.
-		const first = await run([reg('CFO Roundtable', '2025-12-15'), reg('Treasury Summit', '2025-11-02')], rules);
+		const first = await run(
+			[reg('CFO Roundtable', '2025-12-15'), reg('Treasury Summit', '2025-11-02')],
+			rules,
+		);
 		expect(first.error).toBeUndefined();
 		expect(emulator.requests({ method: 'POST', path: UPSERT })).toHaveLength(1);
 		let jane = emulator.objects('contacts')[0].properties;
@@ -254,9 +344,18 @@ describe('Contact › Upsert (batch)', () => {
 		expect(jane.contact_total_events_attended).toBe('2');
 		expect(jane.contact_recent_event_date).toBe('2025-12-15');
 
-		await run([reg('Banking Stack Live', '2026-01-20'), reg('cfo roundtable', '2024-01-01')], rules);
+		await run(
+			[reg('Banking Stack Live', '2026-01-20'), reg('cfo roundtable', '2024-01-01')],
+			rules,
+		);
 		jane = emulator.objects('contacts')[0].properties;
-		expect(jane.contact_recent_event_name).toBe('Treasury Summit;Banking Stack Live'.replace(/^/, 'CFO Roundtable;').split(';').slice(-3).join(';'));
+		expect(jane.contact_recent_event_name).toBe(
+			'Treasury Summit;Banking Stack Live'
+				.replace(/^/, 'CFO Roundtable;')
+				.split(';')
+				.slice(-3)
+				.join(';'),
+		);
 		expect(jane.contact_first_event_date).toBe('2025-12-15');
 		expect(jane.contact_total_events_attended).toBe('4');
 		expect(jane.contact_recent_event_date).toBe('2026-01-20');
@@ -266,7 +365,11 @@ describe('Contact › Upsert (batch)', () => {
 		await start();
 		const result = await run(
 			[{ email: 'a@b.co', contact_recent_event_date: 'next week' }],
-			{ mergeRules: { rule: [{ property: 'contact_recent_event_date', mode: 'max' }] } },
+			{
+				mergeRules: {
+					rule: [{ property: 'contact_recent_event_date', mode: 'max' }],
+				},
+			},
 			'continueRegularOutput',
 		);
 		const [[item]] = result.outputs('HubSpot');

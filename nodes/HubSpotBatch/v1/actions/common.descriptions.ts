@@ -36,7 +36,8 @@ export const batchOptions: INodeProperties[] = [
 		type: 'number',
 		default: 3,
 		typeOptions: { minValue: 1 },
-		description: 'Tries for a request that fails with a 5xx or a network error, with exponential backoff',
+		description:
+			'Tries for a request that fails with a 5xx or a network error, with exponential backoff',
 	},
 	{
 		displayName: 'Timeout (Ms)',
@@ -48,9 +49,18 @@ export const batchOptions: INodeProperties[] = [
 	},
 ];
 
-export function batchSettings(ctx: IExecuteFunctions): { batchSize: number; concurrency: number } {
-	const batchSize = Math.min(100, Math.max(1, Math.floor(Number(ctx.getNodeParameter('options.batchSize', 0, 100)))));
-	const concurrency = Math.max(1, Math.floor(Number(ctx.getNodeParameter('options.concurrency', 0, 4))));
+export function batchSettings(ctx: IExecuteFunctions): {
+	batchSize: number;
+	concurrency: number;
+} {
+	const batchSize = Math.min(
+		100,
+		Math.max(1, Math.floor(Number(ctx.getNodeParameter('options.batchSize', 0, 100)))),
+	);
+	const concurrency = Math.max(
+		1,
+		Math.floor(Number(ctx.getNodeParameter('options.concurrency', 0, 4))),
+	);
 	return { batchSize, concurrency };
 }
 

@@ -3,6 +3,8 @@ import type { INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import * as contact from './contact';
+import * as list from './list';
+import * as property from './property';
 
 export const versionDescription: INodeTypeDescription = {
 	displayName: 'HubSpot Batch',
@@ -30,9 +32,15 @@ export const versionDescription: INodeTypeDescription = {
 			name: 'resource',
 			type: 'options',
 			noDataExpression: true,
-			options: [{ name: 'Contact', value: 'contact' }],
+			options: [
+				{ name: 'Contact', value: 'contact' },
+				{ name: 'List', value: 'list' },
+				{ name: 'Property', value: 'property' },
+			],
 			default: 'contact',
 		},
 		...contact.description,
+		...list.description,
+		...property.description,
 	],
 };

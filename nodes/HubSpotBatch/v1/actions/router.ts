@@ -6,6 +6,8 @@ import { failedRow } from '../helpers/outcome';
 import { HubSpotApi } from '../transport';
 import { retrySettings } from './common.descriptions';
 import * as contact from './contact';
+import * as list from './list';
+import * as property from './property';
 
 /** An operation takes every input item at once (that is what makes it a batch) and accounts for each. */
 export type BatchOperation = (
@@ -16,6 +18,8 @@ export type BatchOperation = (
 
 export const operations: Record<string, Record<string, { execute: BatchOperation }>> = {
 	contact: { upsert: contact.upsert },
+	list: { addMembers: list.addMembers, removeMembers: list.removeMembers },
+	property: { ensure: property.ensure },
 };
 
 /**
@@ -29,7 +33,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const operation = this.getNodeParameter('operation', 0) as string;
 	const handler = operations[resource]?.[operation];
 	if (handler === undefined) {
-		throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported for resource "${resource}"`);
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation "${operation}" is not supported for resource "${resource}"`,
+		);
 	}
 	if (items.length === 0) return [[]];
 
@@ -54,7 +61,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const ordered: RowOutcome[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		// Defensive: an item no operation accounted for is reported, never dropped.
-		ordered.push(...(byItem.get(itemIndex) ?? [failedRow(this, items, itemIndex, 'No result was produced for this item')]));
+		ordered.push(
+			...(byItem.get(itemIndex) ?? [
+				failedRow(this, items, itemIndex, 'No result was produced for this item'),
+			]),
+		);
 	}
 
 	const failed = ordered.filter((o) => o.error !== undefined);
@@ -80,7 +91,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			if (o.error !== undefined && toErrorOutput) {
 				const { error, ...rest } = o.json;
 				const details = Object.fromEntries(
-					Object.entries(rest).filter(([key]) => !(key in items[o.itemIndex].json) || key === 'status'),
+					Object.entries(rest).filter(
+						([key]) => !(key in items[o.itemIndex].json) || key === 'status',
+					),
 				);
 				return { json: { error, details }, pairedItem: { item: o.itemIndex } };
 			}

@@ -12,7 +12,13 @@ export interface WriteRow<I> {
 
 export type RowResult =
 	| { ok: true; record: JsonObject }
-	| { ok: false; message: string; property?: string; error: unknown; fatal?: boolean };
+	| {
+			ok: false;
+			message: string;
+			property?: string;
+			error: unknown;
+			fatal?: boolean;
+	  };
 
 export interface BatchBody {
 	results?: JsonObject[];
@@ -55,7 +61,9 @@ export function blamedProperty(entry: JsonObject | undefined): string | undefine
 	const start = message.indexOf('[');
 	if (start >= 0) {
 		try {
-			const parsed = JSON.parse(message.slice(start)) as Array<{ name?: string }>;
+			const parsed = JSON.parse(message.slice(start)) as Array<{
+				name?: string;
+			}>;
 			const name = parsed.find((p) => typeof p?.name === 'string')?.name;
 			if (name) return name;
 		} catch {
@@ -72,9 +80,15 @@ export function rowMessage(entry: JsonObject | undefined, fallback: string): str
 	const start = message.indexOf('[');
 	if (start >= 0) {
 		try {
-			const parsed = JSON.parse(message.slice(start)) as Array<{ name?: string; message?: string }>;
-			const reasons = parsed.filter((p) => p?.message).map((p) => (p.name ? `${p.name}: ${p.message}` : p.message));
-			if (reasons.length > 0) return `${message.slice(0, start).replace(/[:\s]+$/, '')}: ${reasons.join('; ')}`;
+			const parsed = JSON.parse(message.slice(start)) as Array<{
+				name?: string;
+				message?: string;
+			}>;
+			const reasons = parsed
+				.filter((p) => p?.message)
+				.map((p) => (p.name ? `${p.name}: ${p.message}` : p.message));
+			if (reasons.length > 0)
+				return `${message.slice(0, start).replace(/[:\s]+$/, '')}: ${reasons.join('; ')}`;
 		} catch {
 			// keep HubSpot's text as is
 		}
@@ -101,7 +115,8 @@ export async function writeInBatches<I>(
 
 	const fail = (batch: Array<WriteRow<I>>, error: unknown, isFatalError = false) => {
 		const message = api.toNodeError(error).message;
-		for (const row of batch) outcome.set(row.key, { ok: false, message, error, fatal: isFatalError });
+		for (const row of batch)
+			outcome.set(row.key, { ok: false, message, error, fatal: isFatalError });
 	};
 
 	const sendBatch = async (batch: Array<WriteRow<I>>): Promise<void> => {

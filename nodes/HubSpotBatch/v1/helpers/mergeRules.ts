@@ -29,7 +29,8 @@ export function needsCurrent(rules: MergeRule[]): boolean {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:$|T)/;
 
-const isEmpty = (value: unknown) => value === undefined || value === null || String(value).trim() === '';
+const isEmpty = (value: unknown) =>
+	value === undefined || value === null || String(value).trim() === '';
 
 /** Number or date as a comparable number; undefined when it is neither. */
 export function comparable(value: string): number | undefined {
@@ -95,7 +96,9 @@ export function combineRows(rows: HubSpotValues[], rules: MergeRule[]): Incoming
 			incoming.increments[rule.property] = 0;
 			for (const row of rows) {
 				const value = row[rule.property];
-				incoming.increments[rule.property] += isEmpty(value) ? (rule.incrementBy ?? 1) : Number(value);
+				incoming.increments[rule.property] += isEmpty(value)
+					? (rule.incrementBy ?? 1)
+					: Number(value);
 			}
 		}
 	}
@@ -129,7 +132,11 @@ export function combineRows(rows: HubSpotValues[], rules: MergeRule[]): Incoming
 	return incoming;
 }
 
-function appendList(current: string | null | undefined, additions: string[], rule: MergeRule | undefined): string {
+function appendList(
+	current: string | null | undefined,
+	additions: string[],
+	rule: MergeRule | undefined,
+): string {
 	const list = splitList(current);
 	for (const entry of additions) {
 		if (!list.some((e) => e.toLowerCase() === entry.toLowerCase())) list.push(entry);
@@ -143,7 +150,11 @@ function appendList(current: string | null | undefined, additions: string[], rul
 }
 
 /** The values to hold after the write (only properties the rows or rules touch). */
-export function resolveValues(incoming: Incoming, current: HubSpotValues | undefined, rules: MergeRule[]): Record<string, string> {
+export function resolveValues(
+	incoming: Incoming,
+	current: HubSpotValues | undefined,
+	rules: MergeRule[],
+): Record<string, string> {
 	const byProperty = new Map(rules.map((rule) => [rule.property, rule]));
 	const result: Record<string, string> = {};
 	for (const [property, value] of Object.entries(incoming.values)) {
@@ -158,7 +169,9 @@ export function resolveValues(incoming: Incoming, current: HubSpotValues | undef
 				const now = isEmpty(existing) ? undefined : comparable(String(existing));
 				const next = comparable(value);
 				const keepExisting =
-					now !== undefined && next !== undefined && (rule!.mode === 'max' ? now >= next : now <= next);
+					now !== undefined &&
+					next !== undefined &&
+					(rule!.mode === 'max' ? now >= next : now <= next);
 				result[property] = keepExisting ? String(existing) : value;
 				break;
 			}
@@ -177,7 +190,10 @@ export function resolveValues(incoming: Incoming, current: HubSpotValues | undef
 }
 
 /** The subset of `next` that differs from `current`. */
-export function changedValues(next: Record<string, string>, current: HubSpotValues | undefined): Record<string, string> {
+export function changedValues(
+	next: Record<string, string>,
+	current: HubSpotValues | undefined,
+): Record<string, string> {
 	const changed: Record<string, string> = {};
 	for (const [property, value] of Object.entries(next)) {
 		if (current === undefined || !sameValue(value, current[property])) changed[property] = value;

@@ -23,7 +23,11 @@ const CACHE_MS = 60_000;
 const cache = new Map<string, CacheEntry>();
 
 export function isWritable(definition: PropertyDefinition): boolean {
-	return !(definition.readOnly || definition.modificationMetadata?.readOnlyValue || definition.calculated);
+	return !(
+		definition.readOnly ||
+		definition.modificationMetadata?.readOnlyValue ||
+		definition.calculated
+	);
 }
 
 /** The object type's property definitions (`GET /crm/v3/properties/{objectType}`), cached per account. */
@@ -47,18 +51,26 @@ export async function getPropertyDefinitions(
 /** Forget cached definitions (after creating properties). */
 export function forgetPropertyDefinitions(api: HubSpotApi, objectType?: string): void {
 	for (const key of [...cache.keys()]) {
-		if (key.startsWith(`${api.limiterKey}|`) && (objectType === undefined || key.endsWith(`|${objectType}`))) {
+		if (
+			key.startsWith(`${api.limiterKey}|`) &&
+			(objectType === undefined || key.endsWith(`|${objectType}`))
+		) {
 			cache.delete(key);
 		}
 	}
 }
 
 /** A value as HubSpot wants it for this property type; undefined means "leave the property alone". */
-export function toHubSpotValue(value: unknown, definition: PropertyDefinition | undefined): string | undefined {
+export function toHubSpotValue(
+	value: unknown,
+	definition: PropertyDefinition | undefined,
+): string | undefined {
 	if (value === undefined || value === null) return undefined;
 	if (typeof value === 'string' && value.trim() === '') return undefined;
 	if (Array.isArray(value)) {
-		const parts = value.map((v) => toHubSpotValue(v, undefined)).filter((v): v is string => v !== undefined);
+		const parts = value
+			.map((v) => toHubSpotValue(v, undefined))
+			.filter((v): v is string => v !== undefined);
 		return parts.length > 0 ? parts.join(';') : undefined;
 	}
 	if (value instanceof Date) value = value.toISOString();

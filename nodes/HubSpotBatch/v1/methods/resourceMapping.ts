@@ -1,4 +1,9 @@
-import type { FieldType, ILoadOptionsFunctions, ResourceMapperField, ResourceMapperFields } from 'n8n-workflow';
+import type {
+	FieldType,
+	ILoadOptionsFunctions,
+	ResourceMapperField,
+	ResourceMapperFields,
+} from 'n8n-workflow';
 
 import type { PropertyDefinition } from '../helpers/properties';
 import { getPropertyDefinitions, isWritable } from '../helpers/properties';
@@ -20,7 +25,10 @@ function fieldType(definition: PropertyDefinition): FieldType {
 	}
 }
 
-export function toMapperFields(definitions: PropertyDefinition[], required: string[] = []): ResourceMapperField[] {
+export function toMapperFields(
+	definitions: PropertyDefinition[],
+	required: string[] = [],
+): ResourceMapperField[] {
 	return definitions
 		.filter(isWritable)
 		.map((d) => {
@@ -34,17 +42,30 @@ export function toMapperFields(definitions: PropertyDefinition[], required: stri
 				type,
 				canBeUsedToMatch: false,
 			};
-			if (type === 'options') field.options = (d.options ?? []).map((o) => ({ name: o.label, value: o.value }));
+			if (type === 'options')
+				field.options = (d.options ?? []).map((o) => ({
+					name: o.label,
+					value: o.value,
+				}));
 			return field;
 		})
-		.sort((a, b) => Number(b.required) - Number(a.required) || a.displayName.localeCompare(b.displayName));
+		.sort(
+			(a, b) =>
+				Number(b.required) - Number(a.required) || a.displayName.localeCompare(b.displayName),
+		);
 }
 
 /** The account's writable contact properties, email first. */
-export async function getContactColumns(this: ILoadOptionsFunctions): Promise<ResourceMapperFields> {
+export async function getContactColumns(
+	this: ILoadOptionsFunctions,
+): Promise<ResourceMapperFields> {
 	const api = await HubSpotApi.fromContext(this);
 	try {
-		return { fields: toMapperFields(await getPropertyDefinitions(api, 'contacts', { fresh: true }), ['email']) };
+		return {
+			fields: toMapperFields(await getPropertyDefinitions(api, 'contacts', { fresh: true }), [
+				'email',
+			]),
+		};
 	} catch (error) {
 		throw api.toNodeError(error);
 	}

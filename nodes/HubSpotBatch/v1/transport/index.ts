@@ -14,7 +14,11 @@ import { parseRetryAfter, withRetry } from '../../../shared/transport/retry';
 
 export const DEFAULT_BASE_URL = 'https://api.hubapi.com';
 export const WINDOW_MS = 10_000;
-export const TIER_LIMITS: Record<string, number> = { starter: 100, professional: 190, increase: 250 };
+export const TIER_LIMITS: Record<string, number> = {
+	starter: 100,
+	professional: 190,
+	increase: 250,
+};
 
 export type HubSpotContext = IExecuteFunctions | ILoadOptionsFunctions;
 
@@ -158,12 +162,22 @@ export class HubSpotApi {
 		this.limiterKey = rateLimiterKey(this.baseUrl, token);
 		this.limiter = getRateLimiter(this.limiterKey, limit, WINDOW_MS);
 		// No limiterOptions and 0 retries: the SDK installs no decorators, so pacing and retries are ours.
-		this.client = new Client({ accessToken: token, basePath: this.baseUrl, numberOfApiCallRetries: 0 });
+		this.client = new Client({
+			accessToken: token,
+			basePath: this.baseUrl,
+			numberOfApiCallRetries: 0,
+		});
 	}
 
-	static async fromContext(ctx: HubSpotContext, retry?: Partial<RetrySettings>): Promise<HubSpotApi> {
+	static async fromContext(
+		ctx: HubSpotContext,
+		retry?: Partial<RetrySettings>,
+	): Promise<HubSpotApi> {
 		const credentials = await ctx.getCredentials('hubSpotBatchApi');
-		return new HubSpotApi(ctx.getNode(), credentials, { ...DEFAULT_RETRY, ...retry });
+		return new HubSpotApi(ctx.getNode(), credentials, {
+			...DEFAULT_RETRY,
+			...retry,
+		});
 	}
 
 	/** A call through the SDK's `apiRequest` (raw JSON, so fields the typed models drop survive). */
@@ -194,22 +208,36 @@ export class HubSpotApi {
 
 	/** A call through one of the SDK's typed `...WithHttpInfo` methods. */
 	async sdk<T>(
-		call: (client: Client) => Promise<{ httpStatusCode: number; headers: Record<string, string>; data: T }>,
+		call: (client: Client) => Promise<{
+			httpStatusCode: number;
+			headers: Record<string, string>;
+			data: T;
+		}>,
 		idempotent = true,
 	): Promise<HubSpotResponse<T>> {
 		return await this.run(idempotent, async () => {
 			let failure: unknown;
 			try {
 				const info = await call(this.client);
-				return { status: info.httpStatusCode, body: info.data, headers: lower(info.headers ?? {}) };
+				return {
+					status: info.httpStatusCode,
+					body: info.data,
+					headers: lower(info.headers ?? {}),
+				};
 			} catch (error) {
 				failure = error;
 			}
 			// Decided outside the catch: the SDK's ApiException becomes our attempt error.
-			const e = failure as { code?: unknown; body?: unknown; headers?: Record<string, string> };
+			const e = failure as {
+				code?: unknown;
+				body?: unknown;
+				headers?: Record<string, string>;
+			};
 			if (typeof e?.code !== 'number' || e.code < 400) throw this.unreachable(failure);
 			const body =
-				typeof e.body === 'object' && e.body !== null ? (e.body as JsonObject) : { message: String(e.body ?? '') };
+				typeof e.body === 'object' && e.body !== null
+					? (e.body as JsonObject)
+					: { message: String(e.body ?? '') };
 			throw new HubSpotAttemptError('http', e.code, body, lower(e.headers ?? {}));
 		});
 	}
@@ -220,29 +248,34 @@ export class HubSpotApi {
 			: new HubSpotAttemptError('network', undefined, undefined, {}, networkCode(error));
 	}
 
-	private async run<T>(idempotent: boolean, attempt: () => Promise<HubSpotResponse<T>>): Promise<HubSpotResponse<T>> {
+	private async run<T>(
+		idempotent: boolean,
+		attempt: () => Promise<HubSpotResponse<T>>,
+	): Promise<HubSpotResponse<T>> {
 		let rateLimitRetries = 0;
 		let serverTries = 0;
 		return await withRetry(async () => await this.once(attempt), {
-				maxAttempts: this.retry.maxRateLimitRetries + this.retry.maxServerErrorTries + 1,
-				baseDelayMs: this.retry.baseDelayMs,
-				maxDelayMs: this.retry.maxDelayMs,
-				isRetryable: (error) => {
-					if (!(error instanceof HubSpotAttemptError)) return false;
-					if (error.isRollingLimit) return ++rateLimitRetries <= this.retry.maxRateLimitRetries;
-					if (!this.isTransient(error, idempotent)) return false;
-					return ++serverTries < this.retry.maxServerErrorTries;
-				},
-				retryAfterMs: (error) => {
-					const e = error as HubSpotAttemptError;
-					if (!e.isRollingLimit) return undefined;
-					const interval = Number(e.headers['x-hubspot-ratelimit-interval-milliseconds']) || WINDOW_MS;
-					return parseRetryAfter(e.headers['retry-after']) ?? interval;
-				},
-				onRetry: ({ error, delayMs }) => {
-					// Everyone on this account waits, not just this call: the window is shared.
-					if ((error as HubSpotAttemptError).isRollingLimit) this.limiter.pauseUntil(Date.now() + delayMs);
-				},
+			maxAttempts: this.retry.maxRateLimitRetries + this.retry.maxServerErrorTries + 1,
+			baseDelayMs: this.retry.baseDelayMs,
+			maxDelayMs: this.retry.maxDelayMs,
+			isRetryable: (error) => {
+				if (!(error instanceof HubSpotAttemptError)) return false;
+				if (error.isRollingLimit) return ++rateLimitRetries <= this.retry.maxRateLimitRetries;
+				if (!this.isTransient(error, idempotent)) return false;
+				return ++serverTries < this.retry.maxServerErrorTries;
+			},
+			retryAfterMs: (error) => {
+				const e = error as HubSpotAttemptError;
+				if (!e.isRollingLimit) return undefined;
+				const interval =
+					Number(e.headers['x-hubspot-ratelimit-interval-milliseconds']) || WINDOW_MS;
+				return parseRetryAfter(e.headers['retry-after']) ?? interval;
+			},
+			onRetry: ({ error, delayMs }) => {
+				// Everyone on this account waits, not just this call: the window is shared.
+				if ((error as HubSpotAttemptError).isRollingLimit)
+					this.limiter.pauseUntil(Date.now() + delayMs);
+			},
 		});
 	}
 
@@ -292,7 +325,10 @@ export class HubSpotApi {
 		const max = Number(headers['x-hubspot-ratelimit-max']);
 		const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
 		if (Number.isInteger(max) && max > 0 && max < this.limiter.limit) {
-			this.limiter.reconfigure(max, Number.isFinite(interval) && interval > 0 ? interval : this.limiter.windowMs);
+			this.limiter.reconfigure(
+				max,
+				Number.isFinite(interval) && interval > 0 ? interval : this.limiter.windowMs,
+			);
 		}
 		const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
 		if (headers['x-hubspot-ratelimit-remaining'] !== undefined && Number.isFinite(remaining)) {
@@ -317,7 +353,8 @@ export class HubSpotApi {
 			message = `HubSpot did not answer within ${this.retry.timeoutMs} ms (${this.retry.maxServerErrorTries} tries)`;
 		} else if (error.status === 401) {
 			message = 'HubSpot rejected the access token (401): token revoked or invalid';
-			description = 'Create or rotate the private app token in HubSpot and update the HubSpot Batch API credential.';
+			description =
+				'Create or rotate the private app token in HubSpot and update the HubSpot Batch API credential.';
 		} else if (error.status === 403) {
 			message = `HubSpot refused the request (403): the private app is missing a scope${server ? ` — ${server}` : ''}`;
 		} else if (error.isDailyLimit) {
@@ -326,10 +363,11 @@ export class HubSpotApi {
 			description =
 				'The daily limit resets at midnight in the HubSpot account time zone. Rows not yet written are reported as errors.';
 		} else if (error.status === 429) {
-			message = `HubSpot kept rate-limiting (429 ${error.policyName ?? ''}) after ${this.retry.maxRateLimitRetries} retries`.replace(
-				'  ',
-				' ',
-			);
+			message =
+				`HubSpot kept rate-limiting (429 ${error.policyName ?? ''}) after ${this.retry.maxRateLimitRetries} retries`.replace(
+					'  ',
+					' ',
+				);
 		} else if ((error.status ?? 0) >= 500) {
 			message = `HubSpot server error ${error.status} after ${this.retry.maxServerErrorTries} tries${server ? `: ${server}` : ''}`;
 		} else {

@@ -1,4 +1,10 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, JsonObject } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+	JsonObject,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { chunk, mapWithConcurrency } from '../../../../shared/transport/batcher';
@@ -88,8 +94,9 @@ export const description: INodeProperties[] = [
 						name: 'property',
 						type: 'options',
 						default: '',
-							required:	true,
-						description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+						required: true,
+						description:
+							'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
 					},
 					{
 						displayName: 'Rule',
@@ -127,9 +134,9 @@ export const description: INodeProperties[] = [
 								value: 'setOnce',
 								description: 'Write only when HubSpot has no value yet',
 							},
-						]
+						],
 					},
-			],
+				],
 			},
 		],
 	},
@@ -195,7 +202,8 @@ function mappedProperties(
 	for (const [field, value] of Object.entries(source)) {
 		const definition = definitions.get(field);
 		// Auto-mapping ignores input fields that are not writable contact properties.
-		if (mode === 'autoMapInputData' && (definition === undefined || !isWritable(definition))) continue;
+		if (mode === 'autoMapInputData' && (definition === undefined || !isWritable(definition)))
+			continue;
 		const converted = toHubSpotValue(value, definition);
 		if (converted !== undefined) out[field] = converted;
 	}
@@ -257,7 +265,10 @@ export async function execute(
 			throw new NodeOperationError(
 				this.getNode(),
 				`Merge rule property "${rule.property}" is not a contact property in this HubSpot account`,
-				{ description: 'Create it with Property › Ensure Group and Properties, or pick another property.' },
+				{
+					description:
+						'Create it with Property › Ensure Group and Properties, or pick another property.',
+				},
 			);
 		}
 	}
@@ -265,9 +276,16 @@ export async function execute(
 	const groups = new Map<string, Group>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const row = mappedProperties(this, items[itemIndex], itemIndex, definitions);
-		const email = String(row.email ?? '').trim().toLowerCase();
+		const email = String(row.email ?? '')
+			.trim()
+			.toLowerCase();
 		const reject = (field: string, value: unknown, reason: string) =>
-			outcomes.push(failedRow(this, items, itemIndex, `Field '${field}': ${reason}`, { field, value }));
+			outcomes.push(
+				failedRow(this, items, itemIndex, `Field '${field}': ${reason}`, {
+					field,
+					value,
+				}),
+			);
 		if (email === '') {
 			reject('email', row.email, 'missing; contacts are upserted by email');
 			continue;
@@ -277,7 +295,10 @@ export async function execute(
 			continue;
 		}
 		const problem = rules
-			.map((rule) => ({ rule, reason: ruleValueProblem(rule, row[rule.property] ?? undefined) }))
+			.map((rule) => ({
+				rule,
+				reason: ruleValueProblem(rule, row[rule.property] ?? undefined),
+			}))
 			.find((p) => p.reason !== undefined);
 		if (problem) {
 			reject(problem.rule.property, row[problem.rule.property], problem.reason!);
@@ -294,12 +315,18 @@ export async function execute(
 	}
 
 	const touched = new Set<string>(rules.map((r) => r.property));
-	for (const group of groups.values()) for (const row of group.rows) for (const p of Object.keys(row)) touched.add(p);
+	for (const group of groups.values())
+		for (const row of group.rows) for (const p of Object.keys(row)) touched.add(p);
 
 	let current = new Map<string, Current>();
 	let readFailures = new Map<string, unknown>();
 	if (detectChanges || needsCurrent(rules)) {
-		({ current, failed: readFailures } = await readCurrent(api, [...groups.values()], [...touched], settings.concurrency));
+		({ current, failed: readFailures } = await readCurrent(
+			api,
+			[...groups.values()],
+			[...touched],
+			settings.concurrency,
+		));
 	}
 
 	const toWrite: Array<WriteRow<{ group: Group; properties: Record<string, string> }>> = [];
@@ -314,7 +341,10 @@ export async function execute(
 			unchanged.set(group.key, existing);
 			continue;
 		}
-		toWrite.push({ key: group.key, input: { group, properties: { ...changes, email: group.email } } });
+		toWrite.push({
+			key: group.key,
+			input: { group, properties: { ...changes, email: group.email } },
+		});
 	}
 
 	const written: Map<string, RowResult> = await writeInBatches(api, toWrite, {
@@ -349,20 +379,33 @@ export async function execute(
 			const result = written.get(group.key);
 			if (readError !== undefined) {
 				outcomes.push(
-					failedRow(this, items, itemIndex, `Could not read the current contact: ${api.toNodeError(readError).message}`, {
-						field: 'email',
-						value: group.email,
-						cause: readError,
-					}),
+					failedRow(
+						this,
+						items,
+						itemIndex,
+						`Could not read the current contact: ${api.toNodeError(readError).message}`,
+						{
+							field: 'email',
+							value: group.email,
+							cause: readError,
+						},
+					),
 				);
 			} else if (same) {
-				outcomes.push({ itemIndex, json: { ...base, hubspot_id: same.id, status: 'unchanged' } });
+				outcomes.push({
+					itemIndex,
+					json: { ...base, hubspot_id: same.id, status: 'unchanged' },
+				});
 			} else if (result?.ok) {
 				const record = result.record;
 				const created = record.new === true || (record as IDataObject)._new === true;
 				outcomes.push({
 					itemIndex,
-					json: { ...base, hubspot_id: String(record.id), status: created ? 'created' : 'updated' },
+					json: {
+						...base,
+						hubspot_id: String(record.id),
+						status: created ? 'created' : 'updated',
+					},
 				});
 			} else {
 				outcomes.push(

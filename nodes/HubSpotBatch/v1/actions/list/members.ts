@@ -1,0 +1,344 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+	JsonObject,
+} from 'n8n-workflow';
+
+import { chunk } from '../../../../shared/transport/batcher';
+import type { HubSpotList } from '../../helpers/lists';
+import { findListByName, findOrCreateList } from '../../helpers/lists';
+import type { RowOutcome } from '../../helpers/outcome';
+import { failedRow } from '../../helpers/outcome';
+import type { HubSpotApi } from '../../transport';
+import { isFatal } from '../../transport';
+import { batchOptions, batchSettings } from '../common.descriptions';
+
+export const DEFAULT_LIST_NAME =
+	"=Event Registrations - {{ $json.event_name }} - {{ String($json.event_date ?? '').slice(0, 10) }}";
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The parameters Add Members and Remove Members share. */
+export function membersDescription(operation: 'addMembers' | 'removeMembers'): INodeProperties[] {
+	const show = { resource: ['list'], operation: [operation] };
+	return [
+		{
+			displayName: 'List',
+			name: 'listBy',
+			type: 'options',
+			default: 'name',
+			options: [
+				{
+					name: 'By Name',
+					value: 'name',
+					description: 'Evaluated per item: items can go to different lists',
+				},
+				{ name: 'By ID', value: 'id' },
+			],
+			displayOptions: { show },
+		},
+		{
+			displayName: 'List Name',
+			name: 'listName',
+			type: 'string',
+			default: DEFAULT_LIST_NAME,
+			required: true,
+			description:
+				"The seed's convention by default: Event Registrations - {event_name} - {YYYY-MM-DD}",
+			displayOptions: { show: { ...show, listBy: ['name'] } },
+		},
+		{
+			displayName: 'List ID',
+			name: 'listId',
+			type: 'string',
+			default: '',
+			required: true,
+			description: 'ILS list ID, shown in the list URL in HubSpot',
+			displayOptions: { show: { ...show, listBy: ['id'] } },
+		},
+		...(operation === 'addMembers'
+			? [
+					{
+						displayName: 'Create List If Missing',
+						name: 'createIfMissing',
+						type: 'boolean',
+						default: true,
+						description: 'Whether to create a MANUAL contact list with this name when none exists',
+						displayOptions: { show: { ...show, listBy: ['name'] } },
+					} satisfies INodeProperties,
+				]
+			: []),
+		{
+			displayName: 'Identify Contacts By',
+			name: 'identifyBy',
+			type: 'options',
+			default: 'recordId',
+			options: [
+				{
+					name: 'Record ID',
+					value: 'recordId',
+					description: 'The HubSpot ID, e.g. hubspot_id from Contact › Upsert',
+				},
+				{
+					name: 'Email',
+					value: 'email',
+					description: 'Looked up with a batch read, 100 per call',
+				},
+			],
+			displayOptions: { show },
+		},
+		{
+			displayName: 'Record ID',
+			name: 'recordId',
+			type: 'string',
+			default: '={{ $json.hubspot_id }}',
+			required: true,
+			displayOptions: { show: { ...show, identifyBy: ['recordId'] } },
+		},
+		{
+			displayName: 'Email',
+			name: 'email',
+			type: 'string',
+			placeholder: 'name@email.com',
+			default: '={{ $json.email }}',
+			required: true,
+			displayOptions: { show: { ...show, identifyBy: ['email'] } },
+		},
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			displayOptions: { show },
+			options: batchOptions,
+		},
+	];
+}
+
+interface Entry {
+	itemIndex: number;
+	listKey: string;
+	recordId?: string;
+	email?: string;
+}
+
+/** Email → contact id, by batch read (emails HubSpot does not know are absent). */
+async function idsForEmails(
+	api: HubSpotApi,
+	emails: string[],
+	batchSize: number,
+): Promise<Map<string, string>> {
+	const ids = new Map<string, string>();
+	for (const batch of chunk([...new Set(emails)], batchSize)) {
+		const response = await api.request<{ results?: JsonObject[] }>({
+			method: 'POST',
+			path: '/crm/v3/objects/contacts/batch/read',
+			body: {
+				idProperty: 'email',
+				properties: ['email'],
+				inputs: batch.map((id) => ({ id })),
+			},
+		});
+		for (const record of response.body?.results ?? []) {
+			const email = String(
+				(record.properties as IDataObject | undefined)?.email ?? '',
+			).toLowerCase();
+			if (email) ids.set(email, String(record.id));
+		}
+	}
+	return ids;
+}
+
+export async function changeMembers(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	api: HubSpotApi,
+	operation: 'add' | 'remove',
+): Promise<RowOutcome[]> {
+	const { batchSize } = batchSettings(this);
+	const outcomes: RowOutcome[] = [];
+	const listBy = this.getNodeParameter('listBy', 0) as 'name' | 'id';
+	const identifyBy = this.getNodeParameter('identifyBy', 0) as 'recordId' | 'email';
+	const entries: Entry[] = [];
+
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const fail = (field: string, reason: string) =>
+			outcomes.push(
+				failedRow(this, items, itemIndex, `Field '${field}': ${reason}`, {
+					field,
+				}),
+			);
+		const listKey = String(
+			this.getNodeParameter(listBy === 'name' ? 'listName' : 'listId', itemIndex, ''),
+		).trim();
+		if (listKey === '') {
+			fail(listBy === 'name' ? 'listName' : 'listId', 'empty');
+			continue;
+		}
+		if (listBy === 'name' && /\s-\s*$/.test(listKey)) {
+			fail(
+				'listName',
+				`"${listKey}" ends with an empty part; does the item have event_name and event_date?`,
+			);
+			continue;
+		}
+		if (identifyBy === 'recordId') {
+			const recordId = String(this.getNodeParameter('recordId', itemIndex, '') ?? '').trim();
+			if (!/^\d+$/.test(recordId)) {
+				fail(
+					'recordId',
+					recordId === '' || recordId === 'null'
+						? 'empty; map the HubSpot record ID (e.g. {{ $json.hubspot_id }})'
+						: `"${recordId}" is not a HubSpot record ID`,
+				);
+				continue;
+			}
+			entries.push({ itemIndex, listKey, recordId });
+		} else {
+			const email = String(this.getNodeParameter('email', itemIndex, '') ?? '')
+				.trim()
+				.toLowerCase();
+			if (!EMAIL.test(email)) {
+				fail('email', email === '' ? 'empty' : `"${email}" is not a valid email address`);
+				continue;
+			}
+			entries.push({ itemIndex, listKey, email });
+		}
+	}
+
+	if (identifyBy === 'email' && entries.length > 0) {
+		const ids = await idsForEmails(
+			api,
+			entries.map((e) => e.email!),
+			batchSize,
+		);
+		for (const entry of entries) entry.recordId = ids.get(entry.email!);
+	}
+
+	const byList = new Map<string, Entry[]>();
+	for (const entry of entries) {
+		if (entry.recordId === undefined) {
+			outcomes.push(
+				failedRow(
+					this,
+					items,
+					entry.itemIndex,
+					`Field 'email': no HubSpot contact has the email ${entry.email}`,
+					{
+						field: 'email',
+					},
+				),
+			);
+			continue;
+		}
+		byList.set(entry.listKey, [...(byList.get(entry.listKey) ?? []), entry]);
+	}
+
+	const createIfMissing =
+		operation === 'add' &&
+		listBy === 'name' &&
+		(this.getNodeParameter('createIfMissing', 0, true) as boolean);
+	let fatal: unknown;
+	for (const [listKey, group] of byList) {
+		const report = (error: unknown) => {
+			if (isFatal(error)) fatal ??= error;
+			const message = api.toNodeError(error).message;
+			for (const e of group)
+				outcomes.push(failedRow(this, items, e.itemIndex, message, { cause: error }));
+		};
+		if (fatal !== undefined) {
+			report(fatal);
+			continue;
+		}
+		let list: HubSpotList | undefined;
+		try {
+			if (listBy === 'id') list = { listId: listKey, name: '', processingType: '' };
+			else if (createIfMissing) list = (await findOrCreateList(api, listKey)).list;
+			else list = await findListByName(api, listKey);
+		} catch (error) {
+			report(error);
+			continue;
+		}
+		if (list === undefined) {
+			for (const e of group) {
+				outcomes.push(
+					failedRow(
+						this,
+						items,
+						e.itemIndex,
+						`Field 'listName': no HubSpot list is named "${listKey}"`,
+						{
+							field: 'listName',
+						},
+					),
+				);
+			}
+			continue;
+		}
+		const ids = [...new Set(group.map((e) => e.recordId!))];
+		const changed = new Set<string>();
+		const missing = new Set<string>();
+		let failure: unknown;
+		for (const batch of chunk(ids, batchSize)) {
+			try {
+				const response = await api.request<IDataObject>({
+					method: 'PUT',
+					path: `/crm/v3/lists/${encodeURIComponent(list.listId)}/memberships/${operation}`,
+					body: batch,
+				});
+				const done =
+					(operation === 'add' ? response.body?.recordIdsAdded : response.body?.recordIdsRemoved) ??
+					[];
+				for (const id of done as unknown[]) changed.add(String(id));
+				for (const id of (response.body?.recordIdsMissing ?? []) as unknown[])
+					missing.add(String(id));
+			} catch (error) {
+				failure = error;
+				break;
+			}
+		}
+		if (failure !== undefined) {
+			report(failure);
+			continue;
+		}
+		for (const e of group) {
+			const base = {
+				...items[e.itemIndex].json,
+				list_id: list.listId,
+				list_name: list.name || undefined,
+			};
+			if (operation === 'add' && missing.has(e.recordId!)) {
+				outcomes.push(
+					failedRow(
+						this,
+						items,
+						e.itemIndex,
+						`Field 'recordId': HubSpot has no contact ${e.recordId}`,
+						{
+							field: 'recordId',
+							base,
+						},
+					),
+				);
+				continue;
+			}
+			const status =
+				operation === 'add'
+					? changed.has(e.recordId!)
+						? 'added'
+						: 'already_member'
+					: changed.has(e.recordId!)
+						? 'removed'
+						: 'not_member';
+			// Several items with one contact: the first one added it, the rest find it there.
+			if (changed.has(e.recordId!)) changed.delete(e.recordId!);
+			outcomes.push({
+				itemIndex: e.itemIndex,
+				json: { ...base, hubspot_id: e.recordId, list_status: status },
+			});
+		}
+	}
+	return outcomes;
+}

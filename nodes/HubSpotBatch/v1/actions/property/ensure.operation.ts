@@ -1,0 +1,296 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { RowOutcome } from '../../helpers/outcome';
+import { forgetPropertyDefinitions, getPropertyDefinitions } from '../../helpers/properties';
+import type { HubSpotApi } from '../../transport';
+import { HubSpotAttemptError } from '../../transport';
+
+const show = { resource: ['property'], operation: ['ensure'] };
+
+interface PropertySpec {
+	name: string;
+	label: string;
+	type: string;
+	fieldType: string;
+	description?: string;
+}
+
+/** Seed 000's custom contact properties (Component 3 › Custom Property Definitions). */
+export const SEED_CONTACT_PROPERTIES: PropertySpec[] = [
+	{
+		name: 'contact_recent_event_name',
+		label: 'Recent Event Name',
+		type: 'string',
+		fieldType: 'text',
+		description: 'Most recent event attended',
+	},
+	{
+		name: 'contact_recent_event_date',
+		label: 'Recent Event Date',
+		type: 'date',
+		fieldType: 'date',
+		description: 'Date of most recent event',
+	},
+	{
+		name: 'contact_total_events_attended',
+		label: 'Total Events Attended',
+		type: 'number',
+		fieldType: 'number',
+		description: 'Lifetime event count',
+	},
+	{
+		name: 'contact_first_event_date',
+		label: 'First Event Date',
+		type: 'date',
+		fieldType: 'date',
+		description: 'First event attended (never overwritten)',
+	},
+	{
+		name: 'contact_lifecycle_event_source',
+		label: 'Lifecycle Event Source',
+		type: 'string',
+		fieldType: 'text',
+		description: 'Which event converted the lead to MQL/SQL',
+	},
+];
+
+const FIELD_TYPES: Record<string, string> = {
+	string: 'text',
+	number: 'number',
+	date: 'date',
+	datetime: 'date',
+	bool: 'booleancheckbox',
+};
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Object Type',
+		name: 'objectType',
+		type: 'options',
+		default: 'contacts',
+		options: [
+			{ name: 'Companies', value: 'companies' },
+			{ name: 'Contacts', value: 'contacts' },
+			{ name: 'Deals', value: 'deals' },
+		],
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Group Name',
+		name: 'groupName',
+		type: 'string',
+		default: 'event_tracking',
+		required: true,
+		description: 'Internal name of the property group (lowercase, underscores)',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Group Label',
+		name: 'groupLabel',
+		type: 'string',
+		default: 'Event Tracking',
+		required: true,
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Include Event Tracking Properties',
+		name: 'includeSeedProperties',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether to ensure contact_recent_event_name, contact_recent_event_date, contact_total_events_attended, contact_first_event_date and contact_lifecycle_event_source (contacts only)',
+		displayOptions: { show: { ...show, objectType: ['contacts'] } },
+	},
+	{
+		displayName: 'Additional Properties',
+		name: 'additionalProperties',
+		placeholder: 'Add Property',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		displayOptions: { show },
+		options: [
+			{
+				displayName: 'Property',
+				name: 'property',
+				values: [
+					{
+						displayName: 'Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+						required: true,
+						description: 'Internal name (lowercase, underscores)',
+					},
+					{
+						displayName: 'Label',
+						name: 'label',
+						type: 'string',
+						default: '',
+						required: true,
+					},
+					{
+						displayName: 'Type',
+						name: 'type',
+						type: 'options',
+						default: 'string',
+						options: [
+							{ name: 'Checkbox (Yes/No)', value: 'bool' },
+							{ name: 'Date', value: 'date' },
+							{ name: 'Date and Time', value: 'datetime' },
+							{ name: 'Number', value: 'number' },
+							{ name: 'Single-Line Text', value: 'string' },
+						],
+					},
+					{
+						displayName: 'Description',
+						name: 'description',
+						type: 'string',
+						default: '',
+					},
+				],
+			},
+		],
+	},
+];
+
+const PROPERTY_NAME = /^[a-z][a-z0-9_]*$/;
+
+function specs(ctx: IExecuteFunctions, objectType: string): PropertySpec[] {
+	const list: PropertySpec[] = [];
+	if (
+		objectType === 'contacts' &&
+		(ctx.getNodeParameter('includeSeedProperties', 0, true) as boolean)
+	) {
+		list.push(...SEED_CONTACT_PROPERTIES);
+	}
+	const extra = ctx.getNodeParameter('additionalProperties.property', 0, []) as IDataObject[];
+	for (const p of extra) {
+		const type = String(p.type ?? 'string');
+		list.push({
+			name: String(p.name ?? '').trim(),
+			label: String(p.label ?? '').trim(),
+			type,
+			fieldType: FIELD_TYPES[type] ?? 'text',
+			description: p.description ? String(p.description) : undefined,
+		});
+	}
+	return list;
+}
+
+async function attempt<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: unknown }> {
+	try {
+		return { value: await fn() };
+	} catch (error) {
+		return { error };
+	}
+}
+
+/**
+ * Creates the group and each missing property; existing ones are left as they are (and reported,
+ * with a warning when their type differs). Runs once; every input item gets the same summary.
+ */
+export async function execute(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	api: HubSpotApi,
+): Promise<RowOutcome[]> {
+	const objectType = this.getNodeParameter('objectType', 0) as string;
+	const groupName = String(this.getNodeParameter('groupName', 0)).trim();
+	const groupLabel = String(this.getNodeParameter('groupLabel', 0)).trim();
+	const wanted = specs(this, objectType);
+	if (!PROPERTY_NAME.test(groupName)) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`Field 'groupName': "${groupName}" must be lowercase letters, digits and underscores`,
+		);
+	}
+	for (const spec of wanted) {
+		if (!PROPERTY_NAME.test(spec.name)) {
+			throw new NodeOperationError(
+				this.getNode(),
+				`Field 'additionalProperties.name': "${spec.name}" must be lowercase letters, digits and underscores`,
+			);
+		}
+		if (spec.label === '')
+			throw new NodeOperationError(
+				this.getNode(),
+				`Field 'additionalProperties.label': empty for property "${spec.name}"`,
+			);
+	}
+
+	let groupStatus = 'exists';
+	const created = await attempt(
+		async () =>
+			await api.request<JsonObject>({
+				method: 'POST',
+				path: `/crm/v3/properties/${encodeURIComponent(objectType)}/groups`,
+				body: { name: groupName, label: groupLabel, displayOrder: -1 },
+			}),
+	);
+	if (created.error === undefined) groupStatus = 'created';
+	else if (!(created.error instanceof HubSpotAttemptError && created.error.status === 409))
+		throw created.error;
+
+	const existing = new Map(
+		(await getPropertyDefinitions(api, objectType, { fresh: true })).map((d) => [d.name, d]),
+	);
+	const results: IDataObject[] = [];
+	for (const spec of wanted) {
+		const found = existing.get(spec.name);
+		if (found) {
+			const sameType =
+				found.type === spec.type || (spec.type === 'bool' && found.type === 'enumeration');
+			results.push({
+				name: spec.name,
+				status: sameType ? 'exists' : 'exists_with_other_type',
+				type: found.type,
+				group: found.groupName,
+				...(sameType
+					? {}
+					: {
+							warning: `HubSpot has ${spec.name} as ${found.type}, not ${spec.type}; it was left unchanged`,
+						}),
+			});
+			continue;
+		}
+		const made = await attempt(
+			async () =>
+				await api.request<JsonObject>({
+					method: 'POST',
+					path: `/crm/v3/properties/${encodeURIComponent(objectType)}`,
+					body: { ...spec, groupName },
+				}),
+		);
+		if (made.error === undefined) {
+			results.push({
+				name: spec.name,
+				status: 'created',
+				type: spec.type,
+				group: groupName,
+			});
+		} else if (made.error instanceof HubSpotAttemptError && made.error.status === 409) {
+			// Created by someone else since we listed: that is the state we wanted.
+			results.push({ name: spec.name, status: 'exists', type: spec.type });
+		} else {
+			throw made.error;
+		}
+	}
+	forgetPropertyDefinitions(api, objectType);
+
+	const summary: IDataObject = {
+		object_type: objectType,
+		group: { name: groupName, label: groupLabel, status: groupStatus },
+		properties: results,
+		created: results.filter((r) => r.status === 'created').length,
+		existing: results.filter((r) => r.status !== 'created').length,
+	};
+	return items.map((_, itemIndex) => ({ itemIndex, json: { ...summary } }));
+}

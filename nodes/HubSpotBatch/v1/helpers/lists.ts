@@ -1,0 +1,77 @@
+import type { IDataObject, JsonObject } from 'n8n-workflow';
+
+import type { HubSpotApi } from '../transport';
+import { HubSpotAttemptError } from '../transport';
+
+export const CONTACT_OBJECT_TYPE_ID = '0-1';
+
+export interface HubSpotList {
+	listId: string;
+	name: string;
+	processingType: string;
+}
+
+const asList = (body: JsonObject | undefined): HubSpotList | undefined => {
+	const list = (body?.list ?? body) as IDataObject | undefined;
+	if (!list || list.listId === undefined) return undefined;
+	return {
+		listId: String(list.listId),
+		name: String(list.name),
+		processingType: String(list.processingType),
+	};
+};
+
+/** A v3 list by exact name, or undefined when HubSpot has none. */
+export async function findListByName(
+	api: HubSpotApi,
+	name: string,
+	objectTypeId = CONTACT_OBJECT_TYPE_ID,
+) {
+	let failure: unknown;
+	try {
+		const response = await api.request<JsonObject>({
+			method: 'GET',
+			path: `/crm/v3/lists/object-type-id/${encodeURIComponent(objectTypeId)}/name/${encodeURIComponent(name)}`,
+		});
+		return asList(response.body);
+	} catch (error) {
+		failure = error;
+	}
+	if (failure instanceof HubSpotAttemptError && failure.status === 404) return undefined;
+	throw failure;
+}
+
+/**
+ * Finds the list by name or creates it as a MANUAL list. A concurrent creator (another run, another
+ * worker) makes HubSpot answer "duplicate list name": the list then exists, so it is read again.
+ */
+export async function findOrCreateList(
+	api: HubSpotApi,
+	name: string,
+	objectTypeId = CONTACT_OBJECT_TYPE_ID,
+): Promise<{ list: HubSpotList; created: boolean }> {
+	const existing = await findListByName(api, name, objectTypeId);
+	if (existing) return { list: existing, created: false };
+	let failure: unknown;
+	try {
+		const response = await api.request<JsonObject>({
+			method: 'POST',
+			path: '/crm/v3/lists',
+			body: { name, objectTypeId, processingType: 'MANUAL' },
+			idempotent: false,
+		});
+		const list = asList(response.body);
+		if (list) return { list, created: true };
+	} catch (error) {
+		failure = error;
+	}
+	const raced =
+		failure instanceof HubSpotAttemptError &&
+		failure.status === 400 &&
+		/DUPLICATE_LIST_NAMES|already exists/i.test(JSON.stringify(failure.body ?? {}));
+	if (raced) {
+		const list = await findListByName(api, name, objectTypeId);
+		if (list) return { list, created: false };
+	}
+	throw failure ?? new Error(`HubSpot did not return the list "${name}" it created`);
+}

@@ -1,0 +1,305 @@
+/** HubSpot Batch › List and Property operations, in n8n-core, against the HubSpot emulator. */
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
+import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
+import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
+import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
+import {
+	registerCredentialType,
+	registerNodeType,
+	runWorkflow,
+	type WorkflowJson,
+} from '../harness/inProcess';
+
+registerNodeType('n8n-nodes-marketing-ops.hubSpotBatch', new HubSpotBatch());
+registerCredentialType(new HubSpotBatchApi());
+
+let emulator: HubSpotEmulator;
+afterEach(async () => {
+	await emulator?.close();
+	resetRateLimiters();
+});
+
+const node = (name: string, parameters: IDataObject, x: number, extra: IDataObject = {}) => ({
+	id: name,
+	name,
+	type: 'n8n-nodes-marketing-ops.hubSpotBatch',
+	typeVersion: 1,
+	position: [x, 0] as [number, number],
+	parameters: parameters as INodeParameters,
+	credentials: { hubSpotBatchApi: { id: '1', name: 'HubSpot' } },
+	...extra,
+});
+
+/** Start → Upsert → Add Members (or just the nodes given), chained. */
+function chain(nodes: ReturnType<typeof node>[]): WorkflowJson {
+	const all = [
+		{
+			id: 'start',
+			name: 'Start',
+			type: 'n8n-nodes-base.manualTrigger',
+			typeVersion: 1,
+			position: [0, 0] as [number, number],
+			parameters: {},
+		},
+		...nodes,
+	];
+	const connections: WorkflowJson['connections'] = {};
+	for (let i = 0; i < all.length - 1; i++) {
+		connections[all[i].name] = {
+			main: [[{ node: all[i + 1].name, type: 'main', index: 0 }]],
+		};
+	}
+	return { id: 'wf-hubspot-lists', nodes: all, connections };
+}
+
+async function run(workflow: WorkflowJson, rows: IDataObject[]) {
+	return await runWorkflow(workflow, {
+		startItems: rows.map((json) => ({ json })),
+		credentials: {
+			hubSpotBatchApi: {
+				accessToken: 'pat-emulator-token',
+				tier: 'professional',
+				baseUrl: emulator.url,
+			},
+		},
+	});
+}
+
+const upsert = node(
+	'Upsert',
+	{
+		resource: 'contact',
+		operation: 'upsert',
+		columns: { mappingMode: 'autoMapInputData', value: null },
+	},
+	200,
+);
+const addMembers = (params: IDataObject = {}, extra: IDataObject = {}) =>
+	node('Add Members', { resource: 'list', operation: 'addMembers', ...params }, 400, extra);
+
+const registration = (i: number, event = 'CFO Roundtable', date = '2025-12-15T18:00:00-05:00') => ({
+	email: `guest${i}@acme.com`,
+	firstname: `Guest${i}`,
+	event_name: event,
+	event_date: date,
+});
+
+describe('List › Add Members / Remove Members', () => {
+	it('creates the event list by the seed naming convention once, as MANUAL, and adds every upserted contact', async () => {
+		emulator = await startHubSpotEmulator();
+		const rows = [
+			...Array.from({ length: 150 }, (_, i) => registration(i)),
+			...Array.from({ length: 3 }, (_, i) =>
+				registration(200 + i, 'Treasury Summit', '2026-01-20'),
+			),
+		];
+		const result = await run(chain([upsert, addMembers()]), rows);
+		expect(result.error).toBeUndefined();
+		const lists = emulator.state.snapshot().lists;
+		expect(lists.map((l) => [l.name, l.processingType]).sort()).toEqual([
+			['Event Registrations - CFO Roundtable - 2025-12-15', 'MANUAL'],
+			['Event Registrations - Treasury Summit - 2026-01-20', 'MANUAL'],
+		]);
+		expect(emulator.requests({ method: 'POST', path: '/crm/v3/lists' })).toHaveLength(2);
+		const cfo = lists.find((l) => l.name.includes('CFO'))!;
+		const members = emulator.state.snapshot().memberships[cfo.listId];
+		expect(members).toHaveLength(150);
+		// 150 members: two membership calls of at most 100.
+		expect(
+			emulator
+				.requests({
+					method: 'PUT',
+					path: `/crm/v3/lists/${cfo.listId}/memberships/add`,
+				})
+				.map((r) => r.inputCount),
+		).toEqual([100, 50]);
+		const [out] = result.outputs('Add Members');
+		expect(out).toHaveLength(153);
+		expect(out.every((i) => i.json.list_status === 'added')).toBe(true);
+		expect(out[0].json).toMatchObject({
+			status: 'created',
+			list_id: cfo.listId,
+			email: 'guest0@acme.com',
+		});
+
+		// A second run finds the lists (no creation) and reports the contacts as already there.
+		const again = await run(chain([upsert, addMembers()]), rows.slice(0, 5));
+		expect(emulator.requests({ method: 'POST', path: '/crm/v3/lists' })).toHaveLength(2);
+		expect(again.outputs('Add Members')[0].map((i) => i.json.list_status)).toEqual(
+			Array(5).fill('already_member'),
+		);
+	});
+
+	it('identifies contacts by email with a batch read, and reports unknown emails and missing lists by field', async () => {
+		emulator = await startHubSpotEmulator();
+		await run(chain([upsert]), [registration(1), registration(2)]);
+		const byEmail = addMembers(
+			{
+				identifyBy: 'email',
+				listName: '=Event Registrations - {{ $json.event_name }}',
+				createIfMissing: false,
+			},
+			{ onError: 'continueRegularOutput' },
+		);
+		const result = await run(chain([byEmail]), [
+			registration(1),
+			{ ...registration(9) },
+			{ ...registration(2), event_name: 'Other' },
+		]);
+		const [out] = result.outputs('Add Members');
+		expect(out.map((i) => i.json.status ?? i.json.list_status)).toEqual([
+			'error',
+			'error',
+			'error',
+		]);
+		expect(out[0].json.error).toBe(
+			`Field 'listName': no HubSpot list is named "Event Registrations - CFO Roundtable"`,
+		);
+		expect(out[1].json.error).toBe(
+			"Field 'email': no HubSpot contact has the email guest9@acme.com",
+		);
+
+		const reads = emulator.requests({
+			method: 'POST',
+			path: '/crm/v3/objects/contacts/batch/read',
+		}).length;
+		const list = (
+			await run(chain([addMembers({ identifyBy: 'email', listName: 'VIPs' })]), [
+				registration(1),
+				registration(2),
+			])
+		).outputs('Add Members')[0];
+		expect(list.map((i) => i.json.list_status)).toEqual(['added', 'added']);
+		// Two emails, one read call.
+		expect(
+			emulator.requests({
+				method: 'POST',
+				path: '/crm/v3/objects/contacts/batch/read',
+			}).length - reads,
+		).toBe(1);
+	});
+
+	it('an item without a record id is reported with the field, the rest are added', async () => {
+		emulator = await startHubSpotEmulator();
+		const upserted = await run(chain([upsert]), [registration(1)]);
+		const id = upserted.outputs('Upsert')[0][0].json.hubspot_id;
+		const result = await run(chain([addMembers({}, { onError: 'continueErrorOutput' })]), [
+			{ ...registration(1), hubspot_id: id },
+			{ ...registration(2), hubspot_id: null },
+			{ ...registration(3), hubspot_id: '999999' },
+		]);
+		const [ok, failed] = result.outputs('Add Members');
+		expect(ok.map((i) => i.json.email)).toEqual(['guest1@acme.com']);
+		expect(failed.map((i) => i.json.error)).toEqual([
+			"Field 'recordId': empty; map the HubSpot record ID (e.g. {{ $json.hubspot_id }})",
+			"Field 'recordId': HubSpot has no contact 999999",
+		]);
+	});
+
+	it('removes members, and reports contacts that were not in the list', async () => {
+		emulator = await startHubSpotEmulator();
+		await run(chain([upsert, addMembers()]), [registration(1), registration(2)]);
+		const remove = node(
+			'Remove',
+			{ resource: 'list', operation: 'removeMembers', identifyBy: 'email' },
+			200,
+			{ onError: 'continueRegularOutput' },
+		);
+		const result = await run(chain([remove]), [
+			registration(1),
+			registration(3),
+		]);
+		expect(result.outputs('Remove')[0].map((i) => i.json.list_status ?? i.json.error)).toEqual([
+			'removed',
+			"Field 'email': no HubSpot contact has the email guest3@acme.com",
+		]);
+		const list = emulator.state.snapshot().lists[0];
+		expect(emulator.state.snapshot().memberships[list.listId]).toHaveLength(1);
+	});
+});
+
+describe('Property › Ensure Group and Properties', () => {
+	const ensure = node('Ensure', { resource: 'property', operation: 'ensure' }, 200);
+
+	it('creates the Event Tracking group and the seed properties on a fresh portal, then finds them on the next run', async () => {
+		emulator = await startHubSpotEmulator({ bareAccount: true });
+		const first = await run(chain([ensure]), [{}]);
+		expect(first.error).toBeUndefined();
+		const [[summary]] = first.outputs('Ensure');
+		expect(summary.json.group).toEqual({
+			name: 'event_tracking',
+			label: 'Event Tracking',
+			status: 'created',
+		});
+		expect(summary.json.created).toBe(5);
+		const stored = emulator.state
+			.snapshot()
+			.properties.contacts.filter((p) => p.groupName === 'event_tracking');
+		expect(stored.map((p) => [p.name, p.type]).sort()).toEqual([
+			['contact_first_event_date', 'date'],
+			['contact_lifecycle_event_source', 'string'],
+			['contact_recent_event_date', 'date'],
+			['contact_recent_event_name', 'string'],
+			['contact_total_events_attended', 'number'],
+		]);
+
+		const writes = emulator.requests({ method: 'POST' }).length;
+		const second = await run(chain([ensure]), [{}]);
+		const [[again]] = second.outputs('Ensure');
+		expect(again.json.group).toMatchObject({ status: 'exists' });
+		expect(again.json.created).toBe(0);
+		expect(again.json.existing).toBe(5);
+		// Only the group create was tried (409); no property was posted again.
+		expect(emulator.requests({ method: 'POST' }).length - writes).toBe(1);
+	});
+
+	it('adds extra properties, warns about a same-named property of another type, and rejects bad names', async () => {
+		emulator = await startHubSpotEmulator();
+		const withExtra = node(
+			'Ensure',
+			{
+				resource: 'property',
+				operation: 'ensure',
+				additionalProperties: {
+					property: [
+						{
+							name: 'webinar_attended',
+							label: 'Webinar Attended',
+							type: 'bool',
+						},
+						{
+							name: 'contact_recent_event_date',
+							label: 'Recent',
+							type: 'string',
+						},
+					],
+				},
+			},
+			200,
+		);
+		const [[summary]] = (await run(chain([withExtra]), [{}])).outputs('Ensure');
+		const props = summary.json.properties as IDataObject[];
+		expect(props.find((p) => p.name === 'webinar_attended')).toMatchObject({
+			status: 'created',
+		});
+		expect(
+			props.filter((p) => p.name === 'contact_recent_event_date').map((p) => p.status),
+		).toContain('exists_with_other_type');
+
+		const bad = node(
+			'Ensure',
+			{
+				resource: 'property',
+				operation: 'ensure',
+				additionalProperties: { property: [{ name: 'Bad Name', label: 'x' }] },
+			},
+			200,
+		);
+		const failed = await run(chain([bad]), [{}]);
+		expect(failed.error?.message).toBe(
+			`Field 'additionalProperties.name': "Bad Name" must be lowercase letters, digits and underscores`,
+		);
+	});
+});
