@@ -203,6 +203,8 @@ export interface StartHubSpotEmulatorOptions {
   /** PRNG seed for errorRate5xx (default 1). */
   seed?: number;
   invalidMode?: InvalidMode;
+  /** Start without seed 000's custom contact_* properties and their group (a fresh portal). */
+  bareAccount?: boolean;
   /**
    * Also serve the API over HTTPS with this key/cert (PEM), e.g. on 127.0.0.1:443 behind an
    * /etc/hosts entry for api.hubapi.com. port 0 / omitted = random; host defaults to `host`.

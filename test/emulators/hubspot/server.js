@@ -24,6 +24,13 @@ const OBJECT_TYPES = {
   deals: "0-3",
   tickets: "0-5",
   notes: "0-46",
+  products: "0-7",
+  line_items: "0-8",
+  quotes: "0-14",
+  tasks: "0-27",
+  meetings: "0-47",
+  calls: "0-48",
+  emails: "0-49",
 };
 const TYPE_ALIASES = {
   contact: "contacts",
@@ -47,6 +54,29 @@ const ASSOCIATION_TARGETS = {
   214: "deals",
   279: "companies",
   280: "contacts",
+};
+// HubSpot's default (unlabelled) association type per from|to pair, for v4 batch/associate/default.
+const DEFAULT_ASSOCIATION_TYPES = {
+  "contacts|companies": 279,
+  "companies|contacts": 280,
+  "deals|contacts": 3,
+  "contacts|deals": 4,
+  "deals|companies": 341,
+  "companies|deals": 342,
+  "contacts|tickets": 15,
+  "tickets|contacts": 16,
+  "tickets|companies": 339,
+  "companies|tickets": 340,
+  "deals|tickets": 27,
+  "tickets|deals": 28,
+  "contacts|notes": 201,
+  "notes|contacts": 202,
+  "companies|notes": 189,
+  "notes|companies": 190,
+  "deals|notes": 213,
+  "notes|deals": 214,
+  "tickets|notes": 227,
+  "notes|tickets": 228,
 };
 // Properties every record carries; not writable.
 const SYSTEM_PROPERTIES = ["hs_object_id", "createdate", "lastmodifieddate"];
@@ -391,16 +421,18 @@ class HubSpotState {
     this.objects.clear();
     this.emailIndex = new Map();
     this.recordTypes = new WeakMap();
+    // bareAccount: a portal where nobody has created the seed's custom event properties yet.
+    const custom = (name) => o.bareAccount && /^contact_|^event_attendance$/.test(name);
     this.properties = new Map(
       Object.entries(defaultCatalogue()).map(([t, defs]) => [
         t,
-        new Map(defs.map((d) => [d.name, d])),
+        new Map(defs.filter((d) => !custom(d.name)).map((d) => [d.name, d])),
       ]),
     );
     this.groups = new Map(
       Object.entries(defaultGroups()).map(([t, gs]) => [
         t,
-        new Map(gs.map((g) => [g.name, g])),
+        new Map(gs.filter((g) => !custom(g.name)).map((g) => [g.name, g])),
       ]),
     );
     this.lists = this.lists || new Map();
@@ -423,6 +455,10 @@ class HubSpotState {
     this.log.length = 0;
     this.nextId = 1001;
     this.nextListId = 1;
+    // Custom object schemas (GET/POST /crm/v3/schemas), keyed by objectTypeId ("2-...").
+    this.schemas = this.schemas || new Map();
+    this.schemas.clear();
+    this.nextSchemaId = 3500001;
   }
 
   setFaults(input) {
@@ -739,6 +775,7 @@ class HubSpotState {
       ),
       lists: [...this.lists.values()].map((l) => this.publicList(l)),
       memberships,
+      schemas: [...this.schemas.values()],
       associations: [...this.associations],
       counters: {
         ...this.counters,
@@ -923,6 +960,17 @@ function objectsBatch(state, type, action, body) {
         )
           throw validation('Each upsert input needs an "id"');
         const idProperty = input.idProperty || "hs_object_id";
+        // HubSpot upserts by email (contacts) or by a property whose values are unique (hasUniqueValue).
+        if (
+          idProperty !== "hs_object_id" &&
+          !(type === "contacts" && idProperty === "email")
+        ) {
+          const def = state.catalogue(type).get(idProperty);
+          if (!def || !def.hasUniqueValue)
+            throw validation(
+              `Property ${idProperty} is not a unique identifier property of ${type}; upsert needs a property with hasUniqueValue: true.`,
+            );
+        }
         const key = `${idProperty}:${idProperty === "email" ? String(input.id).toLowerCase() : String(input.id)}`;
         if (seen.has(key))
           throw validation(
@@ -1424,6 +1472,7 @@ function route(state, method, path, query, body, params) {
     };
     if (b.description !== undefined) def.description = String(b.description);
     if (Array.isArray(b.options)) def.options = b.options;
+    if (b.hasUniqueValue !== undefined) def.hasUniqueValue = Boolean(b.hasUniqueValue);
     if (b.type === "bool" && !def.options)
       def.options = [
         { label: "Yes", value: "true" },
@@ -1939,6 +1988,7 @@ async function startHubSpotEmulator(opts) {
     dailyLimit: o.dailyLimit,
     seed: o.seed,
     invalidMode: o.invalidMode,
+    bareAccount: o.bareAccount,
   });
   const handle = (req, res) => {
     const url = new URL(req.url || "/", "http://emulator.local");
