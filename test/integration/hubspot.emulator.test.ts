@@ -566,6 +566,126 @@ describe("HubSpot emulator", () => {
       expect(ok.status).toBe(201);
       expect(emu.state.associations).toHaveLength(1);
     });
+
+    it("batch/associate/default stores HubSpot's unlabelled type per pair, 207 for missing records, 400 for pairs without a default", async () => {
+      const contact = (
+        await post(emu.url, "/crm/v3/objects/contacts/batch/create", {
+          inputs: [{ properties: { email: "d@x.com" } }],
+        })
+      ).body.results[0].id;
+      const company = (
+        await post(emu.url, "/crm/v3/objects/companies/batch/create", {
+          inputs: [{ properties: { name: "Acme" } }],
+        })
+      ).body.results[0].id;
+      const r = await post(
+        emu.url,
+        "/crm/v4/associations/contacts/companies/batch/associate/default",
+        {
+          inputs: [
+            { from: { id: contact }, to: { id: company } },
+            { from: { id: contact }, to: { id: "424242" } },
+          ],
+        },
+      );
+      expect(r.status).toBe(207);
+      expect(r.body.results).toEqual([
+        {
+          from: { id: contact },
+          to: { id: company },
+          associationSpec: {
+            associationCategory: "HUBSPOT_DEFINED",
+            associationTypeId: 279,
+          },
+        },
+      ]);
+      expect(r.body.errors[0].context).toEqual({
+        fromId: [contact],
+        toId: ["424242"],
+      });
+      expect(emu.state.associations).toEqual([
+        expect.objectContaining({
+          fromType: "contacts",
+          toType: "companies",
+          types: [
+            { associationCategory: "HUBSPOT_DEFINED", associationTypeId: 279 },
+          ],
+        }),
+      ]);
+      const noDefault = await post(
+        emu.url,
+        "/crm/v4/associations/contacts/2-999/batch/associate/default",
+        { inputs: [{ from: { id: contact }, to: { id: "1" } }] },
+      );
+      expect(noDefault.status).toBe(400);
+      expect(noDefault.body.message).toMatch(/No default association type/);
+    });
+  });
+
+  describe("custom object schemas and unique upsert ids", () => {
+    it("POST /crm/v3/schemas defines a custom object whose records and properties live under its objectTypeId", async () => {
+      const created = await post(emu.url, "/crm/v3/schemas", {
+        name: "pets",
+        labels: { singular: "Pet", plural: "Pets" },
+        primaryDisplayProperty: "pet_name",
+        requiredProperties: ["pet_name"],
+        properties: [
+          { name: "pet_name", label: "Pet name", type: "string" },
+          {
+            name: "chip_id",
+            label: "Chip ID",
+            type: "string",
+            hasUniqueValue: true,
+          },
+        ],
+      });
+      expect(created.status).toBe(201);
+      const typeId = created.body.objectTypeId;
+      expect(typeId).toMatch(/^2-\d+$/);
+      expect(created.body.fullyQualifiedName).toBe("p99999999_pets");
+      const listed = await call(emu.url, "/crm/v3/schemas");
+      expect(listed.body.results.map((s: { objectTypeId: string }) => s.objectTypeId)).toEqual([typeId]);
+      const props = await call(emu.url, `/crm/v3/properties/${typeId}`);
+      expect(
+        props.body.results.map((p: { name: string; hasUniqueValue: boolean }) => [p.name, p.hasUniqueValue]),
+      ).toEqual([
+        ["pet_name", false],
+        ["chip_id", true],
+      ]);
+      const upsert = await post(emu.url, `/crm/v3/objects/${typeId}/batch/upsert`, {
+        inputs: [{ idProperty: "chip_id", id: "C-1", properties: { pet_name: "Rex" } }],
+      });
+      expect(upsert.status).toBe(200);
+      expect(upsert.body.results[0]).toMatchObject({ new: true, properties: { chip_id: "C-1", pet_name: "Rex" } });
+      expect(emu.objects(typeId)).toHaveLength(1);
+      const again = await post(emu.url, "/crm/v3/schemas", {
+        name: "Pets",
+        labels: { singular: "Pet", plural: "Pets" },
+      });
+      expect(again.status).toBe(409);
+    });
+
+    it("upsert accepts only a property with hasUniqueValue (or email for contacts) as idProperty", async () => {
+      const byDomain = await post(emu.url, "/crm/v3/objects/companies/batch/upsert", {
+        inputs: [{ idProperty: "domain", id: "acme.com", properties: { name: "Acme" } }],
+      });
+      expect(byDomain.status).toBe(400);
+      expect(byDomain.body.message).toMatch(/domain is not a unique identifier property of companies/);
+      const prop = await post(emu.url, "/crm/v3/properties/companies", {
+        name: "erp_id",
+        label: "ERP ID",
+        type: "string",
+        fieldType: "text",
+        groupName: "companyinformation",
+        hasUniqueValue: true,
+      });
+      expect(prop.body.hasUniqueValue).toBe(true);
+      const byErp = await post(emu.url, "/crm/v3/objects/companies/batch/upsert", {
+        inputs: [{ idProperty: "erp_id", id: "E-1", properties: { name: "Acme" } }],
+      });
+      expect(byErp.status).toBe(200);
+      expect(emu.objects("companies")).toHaveLength(1);
+    });
   });
 
   describe("properties", () => {

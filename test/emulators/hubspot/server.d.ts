@@ -49,6 +49,24 @@ export interface HubSpotList {
   size?: number;
 }
 
+/** A custom object definition (GET/POST /crm/v3/schemas); its records live under objects(objectTypeId). */
+export interface HubSpotSchema {
+  id: string;
+  /** "2-..." */
+  objectTypeId: string;
+  name: string;
+  fullyQualifiedName: string;
+  labels: { singular: string; plural: string };
+  primaryDisplayProperty?: string;
+  requiredProperties: string[];
+  searchableProperties: string[];
+  secondaryDisplayProperties: string[];
+  associations: unknown[];
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+}
+
 export interface HubSpotAssociation {
   fromType: string;
   fromId: string;
@@ -139,6 +157,7 @@ export interface HubSpotEmulatorSnapshot {
   lists: HubSpotList[];
   /** listId -> record ids. */
   memberships: Record<string, string[]>;
+  schemas: HubSpotSchema[];
   associations: HubSpotAssociation[];
   counters: Counters & { dailyDay: string; daily: Record<string, number> };
   log?: RequestLogEntry[];
@@ -156,6 +175,8 @@ export interface HubSpotEmulatorState {
   lists: Map<string, HubSpotList>;
   /** listId -> (recordId -> membership timestamp). */
   memberships: Map<string, Map<string, string>>;
+  /** objectTypeId -> custom object schema. */
+  schemas: Map<string, HubSpotSchema>;
   associations: HubSpotAssociation[];
   counters: Counters;
   /** Live array (cleared in place by reset()). */

@@ -1359,6 +1359,121 @@ function accountDetails() {
   };
 }
 
+// ---- custom object schemas, default associations ----
+
+/** POST /crm/v3/schemas: defines a custom object (objectTypeId "2-..."), its properties and group. */
+function createSchema(state, body) {
+  const b = body || {};
+  const labels = b.labels || {};
+  if (!b.name || !labels.singular || !labels.plural)
+    throw validation(
+      'Object schema requires "name" and "labels" with "singular" and "plural"',
+    );
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(String(b.name)))
+    throw validation(`Invalid object name: ${b.name}`);
+  const props = Array.isArray(b.properties) ? b.properties : [];
+  const names = new Set(props.map((p) => p && p.name));
+  const required = Array.isArray(b.requiredProperties) ? b.requiredProperties : [];
+  const missing = required.filter((n) => !names.has(n));
+  if (missing.length)
+    throw validation(
+      `Required properties are not defined in properties: ${missing.join(", ")}`,
+    );
+  const name = String(b.name).toLowerCase();
+  for (const existing of state.schemas.values()) {
+    if (existing.name === name)
+      throw new HubSpotError(
+        409,
+        `An object type with name '${name}' already exists.`,
+        "OBJECT_ALREADY_EXISTS",
+      );
+  }
+  const objectTypeId = `2-${state.nextSchemaId++}`;
+  const group = `${name}_information`;
+  state.groupsOf(objectTypeId).set(group, {
+    name: group,
+    label: `${labels.singular} information`,
+    displayOrder: 0,
+    archived: false,
+  });
+  const catalogue = state.catalogue(objectTypeId);
+  for (const p of props) {
+    if (!p || !p.name || !p.label || !p.type)
+      throw validation('Each schema property needs "name", "label" and "type"');
+    const def = {
+      name: String(p.name),
+      label: String(p.label),
+      type: p.type,
+      fieldType: p.fieldType || (p.type === "number" ? "number" : "text"),
+      groupName: group,
+      hasUniqueValue: Boolean(p.hasUniqueValue),
+    };
+    if (Array.isArray(p.options)) def.options = p.options;
+    catalogue.set(def.name, def);
+  }
+  const ts = nowIso();
+  const schema = {
+    id: objectTypeId.slice(2),
+    objectTypeId,
+    name,
+    fullyQualifiedName: `p${PORTAL_ID}_${name}`,
+    labels: { singular: String(labels.singular), plural: String(labels.plural) },
+    primaryDisplayProperty: b.primaryDisplayProperty,
+    requiredProperties: required,
+    searchableProperties: b.searchableProperties || [],
+    secondaryDisplayProperties: b.secondaryDisplayProperties || [],
+    associations: [],
+    createdAt: ts,
+    updatedAt: ts,
+    archived: false,
+  };
+  state.schemas.set(objectTypeId, schema);
+  return schema;
+}
+
+function schemaWithProperties(state, schema) {
+  return {
+    ...schema,
+    properties: [...state.catalogue(schema.objectTypeId).values()],
+  };
+}
+
+/** POST /crm/v4/associations/{from}/{to}/batch/associate/default: the unlabelled type, per input. */
+function associateDefault(state, fromType, toType, body) {
+  const startedAt = nowIso();
+  const inputs = batchInputs(body, ASSOCIATION_BATCH_LIMIT);
+  const typeIdOfPair = DEFAULT_ASSOCIATION_TYPES[`${fromType}|${toType}`];
+  if (typeIdOfPair === undefined)
+    throw validation(
+      `No default association type between ${fromType} and ${toType}; create a labelled association instead.`,
+    );
+  const spec = {
+    associationCategory: "HUBSPOT_DEFINED",
+    associationTypeId: typeIdOfPair,
+  };
+  const results = [];
+  const errors = [];
+  for (const input of inputs) {
+    const fromId = String(input && input.from && input.from.id);
+    const toId = String(input && input.to && input.to.id);
+    const missing = [];
+    if (!state.store(fromType).has(fromId)) missing.push(`${fromType} ${fromId}`);
+    if (!state.store(toType).has(toId)) missing.push(`${toType} ${toId}`);
+    if (missing.length) {
+      errors.push({
+        status: "error",
+        category: "VALIDATION_ERROR",
+        message: `Invalid association input: ${missing.join(", ")} not valid`,
+        context: { fromId: [fromId], toId: [toId] },
+      });
+      continue;
+    }
+    state.addAssociation(fromType, fromId, toType, toId, [spec]);
+    results.push({ from: { id: fromId }, to: { id: toId }, associationSpec: spec });
+  }
+  return [errors.length ? 207 : 200, complete(startedAt, results, errors)];
+}
+
 // ---- routing ----
 
 function route(state, method, path, query, body, params) {
@@ -1494,6 +1609,32 @@ function route(state, method, path, query, body, params) {
         "OBJECT_NOT_FOUND",
       );
     return [200, def];
+  }
+  if (/^\/crm\/v3\/schemas\/?$/.test(path)) {
+    expect("GET", "POST");
+    if (method === "POST")
+      return [201, schemaWithProperties(state, createSchema(state, body))];
+    return [
+      200,
+      {
+        results: [...state.schemas.values()].map((s) =>
+          schemaWithProperties(state, s),
+        ),
+      },
+    ];
+  }
+  if (
+    (m = path.match(
+      /^\/crm\/v4\/associations\/([^/]+)\/([^/]+)\/batch\/associate\/default$/,
+    ))
+  ) {
+    expect("POST");
+    return associateDefault(
+      state,
+      normalizeType(seg(1)),
+      normalizeType(seg(2)),
+      body,
+    );
   }
   if (
     (m = path.match(
