@@ -6,9 +6,23 @@ import { randomBytes } from 'crypto';
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 
+import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
 import { startLumaEmulator, type LumaEmulator } from '../emulators/luma/server';
-import { sampleGuestRegistered, sendLumaWebhook, type LumaSignatureScheme } from '../emulators/luma/webhookSender';
-import { freePort, installPackage, N8n, nodeOutputs, parseCliRun, ROOT, sleep, type Execution } from './harness/n8n';
+import {
+	sampleGuestRegistered,
+	sendLumaWebhook,
+	type LumaSignatureScheme,
+} from '../emulators/luma/webhookSender';
+import {
+	freePort,
+	installPackage,
+	N8n,
+	nodeOutputs,
+	parseCliRun,
+	ROOT,
+	sleep,
+	type Execution,
+} from './harness/n8n';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const WORKFLOW = 'mkopsLumaRegSync';
@@ -17,12 +31,26 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
 let n8n: N8n;
 let luma: LumaEmulator;
+let hubspot: HubSpotEmulator;
+let setupRunOutput: string;
+const HUBSPOT_TOKEN = 'pat-e2e-private-app-token';
 let url: string;
 
-function fillTemplate(emulatorUrl: string) {
-	const template = JSON.parse(readFileSync(join(ROOT, 'workflows/credentials.template.json'), 'utf8')) as Array<{ type: string; data: Record<string, string> }>;
+function fillTemplate(emulatorUrl: string, hubspotUrl: string) {
+	const template = JSON.parse(
+		readFileSync(join(ROOT, 'workflows/credentials.template.json'), 'utf8'),
+	) as Array<{
+		type: string;
+		data: Record<string, string | number>;
+	}>;
 	return template.map((c) => {
-		if (c.type === 'lumaApi') return { ...c, data: { apiKey: 'luma_test_key', webhookSecret: SECRET, baseUrl: emulatorUrl } };
+		if (c.type === 'lumaApi')
+			return {
+				...c,
+				data: { apiKey: 'luma_test_key', webhookSecret: SECRET, baseUrl: emulatorUrl },
+			};
+		if (c.type === 'hubSpotBatchApi')
+			return { ...c, data: { ...c.data, accessToken: HUBSPOT_TOKEN, baseUrl: hubspotUrl } };
 		return c;
 	});
 }
@@ -30,7 +58,7 @@ function fillTemplate(emulatorUrl: string) {
 const registration = (n: number, overrides: Record<string, unknown> = {}) =>
 	sampleGuestRegistered({
 		email: `  Jane.Doe+${n}@ACME.com `,
-		name: 'jane mcdonald-o\'brien',
+		name: "jane mcdonald-o'brien",
 		eventId: 'evt-cfo-dec',
 		eventName: 'CFO Roundtable: Banking Stack',
 		startAt: '2025-12-15T18:00:00.000Z',
@@ -47,11 +75,15 @@ async function executionCountAfterQuietPeriod(): Promise<number> {
 
 beforeAll(async () => {
 	luma = await startLumaEmulator();
+	// A fresh portal: the Event Tracking properties exist only once the shipped setup workflow has run.
+	hubspot = await startHubSpotEmulator({ tokens: [HUBSPOT_TOKEN], bareAccount: true });
 	n8n = await N8n.create();
 	installPackage(n8n.userFolder);
-	n8n.importCredentials(fillTemplate(luma.url));
+	n8n.importCredentials(fillTemplate(luma.url, hubspot.url));
 	// Every shipped workflow, as a user would import them.
-	for (const file of readdirSync(join(ROOT, 'workflows')).filter((f) => f.endsWith('.json') && !f.startsWith('credentials'))) {
+	for (const file of readdirSync(join(ROOT, 'workflows')).filter(
+		(f) => f.endsWith('.json') && !f.startsWith('credentials'),
+	)) {
 		n8n.importWorkflow(join(ROOT, 'workflows', file));
 	}
 	n8n.importWorkflow(join(__dirname, 'fixtures/luma-auto-registration.json'));
@@ -60,11 +92,15 @@ beforeAll(async () => {
 	await n8n.start();
 	await n8n.login();
 	url = `${n8n.baseUrl}/webhook/luma-registration`;
+	setupRunOutput = await n8n.cliAsync(['execute', '--id=mkopsHsSetupProp', '--rawOutput'], {
+		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+	});
 }, 600000);
 
 afterAll(async () => {
 	await n8n?.stop();
 	await luma?.close();
+	await hubspot?.close();
 });
 
 describe('package loads in real n8n', () => {
@@ -74,22 +110,34 @@ describe('package loads in real n8n', () => {
 		const nodeNames = new Set(nodes.map((n) => n.name));
 		const credentialNames = new Set(credentials.map((c) => c.name));
 		for (const file of pkg.n8n.nodes as string[]) {
-			const cls = Object.values(require(join(ROOT, file)))[0] as new () => { description: { name: string } };
+			const cls = Object.values(require(join(ROOT, file)))[0] as new () => {
+				description: { name: string };
+			};
 			expect(nodeNames).toContain(`n8n-nodes-marketing-ops.${new cls().description.name}`);
 		}
 		for (const file of pkg.n8n.credentials as string[]) {
 			const cls = Object.values(require(join(ROOT, file)))[0] as new () => { name: string };
 			expect(credentialNames).toContain(new cls().name);
 		}
-		expect(n8n.log()).not.toMatch(/error.*(loading|load).*(node|credential)|Problem loading|Cannot find module/i);
+		expect(n8n.log()).not.toMatch(
+			/error.*(loading|load).*(node|credential)|Problem loading|Cannot find module/i,
+		);
 	});
 
 	it("the Luma credential's Test button: OK with the sandbox key, a clear failure for a revoked one, no key echoed", async () => {
 		const test = (apiKey: string) =>
 			n8n.restPost('/rest/credentials/test', {
-				credentials: { id: 'mkopsLumaCred001', name: 'Luma account', type: 'lumaApi', data: { apiKey, webhookSecret: SECRET, baseUrl: luma.url } },
+				credentials: {
+					id: 'mkopsLumaCred001',
+					name: 'Luma account',
+					type: 'lumaApi',
+					data: { apiKey, webhookSecret: SECRET, baseUrl: luma.url },
+				},
 			});
-		expect((await test('luma_test_key')).data).toEqual({ status: 'OK', message: 'Connection successful!' });
+		expect((await test('luma_test_key')).data).toEqual({
+			status: 'OK',
+			message: 'Connection successful!',
+		});
 		luma.setFaults({ revokedKeys: ['luma_revoked_key'] });
 		const failed = (await test('luma_revoked_key')).data;
 		expect(failed.status).toBe('Error');
@@ -105,43 +153,88 @@ describe('package loads in real n8n', () => {
 describe('signed deliveries in real n8n', () => {
 	const schemes: LumaSignatureScheme[] = ['luma', 'standard', 'legacy'];
 
-	it.each(schemes.map((s, i) => [s, i] as const))('%s signature: 200 and the Valid output holds the normalized contact', async (scheme, i) => {
-		const before = (await n8n.executions(WORKFLOW)).length;
-		const res = await sendLumaWebhook(url, { scheme, secret: SECRET, payload: registration(i) });
-		expect(res.status).toBe(200);
-		expect(res.body).toEqual({ received: true });
-		const [latest] = await n8n.waitForExecutions(WORKFLOW, before + 1);
-		const [valid, duplicate, invalid] = nodeOutputs(latest, 'Dedupe & Normalize');
-		expect(duplicate).toHaveLength(0);
-		expect(invalid).toHaveLength(0);
-		expect(valid).toHaveLength(1);
-		expect(valid[0]).toMatchObject({
-			email: `jane.doe+${i}@acme.com`,
-			first_name: 'Jane',
-			last_name: "McDonald-O'Brien",
-			phone: '+14155552671',
-			registration_date: '2025-12-01T14:32:00.000Z',
-			event_id: 'evt-cfo-dec',
-			event_name: 'CFO Roundtable: Banking Stack',
-			event_date: '2025-12-15T18:00:00.000Z',
-			registration_source: 'Luma API',
-			utm_campaign: 'event_cfo-roundtable-banking-stack_2025-12-15',
-			source_record_id: `gst-${i}`,
-		});
-		const trigger = nodeOutputs(latest, 'Luma Trigger')[0][0];
-		expect(trigger.signature_scheme).toBe(scheme);
-		expect(JSON.stringify(latest.data)).not.toContain(SECRET);
-	});
+	it.each(schemes.map((s, i) => [s, i] as const))(
+		'%s signature: 200 and the Valid output holds the normalized contact',
+		async (scheme, i) => {
+			const before = (await n8n.executions(WORKFLOW)).length;
+			const res = await sendLumaWebhook(url, { scheme, secret: SECRET, payload: registration(i) });
+			expect(res.status).toBe(200);
+			expect(res.body).toEqual({ received: true });
+			const [latest] = await n8n.waitForExecutions(WORKFLOW, before + 1);
+			const [valid, duplicate, invalid] = nodeOutputs(latest, 'Dedupe & Normalize');
+			expect(duplicate).toHaveLength(0);
+			expect(invalid).toHaveLength(0);
+			expect(valid).toHaveLength(1);
+			expect(valid[0]).toMatchObject({
+				email: `jane.doe+${i}@acme.com`,
+				first_name: 'Jane',
+				last_name: "McDonald-O'Brien",
+				phone: '+14155552671',
+				registration_date: '2025-12-01T14:32:00.000Z',
+				event_id: 'evt-cfo-dec',
+				event_name: 'CFO Roundtable: Banking Stack',
+				event_date: '2025-12-15T18:00:00.000Z',
+				registration_source: 'Luma API',
+				utm_campaign: 'event_cfo-roundtable-banking-stack_2025-12-15',
+				source_record_id: `gst-${i}`,
+			});
+			const trigger = nodeOutputs(latest, 'Luma Trigger')[0][0];
+			expect(trigger.signature_scheme).toBe(scheme);
+			expect(JSON.stringify(latest.data)).not.toContain(SECRET);
+		},
+	);
 
 	const now = () => Math.floor(Date.now() / 1000);
 	const rejections: Array<[string, () => Parameters<typeof sendLumaWebhook>[1]]> = [
-		['tampered body', () => ({ scheme: 'luma', secret: SECRET, payload: registration(100), tamper: true })],
-		['wrong secret', () => ({ scheme: 'luma', secret: `whsec_${randomBytes(24).toString('base64')}`, payload: registration(101) })],
-		['wrong secret (standard)', () => ({ scheme: 'standard', secret: `whsec_${randomBytes(24).toString('base64')}`, payload: registration(102) })],
+		[
+			'tampered body',
+			() => ({ scheme: 'luma', secret: SECRET, payload: registration(100), tamper: true }),
+		],
+		[
+			'wrong secret',
+			() => ({
+				scheme: 'luma',
+				secret: `whsec_${randomBytes(24).toString('base64')}`,
+				payload: registration(101),
+			}),
+		],
+		[
+			'wrong secret (standard)',
+			() => ({
+				scheme: 'standard',
+				secret: `whsec_${randomBytes(24).toString('base64')}`,
+				payload: registration(102),
+			}),
+		],
 		['missing signature header', () => ({ payload: registration(103), unsigned: true })],
-		['stale timestamp (6 min old)', () => ({ scheme: 'luma', secret: SECRET, payload: registration(104), timestamp: now() - 360 })],
-		['timestamp 6 min in the future', () => ({ scheme: 'standard', secret: SECRET, payload: registration(105), timestamp: now() + 360 })],
-		['replayed delivery signed a day ago', () => ({ scheme: 'standard', secret: SECRET, payload: registration(0), timestamp: now() - 86400, id: 'msg_replay' })],
+		[
+			'stale timestamp (6 min old)',
+			() => ({
+				scheme: 'luma',
+				secret: SECRET,
+				payload: registration(104),
+				timestamp: now() - 360,
+			}),
+		],
+		[
+			'timestamp 6 min in the future',
+			() => ({
+				scheme: 'standard',
+				secret: SECRET,
+				payload: registration(105),
+				timestamp: now() + 360,
+			}),
+		],
+		[
+			'replayed delivery signed a day ago',
+			() => ({
+				scheme: 'standard',
+				secret: SECRET,
+				payload: registration(0),
+				timestamp: now() - 86400,
+				id: 'msg_replay',
+			}),
+		],
 	];
 
 	it.each(rejections)('%s: 401 with a generic body, and no execution runs', async (_name, make) => {
@@ -154,7 +247,11 @@ describe('signed deliveries in real n8n', () => {
 
 	it('an event type outside the filter gets 200 and starts nothing', async () => {
 		const before = (await n8n.executions(WORKFLOW)).length;
-		const res = await sendLumaWebhook(url, { scheme: 'luma', secret: SECRET, payload: registration(200, { type: 'ticket.registered' }) });
+		const res = await sendLumaWebhook(url, {
+			scheme: 'luma',
+			secret: SECRET,
+			payload: registration(200, { type: 'ticket.registered' }),
+		});
 		expect(res.status).toBe(200);
 		expect(res.body).toEqual({ received: true, ignored: 'ticket.registered' });
 		expect(await executionCountAfterQuietPeriod()).toBe(before);
@@ -163,13 +260,20 @@ describe('signed deliveries in real n8n', () => {
 	it('a repeated delivery of the same registration goes to Duplicate, not Valid', async () => {
 		const before = (await n8n.executions(WORKFLOW)).length;
 		// Luma fires guest.updated too for a new registration: same guest, fresh signature.
-		const res = await sendLumaWebhook(url, { scheme: 'luma', secret: SECRET, payload: registration(0, { type: 'guest.updated' }) });
+		const res = await sendLumaWebhook(url, {
+			scheme: 'luma',
+			secret: SECRET,
+			payload: registration(0, { type: 'guest.updated' }),
+		});
 		expect(res.status).toBe(200);
 		const [latest] = await n8n.waitForExecutions(WORKFLOW, before + 1);
 		const [valid, duplicate] = nodeOutputs(latest, 'Dedupe & Normalize');
 		expect(valid).toHaveLength(0);
 		expect(duplicate).toHaveLength(1);
-		expect(duplicate[0]).toMatchObject({ email: 'jane.doe+0@acme.com', duplicate: { reason: 'seen in an earlier execution' } });
+		expect(duplicate[0]).toMatchObject({
+			email: 'jane.doe+0@acme.com',
+			duplicate: { reason: 'seen in an earlier execution' },
+		});
 	});
 
 	it('guest.registered and guest.updated arriving together: exactly one Valid', async () => {
@@ -178,11 +282,17 @@ describe('signed deliveries in real n8n', () => {
 		const before = (await n8n.executions(WORKFLOW)).length;
 		const sends = await Promise.all(
 			Array.from({ length: BURST }, (_, i) =>
-				sendLumaWebhook(url, { scheme: 'luma', secret: SECRET, payload: registration(500, { type: i % 2 ? 'guest.updated' : 'guest.registered' }) }),
+				sendLumaWebhook(url, {
+					scheme: 'luma',
+					secret: SECRET,
+					payload: registration(500, { type: i % 2 ? 'guest.updated' : 'guest.registered' }),
+				}),
 			),
 		);
 		expect(sends.map((r) => r.status)).toEqual(Array(BURST).fill(200));
-		const outputs = (await n8n.waitForExecutions(WORKFLOW, before + BURST)).slice(0, BURST).map((e) => nodeOutputs(e, 'Dedupe & Normalize'));
+		const outputs = (await n8n.waitForExecutions(WORKFLOW, before + BURST))
+			.slice(0, BURST)
+			.map((e) => nodeOutputs(e, 'Dedupe & Normalize'));
 		expect(outputs.flatMap((o) => o[0]).map((c) => c.email)).toEqual(['jane.doe+500@acme.com']);
 		expect(outputs.flatMap((o) => o[1])).toHaveLength(BURST - 1);
 	});
@@ -191,8 +301,14 @@ describe('signed deliveries in real n8n', () => {
 		await n8n.restart();
 		await n8n.login();
 		const before = (await n8n.executions(WORKFLOW)).length;
-		expect((await sendLumaWebhook(url, { scheme: 'standard', secret: SECRET, payload: registration(1) })).status).toBe(200);
-		expect((await sendLumaWebhook(url, { scheme: 'luma', secret: SECRET, payload: registration(300) })).status).toBe(200);
+		expect(
+			(await sendLumaWebhook(url, { scheme: 'standard', secret: SECRET, payload: registration(1) }))
+				.status,
+		).toBe(200);
+		expect(
+			(await sendLumaWebhook(url, { scheme: 'luma', secret: SECRET, payload: registration(300) }))
+				.status,
+		).toBe(200);
 		const executions: Execution[] = await n8n.waitForExecutions(WORKFLOW, before + 2);
 		const outputs = executions.slice(0, 2).map((e) => nodeOutputs(e, 'Dedupe & Normalize'));
 		const validEmails = outputs.flatMap((o) => o[0].map((c) => c.email));
@@ -207,9 +323,13 @@ describe('Luma node in real n8n: the shipped backfill workflow', () => {
 		const seeded = luma.seed({ events: 2, guestsPerEvent: 130 });
 		const pagesBefore = luma.requests({ path: '/v1/events/guests/list' }).length;
 		// A second n8n process on the same user folder: give its task broker its own port.
-		const out = await n8n.cliAsync(['execute', '--id=mkopsLumaBackfil', '--rawOutput'], { N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
+		const out = await n8n.cliAsync(['execute', '--id=mkopsLumaBackfil', '--rawOutput'], {
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		});
 		const run = parseCliRun(out);
-		const dedupe = run.resultData.runData['Dedupe & Normalize'][0].data.main as Array<Array<{ json: any }>>;
+		const dedupe = run.resultData.runData['Dedupe & Normalize'][0].data.main as Array<
+			Array<{ json: any }>
+		>;
 		expect(dedupe[2]).toEqual([]);
 		expect(dedupe[0]).toHaveLength(260);
 		const event = seeded.events[0];
@@ -227,7 +347,8 @@ describe('Luma node in real n8n: the shipped backfill workflow', () => {
 });
 
 describe('Register Automatically', () => {
-	const autoHook = () => [...luma.state.webhooks.values()].find((h) => h.url === `${n8n.baseUrl}/webhook/luma-auto-e2e`);
+	const autoHook = () =>
+		[...luma.state.webhooks.values()].find((h) => h.url === `${n8n.baseUrl}/webhook/luma-auto-e2e`);
 
 	it('created the webhook in Luma on publish, and Luma deliveries signed with its secret run the workflow', async () => {
 		const hook = autoHook();
@@ -236,7 +357,9 @@ describe('Register Automatically', () => {
 		const res = await luma.sendWebhook({ webhookId: hook!.id, payload: registration(400) });
 		expect(res.status).toBe(200);
 		const [latest] = await n8n.waitForExecutions(AUTO_WORKFLOW, before + 1);
-		expect(nodeOutputs(latest, 'Dedupe & Normalize')[0][0]).toMatchObject({ email: 'jane.doe+400@acme.com' });
+		expect(nodeOutputs(latest, 'Dedupe & Normalize')[0][0]).toMatchObject({
+			email: 'jane.doe+400@acme.com',
+		});
 	});
 
 	it('deletes the webhook in Luma when the workflow is unpublished', async () => {
@@ -246,6 +369,153 @@ describe('Register Automatically', () => {
 		const deadline = Date.now() + 20000;
 		while (autoHook() && Date.now() < deadline) await sleep(250);
 		expect(autoHook()).toBeUndefined();
-		expect(luma.requests({ method: 'POST', path: '/v1/webhooks/delete' }).map((r) => r.status)).toEqual([200]);
+		expect(
+			luma.requests({ method: 'POST', path: '/v1/webhooks/delete' }).map((r) => r.status),
+		).toEqual([200]);
+	});
+});
+
+describe('HubSpot Batch in real n8n: the shipped sync and setup workflows', () => {
+	const contact = (email: string) =>
+		hubspot.objects('contacts').find((c) => c.properties.email === email);
+	const listNamed = (name: string) => hubspot.state.snapshot().lists.find((l) => l.name === name);
+
+	it('the setup workflow created the Event Tracking group and the seed properties (n8n execute)', () => {
+		const run = parseCliRun(setupRunOutput);
+		const summary =
+			run.resultData.runData['HubSpot: Ensure Event Tracking Properties'][0].data.main[0][0].json;
+		expect(summary.group).toEqual({
+			name: 'event_tracking',
+			label: 'Event Tracking',
+			status: 'created',
+		});
+		expect(summary.created).toBe(5);
+		const group = hubspot.state
+			.snapshot()
+			.properties.contacts.filter((p) => p.groupName === 'event_tracking');
+		expect(group.map((p) => p.name).sort()).toEqual([
+			'contact_first_event_date',
+			'contact_lifecycle_event_source',
+			'contact_recent_event_date',
+			'contact_recent_event_name',
+			'contact_total_events_attended',
+		]);
+	});
+
+	it("the HubSpot credential's Test button: OK with the token, a clear failure for a revoked one, no token echoed", async () => {
+		const test = (accessToken: string) =>
+			n8n.restPost('/rest/credentials/test', {
+				credentials: {
+					id: 'mkopsHubSpotCrd1',
+					name: 'HubSpot account',
+					type: 'hubSpotBatchApi',
+					data: { accessToken, tier: 'professional', baseUrl: hubspot.url },
+				},
+			});
+		expect((await test(HUBSPOT_TOKEN)).data).toEqual({
+			status: 'OK',
+			message: 'Connection successful!',
+		});
+		expect(
+			hubspot.requests({ method: 'GET', path: '/crm/v3/objects/contacts' }).length,
+		).toBeGreaterThan(0);
+		hubspot.setFaults({ tokens: ['pat-revoked-token'], revokedTokens: ['pat-revoked-token'] });
+		const failed = (await test('pat-revoked-token')).data;
+		expect(failed.status).toBe('Error');
+		expect(JSON.stringify(failed)).not.toContain('pat-revoked-token');
+		hubspot.setFaults({ revokedTokens: [] });
+	});
+
+	it('signed Luma delivery → contact upserted with the merge rules, and added to the event list', async () => {
+		const before = (await n8n.executions(WORKFLOW)).length;
+		const res = await sendLumaWebhook(url, {
+			scheme: 'luma',
+			secret: SECRET,
+			payload: registration(501, { guestId: 'gst-hs-1' }),
+		});
+		expect(res.status).toBe(200);
+		const [latest] = await n8n.waitForExecutions(WORKFLOW, before + 1);
+		expect(latest.status).toBe('success');
+		const [upserted, upsertErrors] = nodeOutputs(latest, 'HubSpot: Upsert Contact');
+		expect(upsertErrors ?? []).toHaveLength(0);
+		expect(upserted).toHaveLength(1);
+		expect(upserted[0]).toMatchObject({ email: 'jane.doe+501@acme.com', status: 'created' });
+
+		const stored = contact('jane.doe+501@acme.com')!;
+		expect(stored.id).toBe(upserted[0].hubspot_id);
+		expect(stored.properties).toMatchObject({
+			firstname: 'Jane',
+			lastname: "McDonald-O'Brien",
+			phone: '+14155552671',
+			contact_recent_event_name: 'CFO Roundtable: Banking Stack',
+			contact_recent_event_date: '2025-12-15',
+			contact_first_event_date: '2025-12-15',
+			contact_total_events_attended: '1',
+			utm_campaign: 'event_cfo-roundtable-banking-stack_2025-12-15',
+		});
+
+		const list = listNamed('Event Registrations - CFO Roundtable: Banking Stack - 2025-12-15')!;
+		expect(list).toMatchObject({ processingType: 'MANUAL', objectTypeId: '0-1' });
+		expect(hubspot.state.snapshot().memberships[list.listId]).toContain(stored.id);
+		const [[added]] = nodeOutputs(latest, 'HubSpot: Add to Event List');
+		expect(added).toMatchObject({
+			list_id: list.listId,
+			list_status: 'added',
+			hubspot_id: stored.id,
+		});
+		expect(JSON.stringify(latest.data)).not.toContain(HUBSPOT_TOKEN);
+	});
+
+	it('a second registration of the same person, to a later event: name appended, count incremented, first date kept', async () => {
+		const before = (await n8n.executions(WORKFLOW)).length;
+		const later = registration(501, {
+			guestId: 'gst-hs-2',
+			eventId: 'evt-treasury-jan',
+			eventName: 'Treasury Summit',
+			startAt: '2026-01-20T17:00:00.000Z',
+		});
+		expect(
+			(await sendLumaWebhook(url, { scheme: 'luma', secret: SECRET, payload: later })).status,
+		).toBe(200);
+		const [latest] = await n8n.waitForExecutions(WORKFLOW, before + 1);
+		expect(nodeOutputs(latest, 'HubSpot: Upsert Contact')[0][0]).toMatchObject({
+			status: 'updated',
+		});
+		expect(contact('jane.doe+501@acme.com')!.properties).toMatchObject({
+			contact_recent_event_name: 'CFO Roundtable: Banking Stack;Treasury Summit',
+			contact_recent_event_date: '2026-01-20',
+			contact_first_event_date: '2025-12-15',
+			contact_total_events_attended: '2',
+		});
+		expect(
+			hubspot.objects('contacts').filter((c) => c.properties.email === 'jane.doe+501@acme.com'),
+		).toHaveLength(1);
+		const list = listNamed('Event Registrations - Treasury Summit - 2026-01-20')!;
+		expect(hubspot.state.snapshot().memberships[list.listId]).toEqual([
+			contact('jane.doe+501@acme.com')!.id,
+		]);
+	});
+
+	it('a revoked token: the row leaves on the error output with a clear message, the execution still succeeds', async () => {
+		const before = (await n8n.executions(WORKFLOW)).length;
+		hubspot.setFaults({ revokedTokens: [HUBSPOT_TOKEN] });
+		const res = await sendLumaWebhook(url, {
+			scheme: 'luma',
+			secret: SECRET,
+			payload: registration(502, { guestId: 'gst-hs-3' }),
+		});
+		expect(res.status).toBe(200);
+		const [latest] = await n8n.waitForExecutions(WORKFLOW, before + 1);
+		hubspot.setFaults({ revokedTokens: [] });
+		expect(latest.status).toBe('success');
+		const [ok, failed] = nodeOutputs(latest, 'HubSpot: Upsert Contact');
+		expect(ok ?? []).toHaveLength(0);
+		expect(failed).toHaveLength(1);
+		expect(failed[0]).toMatchObject({
+			email: 'jane.doe+502@acme.com',
+			error: 'HubSpot rejected the access token (401): token revoked or invalid',
+		});
+		expect(contact('jane.doe+502@acme.com')).toBeUndefined();
+		expect(JSON.stringify(latest.data)).not.toContain(HUBSPOT_TOKEN);
 	});
 });

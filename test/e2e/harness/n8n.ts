@@ -3,7 +3,15 @@
  * `npm pack` output installed into <user folder>/.n8n/nodes. Used by the e2e suite, the demo and the benchmark.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'fs';
+import {
+	closeSync,
+	existsSync,
+	mkdirSync,
+	openSync,
+	readFileSync,
+	readdirSync,
+	writeFileSync,
+} from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
@@ -11,7 +19,12 @@ import { join, resolve } from 'path';
 import bcrypt from 'bcryptjs';
 
 export const ROOT = resolve(__dirname, '../../..');
-const OWNER = { email: 'owner@example.com', password: 'E2e-Owner-Passw0rd!', first: 'Ops', last: 'Owner' };
+const OWNER = {
+	email: 'owner@example.com',
+	password: 'E2e-Owner-Passw0rd!',
+	first: 'Ops',
+	last: 'Owner',
+};
 
 export function runtime(): { node: string; n8n: string } {
 	let { NODE24, N8N_BIN } = process.env;
@@ -20,7 +33,8 @@ export function runtime(): { node: string; n8n: string } {
 		NODE24 = /NODE24=(.*)/.exec(out)?.[1];
 		N8N_BIN = /N8N_BIN=(.*)/.exec(out)?.[1];
 	}
-	if (!NODE24 || !N8N_BIN) throw new Error('Node 24 / n8n runtime not found: run scripts/ensure-n8n-runtime.sh');
+	if (!NODE24 || !N8N_BIN)
+		throw new Error('Node 24 / n8n runtime not found: run scripts/ensure-n8n-runtime.sh');
 	return { node: NODE24, n8n: N8N_BIN };
 }
 
@@ -37,18 +51,33 @@ export async function freePort(): Promise<number> {
 
 /** Packs the built package (dist + workflows, as published) and installs it like `npm i` in ~/.n8n/nodes. */
 export function installPackage(userFolder: string): void {
-	if (!existsSync(join(ROOT, 'dist/nodes'))) throw new Error('dist/ is missing: run `npm run build` first');
+	if (!existsSync(join(ROOT, 'dist/nodes')))
+		throw new Error('dist/ is missing: run `npm run build` first');
 	const packDir = join(userFolder, 'pack');
 	mkdirSync(packDir, { recursive: true });
-	execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: ROOT, stdio: 'pipe' });
+	execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], {
+		cwd: ROOT,
+		stdio: 'pipe',
+	});
 	const tgz = readdirSync(packDir).find((f) => f.endsWith('.tgz'));
 	const nodesDir = join(userFolder, '.n8n', 'nodes');
 	mkdirSync(nodesDir, { recursive: true });
-	writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true }));
+	writeFileSync(
+		join(nodesDir, 'package.json'),
+		JSON.stringify({ name: 'installed-nodes', private: true }),
+	);
 	// n8n-workflow is a peer provided by n8n itself; installing a second copy would split its classes.
 	execFileSync(
 		'npm',
-		['i', join(packDir, tgz as string), '--legacy-peer-deps', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'],
+		[
+			'i',
+			join(packDir, tgz as string),
+			'--legacy-peer-deps',
+			'--no-audit',
+			'--no-fund',
+			'--ignore-scripts',
+			'--loglevel=error',
+		],
 		{ cwd: nodesDir, stdio: 'pipe' },
 	);
 }
@@ -69,7 +98,12 @@ export class N8n {
 	private cookie = '';
 	apiKey = '';
 
-	private constructor(userFolder: string, port: number, env: Record<string, string>) {
+	private constructor(
+		userFolder: string,
+		port: number,
+		env: Record<string, string>,
+		private readonly brokerPort: number,
+	) {
 		this.userFolder = userFolder;
 		this.port = port;
 		this.baseUrl = `http://127.0.0.1:${port}`;
@@ -78,10 +112,12 @@ export class N8n {
 	}
 
 	static async create(options: N8nOptions = {}): Promise<N8n> {
-		const userFolder = options.userFolder ?? join(tmpdir(), `mkops-n8n-${process.pid}-${Date.now()}`);
+		const userFolder =
+			options.userFolder ?? join(tmpdir(), `mkops-n8n-${process.pid}-${Date.now()}`);
 		mkdirSync(userFolder, { recursive: true });
 		const port = options.port ?? (await freePort());
-		return new N8n(userFolder, port, options.env ?? {});
+		// Its own task-runner broker port too: 5679 may belong to another n8n on this machine.
+		return new N8n(userFolder, port, options.env ?? {}, await freePort());
 	}
 
 	private processEnv(): NodeJS.ProcessEnv {
@@ -94,6 +130,7 @@ export class N8n {
 			PATH: `${resolve(node, '..')}:${process.env.PATH}`,
 			N8N_USER_FOLDER: this.userFolder,
 			N8N_PORT: String(this.port),
+			N8N_RUNNERS_BROKER_PORT: String(this.brokerPort),
 			N8N_LISTEN_ADDRESS: '127.0.0.1',
 			N8N_HOST: '127.0.0.1',
 			WEBHOOK_URL: `${this.baseUrl}/`,
@@ -134,7 +171,9 @@ export class N8n {
 			});
 		} catch (error) {
 			const e = error as { stdout?: string; stderr?: string; message: string };
-			throw new Error(`n8n ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+			throw new Error(
+				`n8n ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`,
+			);
 		}
 	}
 
@@ -148,9 +187,17 @@ export class N8n {
 			execFile(
 				node,
 				[n8n, ...args],
-				{ env: { ...this.processEnv(), ...env }, encoding: 'utf8', timeout: 300000, maxBuffer: 512 * 1024 * 1024 },
+				{
+					env: { ...this.processEnv(), ...env },
+					encoding: 'utf8',
+					timeout: 300000,
+					maxBuffer: 512 * 1024 * 1024,
+				},
 				(error, stdout, stderr) => {
-					if (error) reject(new Error(`n8n ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`));
+					if (error)
+						reject(
+							new Error(`n8n ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`),
+						);
 					else resolveRun(stdout);
 				},
 			);
@@ -182,7 +229,9 @@ export class N8n {
 		const deadline = Date.now() + 180000;
 		while (Date.now() < deadline) {
 			if (this.proc.exitCode !== null) {
-				throw new Error(`n8n exited early (code ${this.proc.exitCode}):\n${this.log().split('\n').slice(-25).join('\n')}`);
+				throw new Error(
+					`n8n exited early (code ${this.proc.exitCode}):\n${this.log().split('\n').slice(-25).join('\n')}`,
+				);
 			}
 			if (this.log().includes('Editor is now accessible')) {
 				const res = await fetch(`${this.baseUrl}/healthz/readiness`).catch(() => undefined);
@@ -216,10 +265,18 @@ export class N8n {
 		return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
 	}
 
-	private async rest(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; headers: Headers }> {
+	private async rest(
+		method: string,
+		path: string,
+		body?: unknown,
+	): Promise<{ status: number; json: any; headers: Headers }> {
 		const res = await fetch(`${this.baseUrl}${path}`, {
 			method,
-			headers: { 'content-type': 'application/json', 'browser-id': 'mkops-e2e', cookie: this.cookie },
+			headers: {
+				'content-type': 'application/json',
+				'browser-id': 'mkops-e2e',
+				cookie: this.cookie,
+			},
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const text = await res.text();
@@ -234,8 +291,12 @@ export class N8n {
 
 	/** Owner login (owner comes from env) and a public-API key with every scope. */
 	async login(): Promise<void> {
-		const login = await this.rest('POST', '/rest/login', { emailOrLdapLoginId: OWNER.email, password: OWNER.password });
-		if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.json)}`);
+		const login = await this.rest('POST', '/rest/login', {
+			emailOrLdapLoginId: OWNER.email,
+			password: OWNER.password,
+		});
+		if (login.status !== 200)
+			throw new Error(`login failed: ${login.status} ${JSON.stringify(login.json)}`);
 		this.cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
 		if (!this.apiKey) {
 			const scopes = await this.rest('GET', '/rest/api-keys/scopes');
@@ -244,14 +305,16 @@ export class N8n {
 				scopes: scopes.json.data,
 				expiresAt: null,
 			});
-			if (!created.json?.data?.rawApiKey) throw new Error(`api key creation failed: ${JSON.stringify(created.json)}`);
+			if (!created.json?.data?.rawApiKey)
+				throw new Error(`api key creation failed: ${JSON.stringify(created.json)}`);
 			this.apiKey = created.json.data.rawApiKey;
 		}
 	}
 
 	async restPost(path: string, body: unknown): Promise<any> {
 		const res = await this.rest('POST', path, body);
-		if (res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.json)}`);
+		if (res.status !== 200)
+			throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.json)}`);
 		return res.json;
 	}
 
@@ -273,7 +336,10 @@ export class N8n {
 	}
 
 	/** Every execution of a workflow with its run data, newest first. */
-	async executions(workflowId: string, options: { ignoreDataSizeLimit?: boolean } = {}): Promise<Execution[]> {
+	async executions(
+		workflowId: string,
+		options: { ignoreDataSizeLimit?: boolean } = {},
+	): Promise<Execution[]> {
 		const out: Execution[] = [];
 		let cursor: string | undefined;
 		do {
@@ -298,7 +364,9 @@ export class N8n {
 		const deadline = Date.now() + timeoutMs;
 		let last: Execution[] = [];
 		while (Date.now() < deadline) {
-			last = (await this.executions(workflowId, options)).filter((e) => e.finished || e.status === 'error' || e.status === 'success');
+			last = (await this.executions(workflowId, options)).filter(
+				(e) => e.finished || e.status === 'error' || e.status === 'success',
+			);
 			if (last.length >= count) return last;
 			await sleep(300);
 		}
@@ -312,11 +380,19 @@ export interface Execution {
 	status: string;
 	startedAt: string;
 	stoppedAt: string;
-	data?: { resultData: { runData: Record<string, Array<{ data?: { main: Array<Array<{ json: any }>> } }>>; error?: unknown } };
+	data?: {
+		resultData: {
+			runData: Record<string, Array<{ data?: { main: Array<Array<{ json: any }>> } }>>;
+			error?: unknown;
+		};
+	};
 }
 
 /** The items a node sent on each of its outputs in one execution. */
-export function nodeOutputs(execution: Execution, nodeName: string): Array<Array<Record<string, any>>> {
+export function nodeOutputs(
+	execution: Execution,
+	nodeName: string,
+): Array<Array<Record<string, any>>> {
 	const run = execution.data?.resultData.runData[nodeName]?.[0];
 	return (run?.data?.main ?? []).map((items) => (items ?? []).map((i) => i.json));
 }

@@ -15,9 +15,7 @@ function fieldType(definition: PropertyDefinition): FieldType {
 			return 'number';
 		case 'bool':
 			return 'boolean';
-		case 'date':
-		case 'datetime':
-			return 'dateTime';
+		// Dates stay strings: n8n would turn a dateTime field into a zoned DateTime and may shift the day.
 		case 'enumeration':
 			return definition.fieldType === 'checkbox' ? 'string' : 'options';
 		default:

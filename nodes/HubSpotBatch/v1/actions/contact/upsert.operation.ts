@@ -275,7 +275,14 @@ export async function execute(
 
 	const groups = new Map<string, Group>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const row = mappedProperties(this, items[itemIndex], itemIndex, definitions);
+		let row: HubSpotValues;
+		try {
+			row = mappedProperties(this, items[itemIndex], itemIndex, definitions);
+		} catch (error) {
+			// n8n's own checks of mapped values (required, type) fail one item, not the run.
+			outcomes.push(failedRow(this, items, itemIndex, (error as Error).message));
+			continue;
+		}
 		const email = String(row.email ?? '')
 			.trim()
 			.toLowerCase();
@@ -383,9 +390,12 @@ export async function execute(
 						this,
 						items,
 						itemIndex,
-						`Could not read the current contact: ${api.toNodeError(readError).message}`,
+						// A bad token or the daily limit says it all; anything else, say which step failed.
+						isFatal(readError)
+							? api.toNodeError(readError).message
+							: `Could not read the current contact: ${api.toNodeError(readError).message}`,
 						{
-							field: 'email',
+							field: isFatal(readError) ? undefined : 'email',
 							value: group.email,
 							cause: readError,
 						},
