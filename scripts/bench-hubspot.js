@@ -1,0 +1,300 @@
+#!/usr/bin/env node
+// npm run bench:hubspot: upserts the same generated contacts (10,000; BENCH_COUNT changes it) into the HubSpot
+// emulator (190 requests / 10 s) from real n8n 2.40.7, once with our HubSpot Batch node and once with n8n's
+// built-in HubSpot node, and prints calls, time, throughput, 429s and what landed for each.
+// The built-in node has the fixed host https://api.hubapi.com, so the emulator also listens with TLS on
+// 127.0.0.1:443 under a throwaway CA, a marked /etc/hosts line points the name there, and n8n trusts the CA
+// through NODE_EXTRA_CA_CERTS. Everything is undone in `finally` and on Ctrl-C.
+require('./ts-register');
+const { existsSync, mkdtempSync, rmSync, writeFileSync } = require('fs');
+const https = require('https');
+const { tmpdir } = require('os');
+const { join } = require('path');
+const { installPackage, N8n, ROOT, sleep } = require('../test/e2e/harness/n8n.ts');
+const { startHubSpotEmulator, DEFAULT_TOKEN } = require('../test/emulators/hubspot/server.js');
+const { makeTlsFiles } = require('../test/bench/hubspot-tls.js');
+const { addHostsLine, removeHostsLines, resolvesTo, checkHostsWritable, HOSTS } = require('../test/bench/hubspot-hosts.js');
+const wf = require('../test/bench/hubspot-workflows.js');
+
+const COUNT = Number(process.env.BENCH_COUNT || 10000);
+const LIMIT = 190; // requests per 10 s per token (HubSpot Professional)
+const HOST = 'api.hubapi.com';
+const OURS = { id: 'mkopsBenchHsOur1', path: 'bench-hubspot-ours', node: 'HubSpot Batch' };
+const BUILTIN = { id: 'mkopsBenchHsBlt1', path: 'bench-hubspot-builtin', node: 'HubSpot', loop: 'Loop Over Items' };
+const LOOP = { batchSize: 190, waitSeconds: 10 };
+const KEEP = process.env.BENCH_KEEP === '1';
+
+if (!Number.isInteger(COUNT) || COUNT < 1) {
+	console.error(`BENCH_COUNT must be a positive integer, got ${process.env.BENCH_COUNT}`);
+	process.exit(2);
+}
+
+// ---- cleanup: last in, first out; runs once, from finally or a signal ----
+const cleanups = [];
+let cleaning;
+let interrupted = false;
+function cleanup() {
+	cleaning ??= (async () => {
+		while (cleanups.length) {
+			const [what, fn] = cleanups.pop();
+			try {
+				await fn();
+			} catch (error) {
+				console.error(`cleanup (${what}) failed: ${error.message}`);
+			}
+		}
+	})();
+	return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+	process.once(signal, () => {
+		interrupted = true;
+		console.log(`\n${signal}: removing the ${HOSTS} line, stopping n8n and the emulator, deleting temp files`);
+		removeHostsLines(); // first and synchronously: the name must not stay pointed at 127.0.0.1
+		cleanup().finally(() => process.exit(130));
+	});
+}
+
+/** n8n finishes a running execution before it exits (up to 30 s); after an interrupt, do not wait for that. */
+async function stopN8n(n8n) {
+	if (!interrupted) return await n8n.stop();
+	const proc = n8n['proc'];
+	const timer = setTimeout(() => proc?.kill('SIGKILL'), 3000);
+	await n8n.stop();
+	clearTimeout(timer);
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const rate = (count, ms) => (ms > 0 ? (count * 1000) / ms : 0);
+const rateText = (r) => (r >= 100 ? fmt(r) : r.toFixed(1));
+
+async function startEmulatorWithTls(tls) {
+	try {
+		return await startHubSpotEmulator({ limitPer10s: LIMIT, tls: { key: tls.key, cert: tls.cert, port: 443, host: '127.0.0.1' } });
+	} catch (error) {
+		if (error.code === 'EACCES') {
+			throw new Error(
+				'cannot listen on 127.0.0.1:443 (permission denied): the built-in HubSpot node only calls https://api.hubapi.com, so the bench must serve port 443. Run as root, or allow it with `sudo sysctl net.ipv4.ip_unprivileged_port_start=443`.',
+			);
+		}
+		if (error.code === 'EADDRINUSE') {
+			throw new Error('cannot listen on 127.0.0.1:443: another process uses that port (see `ss -ltnp "sport = :443"`); stop it and run again.');
+		}
+		throw error;
+	}
+}
+
+/** One HTTPS call to https://api.hubapi.com from this process: proves hosts line + certificate before n8n starts. */
+function probe(ca) {
+	return new Promise((resolve, reject) => {
+		const req = https.get(
+			`https://${HOST}/account-info/v3/details`,
+			{ ca, headers: { authorization: `Bearer ${DEFAULT_TOKEN}` }, timeout: 10000 },
+			(res) => {
+				res.resume();
+				res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`https://${HOST} answered ${res.statusCode}`))));
+			},
+		);
+		req.on('timeout', () => req.destroy(new Error('timed out')));
+		req.on('error', (error) => reject(new Error(`https://${HOST} is not reachable through the emulator: ${error.message}`)));
+	});
+}
+
+async function credentialTest(n8n, credential) {
+	const res = await n8n.restPost('/rest/credentials/test', { credentials: credential });
+	if (res.data?.status !== 'OK') {
+		throw new Error(`n8n's credential test for ${credential.type} failed: ${JSON.stringify(res.data)} (n8n log: ${n8n.logFile})`);
+	}
+}
+
+async function latestExecution(n8n, workflowId) {
+	const page = await n8n.publicApi('GET', `/executions?workflowId=${workflowId}&limit=1`);
+	return page.data[0];
+}
+
+/** Triggers one side, waits for its execution and collects everything the report needs. */
+async function runSide(n8n, emulator, side, label, timeoutMs) {
+	emulator.reset(); // both sides start with an empty account and a full rate-limit window
+	const started = Date.now();
+	const res = await fetch(`${n8n.baseUrl}/webhook/${side.path}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ count: COUNT }),
+	});
+	if (!res.ok) throw new Error(`${label}: webhook answered ${res.status} ${await res.text()}`);
+	let summary;
+	let lastProgress = Date.now();
+	while (Date.now() - started < timeoutMs) {
+		if (interrupted) return await new Promise(() => {}); // the signal handler exits the process
+		summary = await latestExecution(n8n, side.id);
+		if (summary && summary.status !== 'running' && summary.status !== 'new' && (summary.finished || summary.stoppedAt)) break;
+		if (Date.now() - lastProgress >= 30000) {
+			lastProgress = Date.now();
+			const c = emulator.state.counters;
+			console.log(
+				`  … ${label}: ${fmt(emulator.objects('contacts').length)}/${fmt(COUNT)} contacts in the emulator, ${fmt(c.requests)} calls, ${c.rateLimited} 429s, ${Math.round((Date.now() - started) / 1000)} s`,
+			);
+		}
+		await sleep(250);
+		summary = undefined;
+	}
+	const triggerToDone = Date.now() - started;
+	if (!summary) throw new Error(`${label}: no finished execution after ${Math.round(timeoutMs / 1000)} s (n8n log: ${n8n.logFile})`);
+	const [execution] = (await n8n.executions(side.id, { ignoreDataSizeLimit: true })).filter((e) => e.id === summary.id);
+
+	const log = emulator.requests();
+	const byRoute = new Map();
+	for (const e of log) {
+		const key = `${e.method} ${e.path.replace(/\/email\/[^/]+$/, '/email/{email}').replace(/\/vid\/\d+\//, '/vid/{vid}/')}`;
+		byRoute.set(key, (byRoute.get(key) ?? 0) + 1);
+	}
+	const stored = new Map(emulator.objects('contacts').map((r) => [String(r.properties.email).toLowerCase(), r.properties]));
+	let present = 0;
+	let exact = 0;
+	for (let i = 0; i < COUNT; i++) {
+		const want = wf.benchContact(i);
+		const got = stored.get(want.email);
+		if (!got) continue;
+		present++;
+		if (Object.entries(want).every(([k, v]) => String(got[k]) === String(v))) exact++;
+	}
+	const counters = { ...emulator.state.counters };
+	const first = log[0]?.time;
+	const last = log.reduce((max, e) => Math.max(max, e.time + (e.durationMs ?? 0)), 0);
+	return {
+		label,
+		status: execution?.status ?? summary.status,
+		error: execution?.data?.resultData?.error,
+		runData: execution?.data?.resultData?.runData ?? {},
+		triggerToDone,
+		executionMs: Date.parse(summary.stoppedAt) - Date.parse(summary.startedAt),
+		total: log.length,
+		nonGet: log.filter((e) => e.method !== 'GET').length,
+		byRoute,
+		counters,
+		apiSpan: first === undefined ? 0 : last - first,
+		present,
+		exact,
+		stored: stored.size,
+	};
+}
+
+const runsOf = (r, name) => r.runData[name] ?? [];
+const sumTime = (runs) => runs.reduce((s, run) => s + (run.executionTime ?? 0), 0);
+const routes = (r) => [...r.byRoute].map(([k, n]) => `${k} ×${fmt(n)}`).join(', ');
+
+function printSide(r, timeLine, throughputLine) {
+	if (r.status !== 'success') {
+		const e = r.error;
+		console.log(`  execution:   ${r.status}${e ? `: ${e.message ?? JSON.stringify(e).slice(0, 300)}` : ''}`);
+	}
+	console.log(`  calls:       ${fmt(r.nonGet)} upsert calls (non-GET), ${fmt(r.total)} total  [${routes(r)}]`);
+	console.log(`  time:        ${timeLine}`);
+	console.log(`  throughput:  ${throughputLine}`);
+	console.log(`  429s:        ${fmt(r.counters.rateLimited + r.counters.dailyLimited)} (emulator counters; ${fmt(r.counters.accepted)} accepted)`);
+	console.log(`  in emulator: ${fmt(r.present)}/${fmt(COUNT)} contacts present, ${fmt(r.exact)} with every sent value (${fmt(r.stored)} stored)`);
+}
+
+(async () => {
+	const oursBuilt = existsSync(join(ROOT, 'dist/nodes/HubSpotBatch/HubSpotBatch.node.js'));
+	const tmp = mkdtempSync(join(tmpdir(), 'mkops-bench-hubspot-'));
+	cleanups.push(['temp files', () => (KEEP ? console.log(`kept ${tmp} (BENCH_KEEP=1)`) : rmSync(tmp, { recursive: true, force: true }))]);
+
+	const tls = makeTlsFiles(join(tmp, 'tls'), [HOST]);
+	checkHostsWritable();
+	const emulator = await startEmulatorWithTls(tls);
+	cleanups.push(['emulator', () => emulator.close()]);
+	const hostsLine = addHostsLine(HOST, '127.0.0.1');
+	cleanups.push([`${HOSTS} line`, () => removeHostsLines()]);
+	await resolvesTo(HOST, '127.0.0.1');
+	await probe(tls.ca);
+
+	const n8n = await N8n.create({
+		userFolder: join(tmp, 'n8n'),
+		env: { NODE_EXTRA_CA_CERTS: tls.caFile, N8N_SSRF_PROTECTION_ENABLED: 'false' },
+	});
+	cleanups.push(['n8n', () => stopN8n(n8n)]);
+	installPackage(n8n.userFolder);
+	n8n.importCredentials(wf.credentials({ baseUrl: emulator.url, token: DEFAULT_TOKEN, limit: LIMIT }));
+	const workflows = [wf.builtInWorkflow(BUILTIN.id, LOOP)];
+	if (oursBuilt) workflows.unshift(wf.oursWorkflow(OURS.id));
+	for (const w of workflows) {
+		const file = join(n8n.userFolder, `${w.id}.json`);
+		writeFileSync(file, JSON.stringify(w));
+		n8n.importWorkflow(file);
+		n8n.publish(w.id);
+	}
+	await n8n.start();
+	await n8n.login();
+
+	// Both credentials' Test button through n8n: the built-in one goes over TLS to api.hubapi.com.
+	const creds = wf.credentials({ baseUrl: emulator.url, token: DEFAULT_TOKEN, limit: LIMIT });
+	for (const c of oursBuilt ? creds : creds.slice(1)) await credentialTest(n8n, c);
+
+	console.log(`HubSpot upsert benchmark: ${fmt(COUNT)} generated contacts (unique emails), emulator limit ${LIMIT} requests / 10 s, n8n 2.40.7 (${n8n.baseUrl})`);
+	console.log(`  ours:     credential Base URL ${emulator.url}`);
+	console.log(`  built-in: https://${HOST} → ${emulator.httpsUrl} via "${hostsLine}", throwaway CA in NODE_EXTRA_CA_CERTS`);
+
+	const results = {};
+	if (oursBuilt) {
+		console.log('ours      HubSpot Batch › Contact › Upsert (auto-mapped, Skip Unchanged Contacts off, defaults: batches of 100, 4 parallel)');
+		const r = await runSide(n8n, emulator, OURS, 'ours', 600000);
+		const nodeMs = sumTime(runsOf(r, OURS.node));
+		r.phaseMs = nodeMs;
+		printSide(
+			r,
+			`node ${fmt(nodeMs)} ms (executionTime), execution ${fmt(r.executionMs)} ms, trigger→done ${fmt(r.triggerToDone)} ms`,
+			`${rateText(rate(COUNT, nodeMs))} contacts/s (node time), ${rateText(rate(COUNT, r.triggerToDone))} contacts/s (trigger→done)`,
+		);
+		results.ours = r;
+	} else {
+		console.log('ours      skipped: dist/nodes/HubSpotBatch is missing (the HubSpot Batch node is not built yet)');
+	}
+
+	console.log(
+		`built-in  HubSpot 2.2 › Contact › Create or Update, Simplify Output on (${LOOP.batchSize} per loop → HubSpot → Wait ${LOOP.waitSeconds} s; it has no 429 handling)`,
+	);
+	const expectedMs = (COUNT / LIMIT) * (LOOP.waitSeconds + 2) * 1000;
+	const b = await runSide(n8n, emulator, BUILTIN, 'built-in', expectedMs * 2 + 180000);
+	const hubspotRuns = runsOf(b, BUILTIN.node);
+	const loopRuns = runsOf(b, BUILTIN.loop);
+	// Upsert phase: first Loop Over Items run until the last HubSpot run ends (the final Wait is left out).
+	const loopStart = loopRuns[0]?.startTime;
+	const lastEnd = hubspotRuns.reduce((m, run) => Math.max(m, (run.startTime ?? 0) + (run.executionTime ?? 0)), 0);
+	b.phaseMs = loopStart && lastEnd ? lastEnd - loopStart : b.executionMs;
+	printSide(
+		b,
+		`HubSpot node ${fmt(sumTime(hubspotRuns))} ms over ${hubspotRuns.length} runs (executionTime), upsert loop ${fmt(b.phaseMs)} ms, execution ${fmt(b.executionMs)} ms, trigger→done ${fmt(b.triggerToDone)} ms`,
+		`${rateText(rate(COUNT, b.phaseMs))} contacts/s (upsert loop), ${rateText(rate(COUNT, b.triggerToDone))} contacts/s (trigger→done)`,
+	);
+	results.builtIn = b;
+
+	const o = results.ours;
+	if (o) {
+		const x = (a, c) => (c > 0 ? `${(a / c).toFixed(1)}x` : 'n/a');
+		console.log(
+			`ratios    calls built-in/ours ${x(b.nonGet, o.nonGet)} (upserts), ${x(b.total, o.total)} (total) | time built-in/ours ${x(b.phaseMs, o.phaseMs)} (upsert phase), ${x(b.triggerToDone, o.triggerToDone)} (trigger→done) | throughput ours/built-in ${x(rate(COUNT, o.phaseMs), rate(COUNT, b.phaseMs))}`,
+		);
+		const maxCalls = Math.ceil(COUNT / 100) + 1;
+		const oursRate = rate(COUNT, o.phaseMs);
+		const goalRate = 0.9 * LIMIT * 10;
+		console.log(
+			`goals     ours ≤ ${maxCalls} calls${COUNT === 10000 ? '' : ` (101 at 10,000)`}: ${o.total <= maxCalls ? 'PASS' : 'FAIL'} (${o.total}) | ours ≥ ${fmt(goalRate)} contacts/s (90% of ${fmt(LIMIT * 10)}/s): ${oursRate >= goalRate ? 'PASS' : 'FAIL'} (${rateText(oursRate)}/s node time; ${rateText(rate(COUNT, o.triggerToDone))}/s trigger→done)`,
+		);
+	}
+	const broken = Object.values(results).filter((r) => r.status !== 'success' || r.present !== COUNT);
+	if (broken.length) {
+		process.exitCode = 1;
+		console.log(`incomplete: ${broken.map((r) => `${r.label} (${r.status}, ${r.present}/${COUNT} contacts)`).join(', ')}`);
+	}
+})()
+	.catch((error) => {
+		if (interrupted) return;
+		console.error(`bench:hubspot: ${error.message}`);
+		if (process.env.BENCH_DEBUG) console.error(error);
+		process.exitCode = 1;
+	})
+	.finally(async () => {
+		await sleep(200);
+		await cleanup();
+	});
