@@ -1,0 +1,125 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import type { WriteRow } from '../../helpers/batchWrite';
+import { writeInBatches } from '../../helpers/batchWrite';
+import {
+	mappedObjectProperties,
+	mayHaveBeenWritten,
+	uncertainCreateMessage,
+	readObjectType,
+} from '../../helpers/objectTypes';
+import type { RowOutcome } from '../../helpers/outcome';
+import { failedRow } from '../../helpers/outcome';
+import { getPropertyDefinitions } from '../../helpers/properties';
+import type { HubSpotApi } from '../../transport';
+import { batchOptions, batchSettings } from '../common.descriptions';
+
+const show = { resource: ['object'], operation: ['batchCreate'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Properties',
+		name: 'columns',
+		type: 'resourceMapper',
+		noDataExpression: true,
+		default: { mappingMode: 'autoMapInputData', value: null },
+		required: true,
+		typeOptions: {
+			loadOptionsDependsOn: ['objectType'],
+			resourceMapper: {
+				resourceMapperMethod: 'getObjectColumns',
+				mode: 'add',
+				fieldWords: { singular: 'property', plural: 'properties' },
+				addAllFields: false,
+				multiKeyMatch: false,
+				supportAutoMap: true,
+			},
+		},
+		description:
+			'Properties of each new record. Automatic mapping sends every input field whose name is a writable property of the object type. Every input item creates one record: there is no duplicate check.',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show },
+		options: [...batchOptions],
+	},
+];
+
+export async function execute(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	api: HubSpotApi,
+): Promise<RowOutcome[]> {
+	const objectType = readObjectType(this);
+	const settings = batchSettings(this);
+	const definitions = new Map(
+		(await getPropertyDefinitions(api, objectType)).map((d) => [d.name, d]),
+	);
+
+	const outcomes: RowOutcome[] = [];
+	const rows: Array<WriteRow<Record<string, string>>> = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const properties = mappedObjectProperties(this, items[itemIndex], itemIndex, definitions);
+		if (Object.keys(properties).length === 0) {
+			outcomes.push(
+				failedRow(
+					this,
+					items,
+					itemIndex,
+					`Field 'columns': no property to write; no input field is named like a writable ${objectType} property`,
+					{ field: 'columns' },
+				),
+			);
+			continue;
+		}
+		rows.push({ key: String(itemIndex), input: properties });
+	}
+
+	const written = await writeInBatches(api, rows, {
+		batchSize: settings.batchSize,
+		concurrency: settings.concurrency,
+		send: async (batch) =>
+			await api.request({
+				method: 'POST',
+				path: `/crm/v3/objects/${encodeURIComponent(objectType)}/batch/create`,
+				body: {
+					inputs: batch.map((row) => ({ properties: row.input, objectWriteTraceId: row.key })),
+				},
+				// A timed-out or 500 create may have been applied: retrying could create duplicates.
+				idempotent: false,
+			}),
+	});
+
+	for (const row of rows) {
+		const itemIndex = Number(row.key);
+		const result = written.get(row.key);
+		if (result?.ok) {
+			outcomes.push({
+				itemIndex,
+				json: { ...items[itemIndex].json, hubspot_id: String(result.record.id), status: 'created' },
+			});
+			continue;
+		}
+		const error = result && !result.ok ? result.error : undefined;
+		// The transport did not retry this create; say so instead of its generic "after N tries".
+		const uncertain = mayHaveBeenWritten(error);
+		outcomes.push(
+			failedRow(
+				this,
+				items,
+				itemIndex,
+				uncertain ? uncertainCreateMessage(api, error) : (result?.message ?? 'Not written'),
+				{
+					field: result && !result.ok ? result.property : undefined,
+					cause: uncertain ? undefined : error,
+				},
+			),
+		);
+	}
+	return outcomes;
+}
