@@ -9,6 +9,7 @@ import type {
 import { versionDescription } from './actions/node.description';
 import { router } from './actions/router';
 import * as loadOptions from './methods/loadOptions';
+import * as objects from './methods/objects';
 import * as resourceMapping from './methods/resourceMapping';
 
 // The icon is set on the versioned wrapper (HubSpotBatch.node.ts) and arrives via baseDescription.
@@ -24,8 +25,16 @@ export class HubSpotBatchV1 implements INodeType {
 	}
 
 	methods = {
-		loadOptions: { getContactPropertyOptions: loadOptions.getContactPropertyOptions },
-		resourceMapping: { getContactColumns: resourceMapping.getContactColumns },
+		loadOptions: {
+			getContactPropertyOptions: loadOptions.getContactPropertyOptions,
+			getObjectIdPropertyOptions: objects.getObjectIdPropertyOptions,
+			getObjectPropertyOptions: objects.getObjectPropertyOptions,
+			getObjectTypes: objects.getObjectTypes,
+		},
+		resourceMapping: {
+			getContactColumns: resourceMapping.getContactColumns,
+			getObjectColumns: objects.getObjectColumns,
+		},
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -2,8 +2,11 @@
 import type { INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import * as association from './association';
 import * as contact from './contact';
 import * as list from './list';
+import * as note from './note';
+import * as object from './object';
 import * as property from './property';
 
 export const versionDescription: INodeTypeDescription = {
@@ -33,14 +36,20 @@ export const versionDescription: INodeTypeDescription = {
 			type: 'options',
 			noDataExpression: true,
 			options: [
+				{ name: 'Association', value: 'association' },
 				{ name: 'Contact', value: 'contact' },
 				{ name: 'List', value: 'list' },
+				{ name: 'Note', value: 'note' },
+				{ name: 'Object', value: 'object' },
 				{ name: 'Property', value: 'property' },
 			],
 			default: 'contact',
 		},
+		...association.description,
 		...contact.description,
 		...list.description,
+		...note.description,
+		...object.description,
 		...property.description,
 	],
 };

@@ -5,8 +5,11 @@ import type { RowOutcome } from '../helpers/outcome';
 import { failedRow } from '../helpers/outcome';
 import { HubSpotApi } from '../transport';
 import { retrySettings } from './common.descriptions';
+import * as association from './association';
 import * as contact from './contact';
 import * as list from './list';
+import * as note from './note';
+import * as object from './object';
 import * as property from './property';
 
 /** An operation takes every input item at once (that is what makes it a batch) and accounts for each. */
@@ -17,8 +20,15 @@ export type BatchOperation = (
 ) => Promise<RowOutcome[]>;
 
 export const operations: Record<string, Record<string, { execute: BatchOperation }>> = {
+	association: { batchCreate: association.batchCreate },
 	contact: { upsert: contact.upsert },
 	list: { addMembers: list.addMembers, removeMembers: list.removeMembers },
+	note: { batchCreate: note.batchCreate },
+	object: {
+		batchCreate: object.batchCreate,
+		batchRead: object.batchRead,
+		batchUpsert: object.batchUpsert,
+	},
 	property: { ensure: property.ensure },
 };
 
