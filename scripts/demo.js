@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// npm run demo: the package in real n8n 2.40.7 against the local Luma emulator, until Ctrl-C.
+// npm run demo: the package in real n8n 2.40.7 against the local Luma and HubSpot emulators, until Ctrl-C.
 //   scripts/node24.sh scripts/demo.js          start (or restart) the demo
 //   scripts/node24.sh scripts/demo.js send [email] [--scheme=luma|standard|legacy]
 //                                             POST one signed sample registration to the running demo
-// Env: DEMO_DIR (default <repo>/.n8n-demo), DEMO_N8N_PORT (5678), DEMO_LUMA_PORT (5680).
+// Env: DEMO_DIR (default <repo>/.n8n-demo), DEMO_N8N_PORT (5678), DEMO_LUMA_PORT (5680), DEMO_HUBSPOT_PORT (5681).
 'use strict';
 const { createHash, randomBytes } = require('crypto');
 const fs = require('fs');
@@ -14,9 +14,12 @@ const ROOT = resolve(__dirname, '..');
 const DEMO_DIR = resolve(process.env.DEMO_DIR || join(ROOT, '.n8n-demo'));
 const N8N_PORT = portFromEnv('DEMO_N8N_PORT', 5678);
 const LUMA_PORT = portFromEnv('DEMO_LUMA_PORT', 5680);
+const HUBSPOT_PORT = portFromEnv('DEMO_HUBSPOT_PORT', 5681);
 const SECRET_FILE = join(DEMO_DIR, 'demo-secret.txt');
 const API_KEY_FILE = join(DEMO_DIR, 'demo-api-key.txt');
 const LUMA_URL_FILE = join(DEMO_DIR, 'demo-luma-url.txt');
+// Also tells `send` where to read the emulator's stored contacts.
+const HUBSPOT_URL_FILE = join(DEMO_DIR, 'demo-hubspot-url.txt');
 // Written once the first setup (imports + publish) has finished, so a setup cut short is redone.
 const SETUP_DONE_FILE = join(DEMO_DIR, 'demo-setup-done.txt');
 const PACKAGE_NAME = JSON.parse(fs.readFileSync(join(ROOT, 'package.json'), 'utf8')).name;
@@ -28,6 +31,10 @@ const WORKFLOW_ID = SYNC.id;
 const WEBHOOK_PATH = SYNC.nodes.find((n) => n.type === `${PACKAGE_NAME}.lumaTrigger`).parameters.path;
 const N8N_URL = `http://127.0.0.1:${N8N_PORT}`;
 const WEBHOOK_URL = `${N8N_URL}/webhook/${WEBHOOK_PATH}`;
+// The run-once workflow that creates the Event Tracking contact properties the sync writes.
+const SETUP_WORKFLOW_ID = JSON.parse(fs.readFileSync(join(ROOT, 'workflows', 'hubspot-setup-properties.json'), 'utf8')).id;
+const UPSERT_NODE = 'HubSpot: Upsert Contact';
+const LIST_NODE = 'HubSpot: Add to Event List';
 
 // Owner of the demo instance: set by the e2e harness through n8n's env-managed owner.
 const DEFAULT_OWNER = { email: 'owner@example.com', password: 'E2e-Owner-Passw0rd!' };
@@ -103,9 +110,41 @@ function removeDir(dir) {
 	fs.rmSync(dir, { recursive: true, force: true });
 }
 
-function credentialsFromTemplate(emulatorUrl, apiKey, secret) {
+function credentialsFromTemplate({ lumaUrl, apiKey, secret, hubspotUrl, hubspotToken }) {
 	const template = JSON.parse(fs.readFileSync(join(ROOT, 'workflows/credentials.template.json'), 'utf8'));
-	return template.map((c) => (c.type === 'lumaApi' ? { ...c, data: { apiKey, webhookSecret: secret, baseUrl: emulatorUrl } } : c));
+	return template.map((c) => {
+		if (c.type === 'lumaApi') return { ...c, data: { apiKey, webhookSecret: secret, baseUrl: lumaUrl } };
+		// Tier and limit as the template ships them; the emulator enforces the same 190 per 10 s.
+		if (c.type === 'hubSpotBatchApi') return { ...c, data: { ...c.data, accessToken: hubspotToken, baseUrl: hubspotUrl } };
+		return c;
+	});
+}
+
+function importShippedWorkflows(n8n) {
+	for (const file of fs.readdirSync(join(ROOT, 'workflows')).sort()) {
+		if (!file.endsWith('.json') || file.startsWith('credentials') || file.includes('template')) continue;
+		n8n.importWorkflow(join(ROOT, 'workflows', file));
+		log(`  imported workflows/${file}`);
+	}
+}
+
+/** Runs the HubSpot setup workflow through `n8n execute` and logs what it did to the portal. */
+async function runHubSpotSetup(n8n, harness) {
+	// Async: the emulator answers from this process. Its own broker port: the running n8n holds one already.
+	const output = await n8n.cliAsync(['execute', `--id=${SETUP_WORKFLOW_ID}`, '--rawOutput'], {
+		N8N_RUNNERS_BROKER_PORT: String(await harness.freePort()),
+	});
+	const run = harness.parseCliRun(output);
+	if (run.resultData.error) throw new Error(`setup workflow failed: ${run.resultData.error.message}`);
+	const [summary] = Object.values(run.resultData.runData)
+		.map((runs) => runs[0]?.data?.main?.[0]?.[0]?.json)
+		.filter((json) => json && json.group && Array.isArray(json.properties));
+	if (!summary) throw new Error(`setup workflow produced no summary:\n${output.slice(-2000)}`);
+	log(
+		`  group ${summary.group.name} ("${summary.group.label}"): ${summary.group.status}; ` +
+			`properties: ${summary.created} created, ${summary.existing} existing`,
+	);
+	for (const p of summary.properties) log(`    ${p.name} (${p.type}): ${p.status}${p.warning ? ` - ${p.warning}` : ''}`);
 }
 
 async function start() {
@@ -113,10 +152,12 @@ async function start() {
 	const harness = require('../test/e2e/harness/n8n.ts');
 	const { installPackage, N8n, freePort } = harness;
 	const { startLumaEmulator, DEFAULT_API_KEY } = require('../test/emulators/luma/server');
+	const { startHubSpotEmulator, DEFAULT_TOKEN: HUBSPOT_TOKEN } = require('../test/emulators/hubspot/server');
 	const { sampleGuestRegistered } = require('../test/emulators/luma/webhookSender');
 	const owner = harness.OWNER ?? DEFAULT_OWNER;
 
 	let luma;
+	let hubspot;
 	let n8n;
 	let stopping = false;
 	const shutdown = async (reason, code) => {
@@ -125,11 +166,12 @@ async function start() {
 			process.exit(code || 130);
 		}
 		stopping = true;
-		log(`${reason}: stopping n8n and the Luma emulator`);
+		log(`${reason}: stopping n8n and the Luma and HubSpot emulators`);
 		try {
 			await n8n?.stop();
 		} finally {
 			await luma?.close();
+			await hubspot?.close();
 		}
 		log('stopped');
 		process.exit(code);
@@ -140,12 +182,24 @@ async function start() {
 	try {
 		await assertPortFree(N8N_PORT, 'DEMO_N8N_PORT');
 		await assertPortFree(LUMA_PORT, 'DEMO_LUMA_PORT');
+		await assertPortFree(HUBSPOT_PORT, 'DEMO_HUBSPOT_PORT');
 		fs.mkdirSync(DEMO_DIR, { recursive: true });
 		const reuse = fs.existsSync(join(DEMO_DIR, '.n8n', 'database.sqlite')) && fs.existsSync(SETUP_DONE_FILE);
 
 		luma = await startLumaEmulator({ port: LUMA_PORT });
 		const seeded = luma.seed({ events: 3, guestsPerEvent: 25 });
 		log(`Luma emulator on ${luma.url}: ${seeded.events.length} events × 25 guests, API key ${DEFAULT_API_KEY}`);
+		// A fresh portal, in memory: no Event Tracking properties until the setup workflow has run.
+		hubspot = await startHubSpotEmulator({ port: HUBSPOT_PORT, bareAccount: true });
+		log(`HubSpot emulator on ${hubspot.url}: empty portal (bareAccount), token ${HUBSPOT_TOKEN}`);
+		const credentials = (secretValue) =>
+			credentialsFromTemplate({
+				lumaUrl: luma.url,
+				apiKey: DEFAULT_API_KEY,
+				secret: secretValue,
+				hubspotUrl: hubspot.url,
+				hubspotToken: HUBSPOT_TOKEN,
+			});
 
 		// The task-runner broker defaults to 5679 on every n8n; a free port keeps the demo clear of other instances.
 		n8n = await N8n.create({ userFolder: DEMO_DIR, port: N8N_PORT, env: { N8N_RUNNERS_BROKER_PORT: String(await freePort()) } });
@@ -161,28 +215,33 @@ async function start() {
 			secret = `whsec_${randomBytes(24).toString('base64')}`;
 			writePrivate(SECRET_FILE, secret);
 			log('importing the credentials template (sandbox values) and every shipped workflow');
-			n8n.importCredentials(credentialsFromTemplate(luma.url, DEFAULT_API_KEY, secret));
-			for (const file of fs.readdirSync(join(ROOT, 'workflows')).sort()) {
-				if (!file.endsWith('.json') || file.startsWith('credentials') || file.includes('template')) continue;
-				n8n.importWorkflow(join(ROOT, 'workflows', file));
-				log(`  imported workflows/${file}`);
-			}
+			n8n.importCredentials(credentials(secret));
+			importShippedWorkflows(n8n);
 			n8n.publish(WORKFLOW_ID);
 			log(`published ${WORKFLOW_ID}`);
 			fs.writeFileSync(SETUP_DONE_FILE, `${new Date().toISOString()}\n`);
 		} else {
 			log(`reusing ${DEMO_DIR} (delete it for a fresh start)`);
-			// Only when the credential can no longer match: secret file lost, or the emulator moved.
-			if (!secret || readTrimmed(LUMA_URL_FILE) !== luma.url) {
+			const lastHubSpotUrl = readTrimmed(HUBSPOT_URL_FILE);
+			// Only when the credentials can no longer match: secret file lost, or an emulator moved.
+			if (!secret || readTrimmed(LUMA_URL_FILE) !== luma.url || lastHubSpotUrl !== hubspot.url) {
 				if (!secret) {
 					secret = `whsec_${randomBytes(24).toString('base64')}`;
 					writePrivate(SECRET_FILE, secret);
 				}
-				log('updating the Luma credential (new signing secret or emulator URL)');
-				n8n.importCredentials(credentialsFromTemplate(luma.url, DEFAULT_API_KEY, secret));
+				log('updating the Luma and HubSpot credentials (new signing secret or emulator URL)');
+				n8n.importCredentials(credentials(secret));
+			}
+			if (!lastHubSpotUrl) {
+				// A demo folder from before the HubSpot steps: bring in the shipped workflows that use them.
+				log('this folder predates the HubSpot steps: re-importing the shipped workflows');
+				importShippedWorkflows(n8n);
+				n8n.publish(WORKFLOW_ID);
+				log(`published ${WORKFLOW_ID}`);
 			}
 		}
 		writePrivate(LUMA_URL_FILE, luma.url);
+		writePrivate(HUBSPOT_URL_FILE, hubspot.url);
 
 		log(`starting n8n on port ${N8N_PORT} (log: ${n8n.logFile})`);
 		await n8n.start();
@@ -204,18 +263,27 @@ async function start() {
 		}
 		writePrivate(API_KEY_FILE, n8n.apiKey);
 
+		// The emulator keeps its portal in memory, so every start (first setup or reuse) begins without the
+		// Event Tracking properties: run the shipped setup workflow, as a user would once per portal.
+		log(
+			`running "${SETUP_WORKFLOW_ID}" (n8n execute) to create the Event Tracking properties` +
+				(reuse ? ' again: the HubSpot emulator started empty' : ''),
+		);
+		await runHubSpotSetup(n8n, harness);
+
 		const curlBody = JSON.stringify(samplePayload('curl.demo@example.com', sampleGuestRegistered));
 		const lines = [
 			'',
-			'Marketing Ops demo is running. Ctrl-C stops n8n and the Luma emulator.',
+			'Marketing Ops demo is running. Ctrl-C stops n8n and both emulators.',
 			`  n8n editor:     ${N8N_URL}`,
 			`  owner login:    ${owner.email} / ${owner.password}`,
 			`  webhook URL:    ${WEBHOOK_URL}  (workflow "${SYNC.name}", published)`,
 			`  Luma emulator:  ${luma.url}  (API key ${DEFAULT_API_KEY}; state: GET ${luma.url}/__emulator/state?log=0)`,
+			`  HubSpot:        ${hubspot.url}  (emulator, token ${HUBSPOT_TOKEN}; state: GET ${hubspot.url}/__emulator/state?log=0)`,
 			`  signing secret: ${SECRET_FILE}`,
 			`  n8n log:        ${n8n.logFile}`,
 			'',
-			'Send a signed sample registration (the same email twice: first Valid, then Duplicate):',
+			'Send a signed sample registration (the same email twice: first Valid and written to HubSpot, then Duplicate):',
 			`  ${selfCommand(['send', 'ada@example.com'])}`,
 			'',
 			'Or with curl and openssl (Luma signature scheme, timestamp taken when you run it):',
@@ -240,6 +308,69 @@ async function latestExecution(apiKey) {
 	if (!res.ok) throw new Error(`GET /api/v1/executions answered ${res.status}`);
 	const page = await res.json();
 	return page.data[0] ?? null;
+}
+
+/** What the two HubSpot nodes did in this execution: per-row results, the error output, or the node's error. */
+function printHubSpotRuns(runData) {
+	const outputs = (name) => {
+		const run = runData[name]?.[0];
+		if (!run) return null;
+		const [ok = [], failed = []] = (run.data?.main ?? []).map((items) => (items ?? []).map((i) => i.json));
+		return { ok, failed, error: run.error };
+	};
+	const upsert = outputs(UPSERT_NODE);
+	if (!upsert) {
+		console.log(`${UPSERT_NODE}: not run (no Valid contact), nothing written to HubSpot`);
+		return;
+	}
+	console.log(`${UPSERT_NODE}: ${upsert.ok.length} ok, ${upsert.failed.length} error`);
+	for (const r of upsert.ok) console.log(`  ${r.email}: ${r.status}, hubspot_id ${r.hubspot_id}`);
+	for (const r of upsert.failed) console.log(`  ${r.email}: ${r.status ?? 'error'}: ${r.error}`);
+	if (upsert.error) console.log(`  node error: ${upsert.error.message}`);
+
+	const list = outputs(LIST_NODE);
+	if (!list) {
+		console.log(`${LIST_NODE}: not run`);
+		return;
+	}
+	console.log(`${LIST_NODE}: ${list.ok.length} ok, ${list.failed.length} error`);
+	for (const r of list.ok) {
+		console.log(`  hubspot_id ${r.hubspot_id} -> list "${r.list_name ?? ''}" (id ${r.list_id}): ${r.list_status}`);
+	}
+	for (const r of list.failed) console.log(`  hubspot_id ${r.hubspot_id ?? '?'}: ${r.status ?? 'error'}: ${r.error}`);
+	if (list.error) console.log(`  node error: ${list.error.message}`);
+}
+
+/** The contact as the HubSpot emulator stores it, and its list memberships, via the control endpoint. */
+async function printStoredContact(email) {
+	const hubspotUrl = readTrimmed(HUBSPOT_URL_FILE);
+	if (!hubspotUrl) {
+		console.log(`(no HubSpot emulator URL in ${HUBSPOT_URL_FILE}; restart the demo to read stored contacts)`);
+		return;
+	}
+	let state;
+	try {
+		const res = await fetch(`${hubspotUrl}/__emulator/state?log=0`);
+		if (!res.ok) throw new Error(`HTTP ${res.status}`);
+		state = await res.json();
+	} catch (error) {
+		console.log(`(could not read ${hubspotUrl}/__emulator/state: ${error.cause?.code ?? error.message})`);
+		return;
+	}
+	const wanted = email.trim().toLowerCase();
+	const contact = (state.objects?.contacts ?? []).find((c) => String(c.properties?.email ?? '').toLowerCase() === wanted);
+	if (!contact) {
+		console.log(`HubSpot emulator (GET ${hubspotUrl}/__emulator/state): no contact with email ${wanted} (it starts empty on each demo start)`);
+		return;
+	}
+	const props = Object.fromEntries(Object.entries(contact.properties).filter(([, v]) => v !== null && v !== ''));
+	console.log(`HubSpot emulator (GET ${hubspotUrl}/__emulator/state): contact ${contact.id} stored properties:`);
+	console.log(`  ${JSON.stringify(props)}`);
+	const lists = (state.lists ?? []).filter((l) => (state.memberships?.[l.listId] ?? []).includes(contact.id));
+	for (const l of lists) {
+		console.log(`  member of list "${l.name}" (id ${l.listId}, ${l.processingType}, ${state.memberships[l.listId].length} member(s))`);
+	}
+	if (lists.length === 0) console.log('  on no list');
 }
 
 async function send(args) {
@@ -286,6 +417,8 @@ async function send(args) {
 			for (const c of valid) console.log(`  Valid:     ${JSON.stringify(c)}`);
 			for (const c of duplicate) console.log(`  Duplicate: ${c.email} ${c.event_id} (${c.duplicate?.reason})`);
 			for (const c of invalid) console.log(`  Invalid:   ${JSON.stringify(c.errors)}`);
+			printHubSpotRuns(latest.data?.resultData?.runData ?? {});
+			await printStoredContact(email);
 			return;
 		}
 		await new Promise((r) => setTimeout(r, 300));
