@@ -82,6 +82,9 @@ export class HubSpotAttemptError extends Error {
 		);
 	}
 
+	/** Tries made when this error ended the call (set by the transport). */
+	tries = 1;
+
 	get policyName(): string | undefined {
 		return typeof this.body?.policyName === 'string' ? this.body.policyName : undefined;
 	}
@@ -254,7 +257,7 @@ export class HubSpotApi {
 	): Promise<HubSpotResponse<T>> {
 		let rateLimitRetries = 0;
 		let serverTries = 0;
-		return await withRetry(async () => await this.once(attempt), {
+		return await withRetry(async (tries) => await this.once(attempt, tries), {
 			maxAttempts: this.retry.maxRateLimitRetries + this.retry.maxServerErrorTries + 1,
 			baseDelayMs: this.retry.baseDelayMs,
 			maxDelayMs: this.retry.maxDelayMs,
@@ -287,7 +290,10 @@ export class HubSpotApi {
 		return idempotent && status >= 500;
 	}
 
-	private async once<T>(attempt: () => Promise<HubSpotResponse<T>>): Promise<HubSpotResponse<T>> {
+	private async once<T>(
+		attempt: () => Promise<HubSpotResponse<T>>,
+		tries: number,
+	): Promise<HubSpotResponse<T>> {
 		const slot = await this.limiter.acquireSlot();
 		this.stats.calls++;
 		let timer: ReturnType<typeof setTimeout> | undefined;
@@ -310,6 +316,7 @@ export class HubSpotApi {
 				return response;
 			}
 			const attemptError = this.unreachable(failure);
+			attemptError.tries = tries;
 			this.observe(attemptError.headers);
 			if (attemptError.status === 429) this.stats.rateLimited++;
 			if ((attemptError.status ?? 0) >= 500) this.stats.serverErrors++;
@@ -344,13 +351,18 @@ export class HubSpotApi {
 			return new NodeOperationError(this.node, error as Error, { itemIndex });
 		}
 		const host = this.baseUrl;
+		// A create is tried once after a 500 or a timeout: it may have been applied, so say so.
+		const triesText =
+			error.tries > 1
+				? ` after ${error.tries} tries`
+				: ' (tried once; not retried, it may still have been applied)';
 		const server = error.serverMessage;
 		let message: string;
 		let description: string | undefined;
 		if (error.kind === 'network') {
-			message = `HubSpot could not be reached at ${host} (${error.code ?? 'network error'}) after ${this.retry.maxServerErrorTries} tries`;
+			message = `HubSpot could not be reached at ${host} (${error.code ?? 'network error'}) ${triesText}`;
 		} else if (error.kind === 'timeout') {
-			message = `HubSpot did not answer within ${this.retry.timeoutMs} ms (${this.retry.maxServerErrorTries} tries)`;
+			message = `HubSpot did not answer within ${this.retry.timeoutMs} ms ${triesText}`;
 		} else if (error.status === 401) {
 			message = 'HubSpot rejected the access token (401): token revoked or invalid';
 			description =
@@ -369,7 +381,7 @@ export class HubSpotApi {
 					' ',
 				);
 		} else if ((error.status ?? 0) >= 500) {
-			message = `HubSpot server error ${error.status} after ${this.retry.maxServerErrorTries} tries${server ? `: ${server}` : ''}`;
+			message = `HubSpot server error ${error.status} ${triesText}${server ? `: ${server}` : ''}`;
 		} else {
 			message = `HubSpot rejected the request (${error.status})${server ? `: ${server}` : ''}`;
 		}
