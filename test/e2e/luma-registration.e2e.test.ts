@@ -426,6 +426,46 @@ describe('HubSpot Batch in real n8n: the shipped sync and setup workflows', () =
 		hubspot.setFaults({ revokedTokens: [] });
 	});
 
+	it("the editor loads the account's properties, object types and columns through the node's methods", async () => {
+		const base = {
+			nodeTypeAndVersion: { name: 'n8n-nodes-marketing-ops.hubSpotBatch', version: 1 },
+			credentials: { hubSpotBatchApi: { id: 'mkopsHubSpotCrd1', name: 'HubSpot account' } },
+		};
+		const columns = await n8n.restPost('/rest/dynamic-node-parameters/resource-mapper-fields', {
+			...base,
+			path: 'columns',
+			methodName: 'getContactColumns',
+			currentNodeParameters: { resource: 'contact', operation: 'upsert' },
+		});
+		const fields = columns.data.fields as Array<{ id: string; required: boolean }>;
+		expect(fields[0]).toMatchObject({ id: 'email', required: true });
+		expect(fields.map((f) => f.id)).toEqual(
+			expect.arrayContaining(['firstname', 'contact_total_events_attended']),
+		);
+		// Read-only properties cannot be mapped.
+		expect(fields.map((f) => f.id)).not.toContain('hs_object_id');
+
+		const options = await n8n.restPost('/rest/dynamic-node-parameters/options', {
+			...base,
+			path: 'mergeRules.rule.property',
+			methodName: 'getContactPropertyOptions',
+			currentNodeParameters: { resource: 'contact', operation: 'upsert' },
+		});
+		expect(options.data.map((o: { value: string }) => o.value)).toContain(
+			'contact_first_event_date',
+		);
+
+		const types = await n8n.restPost('/rest/dynamic-node-parameters/options', {
+			...base,
+			path: 'objectType',
+			methodName: 'getObjectTypes',
+			currentNodeParameters: { resource: 'object', operation: 'batchUpsert' },
+		});
+		expect(types.data.map((o: { value: string }) => o.value)).toEqual(
+			expect.arrayContaining(['companies', 'deals']),
+		);
+	});
+
 	it('signed Luma delivery → contact upserted with the merge rules, and added to the event list', async () => {
 		const before = (await n8n.executions(WORKFLOW)).length;
 		const res = await sendLumaWebhook(url, {
