@@ -13,17 +13,34 @@ const { join } = require('path');
 const { installPackage, N8n, ROOT, sleep } = require('../test/e2e/harness/n8n.ts');
 const { startHubSpotEmulator, DEFAULT_TOKEN } = require('../test/emulators/hubspot/server.js');
 const { makeTlsFiles } = require('../test/bench/hubspot-tls.js');
-const { addHostsLine, removeHostsLines, resolvesTo, checkHostsWritable, HOSTS } = require('../test/bench/hubspot-hosts.js');
+const {
+	addHostsLine,
+	removeHostsLines,
+	resolvesTo,
+	checkHostsWritable,
+	HOSTS,
+} = require('../test/bench/hubspot-hosts.js');
 const wf = require('../test/bench/hubspot-workflows.js');
 
 const COUNT = Number(process.env.BENCH_COUNT || 10000);
 const LIMIT = 190; // requests per 10 s per token (HubSpot Professional)
 const HOST = 'api.hubapi.com';
 const OURS = { id: 'mkopsBenchHsOur1', path: 'bench-hubspot-ours', node: 'HubSpot Batch' };
-const BUILTIN = { id: 'mkopsBenchHsBlt1', path: 'bench-hubspot-builtin', node: 'HubSpot', loop: 'Loop Over Items' };
+const BUILTIN = {
+	id: 'mkopsBenchHsBlt1',
+	path: 'bench-hubspot-builtin',
+	node: 'HubSpot',
+	loop: 'Loop Over Items',
+};
 const LOOP = { batchSize: 190, waitSeconds: 10 };
 const KEEP = process.env.BENCH_KEEP === '1';
+// both (default) | ours | builtin: one side only, e.g. ours at a count the built-in node would need hours for.
+const SIDES = process.env.BENCH_SIDES || 'both';
 
+if (!['both', 'ours', 'builtin'].includes(SIDES)) {
+	console.error(`BENCH_SIDES must be both, ours or builtin, got ${SIDES}`);
+	process.exit(2);
+}
 if (!Number.isInteger(COUNT) || COUNT < 1) {
 	console.error(`BENCH_COUNT must be a positive integer, got ${process.env.BENCH_COUNT}`);
 	process.exit(2);
@@ -49,7 +66,9 @@ function cleanup() {
 for (const signal of ['SIGINT', 'SIGTERM']) {
 	process.once(signal, () => {
 		interrupted = true;
-		console.log(`\n${signal}: removing the ${HOSTS} line, stopping n8n and the emulator, deleting temp files`);
+		console.log(
+			`\n${signal}: removing the ${HOSTS} line, stopping n8n and the emulator, deleting temp files`,
+		);
 		removeHostsLines(); // first and synchronously: the name must not stay pointed at 127.0.0.1
 		cleanup().finally(() => process.exit(130));
 	});
@@ -70,7 +89,10 @@ const rateText = (r) => (r >= 100 ? fmt(r) : r.toFixed(1));
 
 async function startEmulatorWithTls(tls) {
 	try {
-		return await startHubSpotEmulator({ limitPer10s: LIMIT, tls: { key: tls.key, cert: tls.cert, port: 443, host: '127.0.0.1' } });
+		return await startHubSpotEmulator({
+			limitPer10s: LIMIT,
+			tls: { key: tls.key, cert: tls.cert, port: 443, host: '127.0.0.1' },
+		});
 	} catch (error) {
 		if (error.code === 'EACCES') {
 			throw new Error(
@@ -78,7 +100,9 @@ async function startEmulatorWithTls(tls) {
 			);
 		}
 		if (error.code === 'EADDRINUSE') {
-			throw new Error('cannot listen on 127.0.0.1:443: another process uses that port (see `ss -ltnp "sport = :443"`); stop it and run again.');
+			throw new Error(
+				'cannot listen on 127.0.0.1:443: another process uses that port (see `ss -ltnp "sport = :443"`); stop it and run again.',
+			);
 		}
 		throw error;
 	}
@@ -92,18 +116,26 @@ function probe(ca) {
 			{ ca, headers: { authorization: `Bearer ${DEFAULT_TOKEN}` }, timeout: 10000 },
 			(res) => {
 				res.resume();
-				res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`https://${HOST} answered ${res.statusCode}`))));
+				res.on('end', () =>
+					res.statusCode === 200
+						? resolve()
+						: reject(new Error(`https://${HOST} answered ${res.statusCode}`)),
+				);
 			},
 		);
 		req.on('timeout', () => req.destroy(new Error('timed out')));
-		req.on('error', (error) => reject(new Error(`https://${HOST} is not reachable through the emulator: ${error.message}`)));
+		req.on('error', (error) =>
+			reject(new Error(`https://${HOST} is not reachable through the emulator: ${error.message}`)),
+		);
 	});
 }
 
 async function credentialTest(n8n, credential) {
 	const res = await n8n.restPost('/rest/credentials/test', { credentials: credential });
 	if (res.data?.status !== 'OK') {
-		throw new Error(`n8n's credential test for ${credential.type} failed: ${JSON.stringify(res.data)} (n8n log: ${n8n.logFile})`);
+		throw new Error(
+			`n8n's credential test for ${credential.type} failed: ${JSON.stringify(res.data)} (n8n log: ${n8n.logFile})`,
+		);
 	}
 }
 
@@ -127,7 +159,13 @@ async function runSide(n8n, emulator, side, label, timeoutMs) {
 	while (Date.now() - started < timeoutMs) {
 		if (interrupted) return await new Promise(() => {}); // the signal handler exits the process
 		summary = await latestExecution(n8n, side.id);
-		if (summary && summary.status !== 'running' && summary.status !== 'new' && (summary.finished || summary.stoppedAt)) break;
+		if (
+			summary &&
+			summary.status !== 'running' &&
+			summary.status !== 'new' &&
+			(summary.finished || summary.stoppedAt)
+		)
+			break;
 		if (Date.now() - lastProgress >= 30000) {
 			lastProgress = Date.now();
 			const c = emulator.state.counters;
@@ -139,8 +177,13 @@ async function runSide(n8n, emulator, side, label, timeoutMs) {
 		summary = undefined;
 	}
 	const triggerToDone = Date.now() - started;
-	if (!summary) throw new Error(`${label}: no finished execution after ${Math.round(timeoutMs / 1000)} s (n8n log: ${n8n.logFile})`);
-	const [execution] = (await n8n.executions(side.id, { ignoreDataSizeLimit: true })).filter((e) => e.id === summary.id);
+	if (!summary)
+		throw new Error(
+			`${label}: no finished execution after ${Math.round(timeoutMs / 1000)} s (n8n log: ${n8n.logFile})`,
+		);
+	const [execution] = (await n8n.executions(side.id, { ignoreDataSizeLimit: true })).filter(
+		(e) => e.id === summary.id,
+	);
 
 	const log = emulator.requests();
 	const byRoute = new Map();
@@ -148,7 +191,11 @@ async function runSide(n8n, emulator, side, label, timeoutMs) {
 		const key = `${e.method} ${e.path.replace(/\/email\/[^/]+$/, '/email/{email}').replace(/\/vid\/\d+\//, '/vid/{vid}/')}`;
 		byRoute.set(key, (byRoute.get(key) ?? 0) + 1);
 	}
-	const stored = new Map(emulator.objects('contacts').map((r) => [String(r.properties.email).toLowerCase(), r.properties]));
+	const stored = new Map(
+		emulator
+			.objects('contacts')
+			.map((r) => [String(r.properties.email).toLowerCase(), r.properties]),
+	);
 	let present = 0;
 	let exact = 0;
 	for (let i = 0; i < COUNT; i++) {
@@ -186,38 +233,72 @@ const routes = (r) => [...r.byRoute].map(([k, n]) => `${k} ×${fmt(n)}`).join(',
 function printSide(r, timeLine, throughputLine) {
 	if (r.status !== 'success') {
 		const e = r.error;
-		console.log(`  execution:   ${r.status}${e ? `: ${e.message ?? JSON.stringify(e).slice(0, 300)}` : ''}`);
+		console.log(
+			`  execution:   ${r.status}${e ? `: ${e.message ?? JSON.stringify(e).slice(0, 300)}` : ''}`,
+		);
 	}
-	console.log(`  calls:       ${fmt(r.nonGet)} upsert calls (non-GET), ${fmt(r.total)} total  [${routes(r)}]`);
+	console.log(
+		`  calls:       ${fmt(r.nonGet)} upsert calls (non-GET), ${fmt(r.total)} total  [${routes(r)}]`,
+	);
 	console.log(`  time:        ${timeLine}`);
 	console.log(`  throughput:  ${throughputLine}`);
-	console.log(`  429s:        ${fmt(r.counters.rateLimited + r.counters.dailyLimited)} (emulator counters; ${fmt(r.counters.accepted)} accepted)`);
-	console.log(`  in emulator: ${fmt(r.present)}/${fmt(COUNT)} contacts present, ${fmt(r.exact)} with every sent value (${fmt(r.stored)} stored)`);
+	console.log(
+		`  429s:        ${fmt(r.counters.rateLimited + r.counters.dailyLimited)} (emulator counters; ${fmt(r.counters.accepted)} accepted)`,
+	);
+	console.log(
+		`  in emulator: ${fmt(r.present)}/${fmt(COUNT)} contacts present, ${fmt(r.exact)} with every sent value (${fmt(r.stored)} stored)`,
+	);
 }
 
 (async () => {
 	const oursBuilt = existsSync(join(ROOT, 'dist/nodes/HubSpotBatch/HubSpotBatch.node.js'));
+	const wantOurs = SIDES !== 'builtin' && oursBuilt;
+	const wantBuiltIn = SIDES !== 'ours';
+	if (SIDES === 'ours' && !oursBuilt)
+		throw new Error(
+			'BENCH_SIDES=ours, but dist/nodes/HubSpotBatch is missing (HubSpot Batch is not built)',
+		);
 	const tmp = mkdtempSync(join(tmpdir(), 'mkops-bench-hubspot-'));
-	cleanups.push(['temp files', () => (KEEP ? console.log(`kept ${tmp} (BENCH_KEEP=1)`) : rmSync(tmp, { recursive: true, force: true }))]);
+	cleanups.push([
+		'temp files',
+		() =>
+			KEEP
+				? console.log(`kept ${tmp} (BENCH_KEEP=1)`)
+				: rmSync(tmp, { recursive: true, force: true }),
+	]);
 
-	const tls = makeTlsFiles(join(tmp, 'tls'), [HOST]);
-	checkHostsWritable();
-	const emulator = await startEmulatorWithTls(tls);
-	cleanups.push(['emulator', () => emulator.close()]);
-	const hostsLine = addHostsLine(HOST, '127.0.0.1');
-	cleanups.push([`${HOSTS} line`, () => removeHostsLines()]);
-	await resolvesTo(HOST, '127.0.0.1');
-	await probe(tls.ca);
+	let tls;
+	let emulator;
+	let hostsLine;
+	if (wantBuiltIn) {
+		tls = makeTlsFiles(join(tmp, 'tls'), [HOST]);
+		checkHostsWritable();
+		emulator = await startEmulatorWithTls(tls);
+		cleanups.push(['emulator', () => emulator.close()]);
+		hostsLine = addHostsLine(HOST, '127.0.0.1');
+		cleanups.push([`${HOSTS} line`, () => removeHostsLines()]);
+		await resolvesTo(HOST, '127.0.0.1');
+		await probe(tls.ca);
+	} else {
+		emulator = await startHubSpotEmulator({ limitPer10s: LIMIT });
+		cleanups.push(['emulator', () => emulator.close()]);
+	}
 
 	const n8n = await N8n.create({
 		userFolder: join(tmp, 'n8n'),
-		env: { NODE_EXTRA_CA_CERTS: tls.caFile, N8N_SSRF_PROTECTION_ENABLED: 'false' },
+		env: {
+			...(tls ? { NODE_EXTRA_CA_CERTS: tls.caFile } : {}),
+			N8N_SSRF_PROTECTION_ENABLED: 'false',
+		},
 	});
 	cleanups.push(['n8n', () => stopN8n(n8n)]);
 	installPackage(n8n.userFolder);
-	n8n.importCredentials(wf.credentials({ baseUrl: emulator.url, token: DEFAULT_TOKEN, limit: LIMIT }));
-	const workflows = [wf.builtInWorkflow(BUILTIN.id, LOOP)];
-	if (oursBuilt) workflows.unshift(wf.oursWorkflow(OURS.id));
+	n8n.importCredentials(
+		wf.credentials({ baseUrl: emulator.url, token: DEFAULT_TOKEN, limit: LIMIT }),
+	);
+	const workflows = [];
+	if (wantOurs) workflows.push(wf.oursWorkflow(OURS.id));
+	if (wantBuiltIn) workflows.push(wf.builtInWorkflow(BUILTIN.id, LOOP));
 	for (const w of workflows) {
 		const file = join(n8n.userFolder, `${w.id}.json`);
 		writeFileSync(file, JSON.stringify(w));
@@ -229,15 +310,23 @@ function printSide(r, timeLine, throughputLine) {
 
 	// Both credentials' Test button through n8n: the built-in one goes over TLS to api.hubapi.com.
 	const creds = wf.credentials({ baseUrl: emulator.url, token: DEFAULT_TOKEN, limit: LIMIT });
-	for (const c of oursBuilt ? creds : creds.slice(1)) await credentialTest(n8n, c);
+	if (wantOurs) await credentialTest(n8n, creds[0]);
+	if (wantBuiltIn) await credentialTest(n8n, creds[1]);
 
-	console.log(`HubSpot upsert benchmark: ${fmt(COUNT)} generated contacts (unique emails), emulator limit ${LIMIT} requests / 10 s, n8n 2.40.7 (${n8n.baseUrl})`);
+	console.log(
+		`HubSpot upsert benchmark: ${fmt(COUNT)} generated contacts (unique emails), emulator limit ${LIMIT} requests / 10 s, n8n 2.40.7 (${n8n.baseUrl})`,
+	);
 	console.log(`  ours:     credential Base URL ${emulator.url}`);
-	console.log(`  built-in: https://${HOST} → ${emulator.httpsUrl} via "${hostsLine}", throwaway CA in NODE_EXTRA_CA_CERTS`);
+	if (wantBuiltIn)
+		console.log(
+			`  built-in: https://${HOST} → ${emulator.httpsUrl} via "${hostsLine}", throwaway CA in NODE_EXTRA_CA_CERTS`,
+		);
 
 	const results = {};
-	if (oursBuilt) {
-		console.log('ours      HubSpot Batch › Contact › Upsert (auto-mapped, Skip Unchanged Contacts off, defaults: batches of 100, 4 parallel)');
+	if (wantOurs) {
+		console.log(
+			'ours      HubSpot Batch › Contact › Upsert (auto-mapped, Skip Unchanged Contacts off, defaults: batches of 100, 4 parallel)',
+		);
 		const r = await runSide(n8n, emulator, OURS, 'ours', 600000);
 		const nodeMs = sumTime(runsOf(r, OURS.node));
 		r.phaseMs = nodeMs;
@@ -248,33 +337,45 @@ function printSide(r, timeLine, throughputLine) {
 		);
 		results.ours = r;
 	} else {
-		console.log('ours      skipped: dist/nodes/HubSpotBatch is missing (the HubSpot Batch node is not built yet)');
+		console.log(
+			`ours      skipped: ${oursBuilt ? 'BENCH_SIDES=builtin' : 'dist/nodes/HubSpotBatch is missing (the HubSpot Batch node is not built yet)'}`,
+		);
 	}
 
-	console.log(
-		`built-in  HubSpot 2.2 › Contact › Create or Update, Simplify Output on (${LOOP.batchSize} per loop → HubSpot → Wait ${LOOP.waitSeconds} s; it has no 429 handling)`,
-	);
-	const expectedMs = (COUNT / LIMIT) * (LOOP.waitSeconds + 2) * 1000;
-	const b = await runSide(n8n, emulator, BUILTIN, 'built-in', expectedMs * 2 + 180000);
-	const hubspotRuns = runsOf(b, BUILTIN.node);
-	const loopRuns = runsOf(b, BUILTIN.loop);
-	// Upsert phase: first Loop Over Items run until the last HubSpot run ends (the final Wait is left out).
-	const loopStart = loopRuns[0]?.startTime;
-	const lastEnd = hubspotRuns.reduce((m, run) => Math.max(m, (run.startTime ?? 0) + (run.executionTime ?? 0)), 0);
-	b.phaseMs = loopStart && lastEnd ? lastEnd - loopStart : b.executionMs;
-	printSide(
-		b,
-		`HubSpot node ${fmt(sumTime(hubspotRuns))} ms over ${hubspotRuns.length} runs (executionTime), upsert loop ${fmt(b.phaseMs)} ms, execution ${fmt(b.executionMs)} ms, trigger→done ${fmt(b.triggerToDone)} ms`,
-		`${rateText(rate(COUNT, b.phaseMs))} contacts/s (upsert loop), ${rateText(rate(COUNT, b.triggerToDone))} contacts/s (trigger→done)`,
-	);
-	results.builtIn = b;
+	if (wantBuiltIn) {
+		console.log(
+			`built-in  HubSpot 2.2 › Contact › Create or Update, Simplify Output on (${LOOP.batchSize} per loop → HubSpot → Wait ${LOOP.waitSeconds} s; it has no 429 handling)`,
+		);
+		const expectedMs = (COUNT / LIMIT) * (LOOP.waitSeconds + 2) * 1000;
+		const b = await runSide(n8n, emulator, BUILTIN, 'built-in', expectedMs * 2 + 180000);
+		const hubspotRuns = runsOf(b, BUILTIN.node);
+		const loopRuns = runsOf(b, BUILTIN.loop);
+		// Upsert phase: first Loop Over Items run until the last HubSpot run ends (the final Wait is left out).
+		const loopStart = loopRuns[0]?.startTime;
+		const lastEnd = hubspotRuns.reduce(
+			(m, run) => Math.max(m, (run.startTime ?? 0) + (run.executionTime ?? 0)),
+			0,
+		);
+		b.phaseMs = loopStart && lastEnd ? lastEnd - loopStart : b.executionMs;
+		printSide(
+			b,
+			`HubSpot node ${fmt(sumTime(hubspotRuns))} ms over ${hubspotRuns.length} runs (executionTime), upsert loop ${fmt(b.phaseMs)} ms, execution ${fmt(b.executionMs)} ms, trigger→done ${fmt(b.triggerToDone)} ms`,
+			`${rateText(rate(COUNT, b.phaseMs))} contacts/s (upsert loop), ${rateText(rate(COUNT, b.triggerToDone))} contacts/s (trigger→done)`,
+		);
+		results.builtIn = b;
+	} else {
+		console.log('built-in  skipped: BENCH_SIDES=ours');
+	}
 
 	const o = results.ours;
-	if (o) {
+	const b = results.builtIn;
+	if (o && b) {
 		const x = (a, c) => (c > 0 ? `${(a / c).toFixed(1)}x` : 'n/a');
 		console.log(
 			`ratios    calls built-in/ours ${x(b.nonGet, o.nonGet)} (upserts), ${x(b.total, o.total)} (total) | time built-in/ours ${x(b.phaseMs, o.phaseMs)} (upsert phase), ${x(b.triggerToDone, o.triggerToDone)} (trigger→done) | throughput ours/built-in ${x(rate(COUNT, o.phaseMs), rate(COUNT, b.phaseMs))}`,
 		);
+	}
+	if (o) {
 		const maxCalls = Math.ceil(COUNT / 100) + 1;
 		const oursRate = rate(COUNT, o.phaseMs);
 		const goalRate = 0.9 * LIMIT * 10;
@@ -282,10 +383,14 @@ function printSide(r, timeLine, throughputLine) {
 			`goals     ours ≤ ${maxCalls} calls${COUNT === 10000 ? '' : ` (101 at 10,000)`}: ${o.total <= maxCalls ? 'PASS' : 'FAIL'} (${o.total}) | ours ≥ ${fmt(goalRate)} contacts/s (90% of ${fmt(LIMIT * 10)}/s): ${oursRate >= goalRate ? 'PASS' : 'FAIL'} (${rateText(oursRate)}/s node time; ${rateText(rate(COUNT, o.triggerToDone))}/s trigger→done)`,
 		);
 	}
-	const broken = Object.values(results).filter((r) => r.status !== 'success' || r.present !== COUNT);
+	const broken = Object.values(results).filter(
+		(r) => r.status !== 'success' || r.present !== COUNT,
+	);
 	if (broken.length) {
 		process.exitCode = 1;
-		console.log(`incomplete: ${broken.map((r) => `${r.label} (${r.status}, ${r.present}/${COUNT} contacts)`).join(', ')}`);
+		console.log(
+			`incomplete: ${broken.map((r) => `${r.label} (${r.status}, ${r.present}/${COUNT} contacts)`).join(', ')}`,
+		);
 	}
 })()
 	.catch((error) => {

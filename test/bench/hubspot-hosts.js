@@ -14,7 +14,10 @@ function checkHostsWritable() {
 	try {
 		accessSync(HOSTS, constants.R_OK | constants.W_OK);
 	} catch (error) {
-		const why = error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied (run as root, or with sudo)' : error.message;
+		const why =
+			error.code === 'EACCES' || error.code === 'EPERM'
+				? 'permission denied (run as root, or with sudo)'
+				: error.message;
 		throw new Error(`cannot edit ${HOSTS} to point api.hubapi.com at the emulator: ${why}`);
 	}
 }
@@ -41,7 +44,10 @@ function addHostsLine(host = 'api.hubapi.com', ip = '127.0.0.1') {
 	const others = text
 		.split('\n')
 		.filter((l) => !l.trim().startsWith('#') && l.split(/\s+/).slice(1).includes(host));
-	if (others.length) throw new Error(`${HOSTS} already maps ${host} (${others.join(' | ')}); remove that line first`);
+	if (others.length)
+		throw new Error(
+			`${HOSTS} already maps ${host} (${others.join(' | ')}); remove that line first`,
+		);
 	const line = `${ip} ${host} ${MARK}`;
 	writeFileSync(HOSTS, `${text.endsWith('\n') || text === '' ? text : `${text}\n`}${line}\n`);
 	return line;
@@ -49,7 +55,9 @@ function addHostsLine(host = 'api.hubapi.com', ip = '127.0.0.1') {
 
 /** Resolves the host the way Node (and so n8n) does: getaddrinfo, which reads /etc/hosts. */
 async function resolvesTo(host, ip) {
-	const { address } = await dns.promises.lookup(host, { family: 4 }).catch((error) => ({ address: `error ${error.code}` }));
+	const { address } = await dns.promises
+		.lookup(host, { family: 4 })
+		.catch((error) => ({ address: `error ${error.code}` }));
 	if (address !== ip) {
 		throw new Error(
 			`${host} resolves to ${address}, not ${ip}, after editing ${HOSTS} (is "files" first for hosts in /etc/nsswitch.conf, or is a DNS cache in the way?)`,

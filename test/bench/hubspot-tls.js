@@ -9,7 +9,10 @@ function openssl(args, cwd) {
 	try {
 		return execFileSync('openssl', args, { cwd, stdio: 'pipe', encoding: 'utf8' });
 	} catch (error) {
-		if (error.code === 'ENOENT') throw new Error('openssl is not installed (needed to make the throwaway CA for api.hubapi.com)');
+		if (error.code === 'ENOENT')
+			throw new Error(
+				'openssl is not installed (needed to make the throwaway CA for api.hubapi.com)',
+			);
 		throw new Error(`openssl ${args[0]} failed: ${error.stderr || error.message}`);
 	}
 }
@@ -37,8 +40,36 @@ function makeTlsFiles(dir, hostnames = ['api.hubapi.com']) {
 			'',
 		].join('\n'),
 	);
-	openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-config', 'ca.cnf'], dir);
-	openssl(['req', '-new', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${hostnames[0]}`], dir);
+	openssl(
+		[
+			'req',
+			'-x509',
+			...ec,
+			'-keyout',
+			'ca.key',
+			'-out',
+			'ca.crt',
+			'-days',
+			'1',
+			'-config',
+			'ca.cnf',
+		],
+		dir,
+	);
+	openssl(
+		[
+			'req',
+			'-new',
+			...ec,
+			'-keyout',
+			'server.key',
+			'-out',
+			'server.csr',
+			'-subj',
+			`/CN=${hostnames[0]}`,
+		],
+		dir,
+	);
 	const san = [...hostnames.map((h) => `DNS:${h}`), 'IP:127.0.0.1'].join(', ');
 	writeFileSync(
 		join(dir, 'server.ext'),
@@ -53,7 +84,23 @@ function makeTlsFiles(dir, hostnames = ['api.hubapi.com']) {
 		].join('\n'),
 	);
 	openssl(
-		['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'server.ext'],
+		[
+			'x509',
+			'-req',
+			'-in',
+			'server.csr',
+			'-CA',
+			'ca.crt',
+			'-CAkey',
+			'ca.key',
+			'-CAcreateserial',
+			'-out',
+			'server.crt',
+			'-days',
+			'1',
+			'-extfile',
+			'server.ext',
+		],
 		dir,
 	);
 	return {

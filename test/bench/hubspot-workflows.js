@@ -3,9 +3,37 @@
 
 // Deterministic contact i (unique email); the Code node and the verifier use this same function.
 function benchContact(i) {
-	const first = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'John', 'Katherine', 'Linus'];
-	const last = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Backus', 'Johnson', 'Torvalds'];
-	const titles = ['Marketing Manager', 'Growth Lead', 'Event Coordinator', 'CMO', 'Demand Gen Specialist'];
+	const first = [
+		'Ada',
+		'Grace',
+		'Alan',
+		'Edsger',
+		'Barbara',
+		'Donald',
+		'Frances',
+		'John',
+		'Katherine',
+		'Linus',
+	];
+	const last = [
+		'Lovelace',
+		'Hopper',
+		'Turing',
+		'Dijkstra',
+		'Liskov',
+		'Knuth',
+		'Allen',
+		'Backus',
+		'Johnson',
+		'Torvalds',
+	];
+	const titles = [
+		'Marketing Manager',
+		'Growth Lead',
+		'Event Coordinator',
+		'CMO',
+		'Demand Gen Specialist',
+	];
 	return {
 		email: `bench.contact.${i}@example.com`,
 		firstname: first[i % 10],
@@ -49,9 +77,17 @@ const node = (n, name, type, typeVersion, position, parameters, extra = {}) => (
 });
 
 const webhook = (n, path) =>
-	node(n, 'Start', 'n8n-nodes-base.webhook', 2, [0, 0], { httpMethod: 'POST', path, options: {} }, {
-		webhookId: `c0000000-0000-4000-8000-0000000000${String(n + 50).padStart(2, '0')}`,
-	});
+	node(
+		n,
+		'Start',
+		'n8n-nodes-base.webhook',
+		2,
+		[0, 0],
+		{ httpMethod: 'POST', path, options: {} },
+		{
+			webhookId: `c0000000-0000-4000-8000-0000000000${String(n + 50).padStart(2, '0')}`,
+		},
+	);
 
 /** Ours: Webhook → Generate → HubSpot Batch (Contact › Upsert, auto-mapped, no change detection). */
 function oursWorkflow(id) {
@@ -59,7 +95,11 @@ function oursWorkflow(id) {
 		id,
 		name: 'Benchmark: HubSpot upsert (HubSpot Batch)',
 		active: false,
-		settings: { executionOrder: 'v1', saveDataSuccessExecution: 'all', saveDataErrorExecution: 'all' },
+		settings: {
+			executionOrder: 'v1',
+			saveDataSuccessExecution: 'all',
+			saveDataErrorExecution: 'all',
+		},
 		nodes: [
 			webhook(1, 'bench-hubspot-ours'),
 			node(2, 'Generate contacts', 'n8n-nodes-base.code', 2, [220, 0], { jsCode: GENERATE }),
@@ -72,7 +112,12 @@ function oursWorkflow(id) {
 				{
 					resource: 'contact',
 					operation: 'upsert',
-					columns: { mappingMode: 'autoMapInputData', value: null, matchingColumns: ['email'], schema: [] },
+					columns: {
+						mappingMode: 'autoMapInputData',
+						value: null,
+						matchingColumns: ['email'],
+						schema: [],
+					},
 					options: { detectChanges: false },
 				},
 				{ credentials: { hubSpotBatchApi: CRED_OURS } },
@@ -97,11 +142,18 @@ function builtInWorkflow(id, { batchSize = 190, waitSeconds = 10 } = {}) {
 		id,
 		name: 'Benchmark: HubSpot upsert (built-in HubSpot node)',
 		active: false,
-		settings: { executionOrder: 'v1', saveDataSuccessExecution: 'all', saveDataErrorExecution: 'all' },
+		settings: {
+			executionOrder: 'v1',
+			saveDataSuccessExecution: 'all',
+			saveDataErrorExecution: 'all',
+		},
 		nodes: [
 			webhook(11, 'bench-hubspot-builtin'),
 			node(12, 'Generate contacts', 'n8n-nodes-base.code', 2, [220, 0], { jsCode: GENERATE }),
-			node(13, 'Loop Over Items', 'n8n-nodes-base.splitInBatches', 3, [440, 0], { batchSize, options: {} }),
+			node(13, 'Loop Over Items', 'n8n-nodes-base.splitInBatches', 3, [440, 0], {
+				batchSize,
+				options: {},
+			}),
 			node(
 				14,
 				'HubSpot',
@@ -122,9 +174,18 @@ function builtInWorkflow(id, { batchSize = 190, waitSeconds = 10 } = {}) {
 					},
 					options: { resolveData: true },
 				},
-				{ credentials: { hubspotAppToken: CRED_BUILTIN }, retryOnFail: true, maxTries: 5, waitBetweenTries: 5000 },
+				{
+					credentials: { hubspotAppToken: CRED_BUILTIN },
+					retryOnFail: true,
+					maxTries: 5,
+					waitBetweenTries: 5000,
+				},
 			),
-			node(15, 'Wait', 'n8n-nodes-base.wait', 1.1, [880, 80], { resume: 'timeInterval', amount: waitSeconds, unit: 'seconds' }),
+			node(15, 'Wait', 'n8n-nodes-base.wait', 1.1, [880, 80], {
+				resume: 'timeInterval',
+				amount: waitSeconds,
+				unit: 'seconds',
+			}),
 		],
 		connections: {
 			Start: { main: [[{ node: 'Generate contacts', type: 'main', index: 0 }]] },
@@ -137,4 +198,11 @@ function builtInWorkflow(id, { batchSize = 190, waitSeconds = 10 } = {}) {
 	};
 }
 
-module.exports = { benchContact, credentials, oursWorkflow, builtInWorkflow, CRED_OURS, CRED_BUILTIN };
+module.exports = {
+	benchContact,
+	credentials,
+	oursWorkflow,
+	builtInWorkflow,
+	CRED_OURS,
+	CRED_BUILTIN,
+};
