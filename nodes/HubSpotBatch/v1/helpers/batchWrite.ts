@@ -70,7 +70,8 @@ export function blamedProperty(entry: JsonObject | undefined): string | undefine
 			// not JSON: fall through
 		}
 	}
-	const match = /property "?([a-z0-9_]+)"? /i.exec(message);
+	// HubSpot's own "Property values were not valid" must not yield "values".
+	const match = /\bproperty (?:named )?["']?(?!values\b)([a-z0-9_]+)["']?\s/i.exec(message);
 	return match?.[1];
 }
 

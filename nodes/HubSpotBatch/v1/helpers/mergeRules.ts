@@ -50,7 +50,9 @@ export function sameValue(a: string | null | undefined, b: string | null | undef
 	if (x === y) return true;
 	if (x === '' || y === '') return false;
 	const bothDates = ISO_DATE.test(x) && ISO_DATE.test(y);
-	const bothNumbers = /^-?\d+(\.\d+)?$/.test(x) && /^-?\d+(\.\d+)?$/.test(y);
+	// Only plain numbers: "02134" (a ZIP) or a 20-digit ID is text, and must compare as text.
+	const plainNumber = /^-?(0|[1-9]\d{0,14})(\.\d+)?$/;
+	const bothNumbers = plainNumber.test(x) && plainNumber.test(y);
 	if (bothDates || bothNumbers) return comparable(x) === comparable(y);
 	return false;
 }

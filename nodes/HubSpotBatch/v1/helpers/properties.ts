@@ -76,7 +76,8 @@ export function toHubSpotValue(
 	if (value instanceof Date) value = value.toISOString();
 	// A luxon DateTime, as n8n's type validation produces for dateTime fields.
 	const toISO = (value as { toISO?: () => string | null }).toISO;
-	if (typeof value === 'object' && typeof toISO === 'function') value = toISO.call(value) ?? undefined;
+	if (typeof value === 'object' && typeof toISO === 'function')
+		value = toISO.call(value) ?? undefined;
 	if (value === undefined) return undefined;
 	if (typeof value === 'object') return JSON.stringify(value);
 	const text = String(value).trim();

@@ -125,6 +125,20 @@ function headersOf(response: Response): Record<string, string> {
 	return out;
 }
 
+const NETWORK_WORDS: Record<string, string> = {
+	ECONNREFUSED: 'connection refused',
+	ENOTFOUND: 'host not found',
+	ECONNRESET: 'connection reset',
+	ETIMEDOUT: 'connection timed out',
+	EAI_AGAIN: 'DNS lookup failed',
+	EHOSTUNREACH: 'host unreachable',
+};
+
+function describeNetworkCode(code: string | undefined): string {
+	if (code === undefined) return 'network error';
+	return NETWORK_WORDS[code] ?? code;
+}
+
 function networkCode(error: unknown): string | undefined {
 	const cause = (error as { cause?: { code?: string } })?.cause;
 	return cause?.code ?? (error as { code?: string })?.code;
@@ -257,7 +271,8 @@ export class HubSpotApi {
 	): Promise<HubSpotResponse<T>> {
 		let rateLimitRetries = 0;
 		let serverTries = 0;
-		return await withRetry(async (tries) => await this.once(attempt, tries), {
+		const counter = { failures: 0 };
+		return await withRetry(async () => await this.once(attempt, counter), {
 			maxAttempts: this.retry.maxRateLimitRetries + this.retry.maxServerErrorTries + 1,
 			baseDelayMs: this.retry.baseDelayMs,
 			maxDelayMs: this.retry.maxDelayMs,
@@ -292,7 +307,7 @@ export class HubSpotApi {
 
 	private async once<T>(
 		attempt: () => Promise<HubSpotResponse<T>>,
-		tries: number,
+		counter: { failures: number },
 	): Promise<HubSpotResponse<T>> {
 		const slot = await this.limiter.acquireSlot();
 		this.stats.calls++;
@@ -316,7 +331,9 @@ export class HubSpotApi {
 				return response;
 			}
 			const attemptError = this.unreachable(failure);
-			attemptError.tries = tries;
+			// Rolling 429s are not tries of the request: HubSpot refused it before doing anything.
+			if (!attemptError.isRollingLimit) counter.failures++;
+			attemptError.tries = Math.max(1, counter.failures);
 			this.observe(attemptError.headers);
 			if (attemptError.status === 429) this.stats.rateLimited++;
 			if ((attemptError.status ?? 0) >= 500) this.stats.serverErrors++;
@@ -354,16 +371,27 @@ export class HubSpotApi {
 		// A create is tried once after a 500 or a timeout: it may have been applied, so say so.
 		const triesText =
 			error.tries > 1
-				? ` after ${error.tries} tries`
-				: ' (tried once; not retried, it may still have been applied)';
+				? `after ${error.tries} tries`
+				: '(tried once; not retried, it may still have been applied)';
 		const server = error.serverMessage;
 		let message: string;
 		let description: string | undefined;
+		// n8n's errors swap a message naming ECONNREFUSED & co. for generic text: use words.
 		if (error.kind === 'network') {
-			message = `HubSpot could not be reached at ${host} (${error.code ?? 'network error'}) ${triesText}`;
-		} else if (error.kind === 'timeout') {
-			message = `HubSpot did not answer within ${this.retry.timeoutMs} ms ${triesText}`;
-		} else if (error.status === 401) {
+			return new NodeOperationError(
+				this.node,
+				`HubSpot could not be reached at ${host} (${describeNetworkCode(error.code)}) ${triesText}`,
+				{ itemIndex },
+			);
+		}
+		if (error.kind === 'timeout') {
+			return new NodeOperationError(
+				this.node,
+				`HubSpot did not answer within ${this.retry.timeoutMs} ms ${triesText}`,
+				{ itemIndex },
+			);
+		}
+		if (error.status === 401) {
 			message = 'HubSpot rejected the access token (401): token revoked or invalid';
 			description =
 				'Create or rotate the private app token in HubSpot and update the HubSpot Batch API credential.';
@@ -375,11 +403,8 @@ export class HubSpotApi {
 			description =
 				'The daily limit resets at midnight in the HubSpot account time zone. Rows not yet written are reported as errors.';
 		} else if (error.status === 429) {
-			message =
-				`HubSpot kept rate-limiting (429 ${error.policyName ?? ''}) after ${this.retry.maxRateLimitRetries} retries`.replace(
-					'  ',
-					' ',
-				);
+			const policy = error.policyName ? ` ${error.policyName}` : '';
+			message = `HubSpot kept rate-limiting (429${policy}) after ${this.retry.maxRateLimitRetries} retries`;
 		} else if ((error.status ?? 0) >= 500) {
 			message = `HubSpot server error ${error.status} ${triesText}${server ? `: ${server}` : ''}`;
 		} else {
