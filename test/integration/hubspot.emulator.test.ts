@@ -825,7 +825,7 @@ describe("HubSpot emulator", () => {
       );
       expect(added.status).toBe(200);
       expect(added.body).toEqual({
-        recordIdsAdded: ids,
+        recordsIdsAdded: ids,
         recordIdsMissing: ["999999"],
       });
       expect(emu.requests({ method: "PUT" })[0].inputCount).toBe(4);

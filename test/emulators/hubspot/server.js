@@ -94,7 +94,24 @@ const LIFECYCLE_STAGES = [
 ];
 
 function prop(name, label, type, fieldType, groupName, extra) {
-  return { name, label, type, fieldType, groupName, ...extra };
+  // HubSpot marks read-only properties in modificationMetadata (readOnly is the emulator's own flag).
+  const readOnly = Boolean(extra && extra.readOnly);
+  return {
+    name,
+    label,
+    type,
+    fieldType,
+    groupName,
+    description: "",
+    options: [],
+    hubspotDefined: true,
+    modificationMetadata: {
+      archivable: !readOnly,
+      readOnlyDefinition: true,
+      readOnlyValue: readOnly,
+    },
+    ...extra,
+  };
 }
 
 function defaultCatalogue() {
@@ -1750,7 +1767,8 @@ function route(state, method, path, query, body, params) {
     return [
       200,
       seg(2) === "add"
-        ? { recordIdsAdded: changed, recordIdsMissing: missing }
+        ? // Field name as in HubSpot's OpenAPI spec (and @hubspot/api-client's model).
+          { recordsIdsAdded: changed, recordIdsMissing: missing }
         : { recordIdsRemoved: changed, recordIdsMissing: missing },
     ];
   }

@@ -29,11 +29,10 @@ export async function findListByName(
 ) {
 	let failure: unknown;
 	try {
-		const response = await api.request<JsonObject>({
-			method: 'GET',
-			path: `/crm/v3/lists/object-type-id/${encodeURIComponent(objectTypeId)}/name/${encodeURIComponent(name)}`,
-		});
-		return asList(response.body);
+		const response = await api.sdk(
+			async (client) => await client.crm.lists.listsApi.getByNameWithHttpInfo(name, objectTypeId),
+		);
+		return asList(response.body as unknown as JsonObject);
 	} catch (error) {
 		failure = error;
 	}
@@ -54,13 +53,16 @@ export async function findOrCreateList(
 	if (existing) return { list: existing, created: false };
 	let failure: unknown;
 	try {
-		const response = await api.request<JsonObject>({
-			method: 'POST',
-			path: '/crm/v3/lists',
-			body: { name, objectTypeId, processingType: 'MANUAL' },
-			idempotent: false,
-		});
-		const list = asList(response.body);
+		const response = await api.sdk(
+			async (client) =>
+				await client.crm.lists.listsApi.createWithHttpInfo({
+					name,
+					objectTypeId,
+					processingType: 'MANUAL',
+				}),
+			false,
+		);
+		const list = asList(response.body as unknown as JsonObject);
 		if (list) return { list, created: true };
 	} catch (error) {
 		failure = error;

@@ -225,15 +225,15 @@ async function readCurrent(
 			return;
 		}
 		try {
-			const response = await api.request<{ results?: JsonObject[] }>({
-				method: 'POST',
-				path: '/crm/v3/objects/contacts/batch/read',
-				body: {
-					idProperty: 'email',
-					properties: [...new Set(['email', ...properties])],
-					inputs: batch.map((g) => ({ id: g.email })),
-				},
-			});
+			const response = await api.sdk(
+				async (client) =>
+					await client.crm.contacts.batchApi.readWithHttpInfo({
+						idProperty: 'email',
+						properties: [...new Set(['email', ...properties])],
+						propertiesWithHistory: [],
+						inputs: batch.map((g) => ({ id: g.email })),
+					}),
+			);
 			// Emails that do not exist come back as OBJECT_NOT_FOUND errors (207): those are new contacts.
 			for (const record of response.body?.results ?? []) {
 				const props = (record.properties ?? {}) as HubSpotValues;

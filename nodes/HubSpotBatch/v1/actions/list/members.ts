@@ -3,7 +3,6 @@ import type {
 	IExecuteFunctions,
 	INodeExecutionData,
 	INodeProperties,
-	JsonObject,
 } from 'n8n-workflow';
 
 import { chunk } from '../../../../shared/transport/batcher';
@@ -132,19 +131,17 @@ async function idsForEmails(
 ): Promise<Map<string, string>> {
 	const ids = new Map<string, string>();
 	for (const batch of chunk([...new Set(emails)], batchSize)) {
-		const response = await api.request<{ results?: JsonObject[] }>({
-			method: 'POST',
-			path: '/crm/v3/objects/contacts/batch/read',
-			body: {
-				idProperty: 'email',
-				properties: ['email'],
-				inputs: batch.map((id) => ({ id })),
-			},
-		});
+		const response = await api.sdk(
+			async (client) =>
+				await client.crm.contacts.batchApi.readWithHttpInfo({
+					idProperty: 'email',
+					properties: ['email'],
+					propertiesWithHistory: [],
+					inputs: batch.map((id) => ({ id })),
+				}),
+		);
 		for (const record of response.body?.results ?? []) {
-			const email = String(
-				(record.properties as IDataObject | undefined)?.email ?? '',
-			).toLowerCase();
+			const email = String(record.properties?.email ?? '').toLowerCase();
 			if (email) ids.set(email, String(record.id));
 		}
 	}
@@ -283,17 +280,20 @@ export async function changeMembers(
 		let failure: unknown;
 		for (const batch of chunk(ids, batchSize)) {
 			try {
+				// Raw JSON: HubSpot's spec (and the SDK model) says recordsIdsAdded, other sources
+				// recordIdsAdded; the typed model would drop the one it does not know.
 				const response = await api.request<IDataObject>({
 					method: 'PUT',
 					path: `/crm/v3/lists/${encodeURIComponent(list.listId)}/memberships/${operation}`,
 					body: batch,
 				});
+				const body = response.body ?? {};
 				const done =
-					(operation === 'add' ? response.body?.recordIdsAdded : response.body?.recordIdsRemoved) ??
-					[];
-				for (const id of done as unknown[]) changed.add(String(id));
-				for (const id of (response.body?.recordIdsMissing ?? []) as unknown[])
-					missing.add(String(id));
+					operation === 'add'
+						? (body.recordsIdsAdded ?? body.recordIdsAdded)
+						: body.recordIdsRemoved;
+				for (const id of (done ?? []) as unknown[]) changed.add(String(id));
+				for (const id of (body.recordIdsMissing ?? []) as unknown[]) missing.add(String(id));
 			} catch (error) {
 				failure = error;
 				break;

@@ -3,7 +3,6 @@ import type {
 	IExecuteFunctions,
 	INodeExecutionData,
 	INodeProperties,
-	JsonObject,
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
@@ -229,11 +228,14 @@ export async function execute(
 	let groupStatus = 'exists';
 	const created = await attempt(
 		async () =>
-			await api.request<JsonObject>({
-				method: 'POST',
-				path: `/crm/v3/properties/${encodeURIComponent(objectType)}/groups`,
-				body: { name: groupName, label: groupLabel, displayOrder: -1 },
-			}),
+			await api.sdk(
+				async (client) =>
+					await client.crm.properties.groupsApi.createWithHttpInfo(objectType, {
+						name: groupName,
+						label: groupLabel,
+						displayOrder: -1,
+					}),
+			),
 	);
 	if (created.error === undefined) groupStatus = 'created';
 	else if (!(created.error instanceof HubSpotAttemptError && created.error.status === 409))
@@ -263,11 +265,13 @@ export async function execute(
 		}
 		const made = await attempt(
 			async () =>
-				await api.request<JsonObject>({
-					method: 'POST',
-					path: `/crm/v3/properties/${encodeURIComponent(objectType)}`,
-					body: { ...spec, groupName },
-				}),
+				await api.sdk(
+					async (client) =>
+						await client.crm.properties.coreApi.createWithHttpInfo(objectType, {
+							...spec,
+							groupName,
+						} as unknown as Parameters<typeof client.crm.properties.coreApi.create>[1]),
+				),
 		);
 		if (made.error === undefined) {
 			results.push({
