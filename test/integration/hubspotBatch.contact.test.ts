@@ -318,6 +318,18 @@ describe('Contact › Upsert (batch)', () => {
 		expect(result.error).toBeUndefined();
 		expect(emulator.requests({ status: 429 })).toHaveLength(0);
 		expect(emulator.objects('contacts')).toHaveLength(2000);
+		// The next execution starts at the reported pace, not the tier's, so it meets no 429 either.
+		const next = await run(
+			contacts(3000, 0).slice(2000),
+			{ options: { detectChanges: false, concurrency: 8 } },
+			undefined,
+			{
+				tier: 'increase',
+			},
+		);
+		expect(next.error).toBeUndefined();
+		expect(emulator.requests({ status: 429 })).toHaveLength(0);
+		expect(emulator.objects('contacts')).toHaveLength(3000);
 	}, 30_000);
 
 	it('applies the merge rules: append without repeats, set once, increment, keep the latest date', async () => {

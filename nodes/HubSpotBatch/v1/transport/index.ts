@@ -20,6 +20,14 @@ export const TIER_LIMITS: Record<string, number> = {
 	increase: 250,
 };
 
+/** X-HubSpot-RateLimit-Max / -Interval-Milliseconds last seen per account (limiter key). */
+const reportedLimits = new Map<string, { limit: number; windowMs: number }>();
+
+/** Test hook: forget what HubSpot reported. */
+export function resetReportedLimits(): void {
+	reportedLimits.clear();
+}
+
 export type HubSpotContext = IExecuteFunctions | ILoadOptionsFunctions;
 
 export interface RetrySettings {
@@ -177,7 +185,14 @@ export class HubSpotApi {
 			throw new NodeOperationError(node, (error as Error).message);
 		}
 		this.limiterKey = rateLimiterKey(this.baseUrl, token);
-		this.limiter = getRateLimiter(this.limiterKey, limit, WINDOW_MS);
+		// What HubSpot last reported for this account wins over the tier, so the next execution
+		// does not start out too fast again.
+		const reported = reportedLimits.get(this.limiterKey);
+		this.limiter = getRateLimiter(
+			this.limiterKey,
+			reported ? Math.min(limit, reported.limit) : limit,
+			reported?.windowMs ?? WINDOW_MS,
+		);
 		// No limiterOptions and 0 retries: the SDK installs no decorators, so pacing and retries are ours.
 		this.client = new Client({
 			accessToken: token,
@@ -348,11 +363,10 @@ export class HubSpotApi {
 	private observe(headers: Record<string, string>): void {
 		const max = Number(headers['x-hubspot-ratelimit-max']);
 		const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
-		if (Number.isInteger(max) && max > 0 && max < this.limiter.limit) {
-			this.limiter.reconfigure(
-				max,
-				Number.isFinite(interval) && interval > 0 ? interval : this.limiter.windowMs,
-			);
+		if (Number.isInteger(max) && max > 0) {
+			const windowMs = Number.isFinite(interval) && interval > 0 ? interval : this.limiter.windowMs;
+			reportedLimits.set(this.limiterKey, { limit: max, windowMs });
+			if (max < this.limiter.limit) this.limiter.reconfigure(max, windowMs);
 		}
 		const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
 		if (headers['x-hubspot-ratelimit-remaining'] !== undefined && Number.isFinite(remaining)) {
