@@ -12,6 +12,7 @@ import {
 	HubSpotAttemptError,
 	isFatal,
 	limitForTier,
+	resetReportedLimits,
 	type RetrySettings,
 } from '../../nodes/HubSpotBatch/v1/transport';
 import {
@@ -43,7 +44,10 @@ const FAST: RetrySettings = {
 	maxDelayMs: 5,
 };
 
-afterEach(() => resetRateLimiters());
+afterEach(() => {
+	resetRateLimiters();
+	resetReportedLimits();
+});
 
 // ---- SlidingWindowRateLimiter: available / absorb ----
 
@@ -560,6 +564,19 @@ describe('HubSpotApi against a local server', () => {
 			expect(a.limiter.limit).toBe(100);
 			expect(a.limiter.windowMs).toBe(10_000);
 			expect(a.limiter.available).toBe(99);
+		});
+
+		it('a later execution on the same account starts at the reported limit, never above the tier', async () => {
+			script = () => ({ status: 200, headers: rateHeaders(40, 39, 2000), body: {} });
+			await get(api('professional'));
+			const next = api('professional');
+			expect([next.limiter.limit, next.limiter.windowMs]).toEqual([40, 2000]);
+			// HubSpot reporting more room than the tier allows does not raise the pace above the tier.
+			script = () => ({ status: 200, headers: rateHeaders(500, 499, 10_000), body: {} });
+			await get(next);
+			expect(api('professional').limiter.limit).toBe(190);
+			resetReportedLimits();
+			expect(api('starter').limiter.limit).toBe(100);
 		});
 
 		it('keeps the window when HubSpot sends no interval', async () => {
