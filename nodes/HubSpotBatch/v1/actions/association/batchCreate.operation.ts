@@ -147,19 +147,19 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-interface AssociationType {
+export interface AssociationType {
 	associationCategory: string;
 	associationTypeId: number;
 }
 
-interface Pair {
+export interface Pair {
 	from: string;
 	to: string;
 	types: AssociationType[];
 	itemIndexes: number[];
 }
 
-function pairKey(from: unknown, to: unknown): string {
+export function pairKey(from: unknown, to: unknown): string {
 	return `${String(from)}|${String(to)}`;
 }
 
@@ -179,6 +179,46 @@ function idsOf(entry: JsonObject): { from?: unknown; to?: unknown } {
 			first(context.toId) ??
 			first(context.toObjectId),
 	};
+}
+
+/** Creates the associations, up to 2,000 per call; shared with Queue › Flush. */
+export async function sendAssociations(
+	api: HubSpotApi,
+	target: { fromType: string; toType: string; mode: 'default' | 'labelled' },
+	rows: Array<WriteRow<Pair>>,
+	settings: { batchSize: number; concurrency: number },
+) {
+	const { fromType, toType, mode } = target;
+	const path = `/crm/v4/associations/${encodeURIComponent(fromType)}/${encodeURIComponent(toType)}/batch/${
+		mode === 'default' ? 'associate/default' : 'create'
+	}`;
+	return await writeInBatches(api, rows, {
+		batchSize: settings.batchSize,
+		concurrency: settings.concurrency,
+		// Associating an already associated pair changes nothing, so these calls are safe to retry.
+		send: async (batch) =>
+			await api.request({
+				method: 'POST',
+				path,
+				body: {
+					inputs: batch.map(({ input }) =>
+						mode === 'default'
+							? { from: { id: input.from }, to: { id: input.to } }
+							: { from: { id: input.from }, to: { id: input.to }, types: input.types },
+					),
+				},
+			}),
+		// v4 answers carry no objectWriteTraceId: results and errors are matched by their from/to IDs.
+		fallbackKey: (entry, batch) => {
+			const { from, to } = idsOf(entry);
+			if (from === undefined || from === null) return undefined;
+			if (to === undefined || to === null) {
+				return batch.find((row) => row.input.from === String(from))?.key;
+			}
+			const key = pairKey(from, to);
+			return batch.some((row) => row.key === key) ? key : undefined;
+		},
+	});
 }
 
 export async function execute(
@@ -269,36 +309,10 @@ export async function execute(
 		pairs.set(key, pair);
 	}
 
-	const path = `/crm/v4/associations/${encodeURIComponent(fromType)}/${encodeURIComponent(toType)}/batch/${
-		mode === 'default' ? 'associate/default' : 'create'
-	}`;
 	const rows: Array<WriteRow<Pair>> = [...pairs].map(([key, input]) => ({ key, input }));
-	const written = await writeInBatches(api, rows, {
+	const written = await sendAssociations(api, { fromType, toType, mode }, rows, {
 		batchSize,
 		concurrency,
-		// Associating an already associated pair changes nothing, so these calls are safe to retry.
-		send: async (batch) =>
-			await api.request({
-				method: 'POST',
-				path,
-				body: {
-					inputs: batch.map(({ input }) =>
-						mode === 'default'
-							? { from: { id: input.from }, to: { id: input.to } }
-							: { from: { id: input.from }, to: { id: input.to }, types: input.types },
-					),
-				},
-			}),
-		// v4 answers carry no objectWriteTraceId: results and errors are matched by their from/to IDs.
-		fallbackKey: (entry, batch) => {
-			const { from, to } = idsOf(entry);
-			if (from === undefined || from === null) return undefined;
-			if (to === undefined || to === null) {
-				return batch.find((row) => row.input.from === String(from))?.key;
-			}
-			const key = pairKey(from, to);
-			return batch.some((row) => row.key === key) ? key : undefined;
-		},
 	});
 
 	for (const [key, pair] of pairs) {

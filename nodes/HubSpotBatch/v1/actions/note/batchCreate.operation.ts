@@ -151,7 +151,7 @@ interface InlineAssociation {
 	types: Array<{ associationCategory: string; associationTypeId: number }>;
 }
 
-interface NoteInput {
+export interface NoteInput {
 	properties: Record<string, string>;
 	associations: InlineAssociation[];
 }
@@ -167,7 +167,7 @@ function toInstant(value: unknown): string | undefined {
 	return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
-class RowProblem extends Error {
+export class RowProblem extends Error {
 	constructor(
 		readonly field: string,
 		reason: string,
@@ -257,13 +257,41 @@ function noteInput(ctx: IExecuteFunctions, itemIndex: number): NoteInput {
 }
 
 /** The item's note, or the problem that keeps it from being sent (other errors propagate). */
-function checkedNoteInput(ctx: IExecuteFunctions, itemIndex: number): NoteInput | RowProblem {
+export function checkedNoteInput(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+): NoteInput | RowProblem {
 	try {
 		return noteInput(ctx, itemIndex);
 	} catch (error) {
 		if (error instanceof RowProblem) return error;
 		throw new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
 	}
+}
+
+/** Creates the notes, 100 per call; shared with Queue › Flush. */
+export async function sendNotes(
+	api: HubSpotApi,
+	rows: Array<WriteRow<NoteInput>>,
+	settings: { batchSize: number; concurrency: number },
+) {
+	return await writeInBatches(api, rows, {
+		batchSize: settings.batchSize,
+		concurrency: settings.concurrency,
+		send: async (batch) =>
+			await api.request({
+				method: 'POST',
+				path: '/crm/v3/objects/notes/batch/create',
+				body: {
+					inputs: batch.map((row) => ({
+						properties: row.input.properties,
+						associations: row.input.associations,
+						objectWriteTraceId: row.key,
+					})),
+				},
+				idempotent: false,
+			}),
+	});
 }
 
 /**
@@ -287,23 +315,7 @@ export async function execute(
 		rows.push({ key: String(itemIndex), input });
 	}
 
-	const written = await writeInBatches(api, rows, {
-		batchSize: settings.batchSize,
-		concurrency: settings.concurrency,
-		send: async (batch) =>
-			await api.request({
-				method: 'POST',
-				path: '/crm/v3/objects/notes/batch/create',
-				body: {
-					inputs: batch.map((row) => ({
-						properties: row.input.properties,
-						associations: row.input.associations,
-						objectWriteTraceId: row.key,
-					})),
-				},
-				idempotent: false,
-			}),
-	});
+	const written = await sendNotes(api, rows, settings);
 
 	for (const row of rows) {
 		const itemIndex = Number(row.key);
