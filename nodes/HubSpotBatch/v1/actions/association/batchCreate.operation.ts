@@ -181,6 +181,46 @@ function idsOf(entry: JsonObject): { from?: unknown; to?: unknown } {
 	};
 }
 
+/** One item's from/to IDs and (labelled) type, or the field at fault; shared with Queue › Enqueue. */
+export function readPairInput(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	mode: string,
+):
+	| { ids: Record<string, string>; type?: AssociationType }
+	| { problem: { field: string; reason: string } } {
+	const ids: Record<string, string> = {};
+	let problem: { field: string; reason: string } | undefined;
+	for (const field of ['fromId', 'toId']) {
+		const raw = ctx.getNodeParameter(field, itemIndex, '') as unknown;
+		const id = typeof raw === 'object' && raw !== null ? undefined : readRecordId(raw);
+		if (id === undefined) problem ??= { field, reason: 'missing; a HubSpot record ID is required' };
+		else if (!RECORD_ID.test(id))
+			problem ??= { field, reason: `"${id}" is not a HubSpot record ID (digits only)` };
+		else ids[field] = id;
+	}
+	let type: AssociationType | undefined;
+	if (problem === undefined && mode === 'labelled') {
+		const category = String(ctx.getNodeParameter('associationCategory', itemIndex, '') ?? '');
+		const typeId = Number(ctx.getNodeParameter('associationTypeId', itemIndex, 0));
+		if (!CATEGORIES.includes(category)) {
+			problem = {
+				field: 'associationCategory',
+				reason: `"${category}" is not one of ${CATEGORIES.join(', ')}`,
+			};
+		} else if (!Number.isInteger(typeId) || typeId < 1) {
+			problem = {
+				field: 'associationTypeId',
+				reason: `"${typeId}" is not a positive whole number`,
+			};
+		} else {
+			type = { associationCategory: category, associationTypeId: typeId };
+		}
+	}
+	if (problem !== undefined) return { problem };
+	return { ids, type };
+}
+
 /** Creates the associations, up to 2,000 per call; shared with Queue › Flush. */
 export async function sendAssociations(
 	api: HubSpotApi,
@@ -259,39 +299,13 @@ export async function execute(
 	const outcomes: RowOutcome[] = [];
 	const pairs = new Map<string, Pair>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const ids: Record<string, string> = {};
-		let problem: { field: string; reason: string } | undefined;
-		for (const field of ['fromId', 'toId']) {
-			const raw = this.getNodeParameter(field, itemIndex, '') as unknown;
-			const id = typeof raw === 'object' && raw !== null ? undefined : readRecordId(raw);
-			if (id === undefined)
-				problem ??= { field, reason: 'missing; a HubSpot record ID is required' };
-			else if (!RECORD_ID.test(id))
-				problem ??= { field, reason: `"${id}" is not a HubSpot record ID (digits only)` };
-			else ids[field] = id;
-		}
-		let type: AssociationType | undefined;
-		if (problem === undefined && mode === 'labelled') {
-			const category = String(this.getNodeParameter('associationCategory', itemIndex, '') ?? '');
-			const typeId = Number(this.getNodeParameter('associationTypeId', itemIndex, 0));
-			if (!CATEGORIES.includes(category)) {
-				problem = {
-					field: 'associationCategory',
-					reason: `"${category}" is not one of ${CATEGORIES.join(', ')}`,
-				};
-			} else if (!Number.isInteger(typeId) || typeId < 1) {
-				problem = {
-					field: 'associationTypeId',
-					reason: `"${typeId}" is not a positive whole number`,
-				};
-			} else {
-				type = { associationCategory: category, associationTypeId: typeId };
-			}
-		}
-		if (problem !== undefined) {
+		const read = readPairInput(this, itemIndex, mode);
+		if ('problem' in read) {
+			const problem = read.problem;
 			outcomes.push(fail(itemIndex, `Field '${problem.field}': ${problem.reason}`, problem.field));
 			continue;
 		}
+		const { ids, type } = read;
 		const key = pairKey(ids.fromId, ids.toId);
 		const pair = pairs.get(key) ?? { from: ids.fromId, to: ids.toId, types: [], itemIndexes: [] };
 		pair.itemIndexes.push(itemIndex);
