@@ -1,0 +1,85 @@
+export declare const DEFAULT_TOKEN: 'patEmulatorToken.airtable-registry';
+export declare const DEFAULT_BASE_ID: 'appEmuRegistry001';
+export declare const RECORDS_PER_REQUEST: 10;
+export declare const MAX_PAGE_SIZE: 100;
+/** The seed's utm_campaign formula, as the emulator's Events table defines and computes it. */
+export declare const UTM_CAMPAIGN_FORMULA: string;
+export declare function parseFormula(text: string): unknown;
+
+/** A record as the API returns it: empty fields omitted, computed fields filled in. */
+export interface AirtableRecord {
+	id: string;
+	createdTime: string;
+	fields: Record<string, unknown>;
+}
+
+export interface AirtableFaults {
+	/** Added to every API response. */
+	latencyMs: number;
+	/** Share of accepted requests answered 503 (seeded RNG). */
+	errorRate5xx: number;
+	/** The next N requests get `status5xx`. */
+	force5xx: number;
+	status5xx: number;
+	/** The next N requests get 429 and start the penalty, as if the limit had been exceeded. */
+	force429: number;
+}
+
+export interface FaultPatch extends Partial<AirtableFaults> {
+	limitPerSecond?: number;
+	penaltyMs?: number;
+	revokeToken?: string;
+	restoreToken?: string;
+}
+
+export interface RequestLogEntry {
+	seq: number;
+	method: string;
+	path: string;
+	query: Record<string, string>;
+	tokenFingerprint: string | null;
+	status: number;
+	time: number;
+	durationMs?: number;
+	table?: string;
+	recordCount?: number;
+	upsert?: boolean;
+	errorType?: string;
+	forced?: boolean;
+	/** 429 because an earlier 429's penalty was still running. */
+	inPenalty?: boolean;
+}
+
+export interface StartAirtableEmulatorOptions {
+	port?: number;
+	host?: string;
+	tokens?: string[];
+	baseId?: string;
+	/** Requests per second per base (default 5). */
+	limitPerSecond?: number;
+	/** How long every request is refused after a 429 (default 30000, Airtable's 30 seconds). */
+	penaltyMs?: number;
+	seed?: number;
+}
+
+export interface AirtableEmulator {
+	url: string;
+	port: number;
+	baseId: string;
+	defaultToken: string;
+	state: unknown;
+	reset(): void;
+	setFaults(patch: FaultPatch): {
+		faults: AirtableFaults;
+		limits: { limitPerSecond: number; penaltyMs: number };
+	};
+	requests(filter?: Partial<RequestLogEntry>): RequestLogEntry[];
+	records(table: string): AirtableRecord[];
+	/** Stores records directly (typecast on), outside the rate limit and the log. */
+	seed(table: string, fields: Array<Record<string, unknown>>): AirtableRecord[];
+	close(): Promise<void>;
+}
+
+export declare function startAirtableEmulator(
+	opts?: StartAirtableEmulatorOptions,
+): Promise<AirtableEmulator>;
