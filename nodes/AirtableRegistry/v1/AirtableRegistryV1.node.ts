@@ -1,0 +1,34 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeBaseDescription,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { versionDescription } from './actions/node.description';
+import { router } from './actions/router';
+import * as resourceMapping from './methods/resourceMapping';
+
+// The icon is set on the versioned wrapper (AirtableRegistry.node.ts) and arrives via baseDescription.
+// eslint-disable-next-line @n8n/community-nodes/icon-validation
+export class AirtableRegistryV1 implements INodeType {
+	description: INodeTypeDescription;
+
+	constructor(baseDescription: INodeTypeBaseDescription) {
+		this.description = {
+			...baseDescription,
+			...versionDescription,
+		};
+	}
+
+	methods = {
+		resourceMapping: {
+			getRegistrationColumns: resourceMapping.getRegistrationColumns,
+		},
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,199 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { WriteRow } from '../../helpers/batchWrite';
+import { writeInBatches } from '../../helpers/batchWrite';
+import { mappedFields } from '../../helpers/fields';
+import type { RowOutcome } from '../../helpers/outcome';
+import { causeOf, failedRow } from '../../helpers/outcome';
+import type { AirtableApi } from '../../transport';
+import { batchSettings, retryOptions, typecastOption } from '../common.descriptions';
+
+const show = { resource: ['registration'], operation: ['upsert'] };
+const RECORD_ID = /^rec[A-Za-z0-9]{3,}$/;
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Fields to Merge On',
+		name: 'fieldsToMergeOn',
+		type: 'string',
+		default: 'dedupe_key',
+		required: true,
+		description:
+			'One to three Registrations fields (comma-separated) that identify a registration. A record whose values match is updated; otherwise one is created.',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Dedupe Key',
+		name: 'dedupeKey',
+		type: 'string',
+		default:
+			'={{ String($json.email ?? "").trim().toLowerCase() + "|" + String($json.event_id ?? "") }}',
+		description:
+			'Written to the dedupe_key field when Fields to Merge On includes dedupe_key: email|event by default. Leave empty to take dedupe_key from the mapping.',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Event Record ID',
+		name: 'eventRecordId',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. {{ $json.airtable_id }} from Event › Find or Create',
+		description:
+			'The Events record (rec…) this registration links to, written to the event_id link field. Leave empty to not set the link.',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Fields',
+		name: 'columns',
+		type: 'resourceMapper',
+		noDataExpression: true,
+		default: { mappingMode: 'autoMapInputData', value: null },
+		required: true,
+		typeOptions: {
+			loadOptionsDependsOn: ['fieldsToMergeOn'],
+			resourceMapper: {
+				resourceMapperMethod: 'getRegistrationColumns',
+				mode: 'add',
+				fieldWords: { singular: 'field', plural: 'fields' },
+				addAllFields: false,
+				multiKeyMatch: false,
+				supportAutoMap: true,
+			},
+		},
+		description:
+			"Registrations fields to write. Automatic mapping sends every input field named like a writable field of the table (read from the base's schema); a link field only when it holds record IDs.",
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show },
+		options: [typecastOption, ...retryOptions],
+	},
+];
+
+export async function execute(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	api: AirtableApi,
+): Promise<RowOutcome[]> {
+	const settings = batchSettings(this);
+	const mergeOn = String(this.getNodeParameter('fieldsToMergeOn', 0))
+		.split(',')
+		.map((s) => s.trim())
+		.filter(Boolean);
+	if (mergeOn.length < 1 || mergeOn.length > 3) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`Field 'fieldsToMergeOn': Airtable merges on 1 to 3 fields, got ${mergeOn.length} ("${mergeOn.join(', ')}")`,
+		);
+	}
+	const table = await api.table(api.registrationsTable);
+	const linkField = table.fields.find(
+		(f) => f.name === 'event_id' && f.type === 'multipleRecordLinks',
+	);
+
+	const outcomes: RowOutcome[] = [];
+	// One write per merge key: items with the same key share one record (later values win).
+	const groups = new Map<string, { fields: JsonObject; itemIndexes: number[] }>();
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const fields = mappedFields(this, items[itemIndex], itemIndex, table);
+		if (mergeOn.includes('dedupe_key')) {
+			const key = String(this.getNodeParameter('dedupeKey', itemIndex, '') ?? '').trim();
+			if (key !== '') fields.dedupe_key = key;
+		}
+		const eventRecordId = String(
+			this.getNodeParameter('eventRecordId', itemIndex, '') ?? '',
+		).trim();
+		if (eventRecordId !== '') {
+			if (!RECORD_ID.test(eventRecordId) || linkField === undefined) {
+				outcomes.push(
+					failedRow(
+						this,
+						items,
+						itemIndex,
+						linkField === undefined
+							? `Field 'eventRecordId': the Registrations table has no event_id link field`
+							: `Field 'eventRecordId': "${eventRecordId}" is not an Airtable record ID (rec…)`,
+						{ field: 'eventRecordId' },
+					),
+				);
+				continue;
+			}
+			fields[linkField.name] = [eventRecordId];
+		}
+		const missing = mergeOn.filter((name) => {
+			const v = fields[name];
+			return v === undefined || v === null || v === '';
+		});
+		if (missing.length > 0) {
+			outcomes.push(
+				failedRow(
+					this,
+					items,
+					itemIndex,
+					`No value for ${missing.map((m) => `"${m}"`).join(', ')}, which the upsert merges on`,
+					{ field: missing[0] },
+				),
+			);
+			continue;
+		}
+		const key = JSON.stringify(mergeOn.map((name) => fields[name]));
+		const group = groups.get(key);
+		if (group === undefined) groups.set(key, { fields, itemIndexes: [itemIndex] });
+		else {
+			Object.assign(group.fields, fields);
+			group.itemIndexes.push(itemIndex);
+		}
+	}
+
+	const rows: WriteRow[] = [...groups.entries()].map(([key, g]) => ({ key, fields: g.fields }));
+	const results = await writeInBatches(api, rows, {
+		batchSize: settings.batchSize,
+		concurrency: settings.concurrency,
+		send: async (batch) =>
+			await api.request({
+				method: 'PATCH',
+				path: api.tablePath(api.registrationsTable),
+				body: {
+					performUpsert: { fieldsToMergeOn: mergeOn },
+					records: batch.map((row) => ({ fields: row.fields })),
+					...(settings.typecast ? { typecast: true } : {}),
+				},
+			}),
+	});
+
+	for (const [key, group] of groups) {
+		const result = results.get(key);
+		for (const itemIndex of group.itemIndexes) {
+			if (result?.ok) {
+				outcomes.push({
+					itemIndex,
+					json: {
+						...items[itemIndex].json,
+						airtable_id: result.record.id,
+						status: result.created ? 'created' : 'updated',
+					},
+				});
+			} else {
+				outcomes.push(
+					failedRow(this, items, itemIndex, result?.message ?? 'No result for this row', {
+						field: result?.field,
+						type: result?.type,
+						cause: causeOf(api, result, itemIndex),
+					}),
+				);
+			}
+		}
+	}
+	return outcomes;
+}

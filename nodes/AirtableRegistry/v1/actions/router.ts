@@ -1,0 +1,104 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { RowOutcome } from '../helpers/outcome';
+import { failedRow } from '../helpers/outcome';
+import { AirtableApi } from '../transport';
+import { retrySettings } from './common.descriptions';
+import * as event from './event';
+import * as registration from './registration';
+
+/** An operation takes every input item at once (that is what makes it a batch) and accounts for each. */
+export type BatchOperation = (
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	api: AirtableApi,
+) => Promise<RowOutcome[]>;
+
+export const operations: Record<string, Record<string, { execute: BatchOperation }>> = {
+	event: { findOrCreate: event.findOrCreate },
+	registration: {
+		upsert: registration.upsert,
+		updateSyncStatus: registration.updateSyncStatus,
+	},
+};
+
+/**
+ * Runs the operation, then emits exactly one paired item per input item. Failed rows carry
+ * `error`, which n8n routes to the error output under "Continue (using error output)". Without
+ * continue-on-fail the node fails, but only after the good rows have been written.
+ */
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const resource = this.getNodeParameter('resource', 0) as string;
+	const operation = this.getNodeParameter('operation', 0) as string;
+	const handler = operations[resource]?.[operation];
+	if (handler === undefined) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation "${operation}" is not supported for resource "${resource}"`,
+		);
+	}
+	if (items.length === 0) return [[]];
+
+	const api = await AirtableApi.fromContext(this, retrySettings(this));
+	let outcomes: RowOutcome[];
+	try {
+		outcomes = await handler.execute.call(this, items, api);
+	} catch (error) {
+		const nodeError = api.toNodeError(error);
+		if (!this.continueOnFail()) throw nodeError;
+		outcomes = items.map((_, itemIndex) =>
+			failedRow(this, items, itemIndex, nodeError.message, { cause: nodeError }),
+		);
+	}
+
+	const byItem = new Map<number, RowOutcome[]>();
+	for (const outcome of outcomes) {
+		const list = byItem.get(outcome.itemIndex) ?? [];
+		list.push(outcome);
+		byItem.set(outcome.itemIndex, list);
+	}
+	const ordered: RowOutcome[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		// Defensive: an item no operation accounted for is reported, never dropped.
+		ordered.push(
+			...(byItem.get(itemIndex) ?? [
+				failedRow(this, items, itemIndex, 'No result was produced for this item'),
+			]),
+		);
+	}
+
+	const failed = ordered.filter((o) => o.error !== undefined);
+	if (failed.length > 0 && !this.continueOnFail()) {
+		const first = failed[0];
+		const landed = ordered.length - failed.length;
+		const lines = failed.slice(0, 10).map((o) => `item ${o.itemIndex}: ${String(o.json.error)}`);
+		throw new NodeOperationError(
+			this.getNode(),
+			`${failed.length} of ${items.length} items failed (${landed} written or found). First: item ${first.itemIndex}: ${String(first.json.error)}`,
+			{
+				itemIndex: first.itemIndex,
+				description: `${lines.join('\n')}${failed.length > 10 ? `\n… and ${failed.length - 10} more` : ''}\nTurn on "Continue (using error output)" to route failed items instead of stopping.`,
+			},
+		);
+	}
+
+	// n8n moves an item to the error output when its json holds only error/message/details, and then
+	// merges the input item's fields back in; with "Continue" the full row stays on the main output.
+	const toErrorOutput = this.getNode().onError === 'continueErrorOutput';
+	return [
+		ordered.map((o) => {
+			if (o.error !== undefined && toErrorOutput) {
+				const { error, ...rest } = o.json;
+				const details = Object.fromEntries(
+					Object.entries(rest).filter(
+						([key]) => !(key in items[o.itemIndex].json) || key === 'status',
+					),
+				);
+				return { json: { error, details }, pairedItem: { item: o.itemIndex } };
+			}
+			return { json: o.json, pairedItem: { item: o.itemIndex } };
+		}),
+	];
+}

@@ -1,0 +1,68 @@
+import { blamedField } from '../../nodes/AirtableRegistry/v1/helpers/batchWrite';
+import { toAirtableValue } from '../../nodes/AirtableRegistry/v1/helpers/fields';
+import {
+	fieldRef,
+	formulaString,
+	seedUtmCampaign,
+	utcDay,
+} from '../../nodes/AirtableRegistry/v1/helpers/formula';
+import { parseFormula } from '../emulators/airtable/server';
+
+describe('Airtable Registry helpers', () => {
+	it('computes the seed utm_campaign formula like Airtable: spaces to dashes, lower case, UTC day', () => {
+		expect(seedUtmCampaign('CFO Roundtable: Banking Stack', '2025-12-15T18:00:00Z')).toBe(
+			'event_cfo-roundtable:-banking-stack_2025-12-15',
+		);
+		// 23:30 in New York is the next day in UTC, as DATETIME_FORMAT without SET_TIMEZONE.
+		expect(seedUtmCampaign('Late  Night', '2030-02-01T23:30:00-05:00')).toBe(
+			'event_late--night_2030-02-02',
+		);
+		expect(seedUtmCampaign('No Date', '')).toBeUndefined();
+	});
+
+	it('takes the UTC day of a date/time', () => {
+		expect(utcDay('2030-03-14')).toBe('2030-03-14');
+		expect(utcDay('2030-03-14T01:00:00+02:00')).toBe('2030-03-13');
+		expect(utcDay('someday')).toBeUndefined();
+		expect(utcDay(42)).toBeUndefined();
+	});
+
+	it('quotes formula strings so quotes and backslashes cannot break out', () => {
+		expect(formulaString(`O'Brien "Q4" \\ x`)).toBe(`"O'Brien \\"Q4\\" \\\\ x"`);
+		expect(parseFormula(`{event_name} = ${formulaString('a" & TRUE() & "')}`)).toEqual({
+			k: 'eq',
+			a: { k: 'field', name: 'event_name' },
+			b: { k: 'lit', v: 'a" & TRUE() & "' },
+		});
+		expect(fieldRef('event_name')).toBe('{event_name}');
+		expect(() => fieldRef('bad}name')).toThrow('cannot be used in a formula');
+	});
+
+	it("finds the field in Airtable's 422 messages", () => {
+		expect(blamedField('Unknown field name: "foo"', {})).toBe('foo');
+		expect(blamedField('Field "hubspot_contact_id" cannot accept the provided value', {})).toBe(
+			'hubspot_contact_id',
+		);
+		expect(blamedField('Cannot parse date value "x" for field registration_date', {})).toBe(
+			'registration_date',
+		);
+		expect(
+			blamedField('Insufficient permissions to create new select option ""Maybe""', {
+				email: 'a@b.c',
+				attendance_status: 'Maybe',
+			}),
+		).toBe('attendance_status');
+		expect(blamedField('Something else', { a: 1 })).toBeUndefined();
+	});
+
+	it('converts input values to the field type', () => {
+		const f = (type: string) => ({ id: 'fld1', name: 'x', type });
+		expect(toAirtableValue('1001', f('number'))).toBe(1001);
+		expect(toAirtableValue('lots', f('number'))).toBe('lots');
+		expect(toAirtableValue('', f('number'))).toBeNull();
+		expect(toAirtableValue('', f('singleLineText'))).toBe('');
+		expect(toAirtableValue('TRUE', f('checkbox'))).toBe(true);
+		expect(toAirtableValue('recAbc123', f('multipleRecordLinks'))).toEqual(['recAbc123']);
+		expect(toAirtableValue(undefined, f('email'))).toBeUndefined();
+	});
+});
