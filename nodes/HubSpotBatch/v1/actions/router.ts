@@ -11,6 +11,7 @@ import * as list from './list';
 import * as note from './note';
 import * as object from './object';
 import * as property from './property';
+import * as queue from './queue';
 
 /** An operation takes every input item at once (that is what makes it a batch) and accounts for each. */
 export type BatchOperation = (
@@ -30,7 +31,11 @@ export const operations: Record<string, Record<string, { execute: BatchOperation
 		batchUpsert: object.batchUpsert,
 	},
 	property: { ensure: property.ensure },
+	queue: { enqueue: queue.enqueue, flush: queue.flush, stats: queue.stats },
 };
+
+/** Operations that talk only to Redis, so they need no HubSpot credential. */
+const REDIS_ONLY = new Set(['queue.enqueue', 'queue.stats']);
 
 /**
  * Runs the operation, then emits exactly one paired item per input item. Failed rows carry
@@ -50,12 +55,18 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 	if (items.length === 0) return [[]];
 
-	const api = await HubSpotApi.fromContext(this, retrySettings(this));
+	const api = REDIS_ONLY.has(`${resource}.${operation}`)
+		? undefined
+		: await HubSpotApi.fromContext(this, retrySettings(this));
 	let outcomes: RowOutcome[];
 	try {
-		outcomes = await handler.execute.call(this, items, api);
+		outcomes = await handler.execute.call(this, items, api as HubSpotApi);
 	} catch (error) {
-		const nodeError = api.toNodeError(error);
+		const nodeError = api
+			? api.toNodeError(error)
+			: error instanceof NodeOperationError
+				? error
+				: new NodeOperationError(this.getNode(), error as Error);
 		if (!this.continueOnFail()) throw nodeError;
 		outcomes = items.map((_, itemIndex) =>
 			failedRow(this, items, itemIndex, nodeError.message, { cause: nodeError }),

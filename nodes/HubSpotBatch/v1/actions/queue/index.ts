@@ -1,0 +1,41 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import * as enqueue from './enqueue.operation';
+import * as flush from './flush.operation';
+import * as stats from './stats.operation';
+
+export { enqueue, flush, stats };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['queue'] } },
+		options: [
+			{
+				name: 'Enqueue',
+				value: 'enqueue',
+				description: 'Store associations or notes in Redis and answer at once',
+				action: 'Enqueue associations or notes',
+			},
+			{
+				name: 'Flush',
+				value: 'flush',
+				description: 'Send queued associations and notes to HubSpot, 100 per call',
+				action: 'Send queued jobs',
+			},
+			{
+				name: 'Stats',
+				value: 'stats',
+				description: 'Queue length, dead letters, oldest age, processed and failed counts',
+				action: 'Get queue statistics',
+			},
+		],
+		default: 'enqueue',
+	},
+	...enqueue.description,
+	...flush.description,
+	...stats.description,
+];

@@ -1,0 +1,75 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
+
+import type { QueueStats } from '../../../../shared/queue/reliableQueue';
+import type { RowOutcome } from '../../helpers/outcome';
+import type { HubSpotQueues } from '../../helpers/queue';
+import { openQueues } from '../../helpers/queue';
+import { queueNameProperty } from './enqueue.operation';
+
+const show = { resource: ['queue'], operation: ['stats', 'flush'] };
+
+export const description: INodeProperties[] = [
+	queueNameProperty(['stats']),
+	{
+		displayName: 'Alert When Queue Over',
+		name: 'queueAlertThreshold',
+		type: 'number',
+		default: 1000,
+		description: "Seed 001's threshold: a backlog this long means the flush is not keeping up",
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Alert When Dead Letters Over',
+		name: 'deadLetterAlertThreshold',
+		type: 'number',
+		default: 10,
+		description: "Seed 001's threshold: jobs that failed 3 times and need a person",
+		displayOptions: { show },
+	},
+];
+
+export async function stats(
+	queues: HubSpotQueues,
+): Promise<{ associations: QueueStats; notes: QueueStats }> {
+	const [associations, notes] = await Promise.all([
+		queues.associations.stats(),
+		queues.notes.stats(),
+	]);
+	return { associations, notes };
+}
+
+/** Alert lines for the thresholds; empty when all is well. */
+export function queueAlerts(
+	ctx: IExecuteFunctions,
+	current: { associations: QueueStats; notes: QueueStats },
+): string[] {
+	const queueMax = Number(ctx.getNodeParameter('queueAlertThreshold', 0, 1000));
+	const dlqMax = Number(ctx.getNodeParameter('deadLetterAlertThreshold', 0, 10));
+	const alerts: string[] = [];
+	for (const [name, s] of Object.entries(current)) {
+		if (s.length > queueMax) alerts.push(`${name} queue holds ${s.length} jobs (over ${queueMax})`);
+		if (s.deadLetters > dlqMax)
+			alerts.push(`${name} dead-letter queue holds ${s.deadLetters} jobs (over ${dlqMax})`);
+	}
+	return alerts;
+}
+
+export async function execute(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+): Promise<RowOutcome[]> {
+	const queues = await openQueues(this);
+	try {
+		const current = await stats(queues);
+		const alerts = queueAlerts(this, current);
+		const summary: IDataObject = { ...current, alerts, alert: alerts.length > 0 };
+		return items.map((_, itemIndex) => ({ itemIndex, json: { ...summary } }));
+	} finally {
+		await queues.close();
+	}
+}

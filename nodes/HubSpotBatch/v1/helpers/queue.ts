@@ -1,0 +1,77 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import type { Redis } from 'ioredis';
+
+import { ReliableQueue } from '../../../shared/queue/reliableQueue';
+import type { RedisCredentials } from '../../../shared/redis/connection';
+import { connectRedis } from '../../../shared/redis/connection';
+import type { AssociationType } from '../actions/association/batchCreate.operation';
+import type { NoteInput } from '../actions/note/batchCreate.operation';
+
+/** What Queue › Enqueue stores: the exact HubSpot input, so a flush needs no node parameters. */
+export interface AssociationJob {
+	fromType: string;
+	toType: string;
+	mode: 'default' | 'labelled';
+	from: string;
+	to: string;
+	types: AssociationType[];
+}
+
+export type NoteJob = NoteInput;
+
+export interface HubSpotQueues {
+	redis: Redis;
+	associations: ReliableQueue<AssociationJob>;
+	notes: ReliableQueue<NoteJob>;
+	close(): Promise<void>;
+}
+
+export const DEFAULT_QUEUE_NAME = 'hubspot';
+
+/** The two queues of one queue name (`<name>:associations`, `<name>:notes`) on the `redis` credential. */
+export async function openQueues(
+	ctx: IExecuteFunctions,
+	options: { claimIdleMs?: number; retryDelayMs?: number } = {},
+): Promise<HubSpotQueues> {
+	const name = String(ctx.getNodeParameter('queueName', 0, DEFAULT_QUEUE_NAME)).trim();
+	if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(name)) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`Field 'queueName': "${name}" may only contain letters, digits and _ . : -`,
+		);
+	}
+	const credentials = (await ctx.getCredentials('redis')) as unknown as RedisCredentials;
+	const redis = connectRedis(
+		{ ...credentials, port: Number(credentials.port ?? 6379) },
+		{ connectionName: 'n8n-nodes-marketing-ops:hubspot-queue' },
+	);
+	const consumer = `n8n-${process.pid}-${ctx.getExecutionId() ?? 'manual'}`;
+	const common = { consumer, claimIdleMs: options.claimIdleMs, retryDelayMs: options.retryDelayMs };
+	return {
+		redis,
+		associations: new ReliableQueue<AssociationJob>(redis, {
+			name: `${name}:associations`,
+			...common,
+		}),
+		notes: new ReliableQueue<NoteJob>(redis, { name: `${name}:notes`, ...common }),
+		close: async () => {
+			await redis.quit().catch(() => redis.disconnect());
+		},
+	};
+}
+
+/** Reuses another operation's fields under Queue › Enqueue for one kind of job. */
+export function rescope(
+	properties: INodeProperties[],
+	show: Record<string, string[]>,
+	keep: (property: INodeProperties) => INodeProperties | undefined = (p) => p,
+): INodeProperties[] {
+	return properties
+		.map(keep)
+		.filter((p): p is INodeProperties => p !== undefined)
+		.map((p) => ({
+			...p,
+			displayOptions: { ...p.displayOptions, show: { ...(p.displayOptions?.show ?? {}), ...show } },
+		}));
+}
