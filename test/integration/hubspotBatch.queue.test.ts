@@ -3,6 +3,7 @@ import type { ICredentialType, IDataObject, INodeParameters } from 'n8n-workflow
 
 import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
 import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
+import { closeQueueConnections } from '../../nodes/HubSpotBatch/v1/helpers/queue';
 import { resetReportedLimits } from '../../nodes/HubSpotBatch/v1/transport';
 import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
@@ -50,6 +51,7 @@ afterEach(async () => {
 	resetReportedLimits();
 });
 afterAll(async () => {
+	await closeQueueConnections();
 	await redis.quit();
 });
 

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import type { Redis } from 'ioredis';
@@ -29,6 +31,36 @@ export interface HubSpotQueues {
 
 export const DEFAULT_QUEUE_NAME = 'hubspot';
 
+// One connection per Redis server and login for the whole process: opening one per execution
+// would add a TCP + AUTH round trip to every booking request.
+const connections = new Map<string, Redis>();
+
+function sharedConnection(credentials: RedisCredentials): Redis {
+	const login = createHash('sha256')
+		.update(JSON.stringify([credentials.user ?? '', credentials.password ?? '']))
+		.digest('hex');
+	const key = JSON.stringify([
+		credentials.host,
+		credentials.port,
+		credentials.database ?? 0,
+		credentials.ssl ?? false,
+		login,
+	]);
+	let redis = connections.get(key);
+	if (redis === undefined || redis.status === 'end') {
+		redis = connectRedis(credentials, { connectionName: 'n8n-nodes-marketing-ops:hubspot-queue' });
+		connections.set(key, redis);
+	}
+	return redis;
+}
+
+/** Test hook: close every shared queue connection. */
+export async function closeQueueConnections(): Promise<void> {
+	const all = [...connections.values()];
+	connections.clear();
+	await Promise.all(all.map(async (r) => await r.quit().catch(() => r.disconnect())));
+}
+
 /** The two queues of one queue name (`<name>:associations`, `<name>:notes`) on the `redis` credential. */
 export async function openQueues(
 	ctx: IExecuteFunctions,
@@ -42,21 +74,21 @@ export async function openQueues(
 		);
 	}
 	const credentials = (await ctx.getCredentials('redis')) as unknown as RedisCredentials;
-	const redis = connectRedis(
-		{ ...credentials, port: Number(credentials.port ?? 6379) },
-		{ connectionName: 'n8n-nodes-marketing-ops:hubspot-queue' },
-	);
+	const redis = sharedConnection({ ...credentials, port: Number(credentials.port ?? 6379) });
 	const consumer = `n8n-${process.pid}-${ctx.getExecutionId() ?? 'manual'}`;
 	const common = { consumer, claimIdleMs: options.claimIdleMs, retryDelayMs: options.retryDelayMs };
+	const associations = new ReliableQueue<AssociationJob>(redis, {
+		name: `${name}:associations`,
+		...common,
+	});
+	const notes = new ReliableQueue<NoteJob>(redis, { name: `${name}:notes`, ...common });
 	return {
 		redis,
-		associations: new ReliableQueue<AssociationJob>(redis, {
-			name: `${name}:associations`,
-			...common,
-		}),
-		notes: new ReliableQueue<NoteJob>(redis, { name: `${name}:notes`, ...common }),
+		associations,
+		notes,
+		// The connection stays open for the next execution; only this execution's consumer name goes.
 		close: async () => {
-			await redis.quit().catch(() => redis.disconnect());
+			await Promise.all([associations.retire(), notes.retire()]).catch(() => undefined);
 		},
 	};
 }
