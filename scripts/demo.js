@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// npm run demo: the package in real n8n 2.40.7 against the local Luma and HubSpot emulators, until Ctrl-C.
+// npm run demo: the package in real n8n 2.40.7 against the local Luma, HubSpot, Airtable and Slack emulators,
+// until Ctrl-C.
 //   scripts/node24.sh scripts/demo.js          start (or restart) the demo
 //   scripts/node24.sh scripts/demo.js send [email] [--scheme=luma|standard|legacy]
 //                                             POST one signed sample registration to the running demo
-// Env: DEMO_DIR (default <repo>/.n8n-demo), DEMO_N8N_PORT (5678), DEMO_LUMA_PORT (5680), DEMO_HUBSPOT_PORT (5681).
+// Env: DEMO_DIR (default <repo>/.n8n-demo), DEMO_N8N_PORT (5678), DEMO_LUMA_PORT (5680), DEMO_HUBSPOT_PORT (5681),
+// DEMO_AIRTABLE_PORT (5682).
 'use strict';
 const { createHash, randomBytes } = require('crypto');
 const fs = require('fs');
@@ -15,11 +17,14 @@ const DEMO_DIR = resolve(process.env.DEMO_DIR || join(ROOT, '.n8n-demo'));
 const N8N_PORT = portFromEnv('DEMO_N8N_PORT', 5678);
 const LUMA_PORT = portFromEnv('DEMO_LUMA_PORT', 5680);
 const HUBSPOT_PORT = portFromEnv('DEMO_HUBSPOT_PORT', 5681);
+const AIRTABLE_PORT = portFromEnv('DEMO_AIRTABLE_PORT', 5682);
 const SECRET_FILE = join(DEMO_DIR, 'demo-secret.txt');
 const API_KEY_FILE = join(DEMO_DIR, 'demo-api-key.txt');
 const LUMA_URL_FILE = join(DEMO_DIR, 'demo-luma-url.txt');
 // Also tells `send` where to read the emulator's stored contacts.
 const HUBSPOT_URL_FILE = join(DEMO_DIR, 'demo-hubspot-url.txt');
+// Also tells `send` where to read the emulator's registrations.
+const AIRTABLE_URL_FILE = join(DEMO_DIR, 'demo-airtable-url.txt');
 // Written once the first setup (imports + publish) has finished, so a setup cut short is redone.
 const SETUP_DONE_FILE = join(DEMO_DIR, 'demo-setup-done.txt');
 const PACKAGE_NAME = JSON.parse(fs.readFileSync(join(ROOT, 'package.json'), 'utf8')).name;
@@ -33,6 +38,8 @@ const N8N_URL = `http://127.0.0.1:${N8N_PORT}`;
 const WEBHOOK_URL = `${N8N_URL}/webhook/${WEBHOOK_PATH}`;
 // The run-once workflow that creates the Event Tracking contact properties the sync writes.
 const SETUP_WORKFLOW_ID = JSON.parse(fs.readFileSync(join(ROOT, 'workflows', 'hubspot-setup-properties.json'), 'utf8')).id;
+// Published next to the sync: its settings name it as error workflow, and n8n 2.x runs only published ones.
+const ERROR_WORKFLOW_ID = JSON.parse(fs.readFileSync(join(ROOT, 'workflows', 'error-alerts.json'), 'utf8')).id;
 const UPSERT_NODE = 'HubSpot: Upsert Contact';
 const LIST_NODE = 'HubSpot: Add to Event List';
 
@@ -110,12 +117,16 @@ function removeDir(dir) {
 	fs.rmSync(dir, { recursive: true, force: true });
 }
 
-function credentialsFromTemplate({ lumaUrl, apiKey, secret, hubspotUrl, hubspotToken }) {
+function credentialsFromTemplate({ lumaUrl, apiKey, secret, hubspotUrl, hubspotToken, airtable, slackToken }) {
 	const template = JSON.parse(fs.readFileSync(join(ROOT, 'workflows/credentials.template.json'), 'utf8'));
 	return template.map((c) => {
 		if (c.type === 'lumaApi') return { ...c, data: { apiKey, webhookSecret: secret, baseUrl: lumaUrl } };
 		// Tier and limit as the template ships them; the emulator enforces the same 190 per 10 s.
 		if (c.type === 'hubSpotBatchApi') return { ...c, data: { ...c.data, accessToken: hubspotToken, baseUrl: hubspotUrl } };
+		if (c.type === 'airtableRegistryApi')
+			return { ...c, data: { ...c.data, accessToken: airtable.defaultToken, baseId: airtable.baseId, baseUrl: airtable.url } };
+		// n8n's Slack node always calls https://slack.com; the Slack emulator is n8n's HTTPS proxy for it.
+		if (c.type === 'slackApi') return { ...c, data: { accessToken: slackToken } };
 		return c;
 	});
 }
@@ -153,11 +164,15 @@ async function start() {
 	const { installPackage, N8n, freePort } = harness;
 	const { startLumaEmulator, DEFAULT_API_KEY } = require('../test/emulators/luma/server');
 	const { startHubSpotEmulator, DEFAULT_TOKEN: HUBSPOT_TOKEN } = require('../test/emulators/hubspot/server');
+	const { startAirtableEmulator } = require('../test/emulators/airtable/server');
+	const { startSlackEmulator } = require('../test/emulators/slack/server');
 	const { sampleGuestRegistered } = require('../test/emulators/luma/webhookSender');
 	const owner = harness.OWNER ?? DEFAULT_OWNER;
 
 	let luma;
 	let hubspot;
+	let airtable;
+	let slack;
 	let n8n;
 	let stopping = false;
 	const shutdown = async (reason, code) => {
@@ -166,12 +181,14 @@ async function start() {
 			process.exit(code || 130);
 		}
 		stopping = true;
-		log(`${reason}: stopping n8n and the Luma and HubSpot emulators`);
+		log(`${reason}: stopping n8n and the emulators`);
 		try {
 			await n8n?.stop();
 		} finally {
 			await luma?.close();
 			await hubspot?.close();
+			await airtable?.close();
+			await slack?.close();
 		}
 		log('stopped');
 		process.exit(code);
@@ -183,6 +200,7 @@ async function start() {
 		await assertPortFree(N8N_PORT, 'DEMO_N8N_PORT');
 		await assertPortFree(LUMA_PORT, 'DEMO_LUMA_PORT');
 		await assertPortFree(HUBSPOT_PORT, 'DEMO_HUBSPOT_PORT');
+		await assertPortFree(AIRTABLE_PORT, 'DEMO_AIRTABLE_PORT');
 		fs.mkdirSync(DEMO_DIR, { recursive: true });
 		const reuse = fs.existsSync(join(DEMO_DIR, '.n8n', 'database.sqlite')) && fs.existsSync(SETUP_DONE_FILE);
 
@@ -192,6 +210,11 @@ async function start() {
 		// A fresh portal, in memory: no Event Tracking properties until the setup workflow has run.
 		hubspot = await startHubSpotEmulator({ port: HUBSPOT_PORT, bareAccount: true });
 		log(`HubSpot emulator on ${hubspot.url}: empty portal (bareAccount), token ${HUBSPOT_TOKEN}`);
+		// Airtable is the source of truth the sync writes first; the emulator keeps the base in memory.
+		airtable = await startAirtableEmulator({ port: AIRTABLE_PORT });
+		log(`Airtable emulator on ${airtable.url}: base ${airtable.baseId} (Events, Registrations), token ${airtable.defaultToken}`);
+		slack = await startSlackEmulator();
+		log(`Slack emulator: HTTPS proxy ${slack.proxyUrl} for slack.com (throwaway CA ${slack.caFile})`);
 		const credentials = (secretValue) =>
 			credentialsFromTemplate({
 				lumaUrl: luma.url,
@@ -199,10 +222,16 @@ async function start() {
 				secret: secretValue,
 				hubspotUrl: hubspot.url,
 				hubspotToken: HUBSPOT_TOKEN,
+				airtable,
+				slackToken: slack.defaultToken,
 			});
 
 		// The task-runner broker defaults to 5679 on every n8n; a free port keeps the demo clear of other instances.
-		n8n = await N8n.create({ userFolder: DEMO_DIR, port: N8N_PORT, env: { N8N_RUNNERS_BROKER_PORT: String(await freePort()) } });
+		n8n = await N8n.create({
+			userFolder: DEMO_DIR,
+			port: N8N_PORT,
+			env: { N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...slack.n8nEnv() },
+		});
 
 		// A fresh pack each time: no stale tarball, and the installed copy is always this build.
 		removeDir(join(DEMO_DIR, 'pack'));
@@ -218,30 +247,39 @@ async function start() {
 			n8n.importCredentials(credentials(secret));
 			importShippedWorkflows(n8n);
 			n8n.publish(WORKFLOW_ID);
-			log(`published ${WORKFLOW_ID}`);
+			n8n.publish(ERROR_WORKFLOW_ID);
+			log(`published ${WORKFLOW_ID} and ${ERROR_WORKFLOW_ID}`);
 			fs.writeFileSync(SETUP_DONE_FILE, `${new Date().toISOString()}\n`);
 		} else {
 			log(`reusing ${DEMO_DIR} (delete it for a fresh start)`);
 			const lastHubSpotUrl = readTrimmed(HUBSPOT_URL_FILE);
 			// Only when the credentials can no longer match: secret file lost, or an emulator moved.
-			if (!secret || readTrimmed(LUMA_URL_FILE) !== luma.url || lastHubSpotUrl !== hubspot.url) {
+			const lastAirtableUrl = readTrimmed(AIRTABLE_URL_FILE);
+			if (
+				!secret ||
+				readTrimmed(LUMA_URL_FILE) !== luma.url ||
+				lastHubSpotUrl !== hubspot.url ||
+				lastAirtableUrl !== airtable.url
+			) {
 				if (!secret) {
 					secret = `whsec_${randomBytes(24).toString('base64')}`;
 					writePrivate(SECRET_FILE, secret);
 				}
-				log('updating the Luma and HubSpot credentials (new signing secret or emulator URL)');
+				log('updating the credentials (new signing secret or emulator URL)');
 				n8n.importCredentials(credentials(secret));
 			}
-			if (!lastHubSpotUrl) {
-				// A demo folder from before the HubSpot steps: bring in the shipped workflows that use them.
-				log('this folder predates the HubSpot steps: re-importing the shipped workflows');
+			if (!lastHubSpotUrl || !lastAirtableUrl) {
+				// A demo folder from before the HubSpot or Airtable steps: bring in the shipped workflows that use them.
+				log('this folder predates the HubSpot/Airtable steps: re-importing the shipped workflows');
 				importShippedWorkflows(n8n);
 				n8n.publish(WORKFLOW_ID);
-				log(`published ${WORKFLOW_ID}`);
+				n8n.publish(ERROR_WORKFLOW_ID);
+				log(`published ${WORKFLOW_ID} and ${ERROR_WORKFLOW_ID}`);
 			}
 		}
 		writePrivate(LUMA_URL_FILE, luma.url);
 		writePrivate(HUBSPOT_URL_FILE, hubspot.url);
+		writePrivate(AIRTABLE_URL_FILE, airtable.url);
 
 		log(`starting n8n on port ${N8N_PORT} (log: ${n8n.logFile})`);
 		await n8n.start();
@@ -274,16 +312,18 @@ async function start() {
 		const curlBody = JSON.stringify(samplePayload('curl.demo@example.com', sampleGuestRegistered));
 		const lines = [
 			'',
-			'Marketing Ops demo is running. Ctrl-C stops n8n and both emulators.',
+			'Marketing Ops demo is running. Ctrl-C stops n8n and the emulators.',
 			`  n8n editor:     ${N8N_URL}`,
 			`  owner login:    ${owner.email} / ${owner.password}`,
 			`  webhook URL:    ${WEBHOOK_URL}  (workflow "${SYNC.name}", published)`,
 			`  Luma emulator:  ${luma.url}  (API key ${DEFAULT_API_KEY}; state: GET ${luma.url}/__emulator/state?log=0)`,
 			`  HubSpot:        ${hubspot.url}  (emulator, token ${HUBSPOT_TOKEN}; state: GET ${hubspot.url}/__emulator/state?log=0)`,
+			`  Airtable:       ${airtable.url}  (emulator, base ${airtable.baseId}; state: GET ${airtable.url}/__emulator/state)`,
+			`  Slack:          emulator behind n8n's HTTPS proxy ${slack.proxyUrl} (alerts from invalid or failed rows)`,
 			`  signing secret: ${SECRET_FILE}`,
 			`  n8n log:        ${n8n.logFile}`,
 			'',
-			'Send a signed sample registration (the same email twice: first Valid and written to HubSpot, then Duplicate):',
+			'Send a signed sample registration (the same email twice: first Valid, recorded in Airtable and written to HubSpot, then Duplicate):',
 			`  ${selfCommand(['send', 'ada@example.com'])}`,
 			'',
 			'Or with curl and openssl (Luma signature scheme, timestamp taken when you run it):',
@@ -339,6 +379,13 @@ function printHubSpotRuns(runData) {
 	}
 	for (const r of list.failed) console.log(`  hubspot_id ${r.hubspot_id ?? '?'}: ${r.status ?? 'error'}: ${r.error}`);
 	if (list.error) console.log(`  node error: ${list.error.message}`);
+
+	for (const name of ['Airtable: Mark Synced', 'Airtable: Mark Sync Error']) {
+		const marked = outputs(name);
+		if (!marked) continue;
+		for (const r of marked.ok) console.log(`${name}: registration ${r.airtable_id} -> sync_status "${r.sync_status}"`);
+		for (const r of marked.failed) console.log(`${name}: ${r.error}`);
+	}
 }
 
 /** The contact as the HubSpot emulator stores it, and its list memberships, via the control endpoint. */
@@ -371,6 +418,18 @@ async function printStoredContact(email) {
 		console.log(`  member of list "${l.name}" (id ${l.listId}, ${l.processingType}, ${state.memberships[l.listId].length} member(s))`);
 	}
 	if (lists.length === 0) console.log('  on no list');
+
+	const airtableUrl = readTrimmed(AIRTABLE_URL_FILE);
+	if (!airtableUrl) return;
+	try {
+		const res = await fetch(`${airtableUrl}/__emulator/state`);
+		if (!res.ok) throw new Error(`HTTP ${res.status}`);
+		const registrations = JSON.stringify(await res.json());
+		const hit = registrations.includes(`"dedupe_key":"${wanted}|`);
+		console.log(`Airtable emulator (GET ${airtableUrl}/__emulator/state): registration for ${wanted} ${hit ? 'stored' : 'not found'}`);
+	} catch (error) {
+		console.log(`(could not read ${airtableUrl}/__emulator/state: ${error.cause?.code ?? error.message})`);
+	}
 }
 
 async function send(args) {

@@ -6,6 +6,7 @@ import { randomBytes } from 'crypto';
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 
+import { startAirtableEmulator, type AirtableEmulator } from '../emulators/airtable/server';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
 import { startLumaEmulator, type LumaEmulator } from '../emulators/luma/server';
 import {
@@ -13,6 +14,7 @@ import {
 	sendLumaWebhook,
 	type LumaSignatureScheme,
 } from '../emulators/luma/webhookSender';
+import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server';
 import {
 	freePort,
 	installPackage,
@@ -27,16 +29,20 @@ import {
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const WORKFLOW = 'mkopsLumaRegSync';
 const AUTO_WORKFLOW = 'mkopsLumaAutoE2E';
+const ERROR_WORKFLOW = 'mkopsErrorAlerts';
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
 let n8n: N8n;
 let luma: LumaEmulator;
 let hubspot: HubSpotEmulator;
+let airtable: AirtableEmulator;
+let slack: SlackEmulator;
 let setupRunOutput: string;
 const HUBSPOT_TOKEN = 'pat-e2e-private-app-token';
 let url: string;
 
 function fillTemplate(emulatorUrl: string, hubspotUrl: string) {
+	// Every credential of the template is imported; these four are the ones the imported workflows run with.
 	const template = JSON.parse(
 		readFileSync(join(ROOT, 'workflows/credentials.template.json'), 'utf8'),
 	) as Array<{
@@ -51,6 +57,18 @@ function fillTemplate(emulatorUrl: string, hubspotUrl: string) {
 			};
 		if (c.type === 'hubSpotBatchApi')
 			return { ...c, data: { ...c.data, accessToken: HUBSPOT_TOKEN, baseUrl: hubspotUrl } };
+		if (c.type === 'airtableRegistryApi')
+			return {
+				...c,
+				data: {
+					...c.data,
+					accessToken: airtable.defaultToken,
+					baseId: airtable.baseId,
+					baseUrl: airtable.url,
+				},
+			};
+		// n8n's Slack node always calls https://slack.com: the emulator is its HTTPS proxy (see n8nEnv()).
+		if (c.type === 'slackApi') return { ...c, data: { accessToken: slack.defaultToken } };
 		return c;
 	});
 }
@@ -68,6 +86,10 @@ const registration = (n: number, overrides: Record<string, unknown> = {}) =>
 		...overrides,
 	});
 
+/** The Airtable Registrations record for an email and Luma event (the upsert's dedupe_key). */
+const registrationRecord = (email: string, lumaEventId: string) =>
+	airtable.records('Registrations').find((r) => r.fields.dedupe_key === `${email}|${lumaEventId}`);
+
 async function executionCountAfterQuietPeriod(): Promise<number> {
 	await sleep(1500);
 	return (await n8n.executions(WORKFLOW)).length;
@@ -77,7 +99,9 @@ beforeAll(async () => {
 	luma = await startLumaEmulator();
 	// A fresh portal: the Event Tracking properties exist only once the shipped setup workflow has run.
 	hubspot = await startHubSpotEmulator({ tokens: [HUBSPOT_TOKEN], bareAccount: true });
-	n8n = await N8n.create();
+	airtable = await startAirtableEmulator();
+	slack = await startSlackEmulator();
+	n8n = await N8n.create({ env: slack.n8nEnv() });
 	installPackage(n8n.userFolder);
 	n8n.importCredentials(fillTemplate(luma.url, hubspot.url));
 	// Every shipped workflow, as a user would import them.
@@ -89,6 +113,8 @@ beforeAll(async () => {
 	n8n.importWorkflow(join(__dirname, 'fixtures/luma-auto-registration.json'));
 	n8n.publish(WORKFLOW);
 	n8n.publish(AUTO_WORKFLOW);
+	// n8n 2.x runs only the published version of an error workflow.
+	n8n.publish(ERROR_WORKFLOW);
 	await n8n.start();
 	await n8n.login();
 	url = `${n8n.baseUrl}/webhook/luma-registration`;
@@ -101,6 +127,8 @@ afterAll(async () => {
 	await n8n?.stop();
 	await luma?.close();
 	await hubspot?.close();
+	await airtable?.close();
+	await slack?.close();
 });
 
 describe('package loads in real n8n', () => {
@@ -503,7 +531,39 @@ describe('HubSpot Batch in real n8n: the shipped sync and setup workflows', () =
 			list_status: 'added',
 			hubspot_id: stored.id,
 		});
+
+		// Airtable, the source of truth: one event per Luma event, the registration linked to it and marked synced.
+		const events = airtable
+			.records('Events')
+			.filter((e) => e.fields.luma_event_id === 'evt-cfo-dec');
+		expect(events).toHaveLength(1);
+		expect(events[0].fields).toMatchObject({
+			event_name: 'CFO Roundtable: Banking Stack',
+			event_type: 'Luma Event',
+			utm_source: 'luma',
+			utm_medium: 'event',
+			// The seed's formula only replaces spaces.
+			utm_campaign: 'event_cfo-roundtable:-banking-stack_2025-12-15',
+		});
+		const record = registrationRecord('jane.doe+501@acme.com', 'evt-cfo-dec')!;
+		expect(record.fields).toMatchObject({
+			email: 'jane.doe+501@acme.com',
+			first_name: 'Jane',
+			last_name: "McDonald-O'Brien",
+			phone: '+14155552671',
+			registration_source: 'Luma API',
+			event_id: [events[0].id],
+			sync_status: 'Synced to HubSpot',
+			hubspot_contact_id: Number(stored.id),
+		});
+		expect(record.fields.sync_error).toBeUndefined();
+		expect(nodeOutputs(latest, 'Airtable: Mark Synced')[0][0]).toMatchObject({
+			airtable_id: record.id,
+			sync_status: 'Synced to HubSpot',
+		});
+		expect(nodeOutputs(latest, 'Airtable: Mark Sync Error')).toEqual([]);
 		expect(JSON.stringify(latest.data)).not.toContain(HUBSPOT_TOKEN);
+		expect(JSON.stringify(latest.data)).not.toContain(airtable.defaultToken);
 	});
 
 	it('a second registration of the same person, to a later event: name appended, count incremented, first date kept', async () => {
@@ -557,5 +617,70 @@ describe('HubSpot Batch in real n8n: the shipped sync and setup workflows', () =
 		});
 		expect(contact('jane.doe+502@acme.com')).toBeUndefined();
 		expect(JSON.stringify(latest.data)).not.toContain(HUBSPOT_TOKEN);
+
+		// Recorded in Airtable before HubSpot was tried, then marked Error with HubSpot's message.
+		const record = registrationRecord('jane.doe+502@acme.com', 'evt-cfo-dec')!;
+		expect(record.fields).toMatchObject({
+			sync_status: 'Error',
+			sync_error: 'HubSpot rejected the access token (401): token revoked or invalid',
+		});
+		expect(record.fields.hubspot_contact_id).toBeUndefined();
+		expect(nodeOutputs(latest, 'Airtable: Mark Synced')).toEqual([]);
+		// And posted to Slack, through n8n's own Slack node.
+		const alerts = slack.messages().filter((m) => m.text.includes('jane.doe+502@acme.com'));
+		expect(alerts).toHaveLength(1);
+		expect(alerts[0].channel).toBe('#mops-alerts');
+		expect(alerts[0].text).toContain(
+			'Reason: HubSpot rejected the access token (401): token revoked or invalid',
+		);
+		expect(alerts[0].text).toContain('CFO Roundtable: Banking Stack');
+	});
+});
+
+describe('Alerts in real n8n: Slack and the error workflow', () => {
+	it('an invalid registration is posted to Slack with its reasons and never reaches Airtable or HubSpot', async () => {
+		const before = (await n8n.executions(WORKFLOW)).length;
+		const slackBefore = slack.messages().length;
+		const res = await sendLumaWebhook(url, {
+			scheme: 'luma',
+			secret: SECRET,
+			payload: registration(600, { email: 'not-an-email', guestId: 'gst-invalid-1' }),
+		});
+		expect(res.status).toBe(200);
+		const [latest] = await n8n.waitForExecutions(WORKFLOW, before + 1);
+		expect(latest.status).toBe('success');
+		const [valid, , invalid] = nodeOutputs(latest, 'Dedupe & Normalize');
+		expect(valid).toHaveLength(0);
+		expect(invalid).toHaveLength(1);
+		const posted = slack.messages().slice(slackBefore);
+		expect(posted).toHaveLength(1);
+		expect(posted[0].text).toContain('Invalid Luma registration (guest gst-invalid-1');
+		expect(posted[0].text).toMatch(/email: /);
+		expect(
+			airtable
+				.records('Registrations')
+				.filter((r) => String(r.fields.email).includes('not-an-email')),
+		).toHaveLength(0);
+		expect(nodeOutputs(latest, 'Airtable: Find or Create Event')).toEqual([]);
+	});
+
+	it('a failed execution (Slack refuses the alert) runs the error workflow, which posts the execution link', async () => {
+		const before = (await n8n.executions(WORKFLOW)).length;
+		const errorRunsBefore = (await n8n.executions(ERROR_WORKFLOW)).length;
+		slack.setFaults({ failNext: 1, failError: 'channel_not_found' });
+		const res = await sendLumaWebhook(url, {
+			scheme: 'luma',
+			secret: SECRET,
+			payload: registration(601, { email: 'still-not-an-email', guestId: 'gst-invalid-2' }),
+		});
+		expect(res.status).toBe(200);
+		const [failed] = await n8n.waitForExecutions(WORKFLOW, before + 1);
+		expect(failed.status).toBe('error');
+		await n8n.waitForExecutions(ERROR_WORKFLOW, errorRunsBefore + 1);
+		const link = `${n8n.baseUrl}/workflow/${WORKFLOW}/executions/${failed.id}`;
+		const posted = slack.messages().filter((m) => m.text.includes(link));
+		expect(posted).toHaveLength(1);
+		expect(posted[0].text).toContain('Workflow *Luma registration sync* failed');
+		expect(posted[0].text).toContain('Slack: Alert Invalid Registration');
 	});
 });
