@@ -55,6 +55,25 @@ export class HubSpotBatchApi implements ICredentialType {
 			description: 'Leave room for other apps that share this private app',
 		},
 		{
+			displayName: 'Share Rate Limit Across Workers',
+			name: 'sharedRateLimit',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to keep the 10-second window in Redis, so every n8n process (queue-mode workers, webhook processes) that uses this credential shares one budget instead of each assuming the whole of it',
+		},
+		{
+			displayName: 'Redis URL',
+			name: 'redisUrlSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			placeholder: 'redis://:password@redis:6379/0',
+			description:
+				'The Redis every worker can reach (n8n’s queue-mode Redis will do); rediss:// for TLS',
+			displayOptions: { show: { sharedRateLimit: [true] } },
+		},
+		{
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',

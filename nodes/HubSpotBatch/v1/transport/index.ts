@@ -8,7 +8,9 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { connectRedis, type RedisCredentials } from '../../../shared/redis/connection';
 import type { SlidingWindowRateLimiter } from '../../../shared/transport/rateLimiter';
+import { RedisSlidingWindowLimiter } from '../../../shared/transport/redisRateLimiter';
 import { getRateLimiter, rateLimiterKey } from '../../../shared/transport/rateLimiter';
 import { parseRetryAfter, withRetry } from '../../../shared/transport/retry';
 
@@ -19,6 +21,41 @@ export const TIER_LIMITS: Record<string, number> = {
 	professional: 190,
 	increase: 250,
 };
+
+/**
+ * `redis://[user:password@]host:port/db` (or `rediss://`) as the fields connectRedis takes, or
+ * why it is not one (the URL itself is never repeated: it holds the password).
+ */
+export function parseRedisUrl(url: string): RedisCredentials | string {
+	let parsed: URL;
+	try {
+		parsed = new URL(url);
+	} catch {
+		return 'not a URL (expected redis://[:password@]host:port/db)';
+	}
+	if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+		return `must start with redis:// or rediss://, not ${parsed.protocol}//`;
+	}
+	const database = parsed.pathname.replace(/^\//, '');
+	return {
+		host: parsed.hostname || '127.0.0.1',
+		port: parsed.port ? Number(parsed.port) : 6379,
+		user: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+		password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+		database: database === '' ? 0 : Number(database),
+		ssl: parsed.protocol === 'rediss:',
+	};
+}
+
+// One Redis connection per URL for the whole process (the URL is never logged or echoed).
+const sharedLimiterConnections = new Map<string, ReturnType<typeof connectRedis>>();
+
+/** Test hook: close the shared-limiter Redis connections. */
+export async function closeSharedLimiterConnections(): Promise<void> {
+	const all = [...sharedLimiterConnections.values()];
+	sharedLimiterConnections.clear();
+	await Promise.all(all.map(async (r) => await r.quit().catch(() => r.disconnect())));
+}
 
 /** X-HubSpot-RateLimit-Max / -Interval-Milliseconds last seen per account (limiter key). */
 const reportedLimits = new Map<string, { limit: number; windowMs: number }>();
@@ -168,6 +205,9 @@ export class HubSpotApi {
 	/** Identifies the account (base URL + token hash) without holding the token. */
 	readonly limiterKey: string;
 
+	/** The window in Redis that all n8n processes share, when the credential asks for it. */
+	readonly shared?: RedisSlidingWindowLimiter;
+
 	constructor(
 		private readonly node: INode,
 		credentials: ICredentialDataDecryptedObject,
@@ -193,6 +233,31 @@ export class HubSpotApi {
 			reported ? Math.min(limit, reported.limit) : limit,
 			reported?.windowMs ?? WINDOW_MS,
 		);
+		if (credentials.sharedRateLimit === true) {
+			const url = String(credentials.redisUrlSecret ?? '').trim();
+			if (url === '') {
+				throw new NodeOperationError(
+					node,
+					"The HubSpot credential shares its rate limit but has no Redis URL: set 'Redis URL' or turn sharing off",
+				);
+			}
+			const redisCredentials = parseRedisUrl(url);
+			if (typeof redisCredentials === 'string') {
+				throw new NodeOperationError(node, `Field 'Redis URL': ${redisCredentials}`);
+			}
+			let redis = sharedLimiterConnections.get(url);
+			if (redis === undefined || redis.status === 'end') {
+				redis = connectRedis(redisCredentials, {
+					connectionName: 'n8n-nodes-marketing-ops:hubspot-limit',
+				});
+				sharedLimiterConnections.set(url, redis);
+			}
+			this.shared = new RedisSlidingWindowLimiter(redis, {
+				key: this.limiterKey,
+				limit: this.limiter.limit,
+				windowMs: this.limiter.windowMs,
+			});
+		}
 		// No limiterOptions and 0 retries: the SDK installs no decorators, so pacing and retries are ours.
 		this.client = new Client({
 			accessToken: token,
@@ -308,6 +373,7 @@ export class HubSpotApi {
 				// Everyone on this account waits, not just this call: the window is shared.
 				if ((error as HubSpotAttemptError).isRollingLimit)
 					this.limiter.pauseUntil(Date.now() + delayMs);
+				void this.shared?.pauseUntil(Date.now() + delayMs).catch(() => undefined);
 			},
 		});
 	}
@@ -325,6 +391,15 @@ export class HubSpotApi {
 		counter: { failures: number },
 	): Promise<HubSpotResponse<T>> {
 		const slot = await this.limiter.acquireSlot();
+		let sharedSlot: { release(): Promise<void> } | undefined;
+		if (this.shared) {
+			try {
+				sharedSlot = await this.shared.acquireSlot();
+			} catch (error) {
+				slot.release();
+				throw new NodeOperationError(this.node, `Shared rate limit: ${(error as Error).message}`);
+			}
+		}
 		this.stats.calls++;
 		let timer: ReturnType<typeof setTimeout> | undefined;
 		try {
@@ -356,6 +431,7 @@ export class HubSpotApi {
 		} finally {
 			clearTimeout(timer);
 			slot.release();
+			void sharedSlot?.release().catch(() => undefined);
 		}
 	}
 
@@ -367,6 +443,7 @@ export class HubSpotApi {
 			const windowMs = Number.isFinite(interval) && interval > 0 ? interval : this.limiter.windowMs;
 			reportedLimits.set(this.limiterKey, { limit: max, windowMs });
 			if (max < this.limiter.limit) this.limiter.reconfigure(max, windowMs);
+			if (this.shared && max < this.shared.limit) this.shared.reconfigure(max, windowMs);
 		}
 		const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
 		if (headers['x-hubspot-ratelimit-remaining'] !== undefined && Number.isFinite(remaining)) {
