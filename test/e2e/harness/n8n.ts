@@ -97,6 +97,8 @@ export class N8n {
 	private readonly env: Record<string, string>;
 	private cookie = '';
 	apiKey = '';
+	/** Workflows published through the CLI; login() waits until n8n has activated their triggers. */
+	private readonly published = new Set<string>();
 
 	private constructor(
 		userFolder: string,
@@ -218,6 +220,29 @@ export class N8n {
 
 	publish(workflowId: string): void {
 		this.cli(['publish:workflow', `--id=${workflowId}`]);
+		this.published.add(workflowId);
+	}
+
+	/**
+	 * n8n 2.40.7 activates published workflows asynchronously (publication outbox + reconciler), so
+	 * "Editor is now accessible" can come before their webhooks exist: wait for each to be live.
+	 */
+	async waitForPublished(workflowIds: Iterable<string> = this.published, timeoutMs = 60000) {
+		for (const id of workflowIds) {
+			const deadline = Date.now() + timeoutMs;
+			let last: unknown;
+			for (;;) {
+				const res = await this.rest('GET', `/rest/workflows/${id}/publication-status`);
+				last = res.json?.data ?? res.json;
+				const status = (last as { status?: string } | undefined)?.status;
+				if (status === 'published') break;
+				if (status === 'failed' || status === 'partial')
+					throw new Error(`workflow ${id} did not activate: ${JSON.stringify(last)}`);
+				if (Date.now() > deadline)
+					throw new Error(`workflow ${id} not live after ${timeoutMs} ms: ${JSON.stringify(last)}`);
+				await sleep(200);
+			}
+		}
 	}
 
 	async start(): Promise<void> {
@@ -309,6 +334,7 @@ export class N8n {
 				throw new Error(`api key creation failed: ${JSON.stringify(created.json)}`);
 			this.apiKey = created.json.data.rawApiKey;
 		}
+		await this.waitForPublished();
 	}
 
 	async restPost(path: string, body: unknown): Promise<any> {
