@@ -297,6 +297,61 @@ describe('Object › Batch Create', () => {
 		}
 	});
 
+	it('Combine With Concurrent Executions: 150 one-item executions at once share 2 calls, each gets its own record', async () => {
+		await start();
+		await run([{ name: 'Warm-up' }], object('batchCreate', 'deals')); // caches the property list
+		const before = calls(objectsPath('deals', 'create')).length;
+		const results = await Promise.all(
+			Array.from(
+				{ length: 150 },
+				async (_, i) =>
+					await run(
+						[{ dealname: `Booking ${i}` }],
+						object('batchCreate', 'deals', { options: { combineWithinMs: 200 } }),
+					),
+			),
+		);
+		const sent = calls(objectsPath('deals', 'create')).slice(before);
+		expect(sent.map((r) => r.inputCount).sort((a, b) => b! - a!)).toEqual([100, 50]);
+		const stored = emulator.objects('deals');
+		results.forEach((result, i) => {
+			expect(result.error).toBeUndefined();
+			const [out] = result.outputs('HubSpot');
+			expect(out).toHaveLength(1);
+			expect(paired(out)).toEqual([0]);
+			expect(out[0].json.status).toBe('created');
+			expect(stored.find((d) => d.id === out[0].json.hubspot_id)?.properties.dealname).toBe(
+				`Booking ${i}`,
+			);
+		});
+	});
+
+	it('Combine With Concurrent Executions: a row HubSpot rejects fails only its own execution', async () => {
+		await start({ invalidMode: 'perInput207' });
+		await run([{ dealname: 'Warm-up' }], object('batchCreate', 'deals'));
+		const results = await Promise.all(
+			[1, 'lots', 3].map(
+				async (amount, i) =>
+					await run(
+						[{ dealname: `Booking ${i}`, amount }],
+						object('batchCreate', 'deals', { options: { combineWithinMs: 200 } }),
+						'continueErrorOutput',
+					),
+			),
+		);
+		expect(results.map((r) => r.outputs('HubSpot').map((o) => o.length))).toEqual([
+			[1, 0],
+			[0, 1],
+			[1, 0],
+		]);
+		expect(String(results[1].outputs('HubSpot')[1][0].json.error)).toMatch(/amount/);
+		expect(
+			calls(objectsPath('deals', 'create'))
+				.slice(1)
+				.map((r) => r.inputCount),
+		).toEqual([3]);
+	});
+
 	it.each(['batch400', 'perInput207'] as const)(
 		'%s: bad rows are reported with HubSpot’s message while the good rows land (in = landed + reported)',
 		async (invalidMode) => {

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { WriteRow } from '../../helpers/batchWrite';
+import { coalesce, uniqueKeyPrefix } from '../../../../shared/transport/coalescer';
+import type { RowResult, WriteRow } from '../../helpers/batchWrite';
 import { writeInBatches } from '../../helpers/batchWrite';
 import {
 	mappedObjectProperties,
@@ -12,7 +13,12 @@ import type { RowOutcome } from '../../helpers/outcome';
 import { failedRow } from '../../helpers/outcome';
 import { getPropertyDefinitions } from '../../helpers/properties';
 import type { HubSpotApi } from '../../transport';
-import { batchOptions, batchSettings } from '../common.descriptions';
+import {
+	batchOptions,
+	batchSettings,
+	combineOption,
+	combineWindowMs,
+} from '../common.descriptions';
 
 const show = { resource: ['object'], operation: ['batchCreate'] };
 
@@ -46,7 +52,7 @@ export const description: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: { show },
-		options: [...batchOptions],
+		options: [...batchOptions, combineOption],
 	},
 ];
 
@@ -63,6 +69,9 @@ export async function execute(
 
 	const outcomes: RowOutcome[] = [];
 	const rows: Array<WriteRow<Record<string, string>>> = [];
+	// Keys double as objectWriteTraceId and must not collide with other executions' rows in a combined batch.
+	const prefix = uniqueKeyPrefix();
+	const indexOf = (key: string) => Number(key.slice(prefix.length));
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const properties = mappedObjectProperties(this, items[itemIndex], itemIndex, definitions);
 		if (Object.keys(properties).length === 0) {
@@ -77,26 +86,35 @@ export async function execute(
 			);
 			continue;
 		}
-		rows.push({ key: String(itemIndex), input: properties });
+		rows.push({ key: `${prefix}${itemIndex}`, input: properties });
 	}
 
-	const written = await writeInBatches(api, rows, {
-		batchSize: settings.batchSize,
-		concurrency: settings.concurrency,
-		send: async (batch) =>
-			await api.request({
-				method: 'POST',
-				path: `/crm/v3/objects/${encodeURIComponent(objectType)}/batch/create`,
-				body: {
-					inputs: batch.map((row) => ({ properties: row.input, objectWriteTraceId: row.key })),
-				},
-				// A timed-out or 500 create may have been applied: retrying could create duplicates.
-				idempotent: false,
-			}),
-	});
+	const send = async (combined: typeof rows) =>
+		await writeInBatches(api, combined, {
+			batchSize: settings.batchSize,
+			concurrency: settings.concurrency,
+			send: async (batch) =>
+				await api.request({
+					method: 'POST',
+					path: `/crm/v3/objects/${encodeURIComponent(objectType)}/batch/create`,
+					body: {
+						inputs: batch.map((row) => ({ properties: row.input, objectWriteTraceId: row.key })),
+					},
+					// A timed-out or 500 create may have been applied: retrying could create duplicates.
+					idempotent: false,
+				}),
+		});
+	const written =
+		rows.length === 0
+			? new Map<string, RowResult>()
+			: await coalesce(
+					`create|${api.limiterKey}|${objectType}|${settings.batchSize}|${settings.concurrency}`,
+					rows,
+					{ lingerMs: combineWindowMs(this), maxRows: settings.batchSize, flush: send },
+				);
 
 	for (const row of rows) {
-		const itemIndex = Number(row.key);
+		const itemIndex = indexOf(row.key);
 		const result = written.get(row.key);
 		if (result?.ok) {
 			outcomes.push({
