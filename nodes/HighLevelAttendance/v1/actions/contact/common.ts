@@ -1,0 +1,109 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import type { FatalGate } from '../../helpers/items';
+import { processItems } from '../../helpers/items';
+import type { RowOutcome } from '../../helpers/outcome';
+import { failedRow, fieldError } from '../../helpers/outcome';
+import { parseTagList } from '../../helpers/tags';
+import type { HighLevelApi } from '../../transport';
+import { HighLevelAttemptError } from '../../transport';
+import { concurrencyOf, requestOptions } from '../common.descriptions';
+
+type TagOperation = 'addTags' | 'removeTags';
+
+export function tagDescription(operation: TagOperation): INodeProperties[] {
+	const show = { resource: ['contact'], operation: [operation] };
+	const adding = operation === 'addTags';
+	return [
+		{
+			displayName: 'Contact ID',
+			name: 'contactId',
+			type: 'string',
+			default: '={{ $json.contact_id }}',
+			required: true,
+			description: 'The HighLevel contact’s ID',
+			displayOptions: { show },
+		},
+		{
+			displayName: 'Tags',
+			name: 'tags',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'webinar-attended, vip',
+			description: adding
+				? 'Tags to add, comma-separated (or an expression giving an array). Tags the contact already has are kept once; HighLevel stores tags lowercased.'
+				: 'Tags to remove, comma-separated (or an expression giving an array). Tags the contact does not have are ignored.',
+			displayOptions: { show },
+		},
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			displayOptions: { show },
+			options: [...requestOptions],
+		},
+	];
+}
+
+export function itemFailure(
+	ctx: IExecuteFunctions,
+	api: HighLevelApi,
+	gate: FatalGate,
+	itemIndex: number,
+	error: unknown,
+	base: Record<string, unknown>,
+): RowOutcome {
+	const nodeError = api.toNodeError(error, itemIndex);
+	if (error instanceof HighLevelAttemptError && error.isFatal) gate.error ??= nodeError;
+	const contactProblem =
+		error instanceof HighLevelAttemptError &&
+		error.status === 400 &&
+		/contact/i.test(error.serverMessage ?? '');
+	if (contactProblem) {
+		return failedRow(ctx, itemIndex, fieldError('contactId', nodeError.message), {
+			field: 'contactId',
+			base: base as never,
+		});
+	}
+	return failedRow(ctx, itemIndex, nodeError.message, { base: base as never, cause: nodeError });
+}
+
+/** Contact › Add Tags / Remove Tags: one call per item (POST or DELETE /contacts/{id}/tags). */
+export async function executeTags(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+	api: HighLevelApi,
+	operation: TagOperation,
+): Promise<RowOutcome[]> {
+	const adding = operation === 'addTags';
+	return await processItems(ctx, items.length, concurrencyOf(ctx), async (itemIndex, gate) => {
+		const contactId = String(ctx.getNodeParameter('contactId', itemIndex, '') ?? '').trim();
+		const tags = parseTagList(ctx.getNodeParameter('tags', itemIndex, '') as unknown) ?? [];
+		const base = {
+			contact_id: contactId || null,
+			[adding ? 'tags_added' : 'tags_removed']: tags,
+		};
+		if (contactId === '')
+			return failedRow(ctx, itemIndex, fieldError('contactId', 'no contact id given'), {
+				field: 'contactId',
+				base,
+			});
+		if (tags.length === 0)
+			return failedRow(ctx, itemIndex, fieldError('tags', 'no tags given'), {
+				field: 'tags',
+				base,
+			});
+		if (gate.error !== undefined) return failedRow(ctx, itemIndex, gate.error.message, { base });
+		try {
+			const now = adding
+				? await api.addTags(contactId, tags)
+				: await api.removeTags(contactId, tags);
+			return { itemIndex, json: { ...base, tags: now ?? null } };
+		} catch (error) {
+			return itemFailure(ctx, api, gate, itemIndex, error, base);
+		}
+	});
+}

@@ -1,0 +1,377 @@
+/** HighLevel Attendance: tag parsing, the attended/no-show decision, error classification, SQL and row shapes. */
+import type { IExecuteFunctions, INode } from 'n8n-workflow';
+
+import type { TagSettings } from '../../nodes/HighLevelAttendance/v1/helpers/decision';
+import {
+	decideAttendance,
+	isAttended,
+	tagSettingsProblem,
+} from '../../nodes/HighLevelAttendance/v1/helpers/decision';
+import { ms, parameterReader } from '../../nodes/HighLevelAttendance/v1/helpers/items';
+import {
+	normalizeTag,
+	parseTagList,
+	tagSet,
+} from '../../nodes/HighLevelAttendance/v1/helpers/tags';
+import {
+	HighLevelApi,
+	HighLevelAttemptError,
+	requestsPer10s,
+	resetReportedLimits,
+} from '../../nodes/HighLevelAttendance/v1/transport';
+import {
+	lookupSql,
+	normalizeLookupEmail,
+	recordCheckSql,
+	toRegistrant,
+} from '../../nodes/shared/database/attendance';
+import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
+
+describe('tags', () => {
+	it('reads the comma-separated string a HighLevel Webhook action sends', () => {
+		expect(parseTagList('vip, webinar-no-show,  ,Newsletter ')).toEqual([
+			'vip',
+			'webinar-no-show',
+			'Newsletter',
+		]);
+		expect(tagSet('vip, Webinar-No-Show')).toEqual(new Set(['vip', 'webinar-no-show']));
+	});
+
+	it('accepts arrays (also nested, or as JSON text) and drops case-insensitive repeats, first spelling kept', () => {
+		expect(parseTagList(['VIP', 'vip ', ['Webinar-Attended', 'a,b']])).toEqual([
+			'VIP',
+			'Webinar-Attended',
+			'a',
+			'b',
+		]);
+		expect(parseTagList('["one", "Two"]')).toEqual(['one', 'Two']);
+		expect(parseTagList('[not json')).toEqual(['[not json']);
+		expect(parseTagList(42)).toEqual(['42']);
+	});
+
+	it('tells "no tags" (known: skip removes) from "unknown" (nothing may be skipped)', () => {
+		expect(tagSet('')).toEqual(new Set());
+		expect(tagSet([])).toEqual(new Set());
+		expect(tagSet(undefined)).toBeUndefined();
+		expect(tagSet(null)).toBeUndefined();
+		expect(tagSet({ tags: 'x' })).toBeUndefined();
+	});
+
+	it('compares as HighLevel stores tags: trimmed, lowercased', () => {
+		expect(normalizeTag('  Webinar-Attended ')).toBe('webinar-attended');
+	});
+});
+
+describe('attendance decision', () => {
+	const settings: TagSettings = {
+		attendedTag: 'webinar-attended',
+		noShowTag: 'webinar-no-show',
+		whenNotFound: 'noChange',
+		notFoundTag: 'webinar-not-found',
+		replayCountsAsAttended: false,
+	};
+	const live = { attended_live: true, attended_replay: false };
+	const replayOnly = { attended_live: false, attended_replay: true };
+	const absent = { attended_live: false, attended_replay: false };
+
+	it('attended live: add the Attended Tag, remove the No-Show Tag', () => {
+		expect(decideAttendance(live, settings)).toEqual({
+			status: 'attended',
+			attended: true,
+			tagAdded: 'webinar-attended',
+			tagRemoved: 'webinar-no-show',
+			callAdd: true,
+			callRemove: true,
+		});
+	});
+
+	it('no-show: the reverse; a replay counts only with the option', () => {
+		expect(decideAttendance(absent, settings)).toMatchObject({
+			status: 'no_show',
+			attended: false,
+			tagAdded: 'webinar-no-show',
+			tagRemoved: 'webinar-attended',
+		});
+		expect(decideAttendance(replayOnly, settings).status).toBe('no_show');
+		expect(decideAttendance(replayOnly, { ...settings, replayCountsAsAttended: true }).status).toBe(
+			'attended',
+		);
+		expect(isAttended(replayOnly, true)).toBe(true);
+		expect(isAttended(replayOnly, false)).toBe(false);
+	});
+
+	it('not found: no change by default, or only the Not Found Tag', () => {
+		expect(decideAttendance(null, settings)).toEqual({
+			status: 'not_found',
+			attended: null,
+			tagAdded: null,
+			tagRemoved: null,
+			callAdd: false,
+			callRemove: false,
+		});
+		expect(decideAttendance(null, { ...settings, whenNotFound: 'addTag' })).toEqual({
+			status: 'not_found',
+			attended: null,
+			tagAdded: 'webinar-not-found',
+			tagRemoved: null,
+			callAdd: true,
+			callRemove: false,
+		});
+	});
+
+	it('known tags skip an add of a tag already there and a remove of a tag already gone', () => {
+		const has = (...tags: string[]) => new Set(tags);
+		expect(decideAttendance(live, settings, has('webinar-attended'))).toMatchObject({
+			callAdd: false,
+			callRemove: false,
+		});
+		expect(decideAttendance(live, settings, has('webinar-no-show'))).toMatchObject({
+			callAdd: true,
+			callRemove: true,
+		});
+		expect(decideAttendance(live, settings, has())).toMatchObject({
+			callAdd: true,
+			callRemove: false,
+		});
+		expect(
+			decideAttendance(live, settings, has('webinar-attended', 'webinar-no-show')),
+		).toMatchObject({
+			callAdd: false,
+			callRemove: true,
+		});
+		// Tag parameters in any case match HighLevel's lowercased tags.
+		expect(
+			decideAttendance(
+				live,
+				{ ...settings, attendedTag: 'Webinar-Attended' },
+				has('webinar-attended'),
+			),
+		).toMatchObject({ tagAdded: 'Webinar-Attended', callAdd: false });
+	});
+
+	it('an empty tag parameter leaves that tag alone', () => {
+		expect(decideAttendance(live, { ...settings, noShowTag: ' ' })).toMatchObject({
+			tagAdded: 'webinar-attended',
+			tagRemoved: null,
+			callRemove: false,
+		});
+		expect(decideAttendance(absent, { ...settings, noShowTag: '' })).toMatchObject({
+			tagAdded: null,
+			callAdd: false,
+			tagRemoved: 'webinar-attended',
+			callRemove: true,
+		});
+	});
+
+	it('refuses settings that cannot work, naming the parameter', () => {
+		expect(tagSettingsProblem(settings)).toBeUndefined();
+		expect(tagSettingsProblem({ ...settings, noShowTag: 'WEBINAR-ATTENDED' })).toMatch(
+			/^Field 'noShowTag': the No-Show Tag must differ from the Attended Tag/,
+		);
+		expect(tagSettingsProblem({ ...settings, whenNotFound: 'addTag', notFoundTag: ' ' })).toBe(
+			"Field 'notFoundTag': When Not Found is 'Add Tag' but the Not Found Tag is empty",
+		);
+		expect(tagSettingsProblem({ ...settings, attendedTag: 'a,b' })).toMatch(/commas/);
+		// Both empty is allowed (a check that only logs).
+		expect(tagSettingsProblem({ ...settings, attendedTag: '', noShowTag: '' })).toBeUndefined();
+	});
+});
+
+describe('HighLevel errors', () => {
+	const http = (status: number, body: object, headers: Record<string, string> = {}) =>
+		new HighLevelAttemptError('http', status, body as never, headers);
+
+	it("reads HighLevel's message, also the list a 422 carries", () => {
+		expect(http(400, { message: 'Contact with id x not found' }).serverMessage).toBe(
+			'Contact with id x not found',
+		);
+		expect(
+			http(422, { message: ['tags must be an array', 'tags should not be empty'] }).serverMessage,
+		).toBe('tags must be an array; tags should not be empty');
+		expect(http(502, {}).serverMessage).toBeUndefined();
+	});
+
+	it('tells the daily limit (fatal) from the burst limit (wait and retry)', () => {
+		const burst = http(429, {}, { 'x-ratelimit-daily-remaining': '1999' });
+		const daily = http(429, {}, { 'x-ratelimit-daily-remaining': '0' });
+		expect([burst.isBurstLimit, burst.isDailyLimit, burst.isFatal]).toEqual([true, false, false]);
+		expect([daily.isBurstLimit, daily.isDailyLimit, daily.isFatal]).toEqual([false, true, true]);
+	});
+
+	it('retries 5xx, network errors and timeouts; 401 and 403 end the run; 400 is the item’s own', () => {
+		expect(http(503, {}).isTransient).toBe(true);
+		expect(
+			new HighLevelAttemptError('network', undefined, undefined, {}, 'ECONNRESET').isTransient,
+		).toBe(true);
+		expect(new HighLevelAttemptError('timeout', undefined, undefined, {}).isTransient).toBe(true);
+		expect(http(400, {}).isTransient).toBe(false);
+		expect(http(401, {}).isFatal).toBe(true);
+		expect(http(403, {}).isFatal).toBe(true);
+		expect(http(400, {}).isFatal).toBe(false);
+	});
+
+	it('Requests per 10 Seconds: 100 by default, a whole number of at least 1', () => {
+		expect(requestsPer10s({})).toBe(100);
+		expect(requestsPer10s({ requestsPer10s: '' })).toBe(100);
+		expect(requestsPer10s({ requestsPer10s: 250 })).toBe(250);
+		expect(() => requestsPer10s({ requestsPer10s: 0 })).toThrow(/at least 1/);
+		expect(() => requestsPer10s({ requestsPer10s: 2.5 })).toThrow(/whole number/);
+	});
+
+	describe('the 429 wait', () => {
+		afterEach(() => {
+			resetRateLimiters();
+			resetReportedLimits();
+		});
+		const node = { name: 'HighLevel', type: 't', typeVersion: 1 } as INode;
+		const api = () =>
+			new HighLevelApi({ getNode: () => node } as unknown as IExecuteFunctions, {
+				accessToken: 'pit-unit',
+				locationId: 'loc1',
+			});
+
+		it('is Retry-After when sent, else the interval HighLevel reports, else 10 s', () => {
+			const a = api();
+			expect(a.rateLimitWaitMs(http(429, {}, { 'retry-after': '3' }))).toBe(3000);
+			expect(
+				a.rateLimitWaitMs(
+					http(429, {}, { 'retry-after': '2', 'x-ratelimit-interval-milliseconds': '10000' }),
+				),
+			).toBe(2000);
+			expect(a.rateLimitWaitMs(http(429, {}, { 'x-ratelimit-interval-milliseconds': '400' }))).toBe(
+				400,
+			);
+			expect(a.rateLimitWaitMs(http(429, {}))).toBe(10_000);
+		});
+
+		it('one limiter per token + location, paced to the credential, keyed without the token', () => {
+			const a = api();
+			const b = api();
+			expect(a.limiter).toBe(b.limiter);
+			expect(a.limiter.limit).toBe(100);
+			expect(a.limiter.windowMs).toBe(10_000);
+			expect(a.limiterKey).not.toContain('pit-unit');
+			const other = new HighLevelApi({ getNode: () => node } as unknown as IExecuteFunctions, {
+				accessToken: 'pit-unit',
+				locationId: 'loc2',
+			});
+			expect(other.limiter).not.toBe(a.limiter);
+		});
+
+		it('a credential without token or location is refused before any call', () => {
+			const ctx = { getNode: () => node } as unknown as IExecuteFunctions;
+			expect(() => new HighLevelApi(ctx, { locationId: 'x' })).toThrow(
+				'The HighLevel credential has no Private Integration token',
+			);
+			expect(() => new HighLevelApi(ctx, { accessToken: 'pit' })).toThrow(
+				'The HighLevel credential has no Location ID',
+			);
+		});
+	});
+});
+
+describe('parameter reads', () => {
+	it('evaluates per item only the parameters that hold an expression', () => {
+		const raw: Record<string, unknown> = {
+			email: '={{ $json.body.email }}',
+			attendedTag: 'webinar-attended',
+			options: { writeAuditRow: true, concurrency: '={{ 5 }}' },
+		};
+		const calls: string[] = [];
+		const ctx = {
+			getNodeParameter: (
+				name: string,
+				itemIndex: number,
+				fallback: unknown,
+				opts?: { rawExpressions?: boolean },
+			) => {
+				calls.push(`${name}#${itemIndex}${opts?.rawExpressions ? ':raw' : ''}`);
+				const value = raw[name] ?? fallback;
+				if (opts?.rawExpressions) return value;
+				return typeof value === 'string' && value.startsWith('=')
+					? `evaluated-${itemIndex}`
+					: value;
+			},
+		} as unknown as IExecuteFunctions;
+		const read = parameterReader(ctx);
+		for (const i of [0, 1, 2]) {
+			expect(read('attendedTag', i)).toBe('webinar-attended');
+			expect(read('email', i)).toBe(`evaluated-${i}`);
+			read('options', i, {});
+			expect(read('missing', i, 'dflt')).toBe('dflt');
+		}
+		expect(calls.filter((c) => c.startsWith('attendedTag'))).toEqual(['attendedTag#0:raw']);
+		expect(calls.filter((c) => c.startsWith('missing'))).toEqual(['missing#0:raw']);
+		expect(calls.filter((c) => c.startsWith('email') && !c.endsWith(':raw'))).toEqual([
+			'email#0',
+			'email#1',
+			'email#2',
+		]);
+		// An expression inside a collection makes the whole collection per item.
+		expect(calls.filter((c) => c.startsWith('options') && !c.endsWith(':raw'))).toHaveLength(3);
+		expect(ms(1.23456)).toBe(1.23);
+	});
+});
+
+describe('attendance SQL and rows', () => {
+	it("is seed 002's lightning query against the schema, with the schedule optional", () => {
+		expect(lookupSql('public', true)).toBe(
+			'SELECT id, email, first_name, last_name, webinar_name, webinar_id, schedule_id, attended_live, date_live, time_live, purchased_live, revenue_live, attended_replay ' +
+				'FROM "public"."webinar_registrants" WHERE email = $1 AND webinar_id = $2 AND schedule_id = $3 ORDER BY event_date DESC LIMIT 1',
+		);
+		expect(lookupSql('ops', false)).toContain(
+			'FROM "ops"."webinar_registrants" WHERE email = $1 AND webinar_id = $2 ORDER BY event_date DESC LIMIT 1',
+		);
+		expect(() => lookupSql('a"; DROP', true)).toThrow(/not a plain SQL name/);
+		expect(recordCheckSql('ops')).toBe(
+			'INSERT INTO "ops"."attendance_checks" (registrant_id, ghl_contact_id, email, webinar_id, schedule_id, attended, attendance_status, tag_added, tag_removed, error, response_time_ms) ' +
+				'VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id',
+		);
+	});
+
+	it('normalizes emails as the sync stores them', () => {
+		expect(normalizeLookupEmail('  Ada@Example.COM ')).toBe('ada@example.com');
+		expect(normalizeLookupEmail(undefined)).toBe('');
+		expect(normalizeLookupEmail(42)).toBe('');
+	});
+
+	it('gives pg rows and PostgREST JSON the same shape', () => {
+		const fromPg = toRegistrant({
+			id: '9007199254',
+			email: 'ada@example.com',
+			first_name: 'Ada',
+			last_name: null,
+			webinar_name: 'Ops',
+			webinar_id: 5,
+			schedule_id: 1,
+			attended_live: true,
+			date_live: new Date('2030-03-14T17:02:00Z'),
+			time_live: '00:42:10',
+			purchased_live: false,
+			revenue_live: '497.50',
+			attended_replay: false,
+		});
+		const fromPostgrest = toRegistrant({
+			id: 9007199254,
+			email: 'ada@example.com',
+			first_name: 'Ada',
+			last_name: null,
+			webinar_name: 'Ops',
+			webinar_id: 5,
+			schedule_id: 1,
+			attended_live: true,
+			date_live: '2030-03-14T17:02:00+00:00',
+			time_live: '00:42:10',
+			purchased_live: false,
+			revenue_live: 497.5,
+			attended_replay: false,
+		});
+		expect(fromPg).toEqual(fromPostgrest);
+		expect(fromPg).toMatchObject({
+			id: 9007199254,
+			date_live: '2030-03-14T17:02:00.000Z',
+			revenue_live: 497.5,
+		});
+		expect(toRegistrant({ date_live: null, time_live: null }).date_live).toBeNull();
+	});
+});
