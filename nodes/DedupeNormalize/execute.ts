@@ -1,8 +1,14 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	IPairedItemData,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { runExclusive } from '../shared/keyedMutex';
 import type { DayMonthOrder } from '../shared/normalize';
+import { ParameterReader } from '../shared/parameters';
 import { type CanonicalField, type FieldError, type MappableField } from './canonical';
 import { dedupeKey, dedupeWithinRun, type Candidate, type KeepStrategy } from './dedupe';
 import { buildPreset, pathReader, type PresetName } from './presets';
@@ -27,20 +33,33 @@ function readSettings(this: IExecuteFunctions) {
 	const source = this.getNodeParameter('source', 0) as PresetName;
 	const options = this.getNodeParameter('options', 0, {}) as Options;
 	const preset = buildPreset(source);
-	const mappings = (this.getNodeParameter('fieldMapping.mapping', 0, []) as Array<{ field: MappableField; path: string }>) ?? [];
+	const mappings =
+		(this.getNodeParameter('fieldMapping.mapping', 0, []) as Array<{
+			field: MappableField;
+			path: string;
+		}>) ?? [];
 	const readers = { ...preset.readers };
 	for (const { field, path } of mappings) {
 		if (!path || !path.trim()) {
-			throw new NodeOperationError(this.getNode(), `Field Mapping for '${field}' has no source field`, {
-				description: 'Enter the input field to read, e.g. "Email" or "contact.email"',
-			});
+			throw new NodeOperationError(
+				this.getNode(),
+				`Field Mapping for '${field}' has no source field`,
+				{
+					description: 'Enter the input field to read, e.g. "Email" or "contact.email"',
+				},
+			);
 		}
 		readers[field] = pathReader(path.trim());
 	}
 	if (source === 'custom' && !readers.email) {
-		throw new NodeOperationError(this.getNode(), "Custom mapping needs a source field for 'Email'", {
-			description: 'Add a Field Mapping entry for Email: dedupe and every downstream system key on it.',
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			"Custom mapping needs a source field for 'Email'",
+			{
+				description:
+					'Add a Field Mapping entry for Email: dedupe and every downstream system key on it.',
+			},
+		);
 	}
 	const defaults = { ...preset.defaults };
 	const overrides: Array<[CanonicalField, string | undefined]> = [
@@ -48,7 +67,8 @@ function readSettings(this: IExecuteFunctions) {
 		['utm_source', options.utmSource],
 		['utm_medium', options.utmMedium],
 	];
-	for (const [field, value] of overrides) if (value !== undefined && String(value).trim() !== '') defaults[field] = String(value).trim();
+	for (const [field, value] of overrides)
+		if (value !== undefined && String(value).trim() !== '') defaults[field] = String(value).trim();
 
 	const keyFields = this.getNodeParameter('dedupeKey', 0) as CanonicalField[];
 	if (keyFields.length === 0) {
@@ -95,13 +115,14 @@ export async function dedupeAndNormalize(this: IExecuteFunctions): Promise<INode
 		pairedItem: { item: index },
 	});
 
+	const parameters = new ParameterReader(this);
 	for (let i = 0; i < items.length; i++) {
 		try {
 			let record = settings.record;
 			if (settings.perItemEvent.length > 0) {
 				const defaults = { ...record.defaults };
 				for (const [field, option] of settings.perItemEvent) {
-					defaults[field] = String(this.getNodeParameter(`options.${option}`, i, '') ?? '').trim();
+					defaults[field] = String(parameters.get(`options.${option}`, i, '') ?? '').trim();
 				}
 				record = { ...record, defaults };
 			}
@@ -112,20 +133,31 @@ export async function dedupeAndNormalize(this: IExecuteFunctions): Promise<INode
 			if (!this.continueOnFail()) {
 				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
 			}
-			invalid.push(invalidItem(i, [{ field: '(item)', value: null, reason: (error as Error).message }]));
+			invalid.push(
+				invalidItem(i, [{ field: '(item)', value: null, reason: (error as Error).message }]),
+			);
 		}
 	}
 
 	const { kept, duplicates } = dedupeWithinRun(candidates, settings.keep);
-	const emit = (candidate: Candidate, extra: IDataObject, merged: number[] = []): INodeExecutionData => {
+	const emit = (
+		candidate: Candidate,
+		extra: IDataObject,
+		merged: number[] = [],
+	): INodeExecutionData => {
 		const json: IDataObject = { ...candidate.contact, dedupe_key: candidate.key, ...extra };
 		if (settings.includeSource) json.source = items[candidate.index].json;
-		const pairedItem: IPairedItemData[] = [{ item: candidate.index }, ...merged.map((item) => ({ item }))];
+		const pairedItem: IPairedItemData[] = [
+			{ item: candidate.index },
+			...merged.map((item) => ({ item })),
+		];
 		return { json, pairedItem: pairedItem.length === 1 ? pairedItem[0] : pairedItem };
 	};
 
 	for (const d of duplicates) {
-		duplicate.push(emit(d.candidate, { duplicate: { reason: 'repeated in this run', kept_item: d.keptIndex } }));
+		duplicate.push(
+			emit(d.candidate, { duplicate: { reason: 'repeated in this run', kept_item: d.keptIndex } }),
+		);
 	}
 
 	let seenBefore = new Set<string>();
@@ -134,21 +166,34 @@ export async function dedupeAndNormalize(this: IExecuteFunctions): Promise<INode
 			// n8n's processed-data store (Remove Duplicates uses it): survives restarts, shared in queue mode.
 			// Serialized per store scope: Luma sends guest.registered and guest.updated together.
 			const scopeKey = `${this.getWorkflow().id}:${settings.scope === 'node' ? this.getNode().id : ''}`;
-			const result = await runExclusive(scopeKey, async () =>
-				await this.helpers.checkProcessedAndRecord(
-					kept.map((k) => k.candidate.key),
-					settings.scope,
-					{ mode: 'entries', maxEntries: settings.historySize },
-				),
+			const result = await runExclusive(
+				scopeKey,
+				async () =>
+					await this.helpers.checkProcessedAndRecord(
+						kept.map((k) => k.candidate.key),
+						settings.scope,
+						{ mode: 'entries', maxEntries: settings.historySize },
+					),
 			);
 			seenBefore = new Set(result.processed.map(String));
 		} catch (error) {
 			if (!this.continueOnFail()) {
-				throw new NodeOperationError(this.getNode(), `Could not read n8n's processed-data store: ${(error as Error).message}`);
+				throw new NodeOperationError(
+					this.getNode(),
+					`Could not read n8n's processed-data store: ${(error as Error).message}`,
+				);
 			}
 			// Nothing is lost: the rows go out on Invalid with the reason, to be retried.
 			for (const k of kept) {
-				invalid.push(invalidItem(k.candidate.index, [{ field: 'dedupe_key', value: k.candidate.key, reason: `processed-data store unavailable: ${(error as Error).message}` }]));
+				invalid.push(
+					invalidItem(k.candidate.index, [
+						{
+							field: 'dedupe_key',
+							value: k.candidate.key,
+							reason: `processed-data store unavailable: ${(error as Error).message}`,
+						},
+					]),
+				);
 			}
 			return [valid, duplicate, invalid];
 		}
@@ -156,11 +201,12 @@ export async function dedupeAndNormalize(this: IExecuteFunctions): Promise<INode
 
 	for (const k of kept) {
 		if (seenBefore.has(k.candidate.key)) {
-			duplicate.push(emit(k.candidate, { duplicate: { reason: 'seen in an earlier execution' } }, k.mergedFrom));
+			duplicate.push(
+				emit(k.candidate, { duplicate: { reason: 'seen in an earlier execution' } }, k.mergedFrom),
+			);
 		} else {
 			valid.push(emit(k.candidate, {}, k.mergedFrom));
 		}
 	}
 	return [valid, duplicate, invalid];
 }
-

@@ -14,6 +14,7 @@ import { failedRow } from '../../helpers/outcome';
 import type { AirtableApi, AirtableRecord } from '../../transport';
 import { AirtableCallError } from '../../transport';
 import { batchSettings, retryOptions, typecastOption } from '../common.descriptions';
+import { ParameterReader } from '../../../../shared/parameters';
 
 const show = { resource: ['event'], operation: ['findOrCreate'] };
 
@@ -204,8 +205,9 @@ export async function execute(
 	const outcomes: RowOutcome[] = [];
 	// Items naming the same event are looked up (and created) once.
 	const queries = new Map<string, EventQuery>();
+	const parameters = new ParameterReader(this);
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const get = (name: string) => String(this.getNodeParameter(name, itemIndex, '') ?? '').trim();
+		const get = (name: string) => String(parameters.get(name, itemIndex, '') ?? '').trim();
 		const lumaEventId = get('lumaEventId');
 		const name = get('eventName');
 		const date = get('eventDate');
@@ -231,7 +233,7 @@ export async function execute(
 			existing.itemIndexes.push(itemIndex);
 			continue;
 		}
-		const additional = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
+		const additional = parameters.get<IDataObject>('additionalFields', itemIndex, {});
 		const create: JsonObject = {
 			event_name: name,
 			event_date: new Date(

@@ -13,6 +13,7 @@ import { failedRow } from '../../helpers/outcome';
 import type { HubSpotApi } from '../../transport';
 import { isFatal } from '../../transport';
 import { batchOptions, batchSettings } from '../common.descriptions';
+import { ParameterReader } from '../../../../shared/parameters';
 
 export const DEFAULT_LIST_NAME =
 	"=Event Registrations - {{ $json.event_name }} - {{ String($json.event_date ?? '').slice(0, 10) }}";
@@ -159,6 +160,7 @@ export async function changeMembers(
 	const listBy = this.getNodeParameter('listBy', 0) as 'name' | 'id';
 	const identifyBy = this.getNodeParameter('identifyBy', 0) as 'recordId' | 'email';
 	const entries: Entry[] = [];
+	const parameters = new ParameterReader(this);
 
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const fail = (field: string, reason: string) =>
@@ -168,7 +170,7 @@ export async function changeMembers(
 				}),
 			);
 		const listKey = String(
-			this.getNodeParameter(listBy === 'name' ? 'listName' : 'listId', itemIndex, ''),
+			parameters.get(listBy === 'name' ? 'listName' : 'listId', itemIndex, ''),
 		).trim();
 		if (listKey === '') {
 			fail(listBy === 'name' ? 'listName' : 'listId', 'empty');
@@ -182,7 +184,7 @@ export async function changeMembers(
 			continue;
 		}
 		if (identifyBy === 'recordId') {
-			const recordId = String(this.getNodeParameter('recordId', itemIndex, '') ?? '').trim();
+			const recordId = String(parameters.get('recordId', itemIndex, '') ?? '').trim();
 			if (!/^\d+$/.test(recordId)) {
 				fail(
 					'recordId',
@@ -194,7 +196,7 @@ export async function changeMembers(
 			}
 			entries.push({ itemIndex, listKey, recordId });
 		} else {
-			const email = String(this.getNodeParameter('email', itemIndex, '') ?? '')
+			const email = String(parameters.get('email', itemIndex, '') ?? '')
 				.trim()
 				.toLowerCase();
 			if (!EMAIL.test(email)) {
