@@ -54,6 +54,44 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 	},
 	{
+		displayName: 'Field Aliases',
+		name: 'fieldAliases',
+		placeholder: 'Add Alias',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		description:
+			"Only with Map Automatically: input fields to send under a property's name, without an expression per item (e.g. Dedupe & Normalize's first_name → firstname). An input field already named like the property wins.",
+		displayOptions: { show },
+		options: [
+			{
+				displayName: 'Alias',
+				name: 'alias',
+				values: [
+					{
+						displayName: 'Input Field',
+						name: 'inputField',
+						type: 'string',
+						default: '',
+						required: true,
+						placeholder: 'first_name',
+						description: 'Name of the input field',
+					},
+					{
+						displayName: 'Property Name or ID',
+						name: 'property',
+						type: 'options',
+						typeOptions: { loadOptionsMethod: 'getContactPropertyOptions' },
+						default: '',
+						required: true,
+						description:
+							'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+					},
+				],
+			},
+		],
+	},
+	{
 		displayName: 'Merge Rules',
 		name: 'mergeRules',
 		placeholder: 'Add Rule',
@@ -93,6 +131,7 @@ export const description: INodeProperties[] = [
 						displayName: 'Property Name or ID',
 						name: 'property',
 						type: 'options',
+						typeOptions: { loadOptionsMethod: 'getContactPropertyOptions' },
 						default: '',
 						required: true,
 						description:
@@ -186,18 +225,41 @@ function readRules(ctx: IExecuteFunctions): MergeRule[] {
 		}));
 }
 
+interface FieldAlias {
+	inputField: string;
+	property: string;
+}
+
+function readAliases(ctx: IExecuteFunctions): FieldAlias[] {
+	if (ctx.getNodeParameter('columns.mappingMode', 0) !== 'autoMapInputData') return [];
+	const raw = ctx.getNodeParameter('fieldAliases.alias', 0, []) as IDataObject[];
+	return raw
+		.map((a) => ({
+			inputField: String(a.inputField ?? '').trim(),
+			property: String(a.property ?? ''),
+		}))
+		.filter((a) => a.inputField !== '' && a.property !== '');
+}
+
 /** The properties one item maps to, as HubSpot strings. */
 function mappedProperties(
 	ctx: IExecuteFunctions,
 	item: INodeExecutionData,
 	itemIndex: number,
 	definitions: Map<string, PropertyDefinition>,
+	aliases: FieldAlias[],
 ): HubSpotValues {
 	const mode = ctx.getNodeParameter('columns.mappingMode', itemIndex) as string;
-	const source: IDataObject =
+	let source: IDataObject =
 		mode === 'autoMapInputData'
 			? item.json
 			: ((ctx.getNodeParameter('columns.value', itemIndex, {}) as IDataObject | null) ?? {});
+	if (aliases.length > 0) {
+		source = { ...source };
+		for (const { inputField, property } of aliases)
+			if (source[property] === undefined && item.json[inputField] !== undefined)
+				source[property] = item.json[inputField];
+	}
 	const out: HubSpotValues = {};
 	for (const [field, value] of Object.entries(source)) {
 		const definition = definitions.get(field);
@@ -273,11 +335,20 @@ export async function execute(
 		}
 	}
 
+	const aliases = readAliases(this);
+	for (const alias of aliases) {
+		if (!definitions.has(alias.property))
+			throw new NodeOperationError(
+				this.getNode(),
+				`Field alias "${alias.inputField}" → "${alias.property}": "${alias.property}" is not a contact property in this HubSpot account`,
+			);
+	}
+
 	const groups = new Map<string, Group>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		let row: HubSpotValues;
 		try {
-			row = mappedProperties(this, items[itemIndex], itemIndex, definitions);
+			row = mappedProperties(this, items[itemIndex], itemIndex, definitions, aliases);
 		} catch (error) {
 			// n8n's own checks of mapped values (required, type) fail one item, not the run.
 			outcomes.push(failedRow(this, items, itemIndex, (error as Error).message));
