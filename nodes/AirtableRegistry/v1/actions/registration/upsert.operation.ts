@@ -13,6 +13,8 @@ import type { RowOutcome } from '../../helpers/outcome';
 import { causeOf, failedRow } from '../../helpers/outcome';
 import type { AirtableApi } from '../../transport';
 import { batchSettings, retryOptions, typecastOption } from '../common.descriptions';
+import { syncStatusFields, syncStatusProperties } from './updateSyncStatus.operation';
+import { ParameterReader } from '../../../../shared/parameters';
 
 const show = { resource: ['registration'], operation: ['upsert'] };
 const RECORD_ID = /^rec[A-Za-z0-9]{3,}$/;
@@ -71,6 +73,16 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 	},
 	{
+		displayName: 'Write Sync Status',
+		name: 'writeSyncStatus',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to also write sync_status, sync_error and hubspot_contact_id in the same request. Use it when HubSpot runs before Airtable (CSV import): one Airtable pass instead of an upsert followed by Update Sync Status.',
+		displayOptions: { show },
+	},
+	...syncStatusProperties({ ...show, writeSyncStatus: [true] }),
+	{
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
@@ -97,6 +109,8 @@ export async function execute(
 			`Field 'fieldsToMergeOn': Airtable merges on 1 to 3 fields, got ${mergeOn.length} ("${mergeOn.join(', ')}")`,
 		);
 	}
+	const writeSyncStatus = this.getNodeParameter('writeSyncStatus', 0, false) === true;
+	const parameters = new ParameterReader(this);
 	const table = await api.table(api.registrationsTable);
 	const linkField = table.fields.find(
 		(f) => f.name === 'event_id' && f.type === 'multipleRecordLinks',
@@ -107,13 +121,12 @@ export async function execute(
 	const groups = new Map<string, { fields: JsonObject; itemIndexes: number[] }>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const fields = mappedFields(this, items[itemIndex], itemIndex, table);
+		if (writeSyncStatus) Object.assign(fields, syncStatusFields(parameters, itemIndex));
 		if (mergeOn.includes('dedupe_key')) {
-			const key = String(this.getNodeParameter('dedupeKey', itemIndex, '') ?? '').trim();
+			const key = String(parameters.get('dedupeKey', itemIndex, '') ?? '').trim();
 			if (key !== '') fields.dedupe_key = key;
 		}
-		const eventRecordId = String(
-			this.getNodeParameter('eventRecordId', itemIndex, '') ?? '',
-		).trim();
+		const eventRecordId = String(parameters.get('eventRecordId', itemIndex, '') ?? '').trim();
 		if (eventRecordId !== '') {
 			if (!RECORD_ID.test(eventRecordId) || linkField === undefined) {
 				outcomes.push(
