@@ -60,10 +60,14 @@ export interface StartAirtableEmulatorOptions {
 	/** How long every request is refused after a 429 (default 30000, Airtable's 30 seconds). */
 	penaltyMs?: number;
 	seed?: number;
+	/** Also serve HTTPS (same state) with this key pair, e.g. on 127.0.0.1:443 for api.airtable.com. */
+	tls?: { key: string; cert: string; port?: number; host?: string };
 }
 
 export interface AirtableEmulator {
 	url: string;
+	/** Set when started with `tls`. */
+	httpsUrl?: string;
 	port: number;
 	baseId: string;
 	defaultToken: string;

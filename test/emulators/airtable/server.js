@@ -4,6 +4,7 @@
 // 422 validation errors, and the 5 requests/s per base limit with its 30-second penalty.
 // Plain CommonJS so jest (via server.d.ts) and a bare `node cli.js` can both load it.
 const http = require('node:http');
+const https = require('node:https');
 const crypto = require('node:crypto');
 
 const DEFAULT_TOKEN = 'patEmulatorToken.airtable-registry';
@@ -1014,10 +1015,14 @@ function closeServer(server) {
 	});
 }
 
+/**
+ * Starts the emulator. With `tls: {key, cert, port, host}` the same state (one base, one rate limit) also
+ * answers HTTPS, for clients with the fixed https://api.airtable.com base URL (n8n's built-in node).
+ */
 async function startAirtableEmulator(opts) {
 	const o = opts || {};
 	const state = new AirtableState(o);
-	const server = http.createServer((req, res) => {
+	const handle = (req, res) => {
 		const url = new URL(req.url || '/', 'http://emulator.local');
 		const handler = url.pathname.startsWith('/__emulator/') ? handleControl : handleApi;
 		handler(state, req, res, url).catch((err) =>
@@ -1025,12 +1030,27 @@ async function startAirtableEmulator(opts) {
 				error: { type: 'SERVER_ERROR', message: `Emulator crashed: ${err && err.message}` },
 			}),
 		);
-	});
+	};
+	const server = http.createServer(handle);
 	server.keepAliveTimeout = 1000;
 	const host = o.host || '127.0.0.1';
 	const port = await listen(server, o.port, host);
+	let tlsServer;
+	let httpsUrl;
+	if (o.tls) {
+		tlsServer = https.createServer({ key: o.tls.key, cert: o.tls.cert }, handle);
+		tlsServer.keepAliveTimeout = 1000;
+		const tlsHost = o.tls.host || host;
+		try {
+			httpsUrl = `https://${tlsHost}:${await listen(tlsServer, o.tls.port, tlsHost)}`;
+		} catch (err) {
+			await closeServer(server);
+			throw err;
+		}
+	}
 	return {
 		url: `http://${host}:${port}`,
+		httpsUrl,
 		port,
 		baseId: state.baseId,
 		defaultToken: DEFAULT_TOKEN,
@@ -1044,7 +1064,7 @@ async function startAirtableEmulator(opts) {
 		},
 		seed: (table, fieldsList) => seedRecords(state, table, fieldsList),
 		close: async () => {
-			await closeServer(server);
+			await Promise.all([closeServer(server), tlsServer ? closeServer(tlsServer) : undefined]);
 		},
 	};
 }
