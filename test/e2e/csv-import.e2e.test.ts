@@ -8,6 +8,7 @@ import { join } from 'path';
 import { startAirtableEmulator, type AirtableEmulator } from '../emulators/airtable/server';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server';
+import { registrationCsv } from '../fixtures/registration-csv';
 import { installPackage, N8n, nodeOutputs, ROOT, sleep } from './harness/n8n';
 
 const WORKFLOW = 'mkopsCsvRegImprt';
@@ -44,22 +45,7 @@ function credentials() {
 }
 
 /** 1,000 rows: 900 distinct people, 50 repeats of them in other spellings, 50 rows without a usable email. */
-function csvRows(): { csv: string; validEmails: string[] } {
-	const header = 'Email,First Name,Last Name,Company,Job Title,Phone,Registered At';
-	const lines = [header];
-	const validEmails: string[] = [];
-	for (let i = 0; i < 900; i++) {
-		const email = `csv.person${i}@example.com`;
-		validEmails.push(email);
-		lines.push(
-			`${i % 3 === 0 ? ` ${email.toUpperCase()} ` : email},first${i},LAST${i},"Acme, Inc.",CFO,(415) 555-2671,01/${String((i % 28) + 1).padStart(2, '0')}/2026`,
-		);
-	}
-	for (let i = 0; i < 50; i++)
-		lines.push(`CSV.Person${i}@Example.com,First${i},Last${i},Acme,CFO,,01/05/2026`);
-	for (let i = 0; i < 50; i++) lines.push(`not-an-email-${i},Broken${i},Row,Acme,CFO,,01/05/2026`);
-	return { csv: `${lines.join('\n')}\n`, validEmails };
-}
+const csvRows = () => registrationCsv({ valid: 900, duplicates: 50, invalid: 50 });
 
 /**
  * What the form page's script does after submitting: poll `<formWaitingUrl>/n8n-execution-status` until the
