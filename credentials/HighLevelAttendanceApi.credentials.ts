@@ -14,7 +14,7 @@ import type {
  * resolves a credential type name to the last package that defines it, so reusing the name would
  * replace n8n's own credential for every workflow on the instance.
  */
-export class HighLevelApi implements ICredentialType {
+export class HighLevelAttendanceApi implements ICredentialType {
 	name = 'highLevelAttendanceApi';
 
 	displayName = 'HighLevel Attendance API';

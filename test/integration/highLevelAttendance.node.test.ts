@@ -17,7 +17,7 @@ import type {
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 
-import { HighLevelApi } from '../../credentials/HighLevelApi.credentials';
+import { HighLevelAttendanceApi } from '../../credentials/HighLevelAttendanceApi.credentials';
 import { HighLevelAttendance } from '../../nodes/HighLevelAttendance/HighLevelAttendance.node';
 import { resetReportedLimits } from '../../nodes/HighLevelAttendance/v1/transport';
 import { postgresAttendanceStore } from '../../nodes/shared/database/attendance';
@@ -80,7 +80,7 @@ class SupabaseCredentialType implements ICredentialType {
 
 const NODE_TYPE = 'n8n-nodes-marketing-ops.highLevelAttendance';
 registerNodeType(NODE_TYPE, new HighLevelAttendance());
-registerCredentialType(new HighLevelApi());
+registerCredentialType(new HighLevelAttendanceApi());
 registerCredentialType(new PostgresCredentialType());
 registerCredentialType(new SupabaseCredentialType());
 
@@ -1127,7 +1127,7 @@ describe('Contact operations', () => {
 describe('Credential tests', () => {
 	/** What n8n's credential tester does with the declarative test: resolve, authenticate, send. */
 	async function testHighLevelCredential(data: IDataObject) {
-		const type = new HighLevelApi();
+		const type = new HighLevelAttendanceApi();
 		const withDefaults: IDataObject = {};
 		for (const p of type.properties) withDefaults[p.name] = p.default;
 		const creds = { ...withDefaults, ...data } as ICredentialDataDecryptedObject;

@@ -14,7 +14,7 @@ import type { SlidingWindowRateLimiter } from '../../../shared/transport/rateLim
 import { getRateLimiter, rateLimiterKey } from '../../../shared/transport/rateLimiter';
 import { parseRetryAfter, withRetry } from '../../../shared/transport/retry';
 
-/** The credential type (see credentials/HighLevelApi.credentials.ts for why it is not `highLevelApi`). */
+/** The credential type (see credentials/HighLevelAttendanceApi.credentials.ts for why it is not `highLevelApi`). */
 export const CREDENTIAL_TYPE = 'highLevelAttendanceApi';
 export const DEFAULT_BASE_URL = 'https://services.leadconnectorhq.com';
 /** The `Version` header the v2 contact endpoints document (sent by the credential). */
