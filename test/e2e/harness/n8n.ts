@@ -1,10 +1,16 @@
 /**
  * Runs the pinned n8n (2.40.7, Node 24) as a child process with this package installed the way users get it:
  * `npm pack` output installed into <user folder>/.n8n/nodes. Used by the e2e suite, the demo and the benchmark.
+ *
+ * By default n8n runs alone on the user folder's SQLite file. With `postgres` and `queue` options it runs
+ * in queue mode instead: `n8n start` enqueues production executions in Bull on Redis and `startWorker()`
+ * adds `n8n worker` processes that run them, all on one PostgreSQL database (SQLite cannot be shared).
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'child_process';
+import { randomBytes } from 'crypto';
 import {
 	closeSync,
+	cpSync,
 	existsSync,
 	mkdirSync,
 	openSync,
@@ -82,10 +88,154 @@ export function installPackage(userFolder: string): void {
 	);
 }
 
+/** A PostgreSQL database n8n keeps its data in (DB_TYPE=postgresdb) instead of SQLite. */
+export interface N8nPostgres {
+	host: string;
+	port: number;
+	database: string;
+	user: string;
+	password?: string;
+}
+
+/** Queue mode (EXECUTIONS_MODE=queue): Bull and n8n's pub/sub on this Redis, under a prefix of their own. */
+export interface N8nQueueMode {
+	redisHost?: string;
+	redisPort?: number;
+	redisDb?: number;
+	/**
+	 * QUEUE_BULL_PREFIX and N8N_REDIS_KEY_PREFIX (default `mkops-e2e-q-<random>`): processes that share
+	 * it share a queue, so one per setup keeps parallel runs on one Redis apart.
+	 */
+	prefix?: string;
+}
+
 export interface N8nOptions {
 	userFolder?: string;
 	port?: number;
 	env?: Record<string, string>;
+	/** n8n's database; every process of a queue-mode setup (main, workers, CLI) must share one. */
+	postgres?: N8nPostgres;
+	/** Run the main process in queue mode; executions then need workers (`startWorker()`). */
+	queue?: N8nQueueMode;
+}
+
+export interface N8nWorkerOptions {
+	/** `n8n worker --concurrency` (n8n's default 10): jobs one worker runs at once. */
+	concurrency?: number;
+	env?: Record<string, string>;
+}
+
+/**
+ * A fresh PostgreSQL database (`mkops_e2e_<label>_<random>`) on the test server
+ * (test/harness/postgres.ts: POSTGRES_HOST/PORT/USER/PASSWORD, default postgres@127.0.0.1:5432).
+ * `drop()` removes it, closing connections still open (stop n8n first all the same).
+ */
+export async function createPostgresDatabase(
+	label = 'n8n',
+): Promise<N8nPostgres & { drop(): Promise<void> }> {
+	const { ensurePostgres, quoteIdent, testPostgresConnection } = await import(
+		'../../harness/postgres'
+	);
+	const { Client } = await import('pg');
+	await ensurePostgres();
+	const clean = label
+		.toLowerCase()
+		.replace(/[^a-z0-9_]+/g, '_')
+		.slice(0, 30);
+	const database = `mkops_e2e_${clean}_${randomBytes(5).toString('hex')}`;
+	const connection = testPostgresConnection(database);
+	const admin = async (sql: string) => {
+		const client = new Client({ ...connection, database: 'postgres' });
+		await client.connect();
+		try {
+			await client.query(sql);
+		} finally {
+			await client.end();
+		}
+	};
+	await admin(`CREATE DATABASE ${quoteIdent(database)}`);
+	return {
+		...connection,
+		drop: async () => await admin(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`),
+	};
+}
+
+/**
+ * Spawns `n8n <args>` logging to `logFile`, hands the process to `onSpawn` (so it can be stopped even if
+ * it never gets ready), and waits until `ready()` holds; throws with the log tail if it exits.
+ */
+async function spawnUntilReady(
+	args: string[],
+	env: NodeJS.ProcessEnv,
+	logFile: string,
+	onSpawn: (proc: ChildProcess) => void,
+	ready: (log: string) => Promise<boolean>,
+	what: string,
+): Promise<void> {
+	const { node, n8n } = runtime();
+	// A file descriptor, not a pipe: a crash's last lines reach the log even if n8n dies at once.
+	const fd = openSync(logFile, 'a');
+	const proc = spawn(node, [n8n, ...args], { env, stdio: ['ignore', fd, fd] });
+	closeSync(fd);
+	onSpawn(proc);
+	const read = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+	const deadline = Date.now() + 180000;
+	while (Date.now() < deadline) {
+		if (proc.exitCode !== null || proc.signalCode !== null) {
+			throw new Error(
+				`${what} exited early (code ${proc.exitCode ?? proc.signalCode}):\n${read().split('\n').slice(-25).join('\n')}`,
+			);
+		}
+		if (await ready(read())) return;
+		await sleep(500);
+	}
+	throw new Error(`${what} did not become ready in 180 s; see ${logFile}`);
+}
+
+async function stopProcess(proc: ChildProcess | undefined): Promise<void> {
+	if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+	await new Promise<void>((done) => {
+		const timer = setTimeout(() => proc.kill('SIGKILL'), 30000);
+		proc.once('exit', () => {
+			clearTimeout(timer);
+			done();
+		});
+		proc.kill('SIGTERM');
+	});
+}
+
+/** One `n8n worker` process of a queue-mode setup (see `N8n.startWorker()`). */
+export class N8nWorker {
+	readonly logFile: string;
+
+	private proc?: ChildProcess;
+
+	constructor(
+		readonly name: string,
+		readonly userFolder: string,
+		/** The worker server's port (QUEUE_HEALTH_CHECK_PORT): /healthz, /healthz/readiness. */
+		readonly healthPort: number,
+	) {
+		this.logFile = join(userFolder, 'n8n-worker.log');
+	}
+
+	/** @internal */
+	attach(proc: ChildProcess): void {
+		this.proc = proc;
+	}
+
+	log(): string {
+		return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+	}
+
+	/** IDs of the executions this worker ran (its "Worker started execution <id> (job <n>)" lines). */
+	executionIds(): string[] {
+		return [...this.log().matchAll(/Worker started execution (\d+) \(job /g)].map((m) => m[1]);
+	}
+
+	async stop(): Promise<void> {
+		await stopProcess(this.proc);
+	}
 }
 
 export class N8n {
@@ -99,18 +249,33 @@ export class N8n {
 	apiKey = '';
 	/** Workflows published through the CLI; login() waits until n8n has activated their triggers. */
 	private readonly published = new Set<string>();
+	/** Workers started with startWorker(), in start order. */
+	readonly workers: N8nWorker[] = [];
+	readonly postgres?: N8nPostgres;
+	/** Queue mode settings with the prefix filled in, when queue mode is on. */
+	readonly queue?: Required<N8nQueueMode>;
 
 	private constructor(
 		userFolder: string,
 		port: number,
 		env: Record<string, string>,
 		private readonly brokerPort: number,
+		postgres?: N8nPostgres,
+		queue?: N8nQueueMode,
 	) {
 		this.userFolder = userFolder;
 		this.port = port;
 		this.baseUrl = `http://127.0.0.1:${port}`;
 		this.logFile = join(userFolder, 'n8n.log');
 		this.env = env;
+		this.postgres = postgres;
+		if (queue)
+			this.queue = {
+				redisHost: queue.redisHost ?? process.env.REDIS_HOST ?? '127.0.0.1',
+				redisPort: queue.redisPort ?? Number(process.env.REDIS_PORT ?? 6379),
+				redisDb: queue.redisDb ?? 0,
+				prefix: queue.prefix ?? `mkops-e2e-q-${randomBytes(4).toString('hex')}`,
+			};
 	}
 
 	static async create(options: N8nOptions = {}): Promise<N8n> {
@@ -119,7 +284,41 @@ export class N8n {
 		mkdirSync(userFolder, { recursive: true });
 		const port = options.port ?? (await freePort());
 		// Its own task-runner broker port too: 5679 may belong to another n8n on this machine.
-		return new N8n(userFolder, port, options.env ?? {}, await freePort());
+		return new N8n(
+			userFolder,
+			port,
+			options.env ?? {},
+			await freePort(),
+			options.postgres,
+			options.queue,
+		);
+	}
+
+	/** DB_* and queue-mode variables from the options (empty for the default SQLite, regular mode). */
+	private modeEnv(): Record<string, string> {
+		const env: Record<string, string> = {};
+		if (this.postgres) {
+			Object.assign(env, {
+				DB_TYPE: 'postgresdb',
+				DB_POSTGRESDB_HOST: this.postgres.host,
+				DB_POSTGRESDB_PORT: String(this.postgres.port),
+				DB_POSTGRESDB_DATABASE: this.postgres.database,
+				DB_POSTGRESDB_USER: this.postgres.user,
+				DB_POSTGRESDB_PASSWORD: this.postgres.password ?? '',
+			});
+		}
+		if (this.queue) {
+			Object.assign(env, {
+				EXECUTIONS_MODE: 'queue',
+				QUEUE_BULL_REDIS_HOST: this.queue.redisHost,
+				QUEUE_BULL_REDIS_PORT: String(this.queue.redisPort),
+				QUEUE_BULL_REDIS_DB: String(this.queue.redisDb),
+				QUEUE_BULL_PREFIX: this.queue.prefix,
+				// n8n's pub/sub channels, cache and locks (default prefix `n8n`).
+				N8N_REDIS_KEY_PREFIX: this.queue.prefix,
+			});
+		}
+		return env;
 	}
 
 	private processEnv(): NodeJS.ProcessEnv {
@@ -156,6 +355,7 @@ export class N8n {
 			EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
 			N8N_PAYLOAD_SIZE_MAX: '256',
 			NODE_OPTIONS: '--max-old-space-size=6144',
+			...this.modeEnv(),
 			...this.env,
 		};
 	}
@@ -267,17 +467,62 @@ export class N8n {
 		throw new Error(`n8n did not become ready in 180 s; see ${this.logFile}`);
 	}
 
+	/**
+	 * Starts one `n8n worker` (queue mode only) on the same database, Redis, encryption key and queue,
+	 * and waits until its worker server reports ready. Each worker gets its own user folder
+	 * (<user folder>/worker-<n>, as each container of a deployment has its own ~/.n8n) holding a copy of
+	 * the installed package from the main user folder's .n8n/nodes (call installPackage() first), and its
+	 * own task-runner broker port and worker-server port.
+	 */
+	async startWorker(options: N8nWorkerOptions = {}): Promise<N8nWorker> {
+		if (!this.queue || !this.postgres)
+			throw new Error(
+				'startWorker() needs N8n.create({ queue, postgres }): workers share one database',
+			);
+		const name = `worker-${this.workers.length + 1}`;
+		const folder = join(this.userFolder, name);
+		mkdirSync(join(folder, '.n8n'), { recursive: true });
+		const nodesDir = join(this.userFolder, '.n8n', 'nodes');
+		if (existsSync(nodesDir))
+			cpSync(nodesDir, join(folder, '.n8n', 'nodes'), { recursive: true, verbatimSymlinks: true });
+		const healthPort = await freePort();
+		const worker = new N8nWorker(name, folder, healthPort);
+		this.workers.push(worker);
+		const env = {
+			...this.processEnv(),
+			N8N_USER_FOLDER: folder,
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+			QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+			QUEUE_HEALTH_CHECK_PORT: String(healthPort),
+			N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+			...(options.env ?? {}),
+		};
+		const args = ['worker'];
+		if (options.concurrency !== undefined) args.push(`--concurrency=${options.concurrency}`);
+		await spawnUntilReady(
+			args,
+			env,
+			worker.logFile,
+			(proc) => worker.attach(proc),
+			async (log) => {
+				if (!log.includes('n8n worker is now ready')) return false;
+				const res = await fetch(`http://127.0.0.1:${healthPort}/healthz/readiness`).catch(
+					() => undefined,
+				);
+				return res?.ok === true;
+			},
+			`n8n ${name}`,
+		);
+		return worker;
+	}
+
 	async stop(): Promise<void> {
-		const proc = this.proc;
-		if (!proc || proc.exitCode !== null) return;
-		await new Promise<void>((done) => {
-			const timer = setTimeout(() => proc.kill('SIGKILL'), 30000);
-			proc.once('exit', () => {
-				clearTimeout(timer);
-				done();
-			});
-			proc.kill('SIGTERM');
-		});
+		await stopProcess(this.proc);
+	}
+
+	/** Stops the workers started with startWorker() (the main process stays up). */
+	async stopWorkers(): Promise<void> {
+		await Promise.all(this.workers.map(async (w) => await w.stop()));
 	}
 
 	async restart(): Promise<void> {
