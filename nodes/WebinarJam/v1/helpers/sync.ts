@@ -40,7 +40,16 @@ export interface SyncSettings {
 	dateRange?: number;
 	/** Rows per database statement (a page larger than this is written in several). */
 	chunkSize: number;
+	/**
+	 * Pages requested ahead of the one being written, once the first page told how many there are.
+	 * One call at a time is bound by latency (n8n's request helper costs tens of ms per call), not by
+	 * WebinarJam's 20 calls/s; a few in flight reach the limit while holding at most this many pages.
+	 */
+	lookahead?: number;
 }
+
+/** Default pages in flight ahead of the write: enough to keep 20 calls/s at ~150 ms per call. */
+export const DEFAULT_LOOKAHEAD = 3;
 
 export interface SyncError extends Partial<RowFailure> {
 	reason: string;
@@ -153,6 +162,7 @@ export async function runSync(
 	summary.sync_run_id = runId;
 
 	const chosenSchedules = settings.schedules === 'all' ? undefined : new Set(settings.schedules);
+	const lookahead = Math.max(1, Math.floor(settings.lookahead ?? DEFAULT_LOOKAHEAD));
 	const matchedSchedules = new Set<number>();
 
 	async function* pages(): AsyncGenerator<Page> {
@@ -200,21 +210,46 @@ export async function runSync(
 					schedule_id: scheduleId,
 					date_range: settings.dateRange || undefined,
 				};
-				for (let number = 1; ; number++) {
-					let page: RegistrantsPage | undefined;
-					let gone: unknown;
-					try {
-						page = await getRegistrantsPage(client, webinarId, filters, number);
-					} catch (error) {
-						gone = error;
+				// Settled results, so a page fetched ahead and then abandoned is never an unhandled rejection.
+				const fetchPage = async (number: number) =>
+					await getRegistrantsPage(client, webinarId, filters, number).then(
+						(page) => ({ page, error: undefined as unknown }),
+						(error: unknown) => ({ page: undefined, error }),
+					);
+				const ahead: Array<{ number: number; result: ReturnType<typeof fetchPage> }> = [];
+				let lastPage: number | undefined;
+				let requested = 0;
+				let received = 0;
+				const request = (number: number) => {
+					requested = number;
+					ahead.push({ number, result: fetchPage(number) });
+				};
+				request(1);
+				for (;;) {
+					// Refilled when the consumer asks for the next page, i.e. as it starts writing the last one:
+					// while page N is written, pages N + 1 … N + lookahead are fetched, and no further.
+					if (lastPage !== undefined) {
+						while (requested < lastPage && ahead.length < lookahead) request(requested + 1);
+					} else if (ahead.length === 0 && received > 0) {
+						// Without a page count, pages are read one by one.
+						request(received + 1);
 					}
+					const next = ahead.shift();
+					if (next === undefined) break;
+					const { page, error } = await next.result;
 					if (page === undefined) {
 						// Deleted between /webinar and /registrants: report it, go on with the next one.
-						if (httpCodeOf(gone) !== '404') throw gone;
-						report({ webinar_id: webinarId, field: 'webinar_id', reason: (gone as Error).message });
+						if (httpCodeOf(error) !== '404') throw error;
+						report({
+							webinar_id: webinarId,
+							field: 'webinar_id',
+							reason: (error as Error).message,
+						});
 						break;
 					}
-					const more = hasNextPage(page, number);
+					received = next.number;
+					const more = hasNextPage(page, next.number);
+					if (next.number === 1 && Number.isFinite(page.last_page)) lastPage = page.last_page;
 					if (page.data.length > 0) yield { webinar, stats, page };
 					if (!more) break;
 				}

@@ -13,7 +13,13 @@ import {
 	openConnection,
 	type DatabaseKind,
 } from '../../helpers/destination';
-import { runSync, type SyncSettings, SyncFailedError, type SyncSummary } from '../../helpers/sync';
+import {
+	DEFAULT_LOOKAHEAD,
+	runSync,
+	type SyncSettings,
+	SyncFailedError,
+	type SyncSummary,
+} from '../../helpers/sync';
 import { parseIdList } from '../../helpers/utils';
 import { errorItem } from '../../helpers/errorItem';
 import { WebinarJamClient } from '../../transport';
@@ -88,6 +94,15 @@ const properties: INodeProperties[] = [
 					'Most rows per database write. A WebinarJam page is written as soon as it arrives, in writes of at most this many rows (Supabase: at most 500).',
 			},
 			{
+				displayName: 'Pages Ahead',
+				name: 'lookahead',
+				type: 'number',
+				default: DEFAULT_LOOKAHEAD,
+				typeOptions: { minValue: 1, maxValue: 10 },
+				description:
+					'WebinarJam pages requested while the previous one is written (each page is 100 registrants held in memory). More keeps the sync at WebinarJam’s 20 calls/s when calls are slow; the rate limit applies either way.',
+			},
+			{
 				displayName: 'Date Range',
 				name: 'dateRange',
 				type: 'options',
@@ -115,6 +130,10 @@ function settingsOf(ctx: IExecuteFunctions, kind: DatabaseKind): SyncSettings {
 		webinars: 'all',
 		schedules: 'all',
 		chunkSize: Math.min(chunkSize, max),
+		lookahead: Math.min(
+			10,
+			Math.max(1, Math.floor(Number(options.lookahead ?? DEFAULT_LOOKAHEAD)) || 1),
+		),
 		dateRange: Number(options.dateRange ?? 0) || undefined,
 	};
 	try {
