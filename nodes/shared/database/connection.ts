@@ -83,8 +83,8 @@ function fingerprint(parts: unknown[]): string {
 }
 
 /**
- * The process-wide pool for these credentials. `size` caps connections (at most the credential's
- * Maximum Number of Connections); the first caller's size wins for the life of the pool.
+ * The process-wide pool for these credentials, with at most `size` connections (and never more than the
+ * credential's Maximum Number of Connections); a later caller asking for more grows it.
  */
 export function postgresPool(c: PostgresCredentials, size = DEFAULT_POOL_SIZE): pg.Pool {
 	const key = fingerprint([
@@ -97,7 +97,12 @@ export function postgresPool(c: PostgresCredentials, size = DEFAULT_POOL_SIZE): 
 		c.allowUnauthorizedCerts,
 	]);
 	let pool = pools.get(key);
-	if (pool) return pool;
+	if (pool) {
+		// Shared by nodes that ask for different sizes: grow to the largest asked, within the credential's cap.
+		const wanted = Math.max(1, Math.min(size, c.maxConnections ?? size));
+		if (wanted > (pool.options.max ?? 0)) pool.options.max = wanted;
+		return pool;
+	}
 	pool = new pg.Pool({
 		host: c.host,
 		port: c.port,
@@ -226,7 +231,7 @@ export function supabaseCredentials(raw: ICredentialDataDecryptedObject): Supaba
 		throw new DatabaseError(
 			`Supabase credential: Host must be the project URL (https://<project>.supabase.co), got '${host}'`,
 		);
-	if (!serviceRole) throw new DatabaseError('Supabase credential: Service Role Secret is empty');
+	if (!serviceRole) throw new DatabaseError('Supabase credential: Secret Key (the service role key) is empty');
 	return { host, serviceRole };
 }
 
