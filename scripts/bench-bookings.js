@@ -4,7 +4,7 @@
 // real Redis and the HubSpot emulator at 100 requests / 10 s (seed 001's limit). Prints response-time
 // percentiles, HubSpot calls per 10-second window, 429s, and how long until every association and note exists.
 require('./ts-register');
-const { readFileSync } = require('fs');
+const { readFileSync, writeFileSync } = require('fs');
 const { join } = require('path');
 const { installPackage, N8n, ROOT, sleep } = require('../test/e2e/harness/n8n.ts');
 const { startHubSpotEmulator } = require('../test/emulators/hubspot/server.js');
@@ -33,6 +33,70 @@ function maxPerWindow(times, windowMs = 10000) {
 		best = Math.max(best, i - j + 1);
 	}
 	return best;
+}
+
+const FLOOR_ID = 'mkopsBenchBkFlr1';
+function floorWorkflow() {
+	const node = (id, name, type, typeVersion, position, parameters, extra = {}) => ({
+		id,
+		name,
+		type,
+		typeVersion,
+		position,
+		parameters,
+		...extra,
+	});
+	return {
+		id: FLOOR_ID,
+		name: 'Benchmark: empty webhook',
+		active: false,
+		settings: { executionOrder: 'v1', saveDataSuccessExecution: 'all' },
+		nodes: [
+			node(
+				'f1000000-0000-4000-8000-000000000001',
+				'Webhook',
+				'n8n-nodes-base.webhook',
+				2,
+				[0, 0],
+				{
+					httpMethod: 'POST',
+					path: 'bench-bookings-floor',
+					responseMode: 'responseNode',
+					options: {},
+				},
+				{ webhookId: 'f1000000-0000-4000-8000-000000000051' },
+			),
+			node(
+				'f1000000-0000-4000-8000-000000000002',
+				'Respond',
+				'n8n-nodes-base.respondToWebhook',
+				1.1,
+				[220, 0],
+				{ respondWith: 'json', responseBody: '{"ok":true}', options: { responseCode: 201 } },
+			),
+		],
+		connections: { Webhook: { main: [[{ node: 'Respond', type: 'main', index: 0 }]] } },
+	};
+}
+
+/** `n` simultaneous POSTs; latency percentiles. */
+async function burst(url, n) {
+	const t0 = Date.now();
+	const lat = (
+		await Promise.all(
+			Array.from({ length: n }, async () => {
+				const t = Date.now();
+				const res = await fetch(url, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: '{}',
+				});
+				await res.text();
+				return Date.now() - t;
+			}),
+		)
+	).sort((a, b) => a - b);
+	return { p50: pct(lat, 50), p95: pct(lat, 95), ms: Date.now() - t0 };
 }
 
 /** Creates records 100 per call (HubSpot's batch cap), before the measured window. */
@@ -91,6 +155,11 @@ async function main() {
 			n8n.importWorkflow(join(ROOT, 'workflows', file));
 		n8n.publish('mkopsHsBookings1');
 		n8n.publish('mkopsHsQueueFlsh');
+		// n8n's own cost per webhook execution: an empty Webhook → Respond workflow under the same burst.
+		const floorFile = join(n8n.userFolder, 'floor.json');
+		writeFileSync(floorFile, JSON.stringify(floorWorkflow()));
+		n8n.importWorkflow(floorFile);
+		n8n.publish(FLOOR_ID);
 		await n8n.start();
 		await n8n.login();
 		const url = `${n8n.baseUrl}/webhook/bookings`;
@@ -107,7 +176,10 @@ async function main() {
 		});
 		if (warm.status !== 201)
 			throw new Error(`warm-up booking answered ${warm.status}: ${await warm.text()}`);
-		await sleep(6000); // its queue items are flushed before the measured rush
+		const floorUrl = `${n8n.baseUrl}/webhook/bench-bookings-floor`;
+		for (let i = 0; i < 10; i++) await burst(floorUrl, 1);
+		const floor = await burst(floorUrl, COUNT);
+		await sleep(6000); // the warm-up's queue items are flushed before the measured rush
 		const since = Date.now();
 		const callsBefore = hubspot.requests().length;
 
@@ -181,6 +253,9 @@ async function main() {
 			`HubSpot calls: ${calls.length} (booking creates ${byKind(/\/objects\/deals\/batch\/create/)}, association calls ${byKind(/\/associations\//)}, note calls ${byKind(/\/objects\/notes\//)}); max in any 10-s window ${maxPerWindow(calls.map((r) => r.time))}`,
 		);
 		console.log(`429s: ${calls.filter((r) => r.status === 429).length}`);
+		console.log(
+			`n8n floor: ${COUNT} concurrent to an empty Webhook → Respond workflow on the same n8n: p50 ${floor.p50} ms, p95 ${floor.p95} ms, all answered in ${floor.ms} ms`,
+		);
 		console.log(
 			`every association exists after ${associationsMs ?? 'n/a (not within 120 s)'} ms; every note after ${notesMs ?? 'n/a (not within 120 s)'} ms`,
 		);
