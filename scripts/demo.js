@@ -5,7 +5,8 @@
 //   scripts/node24.sh scripts/demo.js send [email] [--scheme=luma|standard|legacy]
 //                                             POST one signed sample registration to the running demo
 // Env: DEMO_DIR (default <repo>/.n8n-demo), DEMO_N8N_PORT (5678), DEMO_LUMA_PORT (5680), DEMO_HUBSPOT_PORT (5681),
-// DEMO_AIRTABLE_PORT (5682).
+// DEMO_AIRTABLE_PORT (5682), DEMO_WEBINARJAM_PORT (5683), DEMO_HIGHLEVEL_PORT (5684), DEMO_DATABASE (mkops_demo, on the
+// local PostgreSQL at 127.0.0.1:5432 used by the seed 002 flows; they are left unconnected when it is not running).
 'use strict';
 const { createHash, randomBytes } = require('crypto');
 const fs = require('fs');
@@ -18,6 +19,15 @@ const N8N_PORT = portFromEnv('DEMO_N8N_PORT', 5678);
 const LUMA_PORT = portFromEnv('DEMO_LUMA_PORT', 5680);
 const HUBSPOT_PORT = portFromEnv('DEMO_HUBSPOT_PORT', 5681);
 const AIRTABLE_PORT = portFromEnv('DEMO_AIRTABLE_PORT', 5682);
+const WEBINARJAM_PORT = portFromEnv('DEMO_WEBINARJAM_PORT', 5683);
+const HIGHLEVEL_PORT = portFromEnv('DEMO_HIGHLEVEL_PORT', 5684);
+const DEMO_DATABASE = process.env.DEMO_DATABASE || 'mkops_demo';
+const WEBINARJAM_URL_FILE = join(DEMO_DIR, 'demo-webinarjam-url.txt');
+// Seed 002: the WebinarJam sync (run at every start) and the GoHighLevel attendance checker (published).
+const WJ_SYNC_ID = JSON.parse(fs.readFileSync(join(ROOT, 'workflows', 'webinarjam-supabase-sync.json'), 'utf8')).id;
+const CHECKER = JSON.parse(fs.readFileSync(join(ROOT, 'workflows', 'ghl-attendance-checker.json'), 'utf8'));
+const CHECKER_URL = `http://127.0.0.1:${N8N_PORT}/webhook/${CHECKER.nodes.find((n) => n.type === 'n8n-nodes-base.webhook').parameters.path}`;
+const DEMO_WEBINAR = { id: 9001, schedule: 1 };
 const SECRET_FILE = join(DEMO_DIR, 'demo-secret.txt');
 const API_KEY_FILE = join(DEMO_DIR, 'demo-api-key.txt');
 const LUMA_URL_FILE = join(DEMO_DIR, 'demo-luma-url.txt');
@@ -117,7 +127,7 @@ function removeDir(dir) {
 	fs.rmSync(dir, { recursive: true, force: true });
 }
 
-function credentialsFromTemplate({ lumaUrl, apiKey, secret, hubspotUrl, hubspotToken, airtable, slackToken }) {
+function credentialsFromTemplate({ lumaUrl, apiKey, secret, hubspotUrl, hubspotToken, airtable, slackToken, attendance }) {
 	const template = JSON.parse(fs.readFileSync(join(ROOT, 'workflows/credentials.template.json'), 'utf8'));
 	return template.map((c) => {
 		if (c.type === 'lumaApi') return { ...c, data: { apiKey, webhookSecret: secret, baseUrl: lumaUrl } };
@@ -127,8 +137,75 @@ function credentialsFromTemplate({ lumaUrl, apiKey, secret, hubspotUrl, hubspotT
 			return { ...c, data: { ...c.data, accessToken: airtable.defaultToken, baseId: airtable.baseId, baseUrl: airtable.url } };
 		// n8n's Slack node always calls https://slack.com; the Slack emulator is n8n's HTTPS proxy for it.
 		if (c.type === 'slackApi') return { ...c, data: { accessToken: slackToken } };
+		if (attendance && c.type === 'webinarJamApi')
+			return { ...c, data: { apiKey: attendance.webinarJam.defaultKey, product: 'webinarjam', baseUrl: attendance.webinarJam.webinarJamUrl } };
+		if (attendance && c.type === 'postgres') return { ...c, data: { ...c.data, ...attendance.database, ssl: 'disable' } };
+		if (attendance && c.type === 'highLevelAttendanceApi')
+			return {
+				...c,
+				data: { ...c.data, accessToken: attendance.highLevel.defaultToken, locationId: attendance.highLevel.locationId, baseUrl: attendance.highLevel.url },
+			};
 		return c;
 	});
+}
+
+/**
+ * Seed 002's sandbox: WebinarJam and HighLevel emulators and a local PostgreSQL database for the attendance tables.
+ * Returns null (and says why) when PostgreSQL is not reachable: the rest of the demo runs without it.
+ */
+async function startAttendanceSandbox() {
+	const pg = require('pg');
+	const database = { host: '127.0.0.1', port: 5432, user: process.env.PGUSER || 'postgres', password: process.env.PGPASSWORD || '' };
+	const admin = new pg.Client({ ...database, database: 'postgres', connectionTimeoutMillis: 3000 });
+	try {
+		await admin.connect();
+		const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DEMO_DATABASE]);
+		if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${DEMO_DATABASE.replace(/"/g, '')}"`);
+	} catch (error) {
+		log(`PostgreSQL at 127.0.0.1:5432 is not usable (${error.message}): the WebinarJam and GoHighLevel flows are imported but not connected`);
+		return null;
+	} finally {
+		await admin.end().catch(() => undefined);
+	}
+	const { startWebinarJamEmulator } = require('../test/emulators/webinarjam/server');
+	const { startHighLevelEmulator } = require('../test/emulators/highlevel/server');
+	const webinarJam = await startWebinarJamEmulator({ port: WEBINARJAM_PORT, data: null });
+	webinarJam.seed({
+		webinars: [
+			{ webinar_id: DEMO_WEBINAR.id, name: 'Demo: Treasury Automation Live', timezone: 'America/New_York', schedules: [{ schedule: DEMO_WEBINAR.schedule, date: '2030-03-20 13:00' }] },
+		],
+		registrants: [
+			{ webinar_id: DEMO_WEBINAR.id, email: 'ada@example.com', first_name: 'Ada', attended_live: 'Yes', entered_live: '00:01:30', time_live: '00:48:00' },
+			{ webinar_id: DEMO_WEBINAR.id, email: 'nora@example.com', first_name: 'Nora', attended_live: 'No' },
+		],
+	});
+	webinarJam.generate({ webinarId: DEMO_WEBINAR.id, count: 250 });
+	const highLevel = await startHighLevelEmulator({ port: HIGHLEVEL_PORT });
+	const contacts = {};
+	for (const email of ['ada@example.com', 'nora@example.com', 'sam@example.com'])
+		contacts[email] = highLevel.seedContact({ email, firstName: email.split('@')[0], tags: ['webinar-registered'] }).id;
+	log(`WebinarJam emulator on ${webinarJam.url}: webinar ${DEMO_WEBINAR.id}, 252 registrants (ada attended, nora did not)`);
+	log(`HighLevel emulator on ${highLevel.url}: location ${highLevel.locationId}, contacts ada, nora, sam`);
+	log(`attendance tables: PostgreSQL 127.0.0.1:5432, database ${DEMO_DATABASE}, schema public`);
+	return { webinarJam, highLevel, contacts, database: { ...database, database: DEMO_DATABASE } };
+}
+
+/** Runs the shipped WebinarJam sync once (n8n execute) and logs its summary. */
+async function runWebinarJamSync(n8n, harness) {
+	const output = await n8n.cliAsync(['execute', `--id=${WJ_SYNC_ID}`, '--rawOutput'], {
+		N8N_RUNNERS_BROKER_PORT: String(await harness.freePort()),
+	});
+	const run = harness.parseCliRun(output);
+	const summary = run.resultData.runData['Sync registrants']?.[0]?.data?.main?.flat()?.[0]?.json;
+	if (run.resultData.error || !summary) throw new Error(`WebinarJam sync failed: ${run.resultData.error?.message ?? output.slice(-1000)}`);
+	const s = summary.details ?? summary;
+	log(`  WebinarJam → PostgreSQL: ${s.fetched} fetched, ${s.inserted} inserted, ${s.updated} updated, ${s.unchanged} unchanged, ${s.failed} failed (sync_runs ${s.sync_run_id})`);
+}
+
+/** curl lines for the attendance checker: what GoHighLevel's Webhook action posts. */
+function attendanceCurl(email, contactId) {
+	const body = JSON.stringify({ contact_id: contactId, email, tags: 'webinar-registered', customData: { webinar_id: String(DEMO_WEBINAR.id), schedule_id: String(DEMO_WEBINAR.schedule) } });
+	return `curl -sS -w '\\nHTTP %{http_code}\\n' -X POST ${CHECKER_URL} -H 'content-type: application/json' --data-binary ${shellQuote(body)}`;
 }
 
 function importShippedWorkflows(n8n) {
@@ -173,6 +250,7 @@ async function start() {
 	let hubspot;
 	let airtable;
 	let slack;
+	let attendance;
 	let n8n;
 	let stopping = false;
 	const shutdown = async (reason, code) => {
@@ -189,6 +267,8 @@ async function start() {
 			await hubspot?.close();
 			await airtable?.close();
 			await slack?.close();
+			await attendance?.webinarJam.close();
+			await attendance?.highLevel.close();
 		}
 		log('stopped');
 		process.exit(code);
@@ -201,6 +281,8 @@ async function start() {
 		await assertPortFree(LUMA_PORT, 'DEMO_LUMA_PORT');
 		await assertPortFree(HUBSPOT_PORT, 'DEMO_HUBSPOT_PORT');
 		await assertPortFree(AIRTABLE_PORT, 'DEMO_AIRTABLE_PORT');
+		await assertPortFree(WEBINARJAM_PORT, 'DEMO_WEBINARJAM_PORT');
+		await assertPortFree(HIGHLEVEL_PORT, 'DEMO_HIGHLEVEL_PORT');
 		fs.mkdirSync(DEMO_DIR, { recursive: true });
 		const reuse = fs.existsSync(join(DEMO_DIR, '.n8n', 'database.sqlite')) && fs.existsSync(SETUP_DONE_FILE);
 
@@ -215,6 +297,7 @@ async function start() {
 		log(`Airtable emulator on ${airtable.url}: base ${airtable.baseId} (Events, Registrations), token ${airtable.defaultToken}`);
 		slack = await startSlackEmulator();
 		log(`Slack emulator: HTTPS proxy ${slack.proxyUrl} for slack.com (throwaway CA ${slack.caFile})`);
+		attendance = await startAttendanceSandbox();
 		const credentials = (secretValue) =>
 			credentialsFromTemplate({
 				lumaUrl: luma.url,
@@ -224,6 +307,7 @@ async function start() {
 				hubspotToken: HUBSPOT_TOKEN,
 				airtable,
 				slackToken: slack.defaultToken,
+				attendance,
 			});
 
 		// The task-runner broker defaults to 5679 on every n8n; a free port keeps the demo clear of other instances.
@@ -248,7 +332,8 @@ async function start() {
 			importShippedWorkflows(n8n);
 			n8n.publish(WORKFLOW_ID);
 			n8n.publish(ERROR_WORKFLOW_ID);
-			log(`published ${WORKFLOW_ID} and ${ERROR_WORKFLOW_ID}`);
+			if (attendance) n8n.publish(CHECKER.id);
+			log(`published ${WORKFLOW_ID} and ${ERROR_WORKFLOW_ID}${attendance ? ` and ${CHECKER.id}` : ''}`);
 			fs.writeFileSync(SETUP_DONE_FILE, `${new Date().toISOString()}\n`);
 		} else {
 			log(`reusing ${DEMO_DIR} (delete it for a fresh start)`);
@@ -259,7 +344,8 @@ async function start() {
 				!secret ||
 				readTrimmed(LUMA_URL_FILE) !== luma.url ||
 				lastHubSpotUrl !== hubspot.url ||
-				lastAirtableUrl !== airtable.url
+				lastAirtableUrl !== airtable.url ||
+				(attendance && readTrimmed(WEBINARJAM_URL_FILE) !== attendance.webinarJam.url)
 			) {
 				if (!secret) {
 					secret = `whsec_${randomBytes(24).toString('base64')}`;
@@ -280,6 +366,15 @@ async function start() {
 		writePrivate(LUMA_URL_FILE, luma.url);
 		writePrivate(HUBSPOT_URL_FILE, hubspot.url);
 		writePrivate(AIRTABLE_URL_FILE, airtable.url);
+		if (attendance) {
+			// A folder from before the seed 002 flows, or from a run without PostgreSQL: publish the checker now.
+			if (reuse && !readTrimmed(WEBINARJAM_URL_FILE)) {
+				importShippedWorkflows(n8n);
+				n8n.publish(CHECKER.id);
+				log(`published ${CHECKER.id}`);
+			}
+			writePrivate(WEBINARJAM_URL_FILE, attendance.webinarJam.url);
+		}
 
 		log(`starting n8n on port ${N8N_PORT} (log: ${n8n.logFile})`);
 		await n8n.start();
@@ -308,6 +403,10 @@ async function start() {
 				(reuse ? ' again: the HubSpot emulator started empty' : ''),
 		);
 		await runHubSpotSetup(n8n, harness);
+		if (attendance) {
+			log(`running "${WJ_SYNC_ID}" (n8n execute): WebinarJam registrants into PostgreSQL`);
+			await runWebinarJamSync(n8n, harness);
+		}
 
 		const curlBody = JSON.stringify(samplePayload('curl.demo@example.com', sampleGuestRegistered));
 		const lines = [
@@ -332,6 +431,18 @@ async function start() {
 			'Backfill: open "Luma backfill (guests of every calendar event)" in the editor and click Execute workflow;',
 			'it reads the emulator\'s events and guests through the Luma node.',
 			'',
+			...(attendance
+				? [
+						`GoHighLevel attendance checker (seed 002): ${CHECKER_URL}  (workflow "${CHECKER.name}", published)`,
+						`  WebinarJam emulator ${attendance.webinarJam.url}, HighLevel emulator ${attendance.highLevel.url} (tags: GET ${attendance.highLevel.url}/__emulator/state?log=0)`,
+						'  an attendee (gets webinar-attended), a no-show (webinar-no-show), an unknown email (not_found):',
+						`  ${attendanceCurl('ada@example.com', attendance.contacts['ada@example.com'])}`,
+						`  ${attendanceCurl('nora@example.com', attendance.contacts['nora@example.com'])}`,
+						`  ${attendanceCurl('sam@example.com', attendance.contacts['sam@example.com'])}`,
+						`  The sync ran at start ("${WJ_SYNC_ID}"); run it again from the editor, or let its schedule (every 6 h) do it.`,
+						'',
+					]
+				: ['GoHighLevel attendance checker: not connected (PostgreSQL on 127.0.0.1:5432 was not usable).', '']),
 		];
 		console.log(lines.join('\n'));
 	} catch (error) {
