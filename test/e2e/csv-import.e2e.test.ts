@@ -137,7 +137,7 @@ describe('CSV registration import in real n8n', () => {
 		expect(figure('Synced to HubSpot')).toBe(900);
 		expect(figure('Failed')).toBe(0);
 		console.log(
-			`csv import: 1000 rows (900 valid) → summary page after ${seconds.toFixed(1)} s (${(1000 / seconds).toFixed(0)} rows/s; Airtable allows 50 rows/s per pass)`,
+			`csv import: 1000 rows (900 valid) → summary page after ${seconds.toFixed(1)} s (${(1000 / seconds).toFixed(0)} rows/s; Airtable allows 50 rows/s)`,
 		);
 
 		// Airtable: one event, 900 registrations linked to it, each synced with its HubSpot id.
