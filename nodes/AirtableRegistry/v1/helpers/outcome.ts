@@ -5,12 +5,8 @@ import type { AirtableApi } from '../transport';
 import { AirtableCallError } from '../transport';
 import type { RowResult } from './batchWrite';
 
-/** What became of one input item: written (json) or reported (json + error). */
-export interface RowOutcome {
-	itemIndex: number;
-	json: IDataObject;
-	error?: NodeApiError | NodeOperationError;
-}
+export type { RowOutcome } from '../../../shared/rowOutcomes';
+import type { RowOutcome } from '../../../shared/rowOutcomes';
 
 export interface FailureDetails {
 	/** The Airtable field (or node parameter) at fault. */

@@ -1,12 +1,8 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-/** What became of one input item: done (json) or reported (json + error). */
-export interface RowOutcome {
-	itemIndex: number;
-	json: IDataObject;
-	error?: NodeApiError | NodeOperationError;
-}
+export type { RowOutcome } from '../../../shared/rowOutcomes';
+import type { RowOutcome } from '../../../shared/rowOutcomes';
 
 export interface FailureDetails {
 	/** The node parameter at fault (e.g. 'email', 'contactId'). */

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { emitRowOutcomes } from '../../../shared/rowOutcomes';
 import type { RowOutcome } from '../helpers/outcome';
 import { failedRow } from '../helpers/outcome';
 import { HubSpotApi } from '../transport';
@@ -73,52 +74,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		);
 	}
 
-	const byItem = new Map<number, RowOutcome[]>();
-	for (const outcome of outcomes) {
-		const list = byItem.get(outcome.itemIndex) ?? [];
-		list.push(outcome);
-		byItem.set(outcome.itemIndex, list);
-	}
-	const ordered: RowOutcome[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		// Defensive: an item no operation accounted for is reported, never dropped.
-		ordered.push(
-			...(byItem.get(itemIndex) ?? [
-				failedRow(this, items, itemIndex, 'No result was produced for this item'),
-			]),
-		);
-	}
-
-	const failed = ordered.filter((o) => o.error !== undefined);
-	if (failed.length > 0 && !this.continueOnFail()) {
-		const first = failed[0];
-		const landed = ordered.length - failed.length;
-		const lines = failed.slice(0, 10).map((o) => `item ${o.itemIndex}: ${String(o.json.error)}`);
-		throw new NodeOperationError(
-			this.getNode(),
-			`${failed.length} of ${items.length} items failed (${landed} written or unchanged). First: item ${first.itemIndex}: ${String(first.json.error)}`,
-			{
-				itemIndex: first.itemIndex,
-				description: `${lines.join('\n')}${failed.length > 10 ? `\n… and ${failed.length - 10} more` : ''}\nTurn on "Continue (using error output)" to route failed items instead of stopping.`,
-			},
-		);
-	}
-
-	// n8n moves an item to the error output when its json holds only error/message/details, and then
-	// merges the input item's fields back in; with "Continue" the full row stays on the main output.
-	const toErrorOutput = this.getNode().onError === 'continueErrorOutput';
-	return [
-		ordered.map((o) => {
-			if (o.error !== undefined && toErrorOutput) {
-				const { error, ...rest } = o.json;
-				const details = Object.fromEntries(
-					Object.entries(rest).filter(
-						([key]) => !(key in items[o.itemIndex].json) || key === 'status',
-					),
-				);
-				return { json: { error, details }, pairedItem: { item: o.itemIndex } };
-			}
-			return { json: o.json, pairedItem: { item: o.itemIndex } };
-		}),
-	];
+	return emitRowOutcomes(this, items, outcomes, {
+		missing: (itemIndex) =>
+			failedRow(this, items, itemIndex, 'No result was produced for this item'),
+		landedAs: 'written or unchanged',
+	});
 }

@@ -13,7 +13,11 @@ const resources: Record<string, Record<string, { execute: OperationFn }>> = {
 	webhook: { create: webhook.create, delete: webhook.delete, list: webhook.list },
 };
 
-function asNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+function asNodeError(
+	node: INode,
+	error: unknown,
+	itemIndex: number,
+): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
 		error.context.itemIndex ??= itemIndex;
 		return error;

@@ -1,0 +1,84 @@
+/**
+ * The output side shared by the batch nodes (Airtable Registry, HubSpot Batch, HighLevel Attendance):
+ * every input item comes out once, paired, either done or with its error. Failed items go to n8n's
+ * error output, stay on the main output, or fail the node only after the other items were done.
+ */
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	NodeApiError,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+/** What became of one input item: done (json) or reported (json + error). */
+export interface RowOutcome {
+	itemIndex: number;
+	json: IDataObject;
+	error?: NodeApiError | NodeOperationError;
+}
+
+export interface EmitOptions {
+	/** The outcome for an item no operation accounted for: reported, never dropped. */
+	missing(itemIndex: number): RowOutcome;
+	/** What the other items became, for the failure summary, e.g. "written or unchanged". */
+	landedAs?: string;
+	/** A run of one item (one webhook call) fails with that item's own error, not a summary. */
+	singleItemThrowsOwnError?: boolean;
+}
+
+/** Orders outcomes by input item (an item may have several), then applies the node's On Error setting. */
+export function emitRowOutcomes(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+	outcomes: RowOutcome[],
+	options: EmitOptions,
+): INodeExecutionData[][] {
+	const byItem = new Map<number, RowOutcome[]>();
+	for (const outcome of outcomes) {
+		const list = byItem.get(outcome.itemIndex) ?? [];
+		list.push(outcome);
+		byItem.set(outcome.itemIndex, list);
+	}
+	const ordered: RowOutcome[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++)
+		ordered.push(...(byItem.get(itemIndex) ?? [options.missing(itemIndex)]));
+
+	const failed = ordered.filter((o) => o.error !== undefined);
+	if (failed.length > 0 && !ctx.continueOnFail()) {
+		const first = failed[0];
+		if (options.singleItemThrowsOwnError && items.length === 1 && first.error !== undefined)
+			throw first.error;
+		const landed =
+			options.landedAs === undefined
+				? ''
+				: ` (${ordered.length - failed.length} ${options.landedAs})`;
+		const lines = failed.slice(0, 10).map((o) => `item ${o.itemIndex}: ${String(o.json.error)}`);
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`${failed.length} of ${items.length} items failed${landed}. First: item ${first.itemIndex}: ${String(first.json.error)}`,
+			{
+				itemIndex: first.itemIndex,
+				description: `${lines.join('\n')}${failed.length > 10 ? `\n… and ${failed.length - 10} more` : ''}\nTurn on "Continue (using error output)" to route failed items instead of stopping.`,
+			},
+		);
+	}
+
+	// n8n moves an item to the error output when its json holds only error/message/details, and then
+	// merges the input item's fields back in; with "Continue" the full row stays on the main output.
+	const toErrorOutput = ctx.getNode().onError === 'continueErrorOutput';
+	return [
+		ordered.map((o) => {
+			if (o.error !== undefined && toErrorOutput) {
+				const { error, ...rest } = o.json;
+				const details = Object.fromEntries(
+					Object.entries(rest).filter(
+						([key]) => !(key in items[o.itemIndex].json) || key === 'status',
+					),
+				);
+				return { json: { error, details }, pairedItem: { item: o.itemIndex } };
+			}
+			return { json: o.json, pairedItem: { item: o.itemIndex } };
+		}),
+	];
+}
