@@ -15,7 +15,11 @@ const {
 	webinarContext,
 } = require('../nodes/shared/database/registrants.ts');
 const { schemaStatements } = require('../nodes/shared/database/schema.ts');
-const { closeAllPools, postgresCredentials } = require('../nodes/shared/database/connection.ts');
+const {
+	closeAllPools,
+	postgresCredentials,
+	postgresPool,
+} = require('../nodes/shared/database/connection.ts');
 
 const COUNT = Number(process.env.BENCH_COUNT || 100000);
 const CEILING = 20; // WebinarJam: 20 calls per second per user
@@ -163,7 +167,6 @@ async function databaseOnly(pg, wj) {
 		await sleep(60); // stay under the emulator's 20 calls/s while collecting
 	}
 	const credentials = postgresCredentials({ ...pg.connection, ssl: 'disable' });
-	const { postgresPool } = require('../nodes/shared/database/connection.ts');
 	const writer = new PostgresRegistrantWriter(postgresPool(credentials), credentials, schema);
 	const timed = async () => {
 		const t0 = performance.now();

@@ -4,6 +4,7 @@
 // 422 validation errors, and the 5 requests/s per base limit with its 30-second penalty.
 // Plain CommonJS so jest (via server.d.ts) and a bare `node cli.js` can both load it.
 const http = require('node:http');
+const { listen, closeServer } = require('../serverLifecycle');
 const https = require('node:https');
 const crypto = require('node:crypto');
 
@@ -994,24 +995,6 @@ function seedRecords(state, tableName, fieldsList) {
 		const rec = state.newRecord(table, state.coerceFields(table, fields, true));
 		store.set(rec.id, rec);
 		return state.view(table, rec);
-	});
-}
-
-function listen(server, port, host) {
-	return new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(port || 0, host, () => {
-			server.off('error', reject);
-			resolve(server.address().port);
-		});
-	});
-}
-
-function closeServer(server) {
-	return new Promise((done) => {
-		if (!server.listening) return done();
-		server.close(() => done());
-		server.closeAllConnections();
 	});
 }
 

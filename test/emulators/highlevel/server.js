@@ -30,6 +30,7 @@
 //     the Version / auth checks, that the burst window is rolling, and that Retry-After is not sent
 //     (opt in with `retryAfter: true`).
 const http = require('node:http');
+const { listen, closeServer } = require('../serverLifecycle');
 const crypto = require('node:crypto');
 
 const DEFAULT_TOKEN = 'pit-e3a1c0de-0000-4000-8000-emulator0001';
@@ -758,25 +759,6 @@ async function handleControl(state, req, res, rawUrl) {
 			message: `Emulator control failed: ${err && err.message}`,
 		});
 	}
-}
-
-function listen(server, port, host) {
-	return new Promise((resolve, reject) => {
-		server.once('error', reject);
-		// A deep accept backlog: benchmarks open ~1,000 connections at once.
-		server.listen(port || 0, host, 4096, () => {
-			server.off('error', reject);
-			resolve(server.address().port);
-		});
-	});
-}
-
-function closeServer(server) {
-	return new Promise((done) => {
-		if (!server.listening) return done();
-		server.close(() => done());
-		server.closeAllConnections();
-	});
 }
 
 async function startHighLevelEmulator(opts) {

@@ -4,6 +4,7 @@
 // paging and account-info calls that n8n's built-in HubSpot node makes. Plain CommonJS so that jest (via server.d.ts) and a bare
 // `node cli.js` in another process can both load it.
 const http = require("node:http");
+const { listen, closeServer } = require("../serverLifecycle");
 const https = require("node:https");
 const crypto = require("node:crypto");
 
@@ -2115,23 +2116,7 @@ async function handleControl(state, req, res, url) {
   }
 }
 
-function listen(server, port, host) {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port || 0, host, () => {
-      server.off("error", reject);
-      resolve(server.address().port);
-    });
-  });
-}
 
-function closeServer(server) {
-  return new Promise((done) => {
-    if (!server.listening) return done();
-    server.close(() => done());
-    server.closeAllConnections();
-  });
-}
 
 /**
  * Starts the emulator on 127.0.0.1 (random port unless `port` is given). With `tls: {key, cert}` the same

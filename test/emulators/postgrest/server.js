@@ -21,6 +21,7 @@
 // function names are checked against the catalog; values are always bound parameters.
 // Plain CommonJS so jest (via server.d.ts) and a bare `node cli.js` can both load it.
 const http = require('node:http');
+const { listen } = require('../serverLifecycle');
 const { Pool } = require('pg');
 
 const DEFAULT_SERVICE_ROLE_KEY =
@@ -1267,16 +1268,6 @@ async function handle(state, req, res) {
 
 function filterLog(log, filter) {
 	return log.filter((e) => !filter || Object.entries(filter).every(([k, v]) => e[k] === v));
-}
-
-function listen(server, port, host) {
-	return new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(port || 0, host, () => {
-			server.off('error', reject);
-			resolve(server.address().port);
-		});
-	});
 }
 
 async function startPostgrestDouble(opts) {

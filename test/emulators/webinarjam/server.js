@@ -65,6 +65,7 @@
 // fingerprint. Memory: registrants live in typed-array columns; the strings of generated registrants
 // are derived from (batch seed, index) when a page is rendered, so 100,000 of them cost a few MB.
 const http = require('node:http');
+const { listen, closeServer } = require('../serverLifecycle');
 const crypto = require('node:crypto');
 const { performance } = require('node:perf_hooks');
 
@@ -1518,24 +1519,6 @@ async function handleControl(state, req, res, url) {
 			message: `Emulator control failed: ${err && err.message}`,
 		});
 	}
-}
-
-function listen(server, port, host) {
-	return new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(port || 0, host, () => {
-			server.off('error', reject);
-			resolve(server.address().port);
-		});
-	});
-}
-
-function closeServer(server) {
-	return new Promise((done) => {
-		if (!server.listening) return done();
-		server.close(() => done());
-		server.closeAllConnections();
-	});
 }
 
 async function startWebinarJamEmulator(opts) {
