@@ -1,5 +1,6 @@
 /**
- * One way to open an ioredis connection from the fields of n8n's built-in `redis` credential.
+ * The one Redis module: how a connection is opened from n8n's built-in `redis` credential (or a URL),
+ * and the one connection per server that the queue, the shared rate limit and the key locks share.
  *
  * Why it is shaped like this:
  * - Fail fast: a workflow that points at a wrong host should fail its execution in seconds with a
@@ -12,7 +13,10 @@
  *   socket error (e.g. `connect ECONNREFUSED`). Messages never contain the password, and an `error`
  *   listener is always attached so ioredis does not print "Unhandled error event" to the n8n log.
  */
+import { createHash } from 'node:crypto';
+
 import { type Command, Redis, type RedisOptions as IoRedisOptions } from 'ioredis';
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 /** ioredis options with RESP2-shaped replies (the `Redis` type's default reply mapping). */
 export type RedisOptions = IoRedisOptions & { replyMapping?: 'legacy' };
@@ -124,4 +128,76 @@ export function connectRedis(creds: RedisCredentials, opts: ConnectRedisOptions 
 		redisEndpoint({ host: options.host!, port: options.port! }),
 		options,
 	);
+}
+
+// ---- One connection per Redis server, database and login for the whole process.
+
+const shared = new Map<string, Redis>();
+
+function connectionKey(creds: RedisCredentials): string {
+	// The login is part of the key as a hash only: the map's keys are never secret-bearing.
+	const login = createHash('sha256')
+		.update(JSON.stringify([creds.user ?? '', creds.password ?? '']))
+		.digest('hex');
+	return JSON.stringify([creds.host, Number(creds.port), creds.database ?? 0, creds.ssl ?? false, login]);
+}
+
+/**
+ * The process's connection to this Redis (opened on first use, reopened after `quit()`). The queue,
+ * the shared rate limit and the key locks all use it: opening one per execution would add a TCP and
+ * AUTH round trip to every webhook request.
+ */
+export function sharedRedis(creds: RedisCredentials): Redis {
+	const key = connectionKey(creds);
+	let redis = shared.get(key);
+	if (redis === undefined || redis.status === 'end') {
+		redis = connectRedis(creds, { connectionName: 'n8n-nodes-marketing-ops' });
+		shared.set(key, redis);
+	}
+	return redis;
+}
+
+/** Closes every shared connection (tests; a worker shutting down). */
+export async function closeSharedRedis(): Promise<void> {
+	const all = [...shared.values()];
+	shared.clear();
+	await Promise.all(all.map(async (r) => await r.quit().catch(() => r.disconnect())));
+}
+
+/** The fields of n8n's built-in Redis credential (`redis`), as connectRedis takes them. */
+export function redisCredentialsOf(data: ICredentialDataDecryptedObject): RedisCredentials {
+	const database = Number(data.database ?? 0);
+	return {
+		host: String(data.host ?? '').trim() || '127.0.0.1',
+		port: Number(data.port ?? 6379) || 6379,
+		user: data.user ? String(data.user) : undefined,
+		password: data.password ? String(data.password) : undefined,
+		database: Number.isInteger(database) ? database : 0,
+		ssl: data.ssl === true,
+	};
+}
+
+/**
+ * `redis://[user:password@]host:port/db` (or `rediss://`) as connection fields, or why it is not one.
+ * The URL itself is never repeated: it holds the password.
+ */
+export function redisCredentialsFromUrl(url: string): RedisCredentials | string {
+	let parsed: URL;
+	try {
+		parsed = new URL(url);
+	} catch {
+		return 'not a URL (expected redis://[:password@]host:port/db)';
+	}
+	if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+		return `must start with redis:// or rediss://, not ${parsed.protocol}//`;
+	}
+	const database = parsed.pathname.replace(/^\//, '');
+	return {
+		host: parsed.hostname || '127.0.0.1',
+		port: parsed.port ? Number(parsed.port) : 6379,
+		user: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+		password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+		database: database === '' ? 0 : Number(database),
+		ssl: parsed.protocol === 'rediss:',
+	};
 }

@@ -1,15 +1,10 @@
 /**
- * The output side shared by the batch nodes (Airtable Registry, HubSpot Batch, HighLevel Attendance):
- * every input item comes out once, paired, either done or with its error. Failed items go to n8n's
- * error output, stay on the main output, or fail the node only after the other items were done.
+ * The one outcome shape: every input item comes out once, paired, either done or with its error.
+ * Failed items go to n8n's error output, stay on the main output ("Continue"), or fail the node
+ * only after the other items were done.
  */
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	NodeApiError,
-} from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 /** What became of one input item: done (json) or reported (json + error). */
 export interface RowOutcome {
@@ -25,6 +20,60 @@ export interface EmitOptions {
 	landedAs?: string;
 	/** A run of one item (one webhook call) fails with that item's own error, not a summary. */
 	singleItemThrowsOwnError?: boolean;
+}
+
+export interface FailureDetails {
+	/** Output fields to keep next to the error (the input item's fields, ids known so far). */
+	base?: IDataObject;
+	/** The input field, parameter or vendor field at fault: `error_field`. */
+	field?: string;
+	/** The vendor's error type: `error_type`. */
+	type?: string;
+	/** The n8n error to report; without one a NodeOperationError carries the message. */
+	cause?: unknown;
+}
+
+/** A failed item: `base`, then `status: 'error'`, `error` (and `error_field`, `error_type`). */
+export function failedRow(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	message: string,
+	details: FailureDetails = {},
+): RowOutcome {
+	const json: IDataObject = { ...details.base, status: 'error', error: message };
+	if (details.field !== undefined) json.error_field = details.field;
+	if (details.type !== undefined) json.error_type = details.type;
+	const cause = details.cause;
+	const error =
+		cause instanceof NodeApiError || cause instanceof NodeOperationError
+			? cause
+			: new NodeOperationError(ctx.getNode(), message, { itemIndex });
+	error.context.itemIndex = itemIndex;
+	return { itemIndex, json, error };
+}
+
+/** `Field 'x': reason`, the form an item error takes when a parameter or input field is at fault. */
+export const fieldError = (field: string, reason: string) => `Field '${field}': ${reason}`;
+
+/**
+ * An item for a failure under "Continue" in nodes that emit items of their own (not one per input).
+ * n8n sends an item to the error output when its json has only `error`, `message` and `details`, so
+ * the extra fields go into `details` there and next to `error` on the main output.
+ */
+export function errorItem(
+	ctx: IExecuteFunctions,
+	error: NodeApiError | NodeOperationError,
+	itemIndex: number,
+	extra: IDataObject = {},
+): INodeExecutionData {
+	const details: IDataObject = { ...extra };
+	if (error.description) details.description = error.description;
+	if (error instanceof NodeApiError && error.httpCode) details.httpCode = error.httpCode;
+	const json: IDataObject =
+		ctx.getNode().onError === 'continueErrorOutput'
+			? { error: error.message, details }
+			: { ...details, error: error.message };
+	return { json, pairedItem: { item: itemIndex } };
 }
 
 /** Orders outcomes by input item (an item may have several), then applies the node's On Error setting. */
