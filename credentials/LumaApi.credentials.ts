@@ -35,6 +35,15 @@ export class LumaApi implements ICredentialType {
 				'Secret shown when the webhook was created in Luma (whsec_…). Used by the Luma Trigger in Manual mode; leave empty when the trigger registers its own webhook.',
 		},
 		{
+			displayName: 'Requests per Minute',
+			name: 'requestsPerMinute',
+			type: 'number',
+			default: 200,
+			typeOptions: { minValue: 1 },
+			description:
+				'Most calls n8n makes with this API key per minute, shared by every Luma node, trigger and execution that uses the key. Luma allows about 200; leave room for other apps on the same key.',
+		},
+		{
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',

@@ -23,6 +23,22 @@ interface StoredWebhook {
 	webhookUrl?: string;
 }
 
+const sameEventTypes = (hook: IDataObject, wanted: string[]) =>
+	[...((hook.event_types as string[]) ?? [])].sort().join(',') === [...wanted].sort().join(',');
+
+/** The Luma webhook already pointing at this URL for these events, with its signing secret. */
+async function findRegistered(
+	this: IHookFunctions,
+	webhookUrl: string,
+	eventTypes: string[],
+): Promise<IDataObject | undefined> {
+	const hooks = await lumaApiRequestAllItems.call(this, '/v1/webhooks/list', {}, { returnAll: true });
+	const match = hooks.find((h) => h.url === webhookUrl && sameEventTypes(h, eventTypes));
+	if (match === undefined) return undefined;
+	const full = await lumaApiRequest.call(this, 'GET', '/v2/webhooks/get', { qs: { id: match.id as string } });
+	return typeof full.id === 'string' && typeof full.secret === 'string' ? full : undefined;
+}
+
 const splitSecrets = (value: unknown) =>
 	typeof value === 'string' ? value.split(/[\s,]+/).filter((s) => s.length > 0) : [];
 
@@ -141,27 +157,32 @@ export class LumaTrigger implements INodeType {
 				if (this.getNodeParameter('registration') !== 'automatic') return true;
 				const webhookUrl = this.getNodeWebhookUrl('default') as string;
 				const stored = this.getWorkflowStaticData('node') as StoredWebhook;
-				const hooks = await lumaApiRequestAllItems.call(this, '/v1/webhooks/list', {}, { returnAll: true });
-				const wanted = expandEventTypes(this.getNodeParameter('events') as string[]).sort().join(',');
-				const match = hooks.find(
-					(h) => h.url === webhookUrl && [...((h.event_types as string[]) ?? [])].sort().join(',') === wanted,
-				);
-				if (!match) return false;
-				if (stored.webhookId !== match.id || !stored.webhookSecret) {
-					// Registered earlier (another n8n, a lost static data): adopt it, with its secret.
-					const full = await lumaApiRequest.call(this, 'GET', '/v2/webhooks/get', { qs: { id: match.id as string } });
-					if (typeof full.secret !== 'string') return false;
-					Object.assign(stored, { webhookId: match.id, webhookSecret: full.secret, webhookUrl });
+				const eventTypes = expandEventTypes(this.getNodeParameter('events') as string[]);
+				if (stored.webhookId !== undefined && stored.webhookSecret && stored.webhookUrl === webhookUrl) {
+					const hooks = await lumaApiRequestAllItems.call(this, '/v1/webhooks/list', {}, { returnAll: true });
+					if (hooks.some((h) => h.id === stored.webhookId && sameEventTypes(h, eventTypes))) return true;
 				}
+				// Registered earlier (another n8n, lost static data): adopt it, with its secret.
+				const found = await findRegistered.call(this, webhookUrl, eventTypes);
+				if (found === undefined) return false;
+				Object.assign(stored, { webhookId: found.id, webhookSecret: found.secret, webhookUrl });
 				return true;
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
 				if (this.getNodeParameter('registration') !== 'automatic') return true;
 				const webhookUrl = this.getNodeWebhookUrl('default') as string;
 				const eventTypes = expandEventTypes(this.getNodeParameter('events') as string[]);
-				const created = await lumaApiRequest.call(this, 'POST', '/v2/webhooks/create', {
-					body: { url: webhookUrl, event_types: eventTypes },
-				});
+				let created: IDataObject;
+				try {
+					created = await lumaApiRequest.call(this, 'POST', '/v2/webhooks/create', {
+						body: { url: webhookUrl, event_types: eventTypes },
+					});
+				} catch (error) {
+					// A create that timed out or met a 5xx may exist in Luma: adopt it rather than make a second.
+					const existing = await findRegistered.call(this, webhookUrl, eventTypes);
+					if (existing === undefined) throw error;
+					created = existing;
+				}
 				if (typeof created.id !== 'string' || typeof created.secret !== 'string') {
 					throw new NodeOperationError(this.getNode(), 'Luma created the webhook but returned no ID or signing secret');
 				}
@@ -176,7 +197,10 @@ export class LumaTrigger implements INodeType {
 				const stored = this.getWorkflowStaticData('node') as StoredWebhook;
 				if (this.getNodeParameter('registration') === 'automatic' && stored.webhookId) {
 					try {
-						await lumaApiRequest.call(this, 'POST', '/v1/webhooks/delete', { body: { id: stored.webhookId } });
+						await lumaApiRequest.call(this, 'POST', '/v1/webhooks/delete', {
+						body: { id: stored.webhookId },
+						idempotent: true,
+					});
 					} catch (error) {
 						// Already gone in Luma is fine; anything else must surface so the user can clean up.
 						if ((error as NodeApiError).httpCode !== '404') {

@@ -1,7 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { DEFAULT_MAX_REQUESTS_PER_MINUTE, DEFAULT_RATE_LIMIT_WINDOW_SECONDS } from '../transport';
-
 export const eventRLC: INodeProperties = {
 	displayName: 'Event',
 	name: 'eventId',
@@ -74,35 +72,14 @@ export const limitOption: INodeProperties = {
 	displayOptions: { show: { returnAll: [false] } },
 };
 
-/** Rate-limit settings shared by every operation's Options collection. */
-export const rateLimitOptions: INodeProperties[] = [
-	{
-		displayName: 'Max Requests per Minute',
-		name: 'maxRequestsPerMinute',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: DEFAULT_MAX_REQUESTS_PER_MINUTE,
-		description:
-			'Upper bound on calls this n8n instance makes with this API key, shared by all Luma nodes and executions using it. Luma allows about 200 per minute.',
-	},
-	{
-		displayName: 'Rate Limit Window (Seconds)',
-		name: 'rateLimitWindowSeconds',
-		type: 'number',
-		typeOptions: { minValue: 0.1, numberPrecision: 1 },
-		default: DEFAULT_RATE_LIMIT_WINDOW_SECONDS,
-		description:
-			'Length of the window that Max Requests per Minute applies to. Keep 60 unless your Luma plan or a proxy uses another window.',
-	},
-];
-
-export function optionsCollection(extra: INodeProperties[] = []): INodeProperties {
+/** An operation's Options collection. Pacing lives in the credential: one budget per API key. */
+export function optionsCollection(extra: INodeProperties[]): INodeProperties {
 	return {
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
 		placeholder: 'Add option',
 		default: {},
-		options: [...extra, ...rateLimitOptions],
+		options: extra,
 	};
 }

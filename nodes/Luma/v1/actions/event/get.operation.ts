@@ -3,9 +3,9 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { getEventId, unwrap } from '../../helpers/utils';
 import { lumaApiRequest } from '../../transport';
-import { eventRLC, optionsCollection } from '../common.descriptions';
+import { eventRLC } from '../common.descriptions';
 
-const properties: INodeProperties[] = [{ ...eventRLC, description: 'The event to retrieve' }, optionsCollection()];
+const properties: INodeProperties[] = [{ ...eventRLC, description: 'The event to retrieve' }];
 
 const displayOptions = { show: { resource: ['event'], operation: ['get'] } };
 

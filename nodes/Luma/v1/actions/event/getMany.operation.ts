@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { getPaging, unwrap } from '../../helpers/utils';
 import { lumaApiRequestAllItems } from '../../transport';
-import { limitOption, optionsCollection, returnAllOption } from '../common.descriptions';
+import { limitOption, returnAllOption } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
 	returnAllOption,
@@ -31,7 +31,6 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
-	optionsCollection(),
 ];
 
 const displayOptions = { show: { resource: ['event'], operation: ['getMany'] } };

@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { getEventId, getRequiredString, unwrap } from '../../helpers/utils';
 import { lumaApiRequest } from '../../transport';
-import { eventRLC, optionsCollection } from '../common.descriptions';
+import { eventRLC } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
 	{ ...eventRLC, description: 'The event the guest registered for' },
@@ -16,7 +16,6 @@ const properties: INodeProperties[] = [
 		placeholder: 'gst-AbC123xyz or name@example.com',
 		description: 'The guest ID (gst-…) or the email address the guest registered with',
 	},
-	optionsCollection(),
 ];
 
 const displayOptions = { show: { resource: ['guest'], operation: ['get'] } };

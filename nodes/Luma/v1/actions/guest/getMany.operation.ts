@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { getEventId, getPaging, unwrap } from '../../helpers/utils';
 import { lumaApiRequestAllItems } from '../../transport';
-import { eventRLC, limitOption, optionsCollection, returnAllOption } from '../common.descriptions';
+import { eventRLC, limitOption, returnAllOption } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
 	{ ...eventRLC, description: 'The event whose guests to list' },
@@ -33,7 +33,6 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
-	optionsCollection(),
 ];
 
 const displayOptions = { show: { resource: ['guest'], operation: ['getMany'] } };

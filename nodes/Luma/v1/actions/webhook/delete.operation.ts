@@ -3,7 +3,6 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { getRequiredString } from '../../helpers/utils';
 import { lumaApiRequest } from '../../transport';
-import { optionsCollection } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
 	{
@@ -15,7 +14,6 @@ const properties: INodeProperties[] = [
 		placeholder: 'whk-AbC123xyz',
 		description: 'ID of the webhook to delete',
 	},
-	optionsCollection(),
 ];
 
 const displayOptions = { show: { resource: ['webhook'], operation: ['delete'] } };
@@ -28,6 +26,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		body: { id: webhookId },
 		itemIndex,
 		notFoundMessage: `Webhook '${webhookId}' not found`,
+		// Deleting twice does no harm (the second answers 404), so it may be retried.
+		idempotent: true,
 	});
 	return [{ id: webhookId, deleted: true }];
 }

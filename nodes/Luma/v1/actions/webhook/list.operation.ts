@@ -3,10 +3,10 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { getPaging } from '../../helpers/utils';
 import { lumaApiRequestAllItems } from '../../transport';
-import { limitOption, optionsCollection, returnAllOption } from '../common.descriptions';
+import { limitOption, returnAllOption } from '../common.descriptions';
 import { withoutSecret } from './create.operation';
 
-const properties: INodeProperties[] = [returnAllOption, limitOption, optionsCollection()];
+const properties: INodeProperties[] = [returnAllOption, limitOption];
 
 const displayOptions = { show: { resource: ['webhook'], operation: ['list'] } };
 
