@@ -10,3 +10,11 @@ require.extensions['.ts'] = function (module, filename) {
 	});
 	module._compile(outputText, filename);
 };
+
+// Node tries extensions in registration order: `nodes/Luma/Luma.node` must find Luma.node.ts before the
+// codex file Luma.node.json next to it.
+for (const ext of ['.json', '.node']) {
+	const loader = require.extensions[ext];
+	delete require.extensions[ext];
+	require.extensions[ext] = loader;
+}

@@ -2,10 +2,8 @@
  * Airtable Registry (Event › Find or Create, Registration › Upsert / Update Sync Status), run by
  * n8n-core in-process over real HTTP (through the `airtable` package) against the Airtable emulator.
  */
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { AirtableRegistryApi } from '../../credentials/AirtableRegistryApi.credentials';
-import { AirtableRegistry } from '../../nodes/AirtableRegistry/AirtableRegistry.node';
 import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
 import {
 	startAirtableEmulator,
@@ -14,14 +12,11 @@ import {
 	type StartAirtableEmulatorOptions,
 } from '../emulators/airtable/server';
 import {
-	registerCredentialType,
-	registerNodeType,
-	runWorkflow,
-	type WorkflowJson,
-} from '../harness/inProcess';
-
-registerNodeType('n8n-nodes-marketing-ops.airtableRegistry', new AirtableRegistry());
-registerCredentialType(new AirtableRegistryApi());
+	airtableCredentials,
+	airtableWorkflow as workflow,
+	type OnError,
+} from '../harness/airtableRegistry';
+import { runWorkflow } from '../harness/inProcess';
 
 let emulator: AirtableEmulator;
 afterEach(async () => {
@@ -35,49 +30,13 @@ async function start(opts: StartAirtableEmulatorOptions = {}) {
 }
 
 const credentials = (token = emulator.defaultToken) => ({
-	airtableRegistryApi: {
-		accessToken: token,
-		baseId: emulator.baseId,
-		baseUrl: emulator.url,
-		eventsTable: 'Events',
-		registrationsTable: 'Registrations',
-	},
+	airtableRegistryApi: airtableCredentials(emulator, token),
 });
-
-function workflow(
-	parameters: IDataObject,
-	onError?: 'continueErrorOutput' | 'continueRegularOutput',
-): WorkflowJson {
-	return {
-		id: 'wf-airtable-registry',
-		nodes: [
-			{
-				id: 'start',
-				name: 'Start',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
-			{
-				id: 'airtable',
-				name: 'Airtable',
-				type: 'n8n-nodes-marketing-ops.airtableRegistry',
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: parameters as INodeParameters,
-				credentials: { airtableRegistryApi: { id: '1', name: 'Airtable' } },
-				...(onError ? { onError } : {}),
-			},
-		],
-		connections: { Start: { main: [[{ node: 'Airtable', type: 'main', index: 0 }]] } },
-	};
-}
 
 async function run(
 	rows: IDataObject[],
 	parameters: IDataObject,
-	onError?: 'continueErrorOutput' | 'continueRegularOutput',
+	onError?: OnError,
 	token?: string,
 ) {
 	return await runWorkflow(workflow(parameters, onError), {
@@ -266,6 +225,27 @@ describe('Registration › Upsert', () => {
 		expect(result.error).toBeUndefined();
 		expect(emulator.requests().map((r) => r.status)).toEqual([503, 503, 200, 200]);
 		expect(emulator.records('Registrations')).toHaveLength(1);
+	});
+
+	it('a base URL nobody answers: every item says so in words, after the tries, without the token', async () => {
+		await start();
+		const result = await runWorkflow(workflow(upsert(), 'continueRegularOutput'), {
+			startItems: [{ json: registrant(1) }],
+			credentials: {
+				airtableRegistryApi: {
+					...credentials().airtableRegistryApi,
+					baseUrl: 'http://127.0.0.1:1',
+				},
+			},
+		});
+		const [item] = result.outputs('Airtable')[0];
+		expect(item.json).toMatchObject({
+			status: 'error',
+			airtable_id: null,
+			error:
+				'Airtable could not be reached at http://127.0.0.1:1 (connection refused) after 3 tries',
+		});
+		expect(JSON.stringify(result.run.data)).not.toContain(emulator.defaultToken);
 	});
 
 	it('a revoked token stops the node, and with the error output every item carries the 401', async () => {

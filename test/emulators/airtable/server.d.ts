@@ -23,6 +23,16 @@ export interface AirtableFaults {
 	status5xx: number;
 	/** The next N requests get 429 and start the penalty, as if the limit had been exceeded. */
 	force429: number;
+	/** Write answers list their records in another order than the request's (seeded RNG). */
+	shuffleResults: boolean;
+	/**
+	 * Holds list requests on `table` until `until` (default 2) are held together, or the first has
+	 * waited `maxWaitMs` (default 5000); then lets them all go and turns itself off.
+	 */
+	holdLookups: { table: string; until?: number; maxWaitMs?: number } | null;
+	/** The next N write requests are applied at once and answered `lateAnswerMs` later. */
+	lateAnswers: number;
+	lateAnswerMs: number;
 }
 
 export interface FaultPatch extends Partial<AirtableFaults> {
@@ -48,6 +58,12 @@ export interface RequestLogEntry {
 	forced?: boolean;
 	/** 429 because an earlier 429's penalty was still running. */
 	inPenalty?: boolean;
+	/** The answer's records were put in another order (`shuffleResults`). */
+	shuffled?: boolean;
+	/** How a held lookup went on: with the others ('together') or alone after `maxWaitMs`. */
+	held?: 'together' | 'timeout';
+	/** Applied, then answered late (`lateAnswers`). */
+	late?: boolean;
 }
 
 export interface StartAirtableEmulatorOptions {

@@ -2,6 +2,12 @@
 // In-memory emulator of the parts of Airtable's Web API (v0) that the Airtable Registry node uses:
 // list / create / update (incl. performUpsert) records, the meta tables endpoint, bearer PAT auth,
 // 422 validation errors, and the 5 requests/s per base limit with its 30-second penalty.
+// A write request is applied all or nothing, as Airtable's is: a request refused with 422 (or any
+// other error) leaves no record, no auto number and no typecast select option behind.
+// Test switches (setFaults): `shuffleResults` answers writes with the records in another order
+// (Airtable answers in request order; a client must not rely on it), `holdLookups` holds list
+// requests on a table until several have arrived (to make two lookups overlap for certain), and
+// `lateAnswers` applies writes at once but answers them late (a client timeout after the write).
 // Plain CommonJS so jest (via server.d.ts) and a bare `node cli.js` can both load it.
 const http = require('node:http');
 const { listen, closeServer } = require('../serverLifecycle');
@@ -340,6 +346,78 @@ class AirtableState {
 		this.faults = defaultFaults();
 		this.rng = makeRng(this.defaults.seed);
 		this.counters = { requests: 0, accepted: 0, rateLimited: 0, errors5xx: 0, unauthorized: 0 };
+		this.releaseLookups();
+		this.lookupGate = { waiting: [], timer: undefined };
+	}
+
+	/**
+	 * Holds a list request while `faults.holdLookups` ({ table, until, maxWaitMs }) is armed: until
+	 * `until` lookups wait together, or the first has waited `maxWaitMs`; then all of them go on, and
+	 * the switch turns itself off. `entry.held` says which ('together' or 'timeout').
+	 */
+	async holdLookup(table, entry) {
+		const hold = this.faults.holdLookups;
+		if (!hold || hold.table !== table.name) return;
+		const gate = this.lookupGate;
+		await new Promise((resolve) => {
+			gate.waiting.push({ entry, resolve });
+			const open = (how) => {
+				clearTimeout(gate.timer);
+				this.faults.holdLookups = null;
+				for (const w of gate.waiting.splice(0)) {
+					w.entry.held = how;
+					w.resolve();
+				}
+			};
+			if (gate.waiting.length >= (hold.until || 2)) open('together');
+			else if (gate.waiting.length === 1)
+				gate.timer = setTimeout(() => open('timeout'), hold.maxWaitMs || 5000);
+		});
+	}
+
+	/** Lets every held lookup go (reset, close). */
+	releaseLookups() {
+		if (!this.lookupGate) return;
+		clearTimeout(this.lookupGate.timer);
+		for (const w of this.lookupGate.waiting.splice(0)) w.resolve();
+	}
+
+	/** Runs a write on `table` all or nothing: when it throws, the table is as it was before. */
+	atomically(table, write) {
+		const store = this.records.get(table.id);
+		const saved = [...store.values()].map((rec) => ({
+			...rec,
+			fields: JSON.parse(JSON.stringify(rec.fields)),
+		}));
+		const autoNumber = this.autoNumbers.get(table.id);
+		const choices = table.fields.map((f) =>
+			f.options && f.options.choices ? f.options.choices.length : 0,
+		);
+		try {
+			return write();
+		} catch (err) {
+			store.clear();
+			for (const rec of saved) store.set(rec.id, rec);
+			if (autoNumber === undefined) this.autoNumbers.delete(table.id);
+			else this.autoNumbers.set(table.id, autoNumber);
+			table.fields.forEach((f, i) => {
+				if (f.options && f.options.choices) f.options.choices.length = choices[i];
+			});
+			throw err;
+		}
+	}
+
+	/** A write answer's records in another order, when `faults.shuffleResults` is on. */
+	answerOrder(records, entry) {
+		if (!this.faults.shuffleResults || records.length < 2) return records;
+		const out = [...records];
+		for (let i = out.length - 1; i > 0; i--) {
+			const j = Math.floor(this.rng() * (i + 1));
+			[out[i], out[j]] = [out[j], out[i]];
+		}
+		if (out.every((r, i) => r === records[i])) out.reverse();
+		entry.shuffled = true;
+		return out;
 	}
 
 	setFaults(patch) {
@@ -563,7 +641,17 @@ class AirtableState {
 }
 
 function defaultFaults() {
-	return { latencyMs: 0, errorRate5xx: 0, force5xx: 0, status5xx: 503, force429: 0 };
+	return {
+		latencyMs: 0,
+		errorRate5xx: 0,
+		force5xx: 0,
+		status5xx: 503,
+		force429: 0,
+		shuffleResults: false,
+		holdLookups: null,
+		lateAnswers: 0,
+		lateAnswerMs: 0,
+	};
 }
 
 function makeRng(seed) {
@@ -656,7 +744,7 @@ function listRecords(state, table, query) {
 	return out;
 }
 
-function createRecords(state, table, body) {
+function createRecords(state, table, body, entry) {
 	const single = body && body.fields !== undefined && body.records === undefined;
 	const inputs = single ? [{ fields: body.fields }] : recordsArray(body, false, false);
 	const typecast = Boolean(body.typecast);
@@ -667,10 +755,10 @@ function createRecords(state, table, body) {
 		store.set(rec.id, rec);
 		return state.view(table, rec);
 	});
-	return single ? created[0] : { records: created };
+	return single ? created[0] : { records: state.answerOrder(created, entry) };
 }
 
-function updateRecords(state, table, body, destructive) {
+function updateRecords(state, table, body, destructive, entry) {
 	const store = state.records.get(table.id);
 	const typecast = Boolean(body && body.typecast);
 	const upsert = body && body.performUpsert;
@@ -693,7 +781,6 @@ function updateRecords(state, table, body, destructive) {
 				);
 		}
 		const inputs = recordsArray(body, false, true);
-		// Validate everything first: Airtable applies a request all or nothing.
 		const values = inputs.map((r) => state.coerceFields(table, r.fields, typecast));
 		const mergeNames = merge.map(
 			(name) => table.fields.find((x) => x.name === name || x.id === name).name,
@@ -735,7 +822,10 @@ function updateRecords(state, table, body, destructive) {
 			}
 		}
 		return {
-			records: results.map((rec) => state.view(table, rec)),
+			records: state.answerOrder(
+				results.map((rec) => state.view(table, rec)),
+				entry,
+			),
 			createdRecords,
 			updatedRecords,
 		};
@@ -754,7 +844,7 @@ function updateRecords(state, table, body, destructive) {
 		rec.modifiedTime = new Date().toISOString();
 		return state.view(table, rec);
 	});
-	return { records: updated };
+	return { records: state.answerOrder(updated, entry) };
 }
 
 function metaTables(state) {
@@ -776,7 +866,7 @@ function metaTables(state) {
 }
 
 /** Returns [status, payload]; `entry` gets the table and record count for the log. */
-function route(state, method, segments, query, body, entry) {
+async function route(state, method, segments, query, body, entry) {
 	if (segments[0] === 'meta') {
 		if (
 			method === 'GET' &&
@@ -804,13 +894,18 @@ function route(state, method, segments, query, body, entry) {
 	}
 	switch (method) {
 		case 'GET':
+			await state.holdLookup(table, entry);
 			return [200, listRecords(state, table, query)];
 		case 'POST':
-			return [200, createRecords(state, table, body || {})];
+			return [200, state.atomically(table, () => createRecords(state, table, body || {}, entry))];
 		case 'PATCH':
-			return [200, updateRecords(state, table, body || {}, false)];
 		case 'PUT':
-			return [200, updateRecords(state, table, body || {}, true)];
+			return [
+				200,
+				state.atomically(table, () =>
+					updateRecords(state, table, body || {}, method === 'PUT', entry),
+				),
+			];
 		default:
 			throw new AirtableError(404, 'NOT_FOUND', 'Could not find what you are looking for');
 	}
@@ -939,7 +1034,13 @@ async function handleApi(state, req, res, url) {
 			.map((s) => decodeURIComponent(s));
 		if (!url.pathname.startsWith('/v0/'))
 			throw new AirtableError(404, 'NOT_FOUND', 'Could not find what you are looking for');
-		const [status, payload] = route(state, req.method, segments, query, body, entry);
+		const [status, payload] = await route(state, req.method, segments, query, body, entry);
+		if (req.method !== 'GET' && f.lateAnswers > 0) {
+			// Applied already; the answer comes after the client may have given up.
+			f.lateAnswers -= 1;
+			entry.late = true;
+			await sleep(f.lateAnswerMs);
+		}
 		return reply(status, payload);
 	} catch (err) {
 		if (err instanceof AirtableError) return fail(err);
@@ -1047,6 +1148,7 @@ async function startAirtableEmulator(opts) {
 		},
 		seed: (table, fieldsList) => seedRecords(state, table, fieldsList),
 		close: async () => {
+			state.releaseLookups();
 			await Promise.all([closeServer(server), tlsServer ? closeServer(tlsServer) : undefined]);
 		},
 	};

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { RetrySettings } from '../transport';
-import { DEFAULT_RETRY, RECORDS_PER_REQUEST } from '../transport';
+import type { AirtableSettings } from '../transport';
+import { DEFAULT_RETRY, RATE_LIMIT_PENALTY_MS } from '../transport';
 
 export const typecastOption: INodeProperties = {
 	displayName: 'Typecast',
@@ -46,7 +46,7 @@ export const retryOptions: INodeProperties[] = [
 		default: 3,
 		typeOptions: { minValue: 1 },
 		description:
-			'Tries for a request that fails with a 5xx or a network error, with exponential backoff',
+			'Tries for a read, update or upsert that fails with a 5xx, a timeout or a network error, with exponential backoff. A create is sent once: after such a failure it may have been applied.',
 	},
 	{
 		displayName: 'Timeout (Ms)',
@@ -54,29 +54,35 @@ export const retryOptions: INodeProperties[] = [
 		type: 'number',
 		default: 30000,
 		typeOptions: { minValue: 1000 },
-		description: 'How long to wait for one Airtable response',
+		description: 'How long to wait for one Airtable response before the request is aborted',
 	},
 ];
 
-export function retrySettings(ctx: IExecuteFunctions): RetrySettings {
-	const get = (name: keyof RetrySettings) =>
-		Number(ctx.getNodeParameter(`options.${name}`, 0, DEFAULT_RETRY[name]));
+/** The Options collection's retry settings, over the policy's defaults. */
+export function airtableSettings(ctx: IExecuteFunctions): AirtableSettings {
+	const get = (name: string, fallback: number) =>
+		Number(ctx.getNodeParameter(`options.${name}`, 0, fallback));
 	return {
-		...DEFAULT_RETRY,
-		maxRateLimitRetries: Math.max(0, get('maxRateLimitRetries')),
-		rateLimitWaitMs: Math.max(0, get('rateLimitWaitMs')),
-		maxServerErrorTries: Math.max(1, get('maxServerErrorTries')),
-		timeoutMs: Math.max(1000, get('timeoutMs')),
+		retry: {
+			maxRateLimitRetries: Math.max(
+				0,
+				get('maxRateLimitRetries', DEFAULT_RETRY.maxRateLimitRetries),
+			),
+			maxServerErrorTries: Math.max(
+				1,
+				get('maxServerErrorTries', DEFAULT_RETRY.maxServerErrorTries),
+			),
+			timeoutMs: Math.max(1000, get('timeoutMs', DEFAULT_RETRY.timeoutMs)),
+		},
+		rateLimitWaitMs: Math.max(0, get('rateLimitWaitMs', RATE_LIMIT_PENALTY_MS)),
 	};
 }
 
 export function batchSettings(ctx: IExecuteFunctions): {
-	batchSize: number;
 	concurrency: number;
 	typecast: boolean;
 } {
 	return {
-		batchSize: RECORDS_PER_REQUEST,
 		concurrency: Math.max(1, Math.floor(Number(ctx.getNodeParameter('options.concurrency', 0, 5)))),
 		typecast: ctx.getNodeParameter('options.typecast', 0, false) === true,
 	};

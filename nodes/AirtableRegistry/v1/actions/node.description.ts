@@ -2,6 +2,7 @@
 import type { INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { coordinateWorkersProperties, redisCredential } from '../../../shared/redis/coordination';
 import * as event from './event';
 import * as registration from './registration';
 
@@ -24,6 +25,8 @@ export const versionDescription: INodeTypeDescription = {
 			name: 'airtableRegistryApi',
 			required: true,
 		},
+		// Spread: n8n's lint rules read credential entries as object literals (a bare name crashes them).
+		{ ...redisCredential },
 	],
 	properties: [
 		{
@@ -39,5 +42,6 @@ export const versionDescription: INodeTypeDescription = {
 		},
 		...event.description,
 		...registration.description,
+		...coordinateWorkersProperties(),
 	],
 };

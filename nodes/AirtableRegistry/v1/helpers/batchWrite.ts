@@ -1,32 +1,55 @@
 import type { JsonObject } from 'n8n-workflow';
 
-import { chunk, mapWithConcurrency } from '../../../shared/transport/batcher';
+import type { BatchRow, RowFailure, RowResult } from '../../../shared/batch/writeInBatches';
+import { writeInBatches } from '../../../shared/batch/writeInBatches';
+import { AttemptError } from '../../../shared/transport/attempt';
 import type { AirtableApi, AirtableRecord } from '../transport';
-import { AirtableCallError } from '../transport';
+import { RECORDS_PER_REQUEST, errorTypeOf } from '../transport';
 
-/** One record to write; `key` ties the result back to the input rows. */
-export interface WriteRow {
-	key: string;
+/** One record to write; `key` ties Airtable's answer back to it. */
+export interface WriteRow extends BatchRow {
 	fields: JsonObject;
 	/** Record ID, for plain updates. */
 	id?: string;
 }
 
-export type RowResult =
-	| { ok: true; record: AirtableRecord; created?: boolean }
-	| { ok: false; message: string; field?: string; type?: string; error: unknown };
+export interface Written {
+	record: AirtableRecord;
+	/** From an upsert's `createdRecords`; undefined for other writes. */
+	created?: boolean;
+}
 
 /** The body of a create/update/upsert answer. */
-export interface WriteResponse {
+export interface WriteAnswer {
 	records?: AirtableRecord[];
 	createdRecords?: string[];
-	updatedRecords?: string[];
+}
+
+/** Items that write the same record: one row, the later items' values win. */
+export interface Group {
+	fields: JsonObject;
+	itemIndexes: number[];
+}
+
+export function addToGroup(
+	groups: Map<string, Group>,
+	key: string,
+	fields: JsonObject,
+	itemIndex: number,
+): void {
+	const group = groups.get(key);
+	if (group === undefined) groups.set(key, { fields, itemIndexes: [itemIndex] });
+	else {
+		Object.assign(group.fields, fields);
+		group.itemIndexes.push(itemIndex);
+	}
 }
 
 export interface WriteOptions {
-	batchSize: number;
 	concurrency: number;
-	send(rows: WriteRow[]): Promise<WriteResponse>;
+	send(rows: WriteRow[]): Promise<WriteAnswer>;
+	/** The key of the row a record of the answer was written for (merge values, record ID, …). */
+	keyOf(record: AirtableRecord): string;
 }
 
 /**
@@ -48,74 +71,71 @@ export function blamedField(message: string, fields: JsonObject): string | undef
 	return undefined;
 }
 
+/** Airtable's 422: the request was refused as a whole (Airtable writes all of it or nothing). */
+export const isRejection = (error: unknown): error is AttemptError =>
+	error instanceof AttemptError && error.status === 422;
+
+/** A record Airtable refused, with its message, the field at fault and the error type. */
+export function rejectedRecord(
+	error: AttemptError,
+	fields: JsonObject,
+	what = 'this record',
+): RowFailure {
+	const said = error.serverMessage ?? 'no message';
+	const type = errorTypeOf(error);
+	return {
+		ok: false,
+		message: `Airtable rejected ${what} (${type ?? error.status}): ${said}`,
+		field: blamedField(said, fields),
+		type,
+		error,
+	};
+}
+
 /**
- * Writes rows 10 per request and accounts for every one. Airtable applies a request all or
- * nothing and its 422 does not say which record was bad, so a rejected batch is split in halves
- * down to single rows: the good rows land, the bad row gets Airtable's message and field. A fatal
- * error (401/403/404) stops further sends and every row not yet written carries it. Records come
- * back in request order, which is how results are matched to rows.
+ * A cell as text, for comparing what was sent with what Airtable answered: Airtable leaves out
+ * empty cells and false checkboxes, and returns numbers for numeric text it typecast.
  */
-export async function writeInBatches(
+const cellText = (value: unknown): string =>
+	value === undefined || value === null || value === false
+		? ''
+		: Array.isArray(value)
+			? value.map(cellText).join(',')
+			: String(value);
+
+/** The key of a record by the values of the fields an upsert merges on. */
+export const mergeKey = (fields: JsonObject, mergeOn: string[]): string =>
+	JSON.stringify(mergeOn.map((name) => cellText(fields[name])));
+
+/**
+ * Writes rows 10 per request through the shared batch core: a refused request is split down to
+ * the row at fault (Airtable writes nothing of a refused request, so the others are sent again
+ * safely), a bad token or base stops the rest, and Airtable's records are tied to rows by key.
+ */
+export async function writeRecords(
 	api: AirtableApi,
 	rows: WriteRow[],
 	options: WriteOptions,
-): Promise<Map<string, RowResult>> {
-	const outcome = new Map<string, RowResult>();
-	let fatal: unknown;
-
-	const fail = (batch: WriteRow[], error: unknown) => {
-		const message = api.toNodeError(error).message;
-		for (const row of batch) outcome.set(row.key, { ok: false, message, error });
-	};
-
-	const sendBatch = async (batch: WriteRow[]): Promise<void> => {
-		if (fatal !== undefined) return fail(batch, fatal);
-		let response: WriteResponse;
-		try {
-			response = await options.send(batch);
-		} catch (error) {
-			if (error instanceof AirtableCallError && error.isFatal) {
-				fatal ??= error;
-				return fail(batch, error);
-			}
-			if (error instanceof AirtableCallError && error.status === 422) {
-				if (batch.length === 1) {
-					outcome.set(batch[0].key, {
-						ok: false,
-						message: `Airtable rejected this record (${error.type}): ${error.serverMessage}`,
-						field: blamedField(error.serverMessage, batch[0].fields),
-						type: error.type,
-						error,
-					});
-					return;
-				}
-				const half = Math.ceil(batch.length / 2);
-				await sendBatch(batch.slice(0, half));
-				await sendBatch(batch.slice(half));
-				return;
-			}
-			return fail(batch, error);
-		}
-		const records = response.records ?? [];
-		const created = new Set(response.createdRecords ?? []);
-		batch.forEach((row, i) => {
-			const record = records[i];
-			if (record === undefined) {
-				outcome.set(row.key, {
-					ok: false,
-					message: 'Airtable returned no record for this row; it may not have been written',
-					error: undefined,
+): Promise<Map<string, RowResult<Written>>> {
+	return await writeInBatches<WriteRow, WriteAnswer, Written>(rows, {
+		batchSize: RECORDS_PER_REQUEST,
+		concurrency: options.concurrency,
+		send: options.send,
+		results: (answer) => {
+			const created = answer.createdRecords ? new Set(answer.createdRecords) : undefined;
+			const byKey = new Map<string, RowResult<Written>>();
+			for (const record of answer.records ?? [])
+				byKey.set(options.keyOf(record), {
+					ok: true,
+					value: { record, created: created?.has(record.id) },
 				});
-				return;
-			}
-			outcome.set(row.key, {
-				ok: true,
-				record,
-				created: response.createdRecords ? created.has(record.id) : undefined,
-			});
-		});
-	};
-
-	await mapWithConcurrency(chunk(rows, options.batchSize), options.concurrency, sendBatch);
-	return outcome;
+			return byKey;
+		},
+		isRowRejection: isRejection,
+		rejectedRow: (error, row) => rejectedRecord(error as AttemptError, row.fields),
+		isFatal: (error) => api.isFatal(error),
+		describe: (error) => api.toNodeError(error).message,
+		unconfirmedMessage:
+			"Airtable's answer did not include this record: it may have been written, check the table",
+	});
 }

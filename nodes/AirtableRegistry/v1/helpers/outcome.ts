@@ -1,53 +1,67 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import type { FailureDetails, RowOutcome } from '../../../shared/batch/outcomes';
+import { failedRow } from '../../../shared/batch/outcomes';
+import type { RowFailure, RowResult } from '../../../shared/batch/writeInBatches';
+import { AttemptError } from '../../../shared/transport/attempt';
 import type { AirtableApi } from '../transport';
-import { AirtableCallError } from '../transport';
-import type { RowResult } from './batchWrite';
+import type { Group, Written } from './batchWrite';
 
-export type { RowOutcome } from '../../../shared/rowOutcomes';
-import type { RowOutcome } from '../../../shared/rowOutcomes';
+export type { RowOutcome } from '../../../shared/batch/outcomes';
 
-export interface FailureDetails {
-	/** The Airtable field (or node parameter) at fault. */
-	field?: string;
-	/** Airtable's error type, e.g. INVALID_VALUE_FOR_COLUMN. */
-	type?: string;
-	cause?: unknown;
-}
+/** What a failed item keeps: its input fields, and no record. */
+export const failedBase = (items: INodeExecutionData[], itemIndex: number): IDataObject => ({
+	...items[itemIndex].json,
+	airtable_id: null,
+});
 
-/** An error outcome: the input fields plus `airtable_id: null`, `status: 'error'`, `error` (and `error_field`). */
-export function failedRow(
+/** A failed item: the input fields, `airtable_id: null`, `status: 'error'`, `error` (and `error_field`). */
+export function failedItem(
 	ctx: IExecuteFunctions,
 	items: INodeExecutionData[],
 	itemIndex: number,
 	message: string,
-	details: FailureDetails = {},
+	details: Omit<FailureDetails, 'base'> = {},
 ): RowOutcome {
-	const json: IDataObject = {
-		...items[itemIndex].json,
-		airtable_id: null,
-		status: 'error',
-		error: message,
-	};
-	if (details.field !== undefined) json.error_field = details.field;
-	if (details.type !== undefined) json.error_type = details.type;
-	const cause = details.cause;
-	const error =
-		cause instanceof NodeApiError || cause instanceof NodeOperationError
-			? cause
-			: new NodeOperationError(ctx.getNode(), message, { itemIndex });
-	error.context.itemIndex = itemIndex;
-	return { itemIndex, json, error };
+	return failedRow(ctx, itemIndex, message, { ...details, base: failedBase(items, itemIndex) });
 }
 
-/** The n8n error for a failed write result, when Airtable answered with one. */
-export function causeOf(
+/** A row the write could not land, with Airtable's error (when it answered one) as the cause. */
+function failedWrite(
+	ctx: IExecuteFunctions,
 	api: AirtableApi,
-	result: RowResult | undefined,
+	items: INodeExecutionData[],
 	itemIndex: number,
-): NodeApiError | NodeOperationError | undefined {
-	if (result === undefined || result.ok || !(result.error instanceof AirtableCallError))
-		return undefined;
-	return api.toNodeError(result.error, itemIndex);
+	failure: RowFailure,
+): RowOutcome {
+	return failedItem(ctx, items, itemIndex, failure.message, {
+		field: failure.field,
+		type: failure.type,
+		cause:
+			failure.error instanceof AttemptError ? api.toNodeError(failure.error, itemIndex) : undefined,
+	});
+}
+
+/** One outcome per item of each group: done, with what `landed` makes of its record, or the failure. */
+export function writeOutcomes(
+	ctx: IExecuteFunctions,
+	api: AirtableApi,
+	items: INodeExecutionData[],
+	groups: Map<string, Group>,
+	results: Map<string, RowResult<Written>>,
+	landed: (written: Written) => IDataObject,
+): RowOutcome[] {
+	const outcomes: RowOutcome[] = [];
+	for (const [key, group] of groups) {
+		const result = results.get(key);
+		if (result === undefined) continue;
+		for (const itemIndex of group.itemIndexes) {
+			outcomes.push(
+				result.ok
+					? { itemIndex, json: { ...items[itemIndex].json, ...landed(result.value) } }
+					: failedWrite(ctx, api, items, itemIndex, result),
+			);
+		}
+	}
+	return outcomes;
 }

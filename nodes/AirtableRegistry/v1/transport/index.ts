@@ -1,47 +1,53 @@
+/**
+ * Airtable access for one execution: the shared client (shared/transport/client.ts) under Airtable's
+ * policy (policy.ts), with the `airtable` package sending each try. The package's own 429 retry is
+ * off (it would retry after ~5 s, inside Airtable's 30-second penalty and outside our limiter) and
+ * its `requestTimeout` is the client's timeout, so it aborts the request for real; pacing, retries
+ * and wording are the client's.
+ */
 import Airtable from 'airtable';
+import type { Redis } from 'ioredis';
 import type {
 	ICredentialDataDecryptedObject,
 	IExecuteFunctions,
 	ILoadOptionsFunctions,
-	INode,
 	JsonObject,
+	NodeApiError,
+	NodeOperationError,
 } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError as OperationError } from 'n8n-workflow';
 
-import type { SlidingWindowRateLimiter } from '../../../shared/transport/rateLimiter';
-import { getRateLimiter } from '../../../shared/transport/rateLimiter';
-import { withRetry } from '../../../shared/transport/retry';
+import type { KeyLocks } from '../../../shared/locks';
+import { keyLocks } from '../../../shared/locks';
+import { lowerCaseHeaders } from '../../../shared/transport/attempt';
+import type { RequestStats } from '../../../shared/transport/client';
+import { VendorClient } from '../../../shared/transport/client';
+import type { RetrySettings } from '../../../shared/transport/policy';
+import { RedisSlidingWindowLimiter } from '../../../shared/transport/redisRateLimiter';
+import { RATE_LIMIT_PENALTY_MS, airtablePolicy, airtablePolicyWaiting } from './policy';
 
-export const DEFAULT_BASE_URL = 'https://api.airtable.com';
-/** Airtable: 5 requests per second per base. */
-export const REQUESTS_PER_SECOND = 5;
-export const WINDOW_MS = 1000;
-/** Airtable: after a 429, wait 30 seconds before subsequent requests will succeed. */
-export const RATE_LIMIT_PENALTY_MS = 30_000;
-export const RECORDS_PER_REQUEST = 10;
+export type { RetrySettings } from '../../../shared/transport/policy';
+export {
+	DEFAULT_BASE_URL,
+	RATE_LIMIT_PENALTY_MS,
+	RECORDS_PER_REQUEST,
+	REQUESTS_PER_SECOND,
+	WINDOW_MS,
+	airtablePolicy,
+	errorTypeOf,
+} from './policy';
+
+export const DEFAULT_RETRY: RetrySettings = airtablePolicy.retry;
 
 export type AirtableContext = IExecuteFunctions | ILoadOptionsFunctions;
 
-export interface RetrySettings {
-	/** Retries of a 429, each after the penalty. */
-	maxRateLimitRetries: number;
-	/** Wait after a 429 (Airtable's penalty is 30 s). */
-	rateLimitWaitMs: number;
-	/** Total tries for a 5xx or a network error (first try included). */
-	maxServerErrorTries: number;
-	timeoutMs: number;
-	baseDelayMs: number;
-	maxDelayMs: number;
+export interface AirtableSettings {
+	retry?: Partial<RetrySettings>;
+	/** How long every request to the base waits after a 429 (Airtable's penalty: 30 s). */
+	rateLimitWaitMs?: number;
+	/** n8n's Redis, when the node coordinates workers: the base's window and locks are shared there. */
+	redis?: Redis;
 }
-
-export const DEFAULT_RETRY: RetrySettings = {
-	maxRateLimitRetries: 3,
-	rateLimitWaitMs: RATE_LIMIT_PENALTY_MS,
-	maxServerErrorTries: 3,
-	timeoutMs: 30_000,
-	baseDelayMs: 500,
-	maxDelayMs: 8_000,
-};
 
 export interface AirtableRequest {
 	method: 'GET' | 'POST' | 'PATCH';
@@ -49,71 +55,9 @@ export interface AirtableRequest {
 	path: string;
 	qs?: Record<string, string | number>;
 	body?: unknown;
-	/**
-	 * False for record creates: a timeout or a 500 may have been applied, so only answers that say
-	 * nothing was done (429, 502, 503, connection refused) are retried.
-	 */
+	/** False for record creates: after a 5xx, a timeout or a lost connection they may have been applied. */
 	idempotent?: boolean;
 }
-
-export interface RequestStats {
-	calls: number;
-	rateLimited: number;
-	serverErrors: number;
-}
-
-/** A failed call after our retries; wraps the library's AirtableError (or a network error). */
-export class AirtableCallError extends Error {
-	constructor(
-		readonly status: number | undefined,
-		readonly type: string,
-		readonly serverMessage: string,
-		readonly tries: number,
-	) {
-		super(
-			status === undefined
-				? `Airtable could not be reached: ${serverMessage}`
-				: `Airtable responded ${status} ${type}: ${serverMessage}`,
-		);
-	}
-
-	get isRateLimit(): boolean {
-		return this.status === 429;
-	}
-
-	get isServerError(): boolean {
-		return this.status !== undefined && this.status >= 500;
-	}
-
-	get isNetwork(): boolean {
-		return this.status === undefined;
-	}
-
-	/** Stops every later request too: the token or base is wrong. */
-	get isFatal(): boolean {
-		return this.status === 401 || this.status === 403 || this.status === 404;
-	}
-}
-
-interface LibraryError {
-	error?: string;
-	message?: string;
-	statusCode?: number | null;
-}
-
-function fromLibrary(error: unknown, tries: number): AirtableCallError {
-	if (error instanceof AirtableCallError) return error;
-	const e = (error ?? {}) as LibraryError;
-	const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
-	return new AirtableCallError(
-		status,
-		String(e.error ?? 'CONNECTION_ERROR'),
-		String(e.message ?? 'no message'),
-		tries,
-	);
-}
-
-const tableSegment = (table: string) => `/${encodeURIComponent(table)}`;
 
 export interface TableField {
 	id: string;
@@ -150,19 +94,24 @@ export const COMPUTED_FIELD_TYPES = [
 	'aiText',
 ];
 
-/**
- * Airtable access for one credential, through the `airtable` package: `endpointUrl` from the
- * credential, `noRetryIfRateLimited` so the library does not retry 429s on its own timer (it would
- * retry after ~5 s with jitter, inside Airtable's 30-second penalty and outside our limiter), and
- * its `requestTimeout` from our settings. The library never retries anything else. Pacing (5/s per
- * base, shared by every execution in the process) and every retry are ours: see `request()`.
- */
+/** What the `airtable` package rejects with: Airtable's answer, or CONNECTION_ERROR without a status. */
+interface LibraryError {
+	error?: string;
+	message?: string;
+	statusCode?: number | null;
+}
+
+/** A request that never got an answer; `code` is what the client reads (ECONNABORTED = timed out). */
+class ConnectionFailure extends Error {
+	constructor(readonly code: string | undefined) {
+		super(`Airtable request failed (${code ?? 'no code'})`);
+	}
+}
+
+const tableSegment = (table: string) => `/${encodeURIComponent(table)}`;
+
 export class AirtableApi {
-	readonly limiter: SlidingWindowRateLimiter;
-
-	readonly stats: RequestStats = { calls: 0, rateLimited: 0, serverErrors: 0 };
-
-	readonly baseUrl: string;
+	readonly client: VendorClient;
 
 	readonly baseId: string;
 
@@ -177,110 +126,100 @@ export class AirtableApi {
 	private schema: Promise<TableSchema[]> | undefined;
 
 	constructor(
-		private readonly node: INode,
+		private readonly ctx: AirtableContext,
 		credentials: ICredentialDataDecryptedObject,
-		readonly retry: RetrySettings = DEFAULT_RETRY,
+		private readonly settings: AirtableSettings = {},
 	) {
-		const token = String(credentials.accessToken ?? '').trim();
-		if (token === '')
-			throw new NodeOperationError(node, 'The Airtable credential has no access token');
-		this.baseId = String(credentials.baseId ?? '').trim();
-		if (!/^app[A-Za-z0-9]+$/.test(this.baseId)) {
-			throw new NodeOperationError(
-				node,
-				`The Airtable credential's Base ID "${this.baseId}" is not a base ID (app…)`,
-			);
+		const waitMs = settings.rateLimitWaitMs ?? RATE_LIMIT_PENALTY_MS;
+		const policy = airtablePolicyWaiting(waitMs);
+		this.client = new VendorClient(ctx, policy, credentials, {
+			...settings.retry,
+			// The wait is the user's choice: never refuse it as too long.
+			maxRateLimitWaitMs: Math.max(
+				waitMs,
+				settings.retry?.maxRateLimitWaitMs ?? 0,
+				policy.retry.maxRateLimitWaitMs,
+			),
+		});
+		if (settings.redis !== undefined) {
+			this.client.sharedWindow = new RedisSlidingWindowLimiter(settings.redis, {
+				key: this.client.budget.key,
+				limit: this.client.limiter.limit,
+				windowMs: this.client.limiter.windowMs,
+			});
 		}
-		this.baseUrl = String(credentials.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '');
+		// The policy has checked both (budget()).
+		this.baseId = String(credentials.baseId).trim();
 		this.eventsTable = String(credentials.eventsTable || 'Events').trim();
 		this.registrationsTable = String(credentials.registrationsTable || 'Registrations').trim();
-		// Airtable limits per base, whatever the token: one limiter per base URL + base.
-		this.limiter = getRateLimiter(
-			`airtable:${this.baseUrl}#${this.baseId}`,
-			REQUESTS_PER_SECOND,
-			WINDOW_MS,
-		);
 		const airtable = new Airtable({
-			apiKey: token,
-			endpointUrl: this.baseUrl,
+			apiKey: String(credentials.accessToken).trim(),
+			endpointUrl: this.client.baseUrl,
 			noRetryIfRateLimited: true,
-			requestTimeout: retry.timeoutMs,
+			requestTimeout: this.client.retry.timeoutMs,
 		});
 		this.base = airtable.base(this.baseId);
-		// The library builds <endpoint>/v0/<base id><path>; the meta API lives at
-		// /v0/meta/bases/<base id>/tables, so a "base" named meta/bases/<id> reaches it with the
-		// same auth, timeout and error handling.
+		// The package builds <endpoint>/v0/<base id><path>; the meta API lives at
+		// /v0/meta/bases/<base id>/tables, so a "base" named meta/bases/<id> reaches it the same way.
 		this.metaBase = airtable.base(`meta/bases/${this.baseId}`);
 	}
 
 	static async fromContext(
 		ctx: AirtableContext,
-		retry?: Partial<RetrySettings>,
+		settings: AirtableSettings = {},
 	): Promise<AirtableApi> {
-		const credentials = await ctx.getCredentials('airtableRegistryApi');
-		return new AirtableApi(ctx.getNode(), credentials, { ...DEFAULT_RETRY, ...retry });
+		const credentials = await ctx.getCredentials(airtablePolicy.credentialType);
+		return new AirtableApi(ctx, credentials, settings);
+	}
+
+	get baseUrl(): string {
+		return this.client.baseUrl;
+	}
+
+	get stats(): RequestStats {
+		return this.client.stats;
+	}
+
+	get retry(): RetrySettings {
+		return this.client.retry;
 	}
 
 	tablePath(table: string): string {
 		return tableSegment(table);
 	}
 
-	/** One call: waits for the base's limiter, retries 429 (after the penalty) and 5xx (backoff). */
+	/**
+	 * Locks on this base's `what` (e.g. events by key): across every n8n process when the node
+	 * coordinates workers through Redis, within this process otherwise.
+	 */
+	locks(what: string): KeyLocks {
+		return keyLocks(`${this.client.budget.key}:${what}`, this.settings.redis);
+	}
+
+	/** One call through the shared client (paced per base, retried by its rules). */
 	async request<T = JsonObject>(req: AirtableRequest, base: Airtable.Base = this.base): Promise<T> {
-		const idempotent = req.idempotent !== false;
-		let rateLimitRetries = 0;
-		let serverTries = 0;
-		let tries = 0;
-		const retry = this.retry;
-		try {
-			return await withRetry(
-				async () => {
-					tries++;
-					const slot = await this.limiter.acquireSlot();
-					this.stats.calls++;
-					try {
-						const response = await base.makeRequest({
-							method: req.method,
-							path: req.path,
-							qs: req.qs,
-							...(req.body !== undefined ? { body: req.body } : {}),
-						});
-						return response.body as T;
-					} catch (error) {
-						const failed = fromLibrary(error, tries);
-						if (failed.isRateLimit) {
-							this.stats.rateLimited++;
-							// Every request to this base fails during the penalty: hold them all.
-							this.limiter.pauseUntil(Date.now() + retry.rateLimitWaitMs);
-						} else if (failed.isServerError) this.stats.serverErrors++;
-						throw failed;
-					} finally {
-						slot.release();
-					}
-				},
-				{
-					maxAttempts: retry.maxRateLimitRetries + retry.maxServerErrorTries + 1,
-					baseDelayMs: retry.baseDelayMs,
-					maxDelayMs: retry.maxDelayMs,
-					isRetryable: (error) => {
-						const e = error as AirtableCallError;
-						if (e.isRateLimit) return rateLimitRetries++ < retry.maxRateLimitRetries;
-						const safe =
-							idempotent ||
-							e.status === 502 ||
-							e.status === 503 ||
-							(e.isNetwork && /ECONNREFUSED/.test(e.serverMessage));
-						if (!safe || !(e.isServerError || e.isNetwork)) return false;
-						serverTries++;
-						return serverTries < retry.maxServerErrorTries;
-					},
-					// The limiter is paused for the penalty; the retry queues behind it.
-					retryAfterMs: (error) => ((error as AirtableCallError).isRateLimit ? 0 : undefined),
-				},
-			);
-		} catch (error) {
-			throw fromLibrary(error, tries);
-		}
+		// The package aborts the request at the client's timeout (requestTimeout), so the signal is not needed.
+		const { body } = await this.client.send<T>(
+			{ idempotent: req.idempotent !== false },
+			async () => {
+				try {
+					const response = await base.makeRequest({
+						method: req.method,
+						path: req.path,
+						qs: req.qs,
+						...(req.body !== undefined ? { body: req.body } : {}),
+					});
+					return {
+						status: response.statusCode,
+						body: response.body as T,
+						headers: lowerCaseHeaders(response.headers),
+					};
+				} catch (error) {
+					throw this.failureOf(error);
+				}
+			},
+		);
+		return body;
 	}
 
 	/** The base's tables and fields (meta API; needs schema.bases:read). Cached per node run. */
@@ -303,8 +242,8 @@ export class AirtableApi {
 		const tables = await this.tables();
 		const found = tables.find((t) => t.id === nameOrId || t.name === nameOrId);
 		if (found === undefined) {
-			throw new NodeOperationError(
-				this.node,
+			throw new OperationError(
+				this.ctx.getNode(),
 				`The base ${this.baseId} has no table "${nameOrId}" (tables: ${tables.map((t) => t.name).join(', ') || 'none'})`,
 			);
 		}
@@ -331,43 +270,30 @@ export class AirtableApi {
 		return out;
 	}
 
+	/** Turns a final failure into the error the user sees; never includes the token. */
 	toNodeError(error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
-		if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-		if (!(error instanceof AirtableCallError)) {
-			return new NodeOperationError(this.node, error as Error, { itemIndex });
-		}
-		const tries = error.tries > 1 ? ` after ${error.tries} tries` : '';
-		if (error.isNetwork) {
-			return new NodeOperationError(
-				this.node,
-				`Airtable could not be reached at ${this.baseUrl}${tries}: ${error.serverMessage.replace(/^request to \S+ failed, reason: /, '')}`,
-				{ itemIndex },
-			);
-		}
-		let message: string;
-		let description: string | undefined;
-		if (error.status === 401) {
-			message = 'Airtable rejected the access token (401): token revoked or invalid';
-			description =
-				'Create a new personal access token and update the Airtable Registry API credential.';
-		} else if (error.status === 403 || error.status === 404) {
-			message = `Airtable refused the request (${error.status}): the token lacks a scope or access to base ${this.baseId}, or a table name is wrong`;
-			description = `Check the token's scopes (data.records:read/write, schema.bases:read) and the table names in the credential. Airtable said: ${error.serverMessage}`;
-		} else if (error.isRateLimit) {
-			message = `Airtable rate limit (429) still reached${tries}, each retry after a ${Math.round(this.retry.rateLimitWaitMs / 1000)} s wait`;
-			description =
-				'Another app or workflow may be using the same base; Airtable allows 5 requests per second per base.';
-		} else {
-			message = `Airtable responded ${error.status} ${error.type}: ${error.serverMessage}${tries}`;
-		}
-		return new NodeApiError(
-			this.node,
-			{
-				message: error.serverMessage,
-				type: error.type,
-				status: error.status ?? null,
-			} as JsonObject,
-			{ message, description, httpCode: String(error.status), itemIndex },
-		);
+		return this.client.toNodeError(error, { itemIndex });
+	}
+
+	/** True for a failure after which no later call can succeed (bad token, scope, base or table). */
+	isFatal(error: unknown): boolean {
+		return this.client.isFatal(error);
+	}
+
+	/**
+	 * The package's rejection as the client reads it: Airtable's answer as an HTTP failure; a failed
+	 * fetch (which the package reduces to its message) as the network code it names, and its own
+	 * timeout's abort as ECONNABORTED, a timeout.
+	 */
+	private failureOf(error: unknown): Error {
+		const e = (error ?? {}) as LibraryError;
+		if (typeof e.statusCode === 'number')
+			return this.client.httpError(e.statusCode, { error: { type: e.error, message: e.message } });
+		const message = String(e.message ?? '');
+		// node-fetch: "request to <url> failed, reason: connect ECONNREFUSED …" (the URL may hold capitals).
+		const code = /aborted a request|operation was aborted/i.test(message)
+			? 'ECONNABORTED'
+			: /reason:.*?\b(E[A-Z_]{3,})\b/.exec(message)?.[1];
+		return new ConnectionFailure(code);
 	}
 }

@@ -24,7 +24,11 @@ export function errorTypeOf(error: AttemptError): string | undefined {
 	return typeof inner === 'string' ? inner : undefined;
 }
 
-export const airtablePolicy: VendorPolicy = {
+/**
+ * Airtable's policy, waiting `rateLimitWaitMs` after a 429 (the node's "Rate-Limit Wait"; Airtable's
+ * own penalty by default).
+ */
+export const airtablePolicyWaiting = (rateLimitWaitMs: number): VendorPolicy => ({
 	vendor: 'Airtable',
 	credentialType: 'airtableRegistryApi',
 	retry: {
@@ -43,13 +47,18 @@ export const airtablePolicy: VendorPolicy = {
 		if (!/^app[A-Za-z0-9]+$/.test(baseId))
 			throw new Error(`The Airtable credential's Base ID "${baseId}" is not a base ID (app…)`);
 		// Airtable limits per base, whatever the token.
-		return { key: `airtable:${baseUrl}#${baseId}`, limit: REQUESTS_PER_SECOND, windowMs: WINDOW_MS };
+		return {
+			key: `airtable:${baseUrl}#${baseId}`,
+			limit: REQUESTS_PER_SECOND,
+			windowMs: WINDOW_MS,
+		};
 	},
 	accountLabel: (credentials) => `base ${String(credentials.baseId ?? '').trim()}`,
+	secrets: (credentials) => [String(credentials.accessToken ?? '').trim()],
 	isRateLimited: (error) => error.status === 429,
 	isFatal: (error) => error.status === 401 || error.status === 403 || error.status === 404,
 	// Every request to the base fails during the penalty: hold them all for it.
-	rateLimitWaitMs: () => RATE_LIMIT_PENALTY_MS,
+	rateLimitWaitMs: () => rateLimitWaitMs,
 	messageOf: (body: JsonObject | undefined) => {
 		const inner = body?.error;
 		if (inner && typeof inner === 'object' && typeof (inner as JsonObject).message === 'string')
@@ -70,14 +79,23 @@ export const airtablePolicy: VendorPolicy = {
 				message: `Airtable refused the request (${error.status}): the token lacks a scope or access to ${context.account}, or a table name is wrong`,
 				description: `Check the token's scopes (data.records:read/write, schema.bases:read) and the table names in the credential. Airtable said: ${server}`,
 			};
-		if (error.status === 429)
+		if (error.status === 429) {
+			const retries = context.retry.maxRateLimitRetries;
 			return {
-				message: `Airtable rate limit (429) still reached${context.triesText}, each retry after a ${Math.round(RATE_LIMIT_PENALTY_MS / 1000)} s wait`,
+				message:
+					retries > 0
+						? `Airtable rate limit (429) still reached after ${retries} retries, each after a ${Math.round(rateLimitWaitMs / 1000)} s wait`
+						: 'Airtable rate limit (429) reached, and Rate-Limit Retries is 0',
 				description:
 					'Another app or workflow may be using the same base; Airtable allows 5 requests per second per base.',
 			};
+		}
 		if ((error.status ?? 0) < 500)
-			return { message: `Airtable responded ${error.status} ${type}: ${server}${context.triesText}` };
+			return {
+				message: `Airtable responded ${error.status} ${type}: ${server}${context.triesText}`,
+			};
 		return undefined;
 	},
-};
+});
+
+export const airtablePolicy: VendorPolicy = airtablePolicyWaiting(RATE_LIMIT_PENALTY_MS);

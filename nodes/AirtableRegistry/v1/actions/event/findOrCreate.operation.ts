@@ -6,15 +6,18 @@ import type {
 	JsonObject,
 } from 'n8n-workflow';
 
+import type { KeyLocks } from '../../../../shared/locks';
+import type { BatchOperation } from '../../../../shared/batch/routers';
+import { ParameterReader } from '../../../../shared/parameters';
+import { AttemptError } from '../../../../shared/transport/attempt';
 import { mapWithConcurrency } from '../../../../shared/transport/batcher';
-import { blamedField } from '../../helpers/batchWrite';
+import type { WriteAnswer } from '../../helpers/batchWrite';
+import { isRejection, rejectedRecord } from '../../helpers/batchWrite';
 import { fieldRef, formulaString, seedUtmCampaign, utcDay } from '../../helpers/formula';
 import type { RowOutcome } from '../../helpers/outcome';
-import { failedRow } from '../../helpers/outcome';
+import { failedItem } from '../../helpers/outcome';
 import type { AirtableApi, AirtableRecord } from '../../transport';
-import { AirtableCallError } from '../../transport';
 import { batchSettings, retryOptions, typecastOption } from '../common.descriptions';
-import { ParameterReader } from '../../../../shared/parameters';
 
 const show = { resource: ['event'], operation: ['findOrCreate'] };
 
@@ -182,30 +185,49 @@ export const description: INodeProperties[] = [
 	},
 ];
 
+/** One event the items name; items naming the same event share it (looked up and created once). */
 interface EventQuery {
 	lumaEventId: string;
 	name: string;
 	day: string;
 	date: string;
 	itemIndexes: number[];
+	/** The fields of the event, should it have to be created. */
 	create: JsonObject;
 }
 
-type Found = { record: AirtableRecord; status: 'found' | 'created' };
+interface Found {
+	record: AirtableRecord;
+	status: 'found' | 'created';
+}
 
-export async function execute(
-	this: IExecuteFunctions,
+/** What every step needs: the API, the Events field holding the Luma event ID, Typecast, the locks. */
+interface Events {
+	api: AirtableApi;
+	lumaField: string;
+	typecast: boolean;
+	/** Per event, across workers when the node coordinates them through Redis. */
+	locks: KeyLocks;
+}
+
+const lumaKey = (lumaEventId: string) => `luma:${lumaEventId}`;
+const nameKey = (name: string, day: string) => `name:${name}|${day}`;
+
+/** An event is looked up by its Luma event ID and by name and day: whoever creates it holds both. */
+const lockKeys = (q: EventQuery) =>
+	q.lumaEventId !== ''
+		? [lumaKey(q.lumaEventId), nameKey(q.name, q.day)]
+		: [nameKey(q.name, q.day)];
+
+/** The events the items name; items without a name or a date are reported. */
+function eventQueries(
+	ctx: IExecuteFunctions,
 	items: INodeExecutionData[],
-	api: AirtableApi,
-): Promise<RowOutcome[]> {
-	const settings = batchSettings(this);
-	const lumaField = String(
-		this.getNodeParameter('options.lumaEventIdField', 0, 'luma_event_id'),
-	).trim();
-	const outcomes: RowOutcome[] = [];
-	// Items naming the same event are looked up (and created) once.
+	lumaField: string,
+	outcomes: RowOutcome[],
+): EventQuery[] {
 	const queries = new Map<string, EventQuery>();
-	const parameters = new ParameterReader(this);
+	const parameters = new ParameterReader(ctx);
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const get = (name: string) => String(parameters.get(name, itemIndex, '') ?? '').trim();
 		const lumaEventId = get('lumaEventId');
@@ -213,21 +235,20 @@ export async function execute(
 		const date = get('eventDate');
 		const day = utcDay(date);
 		if (name === '' || day === undefined) {
-			const field = name === '' ? 'eventName' : 'eventDate';
 			outcomes.push(
-				failedRow(
-					this,
+				failedItem(
+					ctx,
 					items,
 					itemIndex,
 					name === ''
 						? "Field 'eventName': an event needs a name"
 						: `Field 'eventDate': "${date}" is not a date`,
-					{ field },
+					{ field: name === '' ? 'eventName' : 'eventDate' },
 				),
 			);
 			continue;
 		}
-		const key = lumaEventId !== '' ? `luma:${lumaEventId}` : `name:${name}|${day}`;
+		const key = lumaEventId !== '' ? lumaKey(lumaEventId) : nameKey(name, day);
 		const existing = queries.get(key);
 		if (existing !== undefined) {
 			existing.itemIndexes.push(itemIndex);
@@ -251,97 +272,164 @@ export async function execute(
 		if (lumaEventId !== '') create[lumaField] = lumaEventId;
 		queries.set(key, { lumaEventId, name, day, date, itemIndexes: [itemIndex], create });
 	}
+	return [...queries.values()];
+}
 
-	const table = api.tablePath(api.eventsTable);
-	const byNameAndDay = (q: EventQuery) =>
-		`AND(${fieldRef('event_name')} = ${formulaString(q.name)}, DATETIME_FORMAT(${fieldRef('event_date')}, 'YYYY-MM-DD') = ${formulaString(q.day)})`;
+/** The event by its Luma event ID, else by name and UTC day (recording the Luma event ID on it). */
+async function findEvent(
+	{ api, lumaField }: Events,
+	q: EventQuery,
+): Promise<AirtableRecord | undefined> {
+	if (q.lumaEventId !== '') {
+		const [hit] = await api.list(
+			api.eventsTable,
+			`${fieldRef(lumaField)} = ${formulaString(q.lumaEventId)}`,
+			1,
+		);
+		if (hit !== undefined) return hit;
+	}
+	const [hit] = await api.list(
+		api.eventsTable,
+		`AND(${fieldRef('event_name')} = ${formulaString(q.name)}, DATETIME_FORMAT(${fieldRef('event_date')}, 'YYYY-MM-DD') = ${formulaString(q.day)})`,
+		1,
+	);
+	if (hit === undefined || q.lumaEventId === '' || hit.fields[lumaField] !== undefined) return hit;
+	// Entered by hand without the Luma event ID: record it, so the next lookup is one call.
+	const answer = await api.request<WriteAnswer>({
+		method: 'PATCH',
+		path: api.tablePath(api.eventsTable),
+		body: { records: [{ id: hit.id, fields: { [lumaField]: q.lumaEventId } }] },
+	});
+	return answer.records?.find((r) => r.id === hit.id) ?? hit;
+}
 
-	const findOrCreate = async (q: EventQuery): Promise<Found> => {
-		if (q.lumaEventId !== '') {
-			const [hit] = await api.list(
-				api.eventsTable,
-				`${fieldRef(lumaField)} = ${formulaString(q.lumaEventId)}`,
-				1,
-			);
-			if (hit !== undefined) return { record: hit, status: 'found' };
-		}
-		const [hit] = await api.list(api.eventsTable, byNameAndDay(q), 1);
-		if (hit !== undefined) {
-			if (q.lumaEventId === '' || hit.fields[lumaField] !== undefined)
-				return { record: hit, status: 'found' };
-			// Entered by hand without the Luma event ID: record it, so the next lookup is one call.
-			const body = await api.request<{ records: AirtableRecord[] }>({
-				method: 'PATCH',
-				path: table,
-				body: { records: [{ id: hit.id, fields: { [lumaField]: q.lumaEventId } }] },
-			});
-			return { record: body.records?.[0] ?? hit, status: 'found' };
-		}
-		const body = await api.request<{ records: AirtableRecord[] }>({
+/** True for the record made for `q`: the answer is tied to the event by key, not by position. */
+function isEventOf(record: AirtableRecord, q: EventQuery, lumaField: string): boolean {
+	return q.lumaEventId !== ''
+		? record.fields[lumaField] === q.lumaEventId
+		: record.fields.event_name === q.name && utcDay(record.fields.event_date) === q.day;
+}
+
+class UnconfirmedEvent extends Error {
+	constructor() {
+		super(
+			"Airtable's answer did not include the new event: it may have been created, check the Events table",
+		);
+	}
+}
+
+/**
+ * Creates the event, once. A create is not idempotent: when its outcome is unknown (timeout, 5xx,
+ * lost connection) it is not sent again, the event is looked up instead and adopted if it was made.
+ */
+async function createEvent(events: Events, q: EventQuery): Promise<AirtableRecord> {
+	const { api, lumaField, typecast } = events;
+	let answer: WriteAnswer | undefined;
+	let failure: unknown;
+	try {
+		answer = await api.request<WriteAnswer>({
 			method: 'POST',
-			path: table,
+			path: api.tablePath(api.eventsTable),
 			idempotent: false,
-			body: { records: [{ fields: q.create }], ...(settings.typecast ? { typecast: true } : {}) },
+			body: { records: [{ fields: q.create }], ...(typecast ? { typecast: true } : {}) },
 		});
-		return { record: body.records[0], status: 'created' };
-	};
+	} catch (error) {
+		failure = error;
+	}
+	if (answer === undefined) {
+		const made =
+			failure instanceof AttemptError && failure.uncertain ? await findEvent(events, q) : undefined;
+		if (made !== undefined) return made;
+		throw failure;
+	}
+	const record = answer.records?.find((r) => isEventOf(r, q, lumaField));
+	if (record === undefined) throw new UnconfirmedEvent();
+	return record;
+}
 
-	const list = [...queries.values()];
-	const results = await mapWithConcurrency(list, settings.concurrency, async (q) => {
+/** Find, else create, holding the event's keys so no other execution or worker creates it meanwhile. */
+async function findOrCreateEvent(events: Events, q: EventQuery): Promise<Found> {
+	return await events.locks.run(lockKeys(q), async () => {
+		const found = await findEvent(events, q);
+		if (found !== undefined) return { record: found, status: 'found' as const };
+		return { record: await createEvent(events, q), status: 'created' as const };
+	});
+}
+
+function foundOutcome(
+	items: INodeExecutionData[],
+	itemIndex: number,
+	q: EventQuery,
+	found: Found,
+): RowOutcome {
+	const { record, status } = found;
+	const computed = record.fields.utm_campaign;
+	return {
+		itemIndex,
+		json: {
+			...items[itemIndex].json,
+			airtable_id: record.id,
+			status,
+			// Airtable's formula value; computed here the same way if the field is missing or errored.
+			utm_campaign:
+				typeof computed === 'string'
+					? computed
+					: (seedUtmCampaign(
+							String(record.fields.event_name ?? q.name),
+							record.fields.event_date ?? q.date,
+						) ?? null),
+			event: { id: record.id, createdTime: record.createdTime, ...record.fields } as IDataObject,
+		},
+	};
+}
+
+function failedOutcome(
+	ctx: IExecuteFunctions,
+	api: AirtableApi,
+	items: INodeExecutionData[],
+	itemIndex: number,
+	q: EventQuery,
+	error: unknown,
+): RowOutcome {
+	const cause = api.toNodeError(error, itemIndex);
+	if (isRejection(error)) {
+		const { message, field, type } = rejectedRecord(error, q.create, 'the event');
+		return failedItem(ctx, items, itemIndex, message, { cause, field, type });
+	}
+	const notFound =
+		error instanceof AttemptError && error.uncertain
+			? '; it was not found when looked up again, so it was not sent twice'
+			: '';
+	return failedItem(ctx, items, itemIndex, `${cause.message}${notFound}`, { cause });
+}
+
+export const execute: BatchOperation<AirtableApi> = async function (items, api) {
+	const settings = batchSettings(this);
+	const events: Events = {
+		api,
+		lumaField: String(this.getNodeParameter('options.lumaEventIdField', 0, 'luma_event_id')).trim(),
+		typecast: settings.typecast,
+		locks: api.locks('event'),
+	};
+	const outcomes: RowOutcome[] = [];
+	const queries = eventQueries(this, items, events.lumaField, outcomes);
+	const results = await mapWithConcurrency(queries, settings.concurrency, async (q) => {
 		try {
-			return { ok: true as const, found: await findOrCreate(q) };
+			return { ok: true as const, found: await findOrCreateEvent(events, q) };
 		} catch (error) {
-			if (error instanceof AirtableCallError && error.isFatal) throw api.toNodeError(error);
+			// A bad token or base: no event can be found, every item carries it.
+			if (api.isFatal(error)) throw api.toNodeError(error);
 			return { ok: false as const, error };
 		}
 	});
-
-	list.forEach((q, i) => {
+	queries.forEach((q, i) => {
 		const result = results[i];
-		for (const itemIndex of q.itemIndexes) {
-			if (result.ok) {
-				const { record, status } = result.found;
-				const computed = record.fields.utm_campaign;
-				outcomes.push({
-					itemIndex,
-					json: {
-						...items[itemIndex].json,
-						airtable_id: record.id,
-						status,
-						// Airtable's formula value; computed here the same way if the field is missing or errored.
-						utm_campaign:
-							typeof computed === 'string'
-								? computed
-								: (seedUtmCampaign(
-										String(record.fields.event_name ?? q.name),
-										record.fields.event_date ?? q.date,
-									) ?? null),
-						event: {
-							id: record.id,
-							createdTime: record.createdTime,
-							...record.fields,
-						} as IDataObject,
-					},
-				});
-			} else {
-				const nodeError = api.toNodeError(result.error, itemIndex);
-				const e = result.error;
-				const message =
-					e instanceof AirtableCallError && e.status === 422
-						? `Airtable rejected the event (${e.type}): ${e.serverMessage}`
-						: nodeError.message;
-				outcomes.push(
-					failedRow(this, items, itemIndex, message, {
-						cause: nodeError,
-						type: e instanceof AirtableCallError ? e.type : undefined,
-						field:
-							e instanceof AirtableCallError && e.status === 422
-								? blamedField(e.serverMessage, q.create)
-								: undefined,
-					}),
-				);
-			}
-		}
+		for (const itemIndex of q.itemIndexes)
+			outcomes.push(
+				result.ok
+					? foundOutcome(items, itemIndex, q, result.found)
+					: failedOutcome(this, api, items, itemIndex, q, result.error),
+			);
 	});
 	return outcomes;
-}
+};

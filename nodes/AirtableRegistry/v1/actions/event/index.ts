@@ -16,7 +16,7 @@ export const description: INodeProperties[] = [
 				name: 'Find or Create',
 				value: 'findOrCreate',
 				description:
-					'Find the event by Luma event ID, or by name and date; create it when missing. Returns its utm_campaign.',
+					'Find the event by Luma event ID, or by name and date; create it when missing, one execution at a time per event. Returns its utm_campaign.',
 				action: 'Find or create an event',
 			},
 		],

@@ -1,18 +1,13 @@
-import type {
-	IDisplayOptions,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-	JsonObject,
-} from 'n8n-workflow';
+import type { IDisplayOptions, INodeProperties, JsonObject } from 'n8n-workflow';
 
-import type { WriteRow } from '../../helpers/batchWrite';
-import { writeInBatches } from '../../helpers/batchWrite';
+import type { BatchOperation } from '../../../../shared/batch/routers';
+import { ParameterReader } from '../../../../shared/parameters';
+import type { Group, WriteRow } from '../../helpers/batchWrite';
+import { addToGroup, writeRecords } from '../../helpers/batchWrite';
 import type { RowOutcome } from '../../helpers/outcome';
-import { causeOf, failedRow } from '../../helpers/outcome';
+import { failedItem, writeOutcomes } from '../../helpers/outcome';
 import type { AirtableApi } from '../../transport';
 import { batchSettings, retryOptions, typecastOption } from '../common.descriptions';
-import { ParameterReader } from '../../../../shared/parameters';
 
 const show = { resource: ['registration'], operation: ['updateSyncStatus'] };
 const RECORD_ID = /^rec[A-Za-z0-9]{3,}$/;
@@ -89,20 +84,17 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(
-	this: IExecuteFunctions,
-	items: INodeExecutionData[],
-	api: AirtableApi,
-): Promise<RowOutcome[]> {
+export const execute: BatchOperation<AirtableApi> = async function (items, api) {
 	const settings = batchSettings(this);
 	const parameters = new ParameterReader(this);
 	const outcomes: RowOutcome[] = [];
-	const groups = new Map<string, { fields: JsonObject; itemIndexes: number[] }>();
+	// The same record twice: one write, the later item's values win.
+	const groups = new Map<string, Group>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const recordId = String(parameters.get('recordId', itemIndex, '') ?? '').trim();
 		if (!RECORD_ID.test(recordId)) {
 			outcomes.push(
-				failedRow(
+				failedItem(
 					this,
 					items,
 					itemIndex,
@@ -112,14 +104,7 @@ export async function execute(
 			);
 			continue;
 		}
-		const fields = syncStatusFields(parameters, itemIndex);
-		// The same record twice: one write, the later item's values win.
-		const group = groups.get(recordId);
-		if (group === undefined) groups.set(recordId, { fields, itemIndexes: [itemIndex] });
-		else {
-			Object.assign(group.fields, fields);
-			group.itemIndexes.push(itemIndex);
-		}
+		addToGroup(groups, recordId, syncStatusFields(parameters, itemIndex), itemIndex);
 	}
 
 	const rows: WriteRow[] = [...groups.entries()].map(([id, g]) => ({
@@ -127,8 +112,7 @@ export async function execute(
 		id,
 		fields: g.fields,
 	}));
-	const results = await writeInBatches(api, rows, {
-		batchSize: settings.batchSize,
+	const results = await writeRecords(api, rows, {
 		concurrency: settings.concurrency,
 		send: async (batch) =>
 			await api.request({
@@ -139,31 +123,15 @@ export async function execute(
 					...(settings.typecast ? { typecast: true } : {}),
 				},
 			}),
+		keyOf: (record) => record.id,
 	});
 
-	for (const [id, group] of groups) {
-		const result = results.get(id);
-		for (const itemIndex of group.itemIndexes) {
-			if (result?.ok) {
-				outcomes.push({
-					itemIndex,
-					json: {
-						...items[itemIndex].json,
-						airtable_id: result.record.id,
-						status: 'updated',
-						sync_status: result.record.fields.sync_status ?? null,
-					},
-				});
-			} else {
-				outcomes.push(
-					failedRow(this, items, itemIndex, result?.message ?? 'No result for this row', {
-						field: result?.field,
-						type: result?.type,
-						cause: causeOf(api, result, itemIndex),
-					}),
-				);
-			}
-		}
-	}
+	outcomes.push(
+		...writeOutcomes(this, api, items, groups, results, ({ record }) => ({
+			airtable_id: record.id,
+			status: 'updated',
+			sync_status: record.fields.sync_status ?? null,
+		})),
+	);
 	return outcomes;
-}
+};

@@ -1,20 +1,16 @@
-import type {
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-	JsonObject,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { WriteRow } from '../../helpers/batchWrite';
-import { writeInBatches } from '../../helpers/batchWrite';
+import type { BatchOperation } from '../../../../shared/batch/routers';
+import { ParameterReader } from '../../../../shared/parameters';
+import type { Group, WriteRow } from '../../helpers/batchWrite';
+import { addToGroup, mergeKey, writeRecords } from '../../helpers/batchWrite';
 import { mappedFields } from '../../helpers/fields';
 import type { RowOutcome } from '../../helpers/outcome';
-import { causeOf, failedRow } from '../../helpers/outcome';
-import type { AirtableApi } from '../../transport';
+import { failedItem, writeOutcomes } from '../../helpers/outcome';
+import type { AirtableApi, TableSchema } from '../../transport';
 import { batchSettings, retryOptions, typecastOption } from '../common.descriptions';
 import { syncStatusFields, syncStatusProperties } from './updateSyncStatus.operation';
-import { ParameterReader } from '../../../../shared/parameters';
 
 const show = { resource: ['registration'], operation: ['upsert'] };
 const RECORD_ID = /^rec[A-Za-z0-9]{3,}$/;
@@ -93,34 +89,36 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(
-	this: IExecuteFunctions,
-	items: INodeExecutionData[],
-	api: AirtableApi,
-): Promise<RowOutcome[]> {
-	const settings = batchSettings(this);
-	const mergeOn = String(this.getNodeParameter('fieldsToMergeOn', 0))
+function fieldsToMergeOn(ctx: IExecuteFunctions): string[] {
+	const mergeOn = String(ctx.getNodeParameter('fieldsToMergeOn', 0))
 		.split(',')
 		.map((s) => s.trim())
 		.filter(Boolean);
 	if (mergeOn.length < 1 || mergeOn.length > 3) {
 		throw new NodeOperationError(
-			this.getNode(),
+			ctx.getNode(),
 			`Field 'fieldsToMergeOn': Airtable merges on 1 to 3 fields, got ${mergeOn.length} ("${mergeOn.join(', ')}")`,
 		);
 	}
-	const writeSyncStatus = this.getNodeParameter('writeSyncStatus', 0, false) === true;
-	const parameters = new ParameterReader(this);
-	const table = await api.table(api.registrationsTable);
+	return mergeOn;
+}
+
+/** Each item's fields, checked and grouped by merge key; items that cannot be written are reported. */
+function groupByMergeKey(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+	table: TableSchema,
+	mergeOn: string[],
+	outcomes: RowOutcome[],
+): Map<string, Group> {
+	const writeSyncStatus = ctx.getNodeParameter('writeSyncStatus', 0, false) === true;
+	const parameters = new ParameterReader(ctx);
 	const linkField = table.fields.find(
 		(f) => f.name === 'event_id' && f.type === 'multipleRecordLinks',
 	);
-
-	const outcomes: RowOutcome[] = [];
-	// One write per merge key: items with the same key share one record (later values win).
-	const groups = new Map<string, { fields: JsonObject; itemIndexes: number[] }>();
+	const groups = new Map<string, Group>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const fields = mappedFields(this, items[itemIndex], itemIndex, table);
+		const fields = mappedFields(ctx, items[itemIndex], itemIndex, table);
 		if (writeSyncStatus) Object.assign(fields, syncStatusFields(parameters, itemIndex));
 		if (mergeOn.includes('dedupe_key')) {
 			const key = String(parameters.get('dedupeKey', itemIndex, '') ?? '').trim();
@@ -130,8 +128,8 @@ export async function execute(
 		if (eventRecordId !== '') {
 			if (!RECORD_ID.test(eventRecordId) || linkField === undefined) {
 				outcomes.push(
-					failedRow(
-						this,
+					failedItem(
+						ctx,
 						items,
 						itemIndex,
 						linkField === undefined
@@ -150,8 +148,8 @@ export async function execute(
 		});
 		if (missing.length > 0) {
 			outcomes.push(
-				failedRow(
-					this,
+				failedItem(
+					ctx,
 					items,
 					itemIndex,
 					`No value for ${missing.map((m) => `"${m}"`).join(', ')}, which the upsert merges on`,
@@ -160,18 +158,20 @@ export async function execute(
 			);
 			continue;
 		}
-		const key = JSON.stringify(mergeOn.map((name) => fields[name]));
-		const group = groups.get(key);
-		if (group === undefined) groups.set(key, { fields, itemIndexes: [itemIndex] });
-		else {
-			Object.assign(group.fields, fields);
-			group.itemIndexes.push(itemIndex);
-		}
+		addToGroup(groups, mergeKey(fields, mergeOn), fields, itemIndex);
 	}
+	return groups;
+}
+
+export const execute: BatchOperation<AirtableApi> = async function (items, api) {
+	const settings = batchSettings(this);
+	const mergeOn = fieldsToMergeOn(this);
+	const table = await api.table(api.registrationsTable);
+	const outcomes: RowOutcome[] = [];
+	const groups = groupByMergeKey(this, items, table, mergeOn, outcomes);
 
 	const rows: WriteRow[] = [...groups.entries()].map(([key, g]) => ({ key, fields: g.fields }));
-	const results = await writeInBatches(api, rows, {
-		batchSize: settings.batchSize,
+	const results = await writeRecords(api, rows, {
 		concurrency: settings.concurrency,
 		send: async (batch) =>
 			await api.request({
@@ -183,30 +183,15 @@ export async function execute(
 					...(settings.typecast ? { typecast: true } : {}),
 				},
 			}),
+		// Airtable's answer names each record by the values it was merged on.
+		keyOf: (record) => mergeKey(record.fields, mergeOn),
 	});
 
-	for (const [key, group] of groups) {
-		const result = results.get(key);
-		for (const itemIndex of group.itemIndexes) {
-			if (result?.ok) {
-				outcomes.push({
-					itemIndex,
-					json: {
-						...items[itemIndex].json,
-						airtable_id: result.record.id,
-						status: result.created ? 'created' : 'updated',
-					},
-				});
-			} else {
-				outcomes.push(
-					failedRow(this, items, itemIndex, result?.message ?? 'No result for this row', {
-						field: result?.field,
-						type: result?.type,
-						cause: causeOf(api, result, itemIndex),
-					}),
-				);
-			}
-		}
-	}
+	outcomes.push(
+		...writeOutcomes(this, api, items, groups, results, ({ record, created }) => ({
+			airtable_id: record.id,
+			status: created ? 'created' : 'updated',
+		})),
+	);
 	return outcomes;
-}
+};

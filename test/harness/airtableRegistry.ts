@@ -1,0 +1,58 @@
+/**
+ * The Airtable Registry node in a one-node workflow, run by n8n-core (inProcess.ts) against the
+ * Airtable emulator: shared by the node's integration tests and the worker fixture.
+ */
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { AirtableRegistryApi } from '../../credentials/AirtableRegistryApi.credentials';
+import { AirtableRegistry } from '../../nodes/AirtableRegistry/AirtableRegistry.node';
+import type { AirtableEmulator } from '../emulators/airtable/server';
+import { registerCredentialType, registerNodeType, type WorkflowJson } from './inProcess';
+
+registerNodeType('n8n-nodes-marketing-ops.airtableRegistry', new AirtableRegistry());
+registerCredentialType(new AirtableRegistryApi());
+
+export type OnError = 'continueErrorOutput' | 'continueRegularOutput';
+
+/** Start → "Airtable" (the node with `parameters`); its Redis credential is used only when asked for. */
+export function airtableWorkflow(parameters: IDataObject, onError?: OnError): WorkflowJson {
+	return {
+		id: 'wf-airtable-registry',
+		nodes: [
+			{
+				id: 'start',
+				name: 'Start',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+			{
+				id: 'airtable',
+				name: 'Airtable',
+				type: 'n8n-nodes-marketing-ops.airtableRegistry',
+				typeVersion: 1,
+				position: [200, 0],
+				parameters: parameters as INodeParameters,
+				credentials: {
+					airtableRegistryApi: { id: '1', name: 'Airtable' },
+					redis: { id: '2', name: 'Redis' },
+				},
+				...(onError ? { onError } : {}),
+			},
+		],
+		connections: { Start: { main: [[{ node: 'Airtable', type: 'main', index: 0 }]] } },
+	};
+}
+
+/** The node's credential for the emulator's base. */
+export const airtableCredentials = (
+	emulator: Pick<AirtableEmulator, 'url' | 'baseId' | 'defaultToken'>,
+	token = emulator.defaultToken,
+) => ({
+	accessToken: token,
+	baseId: emulator.baseId,
+	baseUrl: emulator.url,
+	eventsTable: 'Events',
+	registrationsTable: 'Registrations',
+});
