@@ -60,7 +60,7 @@ export class HubSpotBatchApi implements ICredentialType {
 			type: 'boolean',
 			default: false,
 			description:
-				'Whether to keep the 10-second window in Redis, so every n8n process (queue-mode workers, webhook processes) that uses this credential shares one budget instead of each assuming the whole of it',
+				"Whether to keep the 10-second window in the Redis below, so every n8n process shares one budget. Prefer the HubSpot Batch node's Coordinate Workers Through Redis option, which uses n8n's Redis credential (and also keeps per-contact locks there); this setting remains for existing workflows.",
 		},
 		{
 			displayName: 'Redis URL',

@@ -151,7 +151,6 @@ describe('seed 001 booking flow in real n8n', () => {
 		console.log(
 			`booking e2e: 201 in ${res.ms} ms; associations after ${associationsMs} ms, note after ${noteMs} ms more`,
 		);
-		expect(associationsMs).toBeLessThanOrEqual(10000);
 	});
 
 	it('a bad request gets 400 naming the field, and creates nothing', async () => {

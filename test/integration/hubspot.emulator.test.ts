@@ -66,7 +66,8 @@ describe("HubSpot emulator", () => {
   let emu: HubSpotEmulator;
 
   beforeAll(async () => {
-    emu = await startHubSpotEmulator();
+    // These tests read batch answers by position; the default shuffle has its own test below.
+    emu = await startHubSpotEmulator({ orderedResults: true });
   });
   afterAll(async () => {
     await emu.close();
@@ -1299,6 +1300,126 @@ describe("HubSpot emulator", () => {
           (await call(emu.url, "/crm/v3/objects/contacts?limit=1")).status,
         );
       expect(other).not.toEqual(first);
+    });
+  });
+
+  describe("answer order, trace IDs, applied 5xx, hangs and held answers", () => {
+    let raw: HubSpotEmulator;
+    beforeAll(async () => {
+      raw = await startHubSpotEmulator({ seed: 3 });
+    });
+    afterAll(async () => {
+      await raw.close();
+    });
+    beforeEach(() => raw.reset());
+
+    const inputs = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        properties: { email: `o${i}@example.com` },
+        objectWriteTraceId: `t${i}`,
+      }));
+
+    it("shuffles batch results by default (trace IDs still name each input); orderedResults keeps input order", async () => {
+      const created = await post(raw.url, "/crm/v3/objects/contacts/batch/create", {
+        inputs: inputs(30),
+      });
+      expect(created.status).toBe(201);
+      const traces = created.body.results.map(
+        (r: { objectWriteTraceId: string }) => r.objectWriteTraceId,
+      );
+      const inOrder = inputs(30).map((i) => i.objectWriteTraceId);
+      expect(traces).not.toEqual(inOrder);
+      expect([...traces].sort()).toEqual([...inOrder].sort());
+      for (const r of created.body.results)
+        expect(r.properties.email).toBe(`o${r.objectWriteTraceId.slice(1)}@example.com`);
+
+      raw.setFaults({ orderedResults: true });
+      const read = await post(raw.url, "/crm/v3/objects/contacts/batch/read", {
+        idProperty: "email",
+        properties: ["email"],
+        inputs: inputs(30).map((i) => ({ id: i.properties.email })),
+      });
+      expect(read.body.results.map((r: { properties: { email: string } }) => r.properties.email)).toEqual(
+        inputs(30).map((i) => i.properties.email),
+      );
+      // reset() goes back to the start options: shuffled again.
+      raw.reset();
+      expect(raw.state.faults.orderedResults).toBe(false);
+    });
+
+    it("omitTraceIds answers results and per-input errors without objectWriteTraceId", async () => {
+      raw.setFaults({ omitTraceIds: true, invalidMode: "perInput207" });
+      const answer = await post(raw.url, "/crm/v3/objects/contacts/batch/create", {
+        inputs: [...inputs(3), { properties: { email: "not an email" }, objectWriteTraceId: "bad" }],
+      });
+      expect(answer.status).toBe(207);
+      expect(answer.body.results).toHaveLength(3);
+      expect(answer.body.errors).toHaveLength(1);
+      expect(JSON.stringify(answer.body)).not.toContain("objectWriteTraceId");
+    });
+
+    it("force5xxAfterApply writes first, then answers the 5xx", async () => {
+      raw.setFaults({ force5xxAfterApply: 1, status5xx: 503 });
+      const answer = await post(raw.url, "/crm/v3/objects/contacts/batch/create", {
+        inputs: inputs(2),
+      });
+      expect(answer.status).toBe(503);
+      expect(raw.objects("contacts")).toHaveLength(2);
+      expect(raw.requests()[0]).toMatchObject({ status: 503, forced: true, applied: true });
+      expect(
+        (await post(raw.url, "/crm/v3/objects/contacts/batch/create", { inputs: [] })).status,
+      ).toBe(201);
+    });
+
+    it("hang never answers a request on hangPath, and logs when the client closed the connection", async () => {
+      raw.setFaults({ hang: 1, hangPath: "/batch/read" });
+      // Not on the path: answered.
+      expect((await call(raw.url, "/crm/v3/objects/contacts?limit=1")).status).toBe(200);
+      const controller = new AbortController();
+      const pending = fetch(`${raw.url}/crm/v3/objects/contacts/batch/read`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${DEFAULT_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ inputs: [] }),
+        signal: controller.signal,
+      }).catch((error: unknown) => error);
+      while (raw.requests().length < 2) await sleep(5);
+      const hung = raw.requests()[1];
+      expect(hung).toMatchObject({ hung: true, status: 0 });
+      expect(hung.closedAt).toBeUndefined();
+      controller.abort();
+      await pending;
+      while (hung.closedAt === undefined) await sleep(5);
+      expect(hung.closedAt).toBeGreaterThanOrEqual(hung.time);
+      // One-shot: the next read is answered.
+      expect((await post(raw.url, "/crm/v3/objects/contacts/batch/read", { inputs: [] })).status).toBe(200);
+    });
+
+    it("holdRequests holds answers on its path until `count` wait, then answers them together", async () => {
+      await post(raw.url, UPSERT, { inputs: [emailInput("g@example.com", { firstname: "Before" })] });
+      raw.setFaults({ holdRequests: { path: "/crm/v3/objects/contacts/batch/read", count: 2, timeoutMs: 60_000 } });
+      const read = async () =>
+        await post(raw.url, "/crm/v3/objects/contacts/batch/read", {
+          idProperty: "email",
+          properties: ["firstname"],
+          inputs: [{ id: "g@example.com" }],
+        });
+      const first = read();
+      while (raw.requests().filter((r) => r.held).length < 1) await sleep(5);
+      // Held: other paths are answered meanwhile.
+      await post(raw.url, UPSERT, { inputs: [emailInput("g@example.com", { firstname: "During" })] });
+      const [a, b] = await Promise.all([first, read()]);
+      expect([a, b].map((r) => r.body.results[0].properties.firstname)).toEqual(["During", "During"]);
+      expect(raw.setFaults({}).holdRequests).toMatchObject({ held: 2, releasedBy: "count" });
+      // Open now: later reads pass at once.
+      expect((await read()).status).toBe(200);
+    });
+
+    it("holdRequests lets a lone request go after timeoutMs", async () => {
+      raw.setFaults({ holdRequests: { path: "/crm/v3/objects/contacts/batch/read", count: 2, timeoutMs: 50 } });
+      const answer = await post(raw.url, "/crm/v3/objects/contacts/batch/read", { inputs: [] });
+      expect(answer.status).toBe(200);
+      expect(raw.setFaults({}).holdRequests).toMatchObject({ held: 1, releasedBy: "timeout" });
+      expect((await post(raw.url, "/__emulator/faults", { holdRequests: { path: "" } }, null)).status).toBe(400);
     });
   });
 

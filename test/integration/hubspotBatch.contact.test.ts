@@ -3,6 +3,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 
 import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
 import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
+import { normalizeEmail } from '../../nodes/shared/normalize/email';
 import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
 import {
 	startHubSpotEmulator,
@@ -217,7 +218,7 @@ describe('Contact › Upsert (batch)', () => {
 				expect(item.json.details).toEqual({
 					status: 'error',
 					hubspot_id: null,
-					error_property: 'contact_total_events_attended',
+					error_field: 'contact_total_events_attended',
 				});
 				expect(String(item.json.error)).toMatch(
 					/contact_total_events_attended: "many" was not a valid number/,
@@ -254,6 +255,48 @@ describe('Contact › Upsert (batch)', () => {
 		expect(out[1].json.error).toBe("Field 'email': missing; contacts are upserted by email");
 		expect(out[2].json.error).toBe(`Field 'email': "not-an-email" is not a valid email address`);
 		expect(paired(out)).toEqual([0, 1, 2]);
+	});
+
+	// Issue E: HubSpot's own regex (a dot anywhere after the @) accepted what the shared rule rejects
+	// (jane@example.c, a..b@example.com) and rejected what it accepts (<jane@example.com>, mailto:).
+	it('accepts and rejects exactly the addresses the shared normalizeEmail does, and writes its canonical form', async () => {
+		await start();
+		const addresses = [
+			'jane@example.com',
+			'Jane.Doe+events@Sub.Example.co.uk',
+			'<lee@example.org>',
+			'mailto:Kim@Example.net',
+			' padded@example.io ',
+			'jane@example',
+			'jane@example.c',
+			'a..b@example.com',
+			'.dot@example.com',
+			'jane@-example.com',
+			'jane@example..com',
+			'two@@example.com',
+			'space in@example.com',
+		];
+		const result = await run(
+			addresses.map((email, i) => ({ email, firstname: `P${i}` })),
+			{},
+			'continueRegularOutput',
+		);
+		const [out] = result.outputs('HubSpot');
+		expect(paired(out)).toEqual(addresses.map((_, i) => i));
+		const stored = new Set(emulator.objects('contacts').map((c) => c.properties.email));
+		addresses.forEach((address, i) => {
+			const shared = normalizeEmail(address.trim());
+			const json = out[i].json;
+			if (shared.ok) {
+				expect({ address, status: json.status }).toEqual({ address, status: 'created' });
+				expect(json.email).toBe(shared.value);
+				expect(stored.has(shared.value)).toBe(true);
+			} else {
+				expect({ address, status: json.status }).toEqual({ address, status: 'error' });
+				expect(json.error).toBe(`Field 'email': "${address.trim()}" is not a valid email address`);
+			}
+		});
+		expect(stored.size).toBe(addresses.filter((a) => normalizeEmail(a.trim()).ok).length);
 	});
 
 	it('under forced 429 bursts and a 10% 5xx rate, no row is lost or duplicated and no 429 reaches the user', async () => {

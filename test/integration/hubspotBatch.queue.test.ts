@@ -3,8 +3,8 @@ import type { ICredentialType, IDataObject, INodeParameters } from 'n8n-workflow
 
 import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
 import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
-import { closeQueueConnections } from '../../nodes/HubSpotBatch/v1/helpers/queue';
-import { resetReportedLimits } from '../../nodes/HubSpotBatch/v1/transport';
+import { closeSharedRedis } from '../../nodes/shared/redis/connection';
+import { forgetLearnedLimits } from '../../nodes/shared/transport/client';
 import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
 import {
@@ -47,11 +47,13 @@ beforeEach(async () => {
 afterEach(async () => {
 	await emulator.close();
 	await cleanupPrefix(redis, `mkops:queue:{${queueName}`);
+	// Flush shares the 10-second window in the queue's Redis (Coordinate Workers is on for the queue).
+	await cleanupPrefix(redis, `mkops:ratelimit:{${emulator.url}`);
 	resetRateLimiters();
-	resetReportedLimits();
+	forgetLearnedLimits();
 });
 afterAll(async () => {
-	await closeQueueConnections();
+	await closeSharedRedis();
 	await redis.quit();
 });
 

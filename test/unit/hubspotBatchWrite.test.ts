@@ -3,9 +3,10 @@ import type { INode, JsonObject } from 'n8n-workflow';
 import {
 	blamedProperty,
 	rowMessage,
-	writeInBatches,
+	writeHubSpotBatches,
+	type BatchBody,
+	type HubSpotBatchOptions,
 	type RowResult,
-	type WriteOptions,
 	type WriteRow,
 } from '../../nodes/HubSpotBatch/v1/helpers/batchWrite';
 import { isWritable, toHubSpotValue } from '../../nodes/HubSpotBatch/v1/helpers/properties';
@@ -14,10 +15,23 @@ import { chunk, mapWithConcurrency } from '../../nodes/shared/transport/batcher'
 import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
 import {
 	HubSpotApi,
-	HubSpotAttemptError,
+	hubspotPolicy,
+	type HubSpotContext,
 	type HubSpotResponse,
 } from '../../nodes/HubSpotBatch/v1/transport';
-import type { BatchBody } from '../../nodes/HubSpotBatch/v1/helpers/batchWrite';
+import { AttemptError } from '../../nodes/shared/transport/attempt';
+
+/** A failed HubSpot answer as the client reports it. */
+const httpError = (status: number, body: JsonObject, headers: Record<string, string> = {}) =>
+	new AttemptError(
+		'HubSpot',
+		'http',
+		status,
+		body,
+		headers,
+		undefined,
+		hubspotPolicy.messageOf(body),
+	);
 
 // ---- a small HubSpot stand-in for POST /crm/v3/objects/contacts/batch/upsert ----
 
@@ -105,8 +119,7 @@ class FakeHubSpot {
 		const fatal = this.opts.fatalFromCall;
 		if (fatal && call >= fatal.call) {
 			if (fatal.kind === '401')
-				throw new HubSpotAttemptError(
-					'http',
+				throw httpError(
 					401,
 					{
 						status: 'error',
@@ -117,8 +130,7 @@ class FakeHubSpot {
 					{},
 				);
 			if (fatal.kind === '403')
-				throw new HubSpotAttemptError(
-					'http',
+				throw httpError(
 					403,
 					{
 						status: 'error',
@@ -127,8 +139,7 @@ class FakeHubSpot {
 					},
 					{},
 				);
-			throw new HubSpotAttemptError(
-				'http',
+			throw httpError(
 				429,
 				{
 					status: 'error',
@@ -140,8 +151,7 @@ class FakeHubSpot {
 			);
 		}
 		if (this.opts.serverErrorOnCall === call)
-			throw new HubSpotAttemptError(
-				'http',
+			throw httpError(
 				500,
 				{ status: 'error', message: 'internal error', category: 'INTERNAL_ERROR' },
 				{},
@@ -150,8 +160,7 @@ class FakeHubSpot {
 		const checked = batch.map((row) => ({ row, items: validate(row.input.properties) }));
 		const bad = checked.filter((c) => c.items.length > 0);
 		if (bad.length > 0 && this.opts.invalidMode === 'batch400') {
-			throw new HubSpotAttemptError(
-				'http',
+			throw httpError(
 				400,
 				{
 					status: 'error',
@@ -205,14 +214,12 @@ class FakeHubSpot {
 const fakeApi = {
 	toNodeError: (error: unknown) =>
 		new Error(
-			error instanceof HubSpotAttemptError
-				? `mapped ${error.status}: ${error.serverMessage}`
-				: 'mapped',
+			error instanceof AttemptError ? `mapped ${error.status}: ${error.serverMessage}` : 'mapped',
 		),
 } as unknown as HubSpotApi;
 
 /** Same lookup the upsert operation uses when a result or error has no objectWriteTraceId. */
-const byEmail: WriteOptions<Contact>['fallbackKey'] = (entry, batch) => {
+const byEmail: HubSpotBatchOptions<Contact>['fallbackKey'] = (entry, batch) => {
 	const props = entry.properties as JsonObject | undefined;
 	const ids = (entry.context as JsonObject | undefined)?.id;
 	const email = String(props?.email ?? (Array.isArray(ids) ? ids[0] : '')).toLowerCase();
@@ -243,7 +250,7 @@ function mulberry32(seed: number) {
 	};
 }
 
-const failed = (r: RowResult | undefined) => {
+const failed = (r: RowResult<JsonObject> | undefined) => {
 	if (r === undefined || r.ok) throw new Error(`expected a failed row, got ${JSON.stringify(r)}`);
 	return r;
 };
@@ -252,7 +259,7 @@ describe('writeInBatches: 400 split-and-retry', () => {
 	it("isolates exactly the bad rows, lands every good row and reports HubSpot's reason", async () => {
 		const hubspot = new FakeHubSpot({ invalidMode: 'batch400' });
 		const rows = rowsWithBad(10, [3, 7]);
-		const out = await writeInBatches(fakeApi, rows, {
+		const out = await writeHubSpotBatches(fakeApi, rows, {
 			batchSize: 10,
 			concurrency: 1,
 			send: hubspot.send,
@@ -266,7 +273,7 @@ describe('writeInBatches: 400 split-and-retry', () => {
 				expect(f.message).toBe(
 					`Property values were not valid: age: "x${i}" was not a valid number.`,
 				);
-				expect(f.property).toBe('age');
+				expect(f.field).toBe('age');
 				expect(f.fatal).toBeUndefined();
 				expect(hubspot.records.has(`c${i}@example.com`)).toBe(false);
 			} else {
@@ -289,7 +296,7 @@ describe('writeInBatches: 400 split-and-retry', () => {
 					const bad = new Set<number>();
 					while (bad.size < k) bad.add(Math.floor(random() * n));
 					const hubspot = new FakeHubSpot({ invalidMode: 'batch400' });
-					const out = await writeInBatches(fakeApi, rowsWithBad(n, bad), {
+					const out = await writeHubSpotBatches(fakeApi, rowsWithBad(n, bad), {
 						batchSize: 100,
 						concurrency: 1,
 						send: hubspot.send,
@@ -313,12 +320,7 @@ describe('writeInBatches: 400 split-and-retry', () => {
 		): Promise<HubSpotResponse<BatchBody>> => {
 			calls.push(batch.length);
 			if (batch.some((r) => r.key === 'k1'))
-				throw new HubSpotAttemptError(
-					'http',
-					409,
-					{ message: 'Contact already exists. Existing ID: 9' },
-					{},
-				);
+				throw httpError(409, { message: 'Contact already exists. Existing ID: 9' }, {});
 			return {
 				status: 200,
 				body: { results: batch.map((r) => ({ id: r.key, objectWriteTraceId: r.key })) },
@@ -326,7 +328,7 @@ describe('writeInBatches: 400 split-and-retry', () => {
 			};
 		};
 		const rows = [contact(0), contact(1), contact(2), contact(3)];
-		const plain = await writeInBatches(fakeApi, rows, {
+		const plain = await writeHubSpotBatches(fakeApi, rows, {
 			batchSize: 4,
 			concurrency: 1,
 			send: conflict,
@@ -339,7 +341,7 @@ describe('writeInBatches: 400 split-and-retry', () => {
 
 		// …and is narrowed down to the one row when 409 is in splitOn.
 		calls = [];
-		const split = await writeInBatches(fakeApi, rows, {
+		const split = await writeHubSpotBatches(fakeApi, rows, {
 			batchSize: 4,
 			concurrency: 1,
 			send: conflict,
@@ -349,7 +351,7 @@ describe('writeInBatches: 400 split-and-retry', () => {
 		expect(rows.map((r) => split.get(r.key)?.ok)).toEqual([true, false, true, true]);
 		const f = failed(split.get('k1'));
 		expect(f.message).toBe('Contact already exists. Existing ID: 9');
-		expect(f.property).toBeUndefined();
+		expect(f.field).toBeUndefined();
 	});
 });
 
@@ -360,7 +362,7 @@ describe('writeInBatches: 207 mapping', () => {
 			const hubspot = new FakeHubSpot({ invalidMode: 'perInput207', trace });
 			const rows = rowsWithBad(7, [1, 2, 5]);
 			rows.push(contact(7, { favourite_color: 'teal' }));
-			const out = await writeInBatches(fakeApi, rows, {
+			const out = await writeHubSpotBatches(fakeApi, rows, {
 				batchSize: 3,
 				concurrency: 1,
 				send: hubspot.send,
@@ -393,17 +395,17 @@ describe('writeInBatches: 207 mapping', () => {
 			expect(failed(out.get('k7')).message).toBe(
 				'Property values were not valid: favourite_color: Property "favourite_color" does not exist',
 			);
-			expect(failed(out.get('k7')).property).toBe('favourite_color');
+			expect(failed(out.get('k7')).field).toBe('favourite_color');
 			// Each result lands on its own row although HubSpot answered in reverse order.
 			const ok = out.get('k4');
-			expect(ok?.ok && (ok.record.properties as JsonObject).email).toBe('c4@example.com');
+			expect(ok?.ok && (ok.value.properties as JsonObject).email).toBe('c4@example.com');
 		},
 	);
 
 	it('uses fallbackKey when results and errors carry no objectWriteTraceId', async () => {
 		const hubspot = new FakeHubSpot({ invalidMode: 'perInput207', trace: 'none' });
 		const rows = rowsWithBad(4, [2]);
-		const out = await writeInBatches(fakeApi, rows, {
+		const out = await writeHubSpotBatches(fakeApi, rows, {
 			batchSize: 4,
 			concurrency: 1,
 			send: hubspot.send,
@@ -411,9 +413,9 @@ describe('writeInBatches: 207 mapping', () => {
 		});
 		for (const i of [0, 1, 3]) {
 			const r = out.get(`k${i}`);
-			expect(r?.ok && (r.record.properties as JsonObject).email).toBe(`c${i}@example.com`);
+			expect(r?.ok && (r.value.properties as JsonObject).email).toBe(`c${i}@example.com`);
 		}
-		expect(failed(out.get('k2')).property).toBe('age');
+		expect(failed(out.get('k2')).field).toBe('age');
 		expect(failed(out.get('k2')).message).toContain('"x2" was not a valid number.');
 	});
 
@@ -422,7 +424,7 @@ describe('writeInBatches: 207 mapping', () => {
 			invalidMode: 'perInput207',
 			resultMissingFor: ['c1@example.com'],
 		});
-		const out = await writeInBatches(fakeApi, [contact(0), contact(1), contact(2)], {
+		const out = await writeHubSpotBatches(fakeApi, [contact(0), contact(1), contact(2)], {
 			batchSize: 10,
 			concurrency: 1,
 			send: hubspot.send,
@@ -433,11 +435,34 @@ describe('writeInBatches: 207 mapping', () => {
 		expect(f.message).toBe('HubSpot returned no result for this row; it may not have been written');
 		expect(f.error).toBeUndefined();
 		expect(f.fatal).toBeUndefined();
+		expect(f.uncertain).toBe(true);
+	});
+
+	it('never matches by position: without trace IDs or a fallback key, rows are unconfirmed, and an untied error blames none of them', async () => {
+		// A create answers records HubSpot made and errors for the rest, none naming its input.
+		const hubspot = new FakeHubSpot({
+			invalidMode: 'perInput207',
+			trace: 'none',
+			untiedErrors: true,
+		});
+		const out = await writeHubSpotBatches(fakeApi, rowsWithBad(4, [2]), {
+			batchSize: 4,
+			concurrency: 1,
+			send: hubspot.send,
+		});
+		expect(hubspot.records.size).toBe(3);
+		for (let i = 0; i < 4; i++) {
+			const f = failed(out.get(`k${i}`));
+			expect(f.message).toBe(
+				'HubSpot returned no result for this row; it may not have been written',
+			);
+			expect(f.uncertain).toBe(true);
+		}
 	});
 
 	it('gives an error that names no input to the rows that got no result, not to written ones', async () => {
 		const hubspot = new FakeHubSpot({ invalidMode: 'perInput207', untiedErrors: true });
-		const out = await writeInBatches(fakeApi, rowsWithBad(4, [1]), {
+		const out = await writeHubSpotBatches(fakeApi, rowsWithBad(4, [1]), {
 			batchSize: 4,
 			concurrency: 1,
 			send: hubspot.send,
@@ -450,7 +475,7 @@ describe('writeInBatches: 207 mapping', () => {
 	});
 
 	it('keeps a row that has a result as written even when an error also names it', async () => {
-		const out = await writeInBatches(fakeApi, [contact(0), contact(1)], {
+		const out = await writeHubSpotBatches(fakeApi, [contact(0), contact(1)], {
 			batchSize: 2,
 			concurrency: 1,
 			send: async () => ({
@@ -476,7 +501,7 @@ describe('writeInBatches: 207 mapping', () => {
 	});
 
 	it('gives an untied error only to rows that have no outcome yet, not to rows with their own error', async () => {
-		const out = await writeInBatches(fakeApi, [contact(0), contact(1), contact(2)], {
+		const out = await writeHubSpotBatches(fakeApi, [contact(0), contact(1), contact(2)], {
 			batchSize: 3,
 			concurrency: 1,
 			send: async () => ({
@@ -497,7 +522,7 @@ describe('writeInBatches: 207 mapping', () => {
 	});
 
 	it('ignores a trace id that belongs to no row of the batch', async () => {
-		const out = await writeInBatches(fakeApi, [contact(0), contact(1)], {
+		const out = await writeHubSpotBatches(fakeApi, [contact(0), contact(1)], {
 			batchSize: 2,
 			concurrency: 1,
 			send: async () => ({
@@ -528,7 +553,7 @@ describe('writeInBatches: failures', () => {
 	])('a fatal %s stops further sends and marks every remaining row', async (kind, message) => {
 		const hubspot = new FakeHubSpot({ invalidMode: 'batch400', fatalFromCall: { call: 3, kind } });
 		const rows = Array.from({ length: 10 }, (_, i) => contact(i));
-		const out = await writeInBatches(fakeApi, rows, {
+		const out = await writeHubSpotBatches(fakeApi, rows, {
 			batchSize: 2,
 			concurrency: 1,
 			send: hubspot.send,
@@ -540,7 +565,7 @@ describe('writeInBatches: failures', () => {
 			const f = failed(out.get(`k${i}`));
 			expect(f.fatal).toBe(true);
 			expect(f.message).toBe(message);
-			expect(f.error).toBeInstanceOf(HubSpotAttemptError);
+			expect(f.error).toBeInstanceOf(AttemptError);
 		}
 	});
 
@@ -550,7 +575,7 @@ describe('writeInBatches: failures', () => {
 			invalidMode: 'batch400',
 			fatalFromCall: { call: 2, kind: 'daily' },
 		});
-		const out = await writeInBatches(fakeApi, rowsWithBad(8, [1]), {
+		const out = await writeHubSpotBatches(fakeApi, rowsWithBad(8, [1]), {
 			batchSize: 8,
 			concurrency: 1,
 			send: hubspot.send,
@@ -563,7 +588,7 @@ describe('writeInBatches: failures', () => {
 	it('a non-fatal failure (500 after retries) fails only its own batch', async () => {
 		const hubspot = new FakeHubSpot({ invalidMode: 'batch400', serverErrorOnCall: 2 });
 		const rows = Array.from({ length: 6 }, (_, i) => contact(i));
-		const out = await writeInBatches(fakeApi, rows, {
+		const out = await writeHubSpotBatches(fakeApi, rows, {
 			batchSize: 2,
 			concurrency: 1,
 			send: hubspot.send,
@@ -584,7 +609,8 @@ describe('writeInBatches: failures', () => {
 			position: [0, 0],
 			parameters: {},
 		};
-		const api = new HubSpotApi(node, {
+		// toNodeError needs only the node from its context.
+		const api = new HubSpotApi({ getNode: () => node } as unknown as HubSpotContext, {
 			accessToken: 'pat-na1-secret',
 			baseUrl: 'http://127.0.0.1:1',
 		});
@@ -593,7 +619,7 @@ describe('writeInBatches: failures', () => {
 				invalidMode: 'batch400',
 				fatalFromCall: { call: 1, kind: '401' },
 			});
-			const out = await writeInBatches(api, [contact(0), contact(1), contact(2)], {
+			const out = await writeHubSpotBatches(api, [contact(0), contact(1), contact(2)], {
 				batchSize: 1,
 				concurrency: 1,
 				send: hubspot.send,
@@ -611,7 +637,7 @@ describe('writeInBatches: failures', () => {
 	it('runs batches concurrently up to the limit and accounts for every row', async () => {
 		const hubspot = new FakeHubSpot({ invalidMode: 'perInput207' });
 		const rows = rowsWithBad(25, [4, 17]);
-		const out = await writeInBatches(fakeApi, rows, {
+		const out = await writeHubSpotBatches(fakeApi, rows, {
 			batchSize: 3,
 			concurrency: 3,
 			send: hubspot.send,

@@ -3,22 +3,35 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 
-import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
+import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
 import {
 	DEFAULT_RETRY,
 	HubSpotApi,
-	HubSpotAttemptError,
+	hubspotPolicy,
+	isDailyLimit,
 	isFatal,
 	limitForTier,
-	resetReportedLimits,
+	type HubSpotContext,
 	type RetrySettings,
 } from '../../nodes/HubSpotBatch/v1/transport';
+import { AttemptError } from '../../nodes/shared/transport/attempt';
+import { forgetLearnedLimits } from '../../nodes/shared/transport/client';
 import {
 	SlidingWindowRateLimiter,
 	resetRateLimiters,
 } from '../../nodes/shared/transport/rateLimiter';
+import {
+	createLoadOptionsContext,
+	registerCredentialType,
+	registerNodeType,
+} from '../harness/inProcess';
+
+registerNodeType('n8n-nodes-marketing-ops.hubSpotBatch', new HubSpotBatch());
+registerCredentialType(new HubSpotBatchApi());
 
 const TOKEN = 'pat-na1-11111111-2222-3333-4444-555555555555';
 
@@ -34,19 +47,62 @@ const node: INode = {
 /** Collapses runs of whitespace (see the doubled-space test). */
 const squash = (text: string) => text.replace(/\s+/g, ' ');
 
-const ONCE = '(tried once; not retried, it may still have been applied)';
+const ONCE = '(tried once and not retried: it may still have been applied)';
 
 const FAST: RetrySettings = {
 	maxRateLimitRetries: 2,
 	maxServerErrorTries: 3,
-	timeoutMs: 150,
+	// Long enough for a loaded machine; the timeout test sets its own.
+	timeoutMs: 5000,
 	baseDelayMs: 1,
 	maxDelayMs: 5,
+	maxRateLimitWaitMs: 60_000,
+};
+
+/** Enough of a context for errors and limits: no request goes out through it. */
+const bare = { getNode: () => node } as unknown as HubSpotContext;
+
+/**
+ * A real n8n-core context (the in-process harness): requests go through n8n's
+ * httpRequestWithAuthentication with the credential's own `authenticate`, as in a workflow.
+ */
+function n8nContext(): HubSpotContext {
+	return createLoadOptionsContext(
+		{
+			nodes: [
+				{
+					...node,
+					parameters: { resource: 'contact', operation: 'upsert' },
+					credentials: { hubSpotBatchApi: { id: '1', name: 'HubSpot' } },
+				},
+			],
+			connections: {},
+		},
+		node.name,
+	);
+}
+
+/** A failed HubSpot answer as the client reports it. */
+const http = (status: number, body?: object, headers: Record<string, string> = {}) =>
+	new AttemptError(
+		'HubSpot',
+		'http',
+		status,
+		body as JsonObject | undefined,
+		headers,
+		undefined,
+		hubspotPolicy.messageOf(body as JsonObject | undefined),
+	);
+
+/** A create's failure the client did not retry: it may have been applied. */
+const uncertain = (error: AttemptError) => {
+	error.uncertain = true;
+	return error;
 };
 
 afterEach(() => {
 	resetRateLimiters();
-	resetReportedLimits();
+	forgetLearnedLimits();
 });
 
 // ---- SlidingWindowRateLimiter: available / absorb ----
@@ -182,7 +238,7 @@ describe('limitForTier', () => {
 	);
 
 	it('HubSpotApi sizes the shared limiter from the tier and reports a bad custom limit as a node error', () => {
-		const starter = new HubSpotApi(node, {
+		const starter = new HubSpotApi(bare, {
 			accessToken: TOKEN,
 			tier: 'starter',
 			baseUrl: 'http://127.0.0.1:1',
@@ -190,7 +246,7 @@ describe('limitForTier', () => {
 		expect(starter.limiter.limit).toBe(100);
 		expect(starter.limiter.windowMs).toBe(10_000);
 		// Same account (trailing slash or not): one limiter, reconfigured by the later credential.
-		const increase = new HubSpotApi(node, {
+		const increase = new HubSpotApi(bare, {
 			accessToken: TOKEN,
 			tier: 'increase',
 			baseUrl: 'http://127.0.0.1:1/',
@@ -201,7 +257,7 @@ describe('limitForTier', () => {
 
 		let error: unknown;
 		try {
-			new HubSpotApi(node, { accessToken: TOKEN, tier: 'custom', customLimit: 0 });
+			new HubSpotApi(bare, { accessToken: TOKEN, tier: 'custom', customLimit: 0 });
 		} catch (e) {
 			error = e;
 		}
@@ -210,7 +266,7 @@ describe('limitForTier', () => {
 			'Requests per 10 Seconds must be a whole number of at least 1',
 		);
 
-		expect(() => new HubSpotApi(node, { accessToken: '  ' })).toThrow(
+		expect(() => new HubSpotApi(bare, { accessToken: '  ' })).toThrow(
 			'The HubSpot credential has no access token',
 		);
 	});
@@ -221,19 +277,17 @@ describe('limitForTier', () => {
 describe('HubSpotApi.toNodeError', () => {
 	const make = (retry?: RetrySettings) =>
 		new HubSpotApi(
-			node,
+			bare,
 			{ accessToken: TOKEN, tier: 'professional', baseUrl: 'http://127.0.0.1:1' },
 			retry,
 		);
-	const http = (status: number, body?: object, headers: Record<string, string> = {}) =>
-		new HubSpotAttemptError('http', status, body as never, headers);
 	/** An error as the transport leaves it after `tries` attempts. */
-	const after = (tries: number, error: HubSpotAttemptError) => {
+	const after = (tries: number, error: AttemptError) => {
 		error.tries = tries;
 		return error;
 	};
 
-	const cases: Array<[string, HubSpotAttemptError, string, RetrySettings | undefined]> = [
+	const cases: Array<[string, AttemptError, string, RetrySettings | undefined]> = [
 		[
 			'401',
 			http(401, {
@@ -314,7 +368,7 @@ describe('HubSpotApi.toNodeError', () => {
 		],
 		[
 			'500 tried once (a create)',
-			after(1, http(500, { status: 'error', message: 'internal error' })),
+			uncertain(after(1, http(500, { status: 'error', message: 'internal error' }))),
 			`HubSpot server error 500 ${ONCE}: internal error`,
 			undefined,
 		],
@@ -336,19 +390,19 @@ describe('HubSpotApi.toNodeError', () => {
 		],
 		[
 			'a network error with an unlisted code',
-			after(3, new HubSpotAttemptError('network', undefined, undefined, {}, 'UND_ERR_SOCKET')),
-			'HubSpot could not be reached at http://127.0.0.1:1 (UND_ERR_SOCKET) after 3 tries',
+			after(3, new AttemptError('HubSpot', 'network', undefined, undefined, {}, 'EPROTO')),
+			'HubSpot could not be reached at http://127.0.0.1:1 (EPROTO) after 3 tries',
 			undefined,
 		],
 		[
-			'a network error without a code',
-			new HubSpotAttemptError('network', undefined, undefined, {}),
+			'a create whose connection broke without a code',
+			uncertain(new AttemptError('HubSpot', 'network', undefined, undefined, {})),
 			`HubSpot could not be reached at http://127.0.0.1:1 (network error) ${ONCE}`,
 			undefined,
 		],
 		[
 			'a timeout',
-			after(2, new HubSpotAttemptError('timeout', undefined, undefined, {})),
+			after(2, new AttemptError('HubSpot', 'timeout', undefined, undefined, {})),
 			'HubSpot did not answer within 30000 ms after 2 tries',
 			undefined,
 		],
@@ -357,7 +411,7 @@ describe('HubSpotApi.toNodeError', () => {
 	it.each(cases)('%s', (_name, error, message, retry) => {
 		const nodeError = make(retry).toNodeError(error, 4);
 		// Network failures and timeouts are NodeOperationErrors: NodeApiError would reword them.
-		const unanswered = error instanceof HubSpotAttemptError && error.kind !== 'http';
+		const unanswered = error.kind !== 'http';
 		expect(nodeError).toBeInstanceOf(unanswered ? NodeOperationError : NodeApiError);
 		// Whitespace is squashed here; spacing has its own test below.
 		expect(squash(nodeError.message)).toBe(message);
@@ -395,7 +449,7 @@ describe('HubSpotApi.toNodeError', () => {
 		['ECONNRESET', 'connection reset'],
 		['ETIMEDOUT', 'connection timed out'],
 	])('keeps its own message for network code %s', (code, words) => {
-		const error = after(3, new HubSpotAttemptError('network', undefined, undefined, {}, code));
+		const error = after(3, new AttemptError('HubSpot', 'network', undefined, undefined, {}, code));
 		expect(squash(make().toNodeError(error).message)).toBe(
 			`HubSpot could not be reached at http://127.0.0.1:1 (${words}) after 3 tries`,
 		);
@@ -414,13 +468,15 @@ describe('HubSpotApi.toNodeError', () => {
 		expect(api.toNodeError(after(3, http(500, { message: 'internal error' }))).message).toBe(
 			'HubSpot server error 500 after 3 tries: internal error',
 		);
-		expect(api.toNodeError(http(502)).message).toBe(`HubSpot server error 502 ${ONCE}`);
+		expect(api.toNodeError(uncertain(http(502))).message).toBe(`HubSpot server error 502 ${ONCE}`);
 		expect(
-			api.toNodeError(after(3, new HubSpotAttemptError('network', undefined, undefined, {}, 'X')))
-				.message,
+			api.toNodeError(
+				after(3, new AttemptError('HubSpot', 'network', undefined, undefined, {}, 'X')),
+			).message,
 		).toBe('HubSpot could not be reached at http://127.0.0.1:1 (X) after 3 tries');
 		expect(
-			api.toNodeError(new HubSpotAttemptError('timeout', undefined, undefined, {})).message,
+			api.toNodeError(uncertain(new AttemptError('HubSpot', 'timeout', undefined, undefined, {})))
+				.message,
 		).toBe(`HubSpot did not answer within 30000 ms ${ONCE}`);
 	});
 
@@ -457,6 +513,7 @@ describe('HubSpotApi against a local server', () => {
 	let baseUrl: string;
 	let hits: Hit[];
 	let script: (n: number, req: IncomingMessage) => Reply;
+	const delayed = new Set<ReturnType<typeof setTimeout>>();
 
 	beforeAll(async () => {
 		server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -483,16 +540,29 @@ describe('HubSpotApi against a local server', () => {
 					res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
 					res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
 				};
-				if (reply.delayMs) setTimeout(answer, reply.delayMs);
-				else answer();
+				if (reply.delayMs) {
+					const timer = setTimeout(() => {
+						delayed.delete(timer);
+						answer();
+					}, reply.delayMs);
+					delayed.add(timer);
+				} else answer();
 			});
 		});
 		server.listen(0, '127.0.0.1');
 		await once(server, 'listening');
 		baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+		// n8n's request stack loads on its first call: do that before anything is counted.
+		hits = [];
+		script = () => ({ status: 200, body: {} });
+		await get(api());
+		resetRateLimiters();
+		forgetLearnedLimits();
 	});
 
 	afterAll(async () => {
+		// Answers still due to requests the client gave up on.
+		for (const timer of delayed) clearTimeout(timer);
 		server.closeAllConnections();
 		server.close();
 		await once(server, 'close');
@@ -504,7 +574,7 @@ describe('HubSpotApi against a local server', () => {
 	});
 
 	const api = (tier = 'professional', retry: RetrySettings = FAST, token = TOKEN) =>
-		new HubSpotApi(node, { accessToken: token, tier, baseUrl }, retry);
+		new HubSpotApi(n8nContext(), { accessToken: token, tier, baseUrl }, retry);
 
 	const get = async (a: HubSpotApi) =>
 		await a.request({ method: 'GET', path: '/crm/v3/objects/contacts' });
@@ -521,7 +591,7 @@ describe('HubSpotApi against a local server', () => {
 		try {
 			await p;
 		} catch (error) {
-			return error as HubSpotAttemptError;
+			return error as AttemptError;
 		}
 		throw new Error('expected the call to fail');
 	};
@@ -575,7 +645,7 @@ describe('HubSpotApi against a local server', () => {
 			script = () => ({ status: 200, headers: rateHeaders(500, 499, 10_000), body: {} });
 			await get(next);
 			expect(api('professional').limiter.limit).toBe(190);
-			resetReportedLimits();
+			forgetLearnedLimits();
 			expect(api('starter').limiter.limit).toBe(100);
 		});
 
@@ -629,7 +699,7 @@ describe('HubSpotApi against a local server', () => {
 			script = () => ({ status: 500, body: { status: 'error', message: 'internal error' } });
 			const error = await failure(get(a));
 			expect(hits).toHaveLength(3);
-			expect(error).toBeInstanceOf(HubSpotAttemptError);
+			expect(error).toBeInstanceOf(AttemptError);
 			expect(error.status).toBe(500);
 			expect(a.stats).toEqual({ calls: 3, rateLimited: 0, serverErrors: 3 });
 			expect(error.tries).toBe(3);
@@ -679,16 +749,23 @@ describe('HubSpotApi against a local server', () => {
 			);
 		});
 
-		it.each([502, 503])(
-			'retries %p even on a call that creates records (nothing was done)',
-			async (status) => {
-				const a = api();
-				script = () => ({ status });
-				const error = await failure(post(a, false));
-				expect(error.status).toBe(status);
-				expect(hits).toHaveLength(3);
-			},
-		);
+		// A proxy answers 502/503 after the create it forwarded was applied: never resent.
+		it.each([502, 503])('does not retry %p on a call that creates records', async (status) => {
+			const a = api();
+			script = () => ({ status });
+			const error = await failure(post(a, false));
+			expect(error.status).toBe(status);
+			expect(error.uncertain).toBe(true);
+			expect(hits).toHaveLength(1);
+			expect(a.toNodeError(error).message).toBe(`HubSpot server error ${status} ${ONCE}`);
+		});
+
+		it.each([502, 503])('retries %p on an idempotent call', async (status) => {
+			script = () => ({ status });
+			const error = await failure(get(api()));
+			expect(error.status).toBe(status);
+			expect(hits).toHaveLength(3);
+		});
 
 		it.each([400, 401, 403, 404, 409])('does not retry %p', async (status) => {
 			const a = api();
@@ -714,7 +791,7 @@ describe('HubSpotApi against a local server', () => {
 			});
 			const error = await failure(post(a, true));
 			expect(hits).toHaveLength(1);
-			expect(error.isDailyLimit).toBe(true);
+			expect(isDailyLimit(error)).toBe(true);
 			expect(isFatal(error)).toBe(true);
 			expect(a.toNodeError(error).message).toBe(
 				'HubSpot daily API limit reached (250000 requests per day): stopped without retrying',
@@ -762,24 +839,28 @@ describe('HubSpotApi against a local server', () => {
 			expect(hits).toHaveLength(3);
 
 			hits = [];
-			const once = await failure(post(api(), false));
+			const create = api();
+			const once = await failure(post(create, false));
 			expect(once.kind).toBe('network');
+			expect(once.uncertain).toBe(true);
 			expect(hits).toHaveLength(1);
+			expect(create.toNodeError(once).message).toContain(ONCE);
 		});
 
 		it('times out slow answers and retries them only when idempotent', async () => {
-			script = () => ({ status: 200, body: {}, delayMs: 400 });
-			const error = await failure(get(api()));
+			const short = { ...FAST, timeoutMs: 300 };
+			script = () => ({ status: 200, body: {}, delayMs: 2000 });
+			const error = await failure(get(api('professional', short)));
 			expect(error.kind).toBe('timeout');
 			expect(hits).toHaveLength(3);
 
 			hits = [];
-			const create = api();
+			const create = api('professional', short);
 			const once = await failure(post(create, false));
 			expect(once.kind).toBe('timeout');
 			expect(hits).toHaveLength(1);
 			expect(squash(create.toNodeError(once).message)).toBe(
-				`HubSpot did not answer within 150 ms ${ONCE}`,
+				`HubSpot did not answer within 300 ms ${ONCE}`,
 			);
 		});
 
@@ -793,7 +874,7 @@ describe('HubSpotApi against a local server', () => {
 			await once(closed, 'close');
 
 			const refused = new HubSpotApi(
-				node,
+				n8nContext(),
 				{ accessToken: TOKEN, baseUrl: `http://127.0.0.1:${port}` },
 				FAST,
 			);
@@ -801,21 +882,6 @@ describe('HubSpotApi against a local server', () => {
 			expect(error.kind).toBe('network');
 			expect(error.code).toBe('ECONNREFUSED');
 			expect(refused.stats.calls).toBe(3);
-		});
-
-		it('does not retry a create that failed with no error code (fetch refused the URL itself)', async () => {
-			const blocked = new HubSpotApi(
-				node,
-				{ accessToken: TOKEN, baseUrl: 'http://127.0.0.1:1' },
-				FAST,
-			);
-			const error = await failure(post(blocked, false));
-			expect(error.kind).toBe('network');
-			expect(error.code).toBeUndefined();
-			expect(blocked.stats.calls).toBe(1);
-			expect(squash(blocked.toNodeError(error).message)).toBe(
-				`HubSpot could not be reached at http://127.0.0.1:1 (network error) ${ONCE}`,
-			);
 		});
 
 		it('sends the token to HubSpot but never puts it in an error', async () => {

@@ -138,8 +138,8 @@ export class VendorClient {
 		retry: Partial<RetrySettings> = {},
 	) {
 		this.node = ctx.getNode();
-		this.retry = retrySettings(policy.retry, retry);
 		try {
+			this.retry = retrySettings(policy.retry, { ...policy.credentialRetry?.(credentials), ...retry });
 			this.baseUrl = policy.baseUrl(credentials).replace(/\/+$/, '');
 			this.budget = policy.budget(credentials, this.baseUrl);
 		} catch (error) {
@@ -471,9 +471,16 @@ export class VendorClient {
 		if (Number.isInteger(max) && max > 0) {
 			const interval = names.windowMs ? Number(headers[names.windowMs]) : NaN;
 			const windowMs = Number.isFinite(interval) && interval > 0 ? interval : this.limiter.windowMs;
-			learnedLimits.set(this.budget.key, { limit: Math.min(max, this.budget.limit), windowMs });
-			if (max < this.limiter.limit || windowMs !== this.limiter.windowMs)
-				this.limiter.reconfigure(Math.min(max, this.limiter.limit), windowMs);
+			// A limit above ours does not bind: taking its (shorter) window would only pace us faster
+			// than the account's budget. At or below ours, the vendor's limit and window are the pace.
+			learnedLimits.set(
+				this.budget.key,
+				max <= this.budget.limit
+					? { limit: max, windowMs }
+					: { limit: this.budget.limit, windowMs: this.budget.windowMs },
+			);
+			if (max < this.limiter.limit || (max === this.limiter.limit && windowMs !== this.limiter.windowMs))
+				this.limiter.reconfigure(max, windowMs);
 			if (this.sharedWindow && max < this.sharedWindow.limit)
 				this.sharedWindow.reconfigure(max, windowMs);
 		}

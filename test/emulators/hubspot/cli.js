@@ -2,6 +2,7 @@
 "use strict";
 // Usage: node test/emulators/hubspot/cli.js [--port 0] [--limit-per-10s 190] [--window-ms 10000]
 //        [--daily-limit 250000] [--seed 1] [--invalid-mode batch400|perInput207]
+//        [--ordered-results] [--omit-trace-ids]
 // Env fallbacks: HUBSPOT_EMULATOR_PORT, HUBSPOT_EMULATOR_LIMIT_PER_10S, HUBSPOT_EMULATOR_WINDOW_MS,
 // HUBSPOT_EMULATOR_DAILY_LIMIT, HUBSPOT_EMULATOR_SEED, HUBSPOT_EMULATOR_INVALID_MODE.
 // Prints "HUBSPOT_EMULATOR_URL=http://127.0.0.1:<port>" once listening, so a parent process can parse it.
@@ -53,6 +54,9 @@ async function main() {
     ),
     seed: num(arg("seed") ?? env.HUBSPOT_EMULATOR_SEED, "seed"),
     invalidMode: invalidMode || undefined,
+    // Batch answers come back shuffled unless asked otherwise, as HubSpot may answer.
+    orderedResults: process.argv.includes("--ordered-results"),
+    omitTraceIds: process.argv.includes("--omit-trace-ids"),
   });
   console.log(`HUBSPOT_EMULATOR_URL=${emulator.url}`);
   const stop = () => emulator.close().then(() => process.exit(0));

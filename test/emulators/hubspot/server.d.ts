@@ -93,6 +93,22 @@ export interface EmulatorFaults {
   retryAfterSeconds: number;
   /** batch400 (default): one bad input rejects the batch; perInput207: good inputs are written, 207. */
   invalidMode: InvalidMode;
+  /** The next n authenticated API requests are applied, then answered status5xx (a proxy's 5xx after the write). */
+  force5xxAfterApply: number;
+  /** The next n accepted API requests (on paths containing hangPath, if set) are never answered. */
+  hang: number;
+  hangPath: string;
+  /** Batch results and errors in input order; by default they come back shuffled (HubSpot does not promise order). */
+  orderedResults: boolean;
+  /** Batch results and errors without objectWriteTraceId. */
+  omitTraceIds: boolean;
+}
+
+/** Holds answers to requests on `path` until `count` wait (they go together) or `timeoutMs` after the first; one-shot. */
+export interface HoldRequests {
+  path: string;
+  count: number;
+  timeoutMs: number;
 }
 
 export interface RateLimits {
@@ -110,10 +126,14 @@ export interface EmulatorFaultsInput
   revokedTokens?: string[];
   /** Extra valid tokens (added). */
   tokens?: string[];
+  /** Arms (or, with null, removes) the request gate. */
+  holdRequests?: HoldRequests | null;
 }
 
 export interface EmulatorFaultsSnapshot extends EmulatorFaults, RateLimits {
   seed: number;
+  /** The gate, with how many requests it held and what opened it ('count', 'timeout', …; null while closed). */
+  holdRequests: (HoldRequests & { held: number; releasedBy: string | null }) | null;
   revokedTokenFingerprints: string[];
 }
 
@@ -135,8 +155,16 @@ export interface RequestLogEntry {
   inputCount?: number;
   /** For 429s: TEN_SECONDLY_ROLLING or DAILY. */
   policyName?: "TEN_SECONDLY_ROLLING" | "DAILY";
-  /** True for responses produced by force429 / force429Daily / force5xx / errorRate5xx. */
+  /** True for responses produced by force429 / force429Daily / force5xx / force5xxAfterApply / errorRate5xx / hang. */
   forced?: boolean;
+  /** force5xxAfterApply: the request was applied before its 5xx. */
+  applied?: boolean;
+  /** hang: never answered. */
+  hung?: boolean;
+  /** hang: when the client closed the connection (epoch ms); absent while it is still open. */
+  closedAt?: number;
+  /** holdRequests held this request's answer. */
+  held?: boolean;
 }
 
 export interface Counters {
@@ -226,6 +254,10 @@ export interface StartHubSpotEmulatorOptions {
   invalidMode?: InvalidMode;
   /** Start without seed 000's custom contact_* properties and their group (a fresh portal). */
   bareAccount?: boolean;
+  /** Batch results in input order (kept across reset()); default: shuffled, as HubSpot may answer. */
+  orderedResults?: boolean;
+  /** Batch answers without objectWriteTraceId (kept across reset()). */
+  omitTraceIds?: boolean;
   /**
    * Also serve the API over HTTPS with this key/cert (PEM), e.g. on 127.0.0.1:443 behind an
    * /etc/hosts entry for api.hubapi.com. port 0 / omitted = random; host defaults to `host`.

@@ -319,6 +319,11 @@ function defaultFaults() {
     latencyMs: 0,
     retryAfterSeconds: 1,
     invalidMode: "batch400",
+    force5xxAfterApply: 0,
+    hang: 0,
+    hangPath: "",
+    orderedResults: false,
+    omitTraceIds: false,
   };
 }
 
@@ -412,6 +417,87 @@ function checkValue(def, value) {
   }
 }
 
+/**
+ * holdRequests: requests on `path` wait until `count` of them are waiting (then all are answered, back
+ * to back) or until `timeoutMs` after the first arrived. One-shot: once open, later requests pass.
+ * Makes "two reads at the same moment" certain instead of up to the scheduler.
+ */
+class Gate {
+  constructor(path, count, timeoutMs) {
+    this.path = path;
+    this.count = count;
+    this.timeoutMs = timeoutMs;
+    this.waiting = [];
+    this.held = 0;
+    this.releasedBy = null;
+    this.timer = undefined;
+  }
+
+  matches(path) {
+    return this.releasedBy === null && path === this.path;
+  }
+
+  wait() {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.held += 1;
+      if (this.held >= this.count) this.release("count");
+      else if (!this.timer)
+        this.timer = setTimeout(() => this.release("timeout"), this.timeoutMs);
+    });
+  }
+
+  release(reason) {
+    if (this.releasedBy === null) this.releasedBy = reason;
+    clearTimeout(this.timer);
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+
+  snapshot() {
+    return {
+      path: this.path,
+      count: this.count,
+      timeoutMs: this.timeoutMs,
+      held: this.held,
+      releasedBy: this.releasedBy,
+    };
+  }
+}
+
+/** Drops objectWriteTraceId from a batch answer's entry (omitTraceIds). */
+function withoutTrace(entry) {
+  if (!entry || typeof entry !== "object") return entry;
+  const { objectWriteTraceId, ...rest } = entry;
+  if (rest.context && typeof rest.context === "object") {
+    const { objectWriteTraceId: _ctx, ...context } = rest.context;
+    rest.context = context;
+  }
+  return rest;
+}
+
+/**
+ * HubSpot does not promise that batch results (or errors) come back in input order, so by default
+ * they do not: shuffled with a seeded PRNG. `orderedResults` turns that off; `omitTraceIds` answers
+ * without objectWriteTraceId, as some endpoints and older API versions do.
+ */
+function shapeBatchAnswer(state, path, payload) {
+  if (!/\/batch\//.test(path) || !payload || typeof payload !== "object") return payload;
+  const out = { ...payload };
+  for (const key of ["results", "errors"]) {
+    if (!Array.isArray(out[key])) continue;
+    let list = out[key].slice();
+    if (state.faults.omitTraceIds) list = list.map(withoutTrace);
+    if (!state.faults.orderedResults) {
+      for (let i = list.length - 1; i > 0; i--) {
+        const j = Math.floor(state.orderRng() * (i + 1));
+        [list[i], list[j]] = [list[j], list[i]];
+      }
+    }
+    out[key] = list;
+  }
+  return out;
+}
+
 class HubSpotState {
   constructor(opts) {
     this.initial = opts;
@@ -428,6 +514,10 @@ class HubSpotState {
     this.revokedTokens.clear();
     this.faults = Object.assign(this.faults || {}, defaultFaults());
     if (o.invalidMode) this.faults.invalidMode = o.invalidMode;
+    if (o.orderedResults) this.faults.orderedResults = true;
+    if (o.omitTraceIds) this.faults.omitTraceIds = true;
+    if (this.gate) this.gate.release("reset");
+    this.gate = undefined;
     this.limits = Object.assign(this.limits || {}, {
       limitPer10s: o.limitPer10s || DEFAULT_LIMIT_PER_10S,
       windowMs: o.windowMs || DEFAULT_WINDOW_MS,
@@ -435,6 +525,8 @@ class HubSpotState {
     });
     this.seed = o.seed === undefined ? 1 : o.seed;
     this.rng = makeRng(this.seed);
+    // Its own sequence, so shuffling answers does not change which requests errorRate5xx hits.
+    this.orderRng = makeRng(this.seed + 0x5eed);
     this.objects = this.objects || new Map();
     this.objects.clear();
     this.emailIndex = new Map();
@@ -496,6 +588,8 @@ class HubSpotState {
       "force429",
       "force429Daily",
       "force5xx",
+      "force5xxAfterApply",
+      "hang",
       "latencyMs",
       "retryAfterSeconds",
     ]) {
@@ -515,6 +609,23 @@ class HubSpotState {
     if (f.seed !== undefined) {
       this.seed = count(f.seed, "seed");
       this.rng = makeRng(this.seed);
+      this.orderRng = makeRng(this.seed + 0x5eed);
+    }
+    if (f.hangPath !== undefined) this.faults.hangPath = String(f.hangPath);
+    for (const k of ["orderedResults", "omitTraceIds"]) {
+      if (f[k] === undefined) continue;
+      if (typeof f[k] !== "boolean") throw validation(`${k} must be true or false`);
+      this.faults[k] = f[k];
+    }
+    if (f.holdRequests !== undefined) {
+      const h = f.holdRequests;
+      if (this.gate) this.gate.release("replaced");
+      this.gate = undefined;
+      if (h !== null) {
+        if (typeof h !== "object" || typeof h.path !== "string" || h.path === "")
+          throw validation("holdRequests needs a path");
+        this.gate = new Gate(h.path, positive(h.count, "holdRequests.count"), positive(h.timeoutMs, "holdRequests.timeoutMs"));
+      }
     }
     if (f.invalidMode !== undefined) {
       if (!INVALID_MODES.includes(f.invalidMode))
@@ -546,6 +657,7 @@ class HubSpotState {
   faultsSnapshot() {
     return {
       ...this.faults,
+      holdRequests: this.gate ? this.gate.snapshot() : null,
       seed: this.seed,
       revokedTokenFingerprints: [...this.revokedTokens].map(fingerprint),
       ...this.limits,
@@ -2044,6 +2156,21 @@ async function handleApi(state, req, res, url) {
   state.daily.counts.set(token, used + 1);
   state.counters.accepted += 1;
 
+  if (f.hang > 0 && (!f.hangPath || url.pathname.includes(f.hangPath))) {
+    // Accepted and never answered; the log records when the client gave up and closed the connection.
+    f.hang -= 1;
+    entry.forced = true;
+    entry.hung = true;
+    res.on("close", () => {
+      if (!res.writableEnded) entry.closedAt = Date.now();
+    });
+    return;
+  }
+  if (state.gate && state.gate.matches(url.pathname)) {
+    entry.held = true;
+    await state.gate.wait();
+  }
+
   try {
     if (body instanceof Error) throw body;
     const [status, payload] = route(
@@ -2054,7 +2181,14 @@ async function handleApi(state, req, res, url) {
       body,
       url.searchParams,
     );
-    return reply(status, payload);
+    if (f.force5xxAfterApply > 0) {
+      // A proxy's 5xx after the request was applied: nothing says it was, yet it was.
+      f.force5xxAfterApply -= 1;
+      entry.forced = true;
+      entry.applied = true;
+      return fail(serverError(f.status5xx));
+    }
+    return reply(status, shapeBatchAnswer(state, url.pathname, payload));
   } catch (err) {
     if (err instanceof HubSpotError) return fail(err);
     return fail(
@@ -2133,6 +2267,8 @@ async function startHubSpotEmulator(opts) {
     seed: o.seed,
     invalidMode: o.invalidMode,
     bareAccount: o.bareAccount,
+    orderedResults: o.orderedResults,
+    omitTraceIds: o.omitTraceIds,
   });
   const handle = (req, res) => {
     const url = new URL(req.url || "/", "http://emulator.local");
@@ -2181,6 +2317,7 @@ async function startHubSpotEmulator(opts) {
     requests: (filter) => filterLog(state, filter),
     objects: (type) => [...state.store(normalizeType(type)).values()],
     close: async () => {
+      if (state.gate) state.gate.release("closed");
       await Promise.all([
         closeServer(server),
         tlsServer ? closeServer(tlsServer) : undefined,

@@ -37,7 +37,7 @@ export const batchOptions: INodeProperties[] = [
 		default: 3,
 		typeOptions: { minValue: 1 },
 		description:
-			'Tries for a request that fails with a 5xx or a network error, with exponential backoff',
+			'Tries for a request that fails with a 5xx, a timeout or a network error, with exponential backoff. Creates are tried once: after such a failure they may have been applied, and are reported instead.',
 	},
 	{
 		displayName: 'Timeout (Ms)',
@@ -45,7 +45,7 @@ export const batchOptions: INodeProperties[] = [
 		type: 'number',
 		default: 30000,
 		typeOptions: { minValue: 1000 },
-		description: 'How long to wait for one HubSpot response',
+		description: 'How long to wait for one HubSpot response; the request is then cancelled',
 	},
 ];
 
@@ -82,11 +82,11 @@ export function batchSettings(ctx: IExecuteFunctions): {
 	return { batchSize, concurrency };
 }
 
-export function retrySettings(ctx: IExecuteFunctions): RetrySettings {
+/** The node's retry options, over the HubSpot policy's defaults. */
+export function retryOptions(ctx: IExecuteFunctions): Partial<RetrySettings> {
 	const get = (name: keyof RetrySettings) =>
 		Number(ctx.getNodeParameter(`options.${name}`, 0, DEFAULT_RETRY[name]));
 	return {
-		...DEFAULT_RETRY,
 		maxRateLimitRetries: Math.max(0, get('maxRateLimitRetries')),
 		maxServerErrorTries: Math.max(1, get('maxServerErrorTries')),
 		timeoutMs: Math.max(1000, get('timeoutMs')),

@@ -2,6 +2,8 @@
 import type { INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { coordinateWorkersProperties, redisCredential } from '../../../shared/redis/coordination';
+
 import * as association from './association';
 import * as contact from './contact';
 import * as list from './list';
@@ -30,13 +32,9 @@ export const versionDescription: INodeTypeDescription = {
 			required: true,
 			displayOptions: { hide: { operation: ['enqueue', 'stats'] } },
 		},
-		{
-			// n8n's built-in Redis credential (the issue asks for it): the queue lives in the user's Redis.
-			// eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
-			name: 'redis',
-			required: true,
-			displayOptions: { show: { resource: ['queue'] } },
-		},
+		// n8n's built-in Redis credential: the queue lives there, and with Coordinate Workers Through
+		// Redis the 10-second window and the per-contact locks too.
+		{ ...redisCredential },
 	],
 	properties: [
 		{
@@ -62,5 +60,7 @@ export const versionDescription: INodeTypeDescription = {
 		...object.description,
 		...property.description,
 		...queue.description,
+		// The queue always lives in Redis: for it the option is on, hidden.
+		...coordinateWorkersProperties({ resource: ['queue'] }),
 	],
 };

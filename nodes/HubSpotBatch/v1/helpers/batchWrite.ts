@@ -1,36 +1,37 @@
+/**
+ * HubSpot's side of the one batch core (shared/batch/writeInBatches.ts): how HubSpot's batch answers
+ * name their rows, which property a rejected row blames, and HubSpot's per-row wording.
+ * - Results and per-input errors are matched by objectWriteTraceId, else by a key the operation reads
+ *   from the record (`fallbackKey`: the email, the ID property, the from/to IDs). Never by position:
+ *   HubSpot does not promise result order. A row nothing names is reported as unconfirmed.
+ * - A batch rejected as a whole with a 400 is one bad row: the core splits the batch down to it.
+ */
 import type { JsonObject } from 'n8n-workflow';
 
-import { chunk, mapWithConcurrency } from '../../../shared/transport/batcher';
+import type { BatchRow, RowFailure, RowResult } from '../../../shared/batch/writeInBatches';
+import { writeInBatches } from '../../../shared/batch/writeInBatches';
+import { AttemptError } from '../../../shared/transport/attempt';
 import type { HubSpotApi, HubSpotResponse } from '../transport';
-import { HubSpotAttemptError, isFatal } from '../transport';
+import { isFatal } from '../transport';
+
+export type { RowFailure, RowResult } from '../../../shared/batch/writeInBatches';
 
 /** One record to write. `key` doubles as HubSpot's objectWriteTraceId. */
-export interface WriteRow<I> {
-	key: string;
+export interface WriteRow<I> extends BatchRow {
 	input: I;
 }
-
-export type RowResult =
-	| { ok: true; record: JsonObject }
-	| {
-			ok: false;
-			message: string;
-			property?: string;
-			error: unknown;
-			fatal?: boolean;
-	  };
 
 export interface BatchBody {
 	results?: JsonObject[];
 	errors?: JsonObject[];
 }
 
-export interface WriteOptions<I> {
+export interface HubSpotBatchOptions<I> {
 	batchSize: number;
 	concurrency: number;
-	/** Sends one batch; inputs carry their row key as objectWriteTraceId where the endpoint accepts one. */
+	/** Sends one batch; inputs carry their row key as objectWriteTraceId where the endpoint takes one. */
 	send(rows: Array<WriteRow<I>>): Promise<HubSpotResponse<BatchBody>>;
-	/** Row key for a result or an error that came back without objectWriteTraceId (e.g. by email). */
+	/** The row a result or error without objectWriteTraceId belongs to (e.g. by email). */
 	fallbackKey?(entry: JsonObject, rows: Array<WriteRow<I>>): string | undefined;
 	/** Whole-batch rejections worth splitting; HubSpot uses 400 for bad input. */
 	splitOn?: number[];
@@ -38,8 +39,7 @@ export interface WriteOptions<I> {
 
 function traceIdOf(entry: JsonObject): string | undefined {
 	if (typeof entry.objectWriteTraceId === 'string') return entry.objectWriteTraceId;
-	const context = entry.context as JsonObject | undefined;
-	const fromContext = context?.objectWriteTraceId;
+	const fromContext = (entry.context as JsonObject | undefined)?.objectWriteTraceId;
 	if (Array.isArray(fromContext) && typeof fromContext[0] === 'string') return fromContext[0];
 	return undefined;
 }
@@ -61,9 +61,7 @@ export function blamedProperty(entry: JsonObject | undefined): string | undefine
 	const start = message.indexOf('[');
 	if (start >= 0) {
 		try {
-			const parsed = JSON.parse(message.slice(start)) as Array<{
-				name?: string;
-			}>;
+			const parsed = JSON.parse(message.slice(start)) as Array<{ name?: string }>;
 			const name = parsed.find((p) => typeof p?.name === 'string')?.name;
 			if (name) return name;
 		} catch {
@@ -81,10 +79,7 @@ export function rowMessage(entry: JsonObject | undefined, fallback: string): str
 	const start = message.indexOf('[');
 	if (start >= 0) {
 		try {
-			const parsed = JSON.parse(message.slice(start)) as Array<{
-				name?: string;
-				message?: string;
-			}>;
+			const parsed = JSON.parse(message.slice(start)) as Array<{ name?: string; message?: string }>;
 			const reasons = parsed
 				.filter((p) => p?.message)
 				.map((p) => (p.name ? `${p.name}: ${p.message}` : p.message));
@@ -97,93 +92,64 @@ export function rowMessage(entry: JsonObject | undefined, fallback: string): str
 	return message;
 }
 
-/**
- * Writes rows in batches and accounts for every one of them:
- * - results and per-input errors (207) are matched back by objectWriteTraceId;
- * - a batch rejected as a whole (400) is split in halves down to single rows, so good rows land
- *   and each bad row gets HubSpot's own message;
- * - a fatal failure (401, 403, daily limit) stops further sends, and every row not yet written
- *   gets that error.
- */
-export async function writeInBatches<I>(
-	api: HubSpotApi,
+const rejected = (entry: JsonObject | undefined, fallback: string, error: unknown): RowFailure => ({
+	ok: false,
+	message: rowMessage(entry, fallback),
+	field: blamedProperty(entry),
+	error,
+});
+
+/** Each row's result in one batch answer (207s included), by key. */
+function resultsByKey<I>(
+	body: BatchBody | undefined,
+	batch: Array<WriteRow<I>>,
+	fallbackKey: HubSpotBatchOptions<I>['fallbackKey'],
+): Map<string, RowResult<JsonObject>> {
+	const keys = new Set(batch.map((row) => row.key));
+	const keyOf = (entry: JsonObject): string | undefined => {
+		const id = traceIdOf(entry);
+		if (id !== undefined && keys.has(id)) return id;
+		return fallbackKey?.(entry, batch);
+	};
+	const out = new Map<string, RowResult<JsonObject>>();
+	let unmatchedResults = 0;
+	for (const record of body?.results ?? []) {
+		const key = keyOf(record);
+		if (key === undefined) unmatchedResults++;
+		else out.set(key, { ok: true, value: record });
+	}
+	for (const entry of body?.errors ?? []) {
+		const key = keyOf(entry);
+		// An error HubSpot tied to no input belongs to the rows left without a result, but only when
+		// every result found its row: otherwise which rows failed is unknown, and they stay unconfirmed.
+		const owners =
+			key !== undefined
+				? [key]
+				: unmatchedResults > 0
+					? []
+					: batch.map((row) => row.key).filter((k) => !out.has(k));
+		for (const owner of owners)
+			if (!out.get(owner)?.ok) out.set(owner, rejected(entry, 'HubSpot rejected this row', entry));
+	}
+	return out;
+}
+
+/** Writes `rows` through the batch core, HubSpot's way; every row gets a result. */
+export async function writeHubSpotBatches<I>(
+	api: Pick<HubSpotApi, 'toNodeError'>,
 	rows: Array<WriteRow<I>>,
-	options: WriteOptions<I>,
-): Promise<Map<string, RowResult>> {
-	const outcome = new Map<string, RowResult>();
+	options: HubSpotBatchOptions<I>,
+): Promise<Map<string, RowResult<JsonObject>>> {
 	const splitOn = new Set(options.splitOn ?? [400]);
-	let fatal: unknown;
-
-	const fail = (batch: Array<WriteRow<I>>, error: unknown, isFatalError = false) => {
-		const message = api.toNodeError(error).message;
-		for (const row of batch)
-			outcome.set(row.key, { ok: false, message, error, fatal: isFatalError });
-	};
-
-	const sendBatch = async (batch: Array<WriteRow<I>>): Promise<void> => {
-		if (fatal !== undefined) return fail(batch, fatal, true);
-		let response: HubSpotResponse<BatchBody>;
-		try {
-			response = await options.send(batch);
-		} catch (error) {
-			if (isFatal(error)) {
-				fatal ??= error;
-				return fail(batch, error, true);
-			}
-			if (error instanceof HubSpotAttemptError && splitOn.has(error.status ?? 0)) {
-				if (batch.length === 1) {
-					const body = error.body;
-					outcome.set(batch[0].key, {
-						ok: false,
-						message: rowMessage(body, error.message),
-						property: blamedProperty(body),
-						error,
-					});
-					return;
-				}
-				const half = Math.ceil(batch.length / 2);
-				await sendBatch(batch.slice(0, half));
-				await sendBatch(batch.slice(half));
-				return;
-			}
-			return fail(batch, error);
-		}
-		const byKey = new Map(batch.map((row) => [row.key, row]));
-		const keyOf = (entry: JsonObject): string | undefined => {
-			const id = traceIdOf(entry);
-			if (id !== undefined && byKey.has(id)) return id;
-			return options.fallbackKey?.(entry, batch);
-		};
-		for (const record of response.body?.results ?? []) {
-			const key = keyOf(record);
-			if (key !== undefined) outcome.set(key, { ok: true, record });
-		}
-		for (const entry of response.body?.errors ?? []) {
-			const key = keyOf(entry);
-			const keys = key !== undefined ? [key] : [];
-			// An error HubSpot could not tie to one input: every unmatched row of the batch carries it.
-			if (keys.length === 0) for (const row of batch) if (!outcome.has(row.key)) keys.push(row.key);
-			for (const k of keys) {
-				if (outcome.get(k)?.ok) continue;
-				outcome.set(k, {
-					ok: false,
-					message: rowMessage(entry, 'HubSpot rejected this row'),
-					property: blamedProperty(entry),
-					error: entry,
-				});
-			}
-		}
-		for (const row of batch) {
-			if (!outcome.has(row.key)) {
-				outcome.set(row.key, {
-					ok: false,
-					message: 'HubSpot returned no result for this row; it may not have been written',
-					error: undefined,
-				});
-			}
-		}
-	};
-
-	await mapWithConcurrency(chunk(rows, options.batchSize), options.concurrency, sendBatch);
-	return outcome;
+	return await writeInBatches(rows, {
+		batchSize: options.batchSize,
+		concurrency: options.concurrency,
+		send: options.send,
+		results: (answer, batch) => resultsByKey(answer.body, batch, options.fallbackKey),
+		isRowRejection: (error) => error instanceof AttemptError && splitOn.has(error.status ?? 0),
+		rejectedRow: (error) => rejected((error as AttemptError).body, (error as Error).message, error),
+		isFatal,
+		describe: (error) => api.toNodeError(error).message,
+		unconfirmedMessage: 'HubSpot returned no result for this row; it may not have been written',
+	});
 }

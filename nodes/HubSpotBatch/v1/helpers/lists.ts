@@ -1,7 +1,7 @@
 import type { IDataObject, JsonObject } from 'n8n-workflow';
 
+import { AttemptError } from '../../../shared/transport/attempt';
 import type { HubSpotApi } from '../transport';
-import { HubSpotAttemptError } from '../transport';
 
 export const CONTACT_OBJECT_TYPE_ID = '0-1';
 
@@ -36,13 +36,14 @@ export async function findListByName(
 	} catch (error) {
 		failure = error;
 	}
-	if (failure instanceof HubSpotAttemptError && failure.status === 404) return undefined;
+	if (failure instanceof AttemptError && failure.status === 404) return undefined;
 	throw failure;
 }
 
 /**
  * Finds the list by name or creates it as a MANUAL list. A concurrent creator (another run, another
  * worker) makes HubSpot answer "duplicate list name": the list then exists, so it is read again.
+ * A create that may have been applied (a 5xx or a timeout; not resent) is looked up by name too.
  */
 export async function findOrCreateList(
 	api: HubSpotApi,
@@ -68,12 +69,17 @@ export async function findOrCreateList(
 		failure = error;
 	}
 	const raced =
-		failure instanceof HubSpotAttemptError &&
+		failure instanceof AttemptError &&
 		failure.status === 400 &&
 		/DUPLICATE_LIST_NAMES|already exists/i.test(JSON.stringify(failure.body ?? {}));
-	if (raced) {
-		const list = await findListByName(api, name, objectTypeId);
-		if (list) return { list, created: false };
+	const uncertain = failure instanceof AttemptError && failure.uncertain;
+	if (raced || uncertain) {
+		// After an uncertain create a failed look-up says less than the create's own failure.
+		const list = await findListByName(api, name, objectTypeId).catch((error: unknown) => {
+			if (uncertain) return undefined;
+			throw error;
+		});
+		if (list) return { list, created: !raced };
 	}
 	throw failure ?? new Error(`HubSpot did not return the list "${name}" it created`);
 }

@@ -1,8 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { HubSpotApi } from '../transport';
-import { HubSpotAttemptError } from '../transport';
 import type { PropertyDefinition } from './properties';
 import { isWritable, toHubSpotValue } from './properties';
 
@@ -59,21 +57,35 @@ export function readRecordId(value: unknown): string | undefined {
 	return text === '' ? undefined : text;
 }
 
+/** An input field sent under a property's name (Contact › Upsert's Field Aliases). */
+export interface FieldAlias {
+	inputField: string;
+	property: string;
+}
+
 /**
  * The HubSpot properties one item maps to, as HubSpot strings. Automatic mapping takes the input
- * fields named like a writable property of the object type and ignores the rest.
+ * fields named like a writable property of the object type (or aliased to one) and ignores the rest.
  */
 export function mappedObjectProperties(
 	ctx: IExecuteFunctions,
 	item: INodeExecutionData,
 	itemIndex: number,
 	definitions: Map<string, PropertyDefinition>,
+	aliases: FieldAlias[] = [],
 ): Record<string, string> {
 	const mode = ctx.getNodeParameter('columns.mappingMode', itemIndex) as string;
-	const source: IDataObject =
+	let source: IDataObject =
 		mode === 'autoMapInputData'
 			? item.json
 			: ((ctx.getNodeParameter('columns.value', itemIndex, {}) as IDataObject | null) ?? {});
+	if (aliases.length > 0) {
+		source = { ...source };
+		// An input field already named like the property wins over its alias.
+		for (const { inputField, property } of aliases)
+			if (source[property] === undefined && item.json[inputField] !== undefined)
+				source[property] = item.json[inputField];
+	}
 	const out: Record<string, string> = {};
 	for (const [field, value] of Object.entries(source)) {
 		const definition = definitions.get(field);
@@ -84,27 +96,4 @@ export function mappedObjectProperties(
 		if (converted !== undefined) out[field] = converted;
 	}
 	return out;
-}
-
-/**
- * True when a failed create may still have been applied: HubSpot timed out, the connection broke, or
- * it answered a 5xx other than 502/503. Batch Create is not retried then (it is not idempotent).
- */
-export function mayHaveBeenWritten(error: unknown): error is HubSpotAttemptError {
-	if (!(error instanceof HubSpotAttemptError)) return false;
-	if (error.kind === 'timeout') return true;
-	if (error.kind === 'network') return error.code !== 'ECONNREFUSED';
-	const status = error.status ?? 0;
-	return status >= 500 && status !== 502 && status !== 503;
-}
-
-/** The message for a create that failed after it may have been applied (tried once, on purpose). */
-export function uncertainCreateMessage(api: HubSpotApi, error: HubSpotAttemptError): string {
-	const what =
-		error.kind === 'timeout'
-			? `HubSpot did not answer within ${api.retry.timeoutMs} ms`
-			: error.kind === 'network'
-				? `The connection to HubSpot failed (${error.code ?? 'network error'})`
-				: `HubSpot server error ${error.status}${error.serverMessage ? `: ${error.serverMessage}` : ''}`;
-	return `${what}. Tried once and not retried: a create that failed this way may still have been applied, so check HubSpot for these records before running again`;
 }

@@ -1,38 +1,55 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+/**
+ * HubSpot Batch's items in the one outcome shape (shared/batch/outcomes.ts): a failed item keeps its
+ * input fields with `hubspot_id: null`, since no HubSpot record answers for it.
+ */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 
-export type { RowOutcome } from '../../../shared/rowOutcomes';
-import type { RowOutcome } from '../../../shared/rowOutcomes';
+import type { FailureDetails, RowOutcome } from '../../../shared/batch/outcomes';
+import { failedRow } from '../../../shared/batch/outcomes';
+import type { RowResult } from './batchWrite';
 
-export interface FailureDetails {
-	/** The input field or HubSpot property at fault. */
-	field?: string;
-	value?: unknown;
-	cause?: unknown;
-	/** Output fields to keep (defaults to the input item's json). */
-	base?: IDataObject;
+export type { RowOutcome } from '../../../shared/batch/outcomes';
+
+/** The fields a failed item keeps: its input (or `base`), and no HubSpot ID. */
+export function failedBase(
+	items: INodeExecutionData[],
+	itemIndex: number,
+	base?: IDataObject,
+): IDataObject {
+	return { ...(base ?? items[itemIndex].json), hubspot_id: null };
 }
 
-/** An error outcome for one item: `status: 'error'` with the message, plus a NodeError for n8n's error output. */
-export function failedRow(
+/** A failed item: `status: 'error'`, `error` and `error_field` over its failedBase. */
+export function failedItem(
 	ctx: IExecuteFunctions,
 	items: INodeExecutionData[],
 	itemIndex: number,
 	message: string,
 	details: FailureDetails = {},
 ): RowOutcome {
-	const json: IDataObject = {
-		...(details.base ?? items[itemIndex].json),
-		hubspot_id: null,
-		status: 'error',
-		error: message,
-	};
-	if (details.field !== undefined) json.error_property = details.field;
-	const cause = details.cause;
-	const error =
-		cause instanceof NodeApiError || cause instanceof NodeOperationError
-			? cause
-			: new NodeOperationError(ctx.getNode(), message, { itemIndex });
-	error.context.itemIndex = itemIndex;
-	return { itemIndex, json, error };
+	return failedRow(ctx, itemIndex, message, {
+		...details,
+		base: failedBase(items, itemIndex, details.base),
+	});
+}
+
+/** Each created row's item: `created` with its new ID, or the reason it was not (or may not have been) written. */
+export function createdItems(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+	rows: Array<{ key: string; itemIndex: number }>,
+	written: Map<string, RowResult<JsonObject>>,
+): RowOutcome[] {
+	return rows.map(({ key, itemIndex }) => {
+		const result = written.get(key);
+		if (result?.ok) {
+			return {
+				itemIndex,
+				json: { ...items[itemIndex].json, hubspot_id: String(result.value.id), status: 'created' },
+			};
+		}
+		return failedItem(ctx, items, itemIndex, result?.message ?? 'Not written', {
+			field: result?.field,
+		});
+	});
 }

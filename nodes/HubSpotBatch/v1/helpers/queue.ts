@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
-
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import type { Redis } from 'ioredis';
 
 import { ReliableQueue } from '../../../shared/queue/reliableQueue';
-import type { RedisCredentials } from '../../../shared/redis/connection';
-import { connectRedis } from '../../../shared/redis/connection';
+import { redisCredentialsOf, sharedRedis } from '../../../shared/redis/connection';
 import type { AssociationType } from '../actions/association/batchCreate.operation';
 import type { NoteInput } from '../actions/note/batchCreate.operation';
 
@@ -31,36 +28,6 @@ export interface HubSpotQueues {
 
 export const DEFAULT_QUEUE_NAME = 'hubspot';
 
-// One connection per Redis server and login for the whole process: opening one per execution
-// would add a TCP + AUTH round trip to every booking request.
-const connections = new Map<string, Redis>();
-
-function sharedConnection(credentials: RedisCredentials): Redis {
-	const login = createHash('sha256')
-		.update(JSON.stringify([credentials.user ?? '', credentials.password ?? '']))
-		.digest('hex');
-	const key = JSON.stringify([
-		credentials.host,
-		credentials.port,
-		credentials.database ?? 0,
-		credentials.ssl ?? false,
-		login,
-	]);
-	let redis = connections.get(key);
-	if (redis === undefined || redis.status === 'end') {
-		redis = connectRedis(credentials, { connectionName: 'n8n-nodes-marketing-ops:hubspot-queue' });
-		connections.set(key, redis);
-	}
-	return redis;
-}
-
-/** Test hook: close every shared queue connection. */
-export async function closeQueueConnections(): Promise<void> {
-	const all = [...connections.values()];
-	connections.clear();
-	await Promise.all(all.map(async (r) => await r.quit().catch(() => r.disconnect())));
-}
-
 /** The two queues of one queue name (`<name>:associations`, `<name>:notes`) on the `redis` credential. */
 export async function openQueues(
 	ctx: IExecuteFunctions,
@@ -73,8 +40,8 @@ export async function openQueues(
 			`Field 'queueName': "${name}" may only contain letters, digits and _ . : -`,
 		);
 	}
-	const credentials = (await ctx.getCredentials('redis')) as unknown as RedisCredentials;
-	const redis = sharedConnection({ ...credentials, port: Number(credentials.port ?? 6379) });
+	// The process's one connection to this Redis, shared with the rate limit and the locks.
+	const redis = sharedRedis(redisCredentialsOf(await ctx.getCredentials('redis')));
 	const consumer = `n8n-${process.pid}-${ctx.getExecutionId() ?? 'manual'}`;
 	const common = { consumer, claimIdleMs: options.claimIdleMs, retryDelayMs: options.retryDelayMs };
 	const associations = new ReliableQueue<AssociationJob>(redis, {

@@ -11,7 +11,8 @@ import type {
 import type { ObjectPropertyDefinition } from '../helpers/objectTypes';
 import { STANDARD_OBJECT_TYPES } from '../helpers/objectTypes';
 import { getPropertyDefinitions } from '../helpers/properties';
-import { HubSpotApi, HubSpotAttemptError } from '../transport';
+import { AttemptError } from '../../../shared/transport/attempt';
+import { HubSpotApi } from '../transport';
 import { toMapperFields } from './resourceMapping';
 
 interface SchemaSummary {
@@ -59,7 +60,7 @@ export async function getObjectTypes(this: ILoadOptionsFunctions): Promise<INode
 		schemas = response.body?.results ?? [];
 	} catch (error) {
 		const scopeMissing =
-			error instanceof HubSpotAttemptError && (error.status === 403 || error.status === 404);
+			error instanceof AttemptError && (error.status === 403 || error.status === 404);
 		if (!scopeMissing) throw api.toNodeError(error);
 	}
 	const custom: INodePropertyOptions[] = schemas

@@ -29,7 +29,14 @@ import { hubspotPolicy } from './policy';
 
 export { AttemptError } from '../../../shared/transport/attempt';
 export type { RetrySettings } from '../../../shared/transport/policy';
-export { DEFAULT_BASE_URL, TIER_LIMITS, WINDOW_MS, hubspotPolicy, isDailyLimit, limitForTier } from './policy';
+export {
+	DEFAULT_BASE_URL,
+	TIER_LIMITS,
+	WINDOW_MS,
+	hubspotPolicy,
+	isDailyLimit,
+	limitForTier,
+} from './policy';
 
 export const DEFAULT_RETRY: RetrySettings = hubspotPolicy.retry;
 
@@ -55,7 +62,10 @@ export interface HubSpotOptions {
 }
 
 /** The Redis behind the credential's own "Share Rate Limit Across Workers" URL (older setups). */
-function credentialRedis(node: INode, credentials: ICredentialDataDecryptedObject): Redis | undefined {
+function credentialRedis(
+	node: INode,
+	credentials: ICredentialDataDecryptedObject,
+): Redis | undefined {
 	if (credentials.sharedRateLimit !== true) return undefined;
 	const url = String(credentials.redisUrlSecret ?? '').trim();
 	if (url === '') {
@@ -75,6 +85,12 @@ export class HubSpotApi {
 
 	readonly http: VendorClient;
 
+	/**
+	 * The Redis every n8n process on this account shares (the node's Coordinate Workers Through
+	 * Redis, else the credential's older Redis URL): the 10-second window and per-contact locks live there.
+	 */
+	readonly redis: Redis | undefined;
+
 	constructor(
 		ctx: HubSpotContext,
 		credentials: ICredentialDataDecryptedObject,
@@ -82,9 +98,9 @@ export class HubSpotApi {
 		options: HubSpotOptions = {},
 	) {
 		this.http = new VendorClient(ctx, hubspotPolicy, credentials, retry);
-		const redis = options.redis ?? credentialRedis(ctx.getNode(), credentials);
-		if (redis !== undefined) {
-			this.http.sharedWindow = new RedisSlidingWindowLimiter(redis, {
+		this.redis = options.redis ?? credentialRedis(ctx.getNode(), credentials);
+		if (this.redis !== undefined) {
+			this.http.sharedWindow = new RedisSlidingWindowLimiter(this.redis, {
 				key: this.http.budget.key,
 				limit: this.http.limiter.limit,
 				windowMs: this.http.limiter.windowMs,
@@ -147,21 +163,23 @@ export class HubSpotApi {
 		}>,
 		idempotent = true,
 	): Promise<HubSpotResponse<T>> {
-		return await this.http.send<T>({ idempotent }, async (signal) =>
-			await withAbortSignal(signal, async () => {
-				let failure: unknown;
-				try {
-					const info = await call(this.client);
-					return { status: info.httpStatusCode, body: info.data, headers: info.headers ?? {} };
-				} catch (error) {
-					failure = error;
-				}
-				// The SDK's ApiException carries HubSpot's answer; anything else is the connection.
-				const e = failure as { code?: unknown; body?: unknown; headers?: Record<string, string> };
-				if (typeof e?.code === 'number' && e.code >= 400)
-					throw this.http.httpError(e.code, e.body, e.headers ?? {});
-				throw failure;
-			}),
+		return await this.http.send<T>(
+			{ idempotent },
+			async (signal) =>
+				await withAbortSignal(signal, async () => {
+					let failure: unknown;
+					try {
+						const info = await call(this.client);
+						return { status: info.httpStatusCode, body: info.data, headers: info.headers ?? {} };
+					} catch (error) {
+						failure = error;
+					}
+					// The SDK's ApiException carries HubSpot's answer; anything else is the connection.
+					const e = failure as { code?: unknown; body?: unknown; headers?: Record<string, string> };
+					if (typeof e?.code === 'number' && e.code >= 400)
+						throw this.http.httpError(e.code, e.body, e.headers ?? {});
+					throw failure;
+				}),
 		);
 	}
 

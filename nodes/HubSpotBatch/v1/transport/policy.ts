@@ -50,7 +50,11 @@ export const hubspotPolicy: VendorPolicy = {
 	budget: (credentials, baseUrl) => {
 		const token = String(credentials.accessToken ?? '').trim();
 		if (token === '') throw new Error('The HubSpot credential has no access token');
-		return { key: rateLimiterKey(baseUrl, token), limit: limitForTier(credentials), windowMs: WINDOW_MS };
+		return {
+			key: rateLimiterKey(baseUrl, token),
+			limit: limitForTier(credentials),
+			windowMs: WINDOW_MS,
+		};
 	},
 	rateHeaders: {
 		limit: 'x-hubspot-ratelimit-max',

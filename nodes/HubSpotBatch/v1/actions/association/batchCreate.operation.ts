@@ -8,10 +8,10 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { WriteRow } from '../../helpers/batchWrite';
-import { writeInBatches } from '../../helpers/batchWrite';
+import { writeHubSpotBatches } from '../../helpers/batchWrite';
 import { readObjectType, readRecordId, RECORD_ID } from '../../helpers/objectTypes';
 import type { RowOutcome } from '../../helpers/outcome';
-import { failedRow } from '../../helpers/outcome';
+import { failedRow } from '../../../../shared/batch/outcomes';
 import type { HubSpotApi } from '../../transport';
 import { batchOptions } from '../common.descriptions';
 
@@ -232,7 +232,7 @@ export async function sendAssociations(
 	const path = `/crm/v4/associations/${encodeURIComponent(fromType)}/${encodeURIComponent(toType)}/batch/${
 		mode === 'default' ? 'associate/default' : 'create'
 	}`;
-	return await writeInBatches(api, rows, {
+	return await writeHubSpotBatches(api, rows, {
 		batchSize: settings.batchSize,
 		concurrency: settings.concurrency,
 		// Associating an already associated pair changes nothing, so these calls are safe to retry.
@@ -287,14 +287,9 @@ export async function execute(
 		Math.floor(Number(this.getNodeParameter('options.concurrency', 0, 4))),
 	);
 
-	// A failed association keeps the input's hubspot_id: it names the record, not a result.
-	const fail = (itemIndex: number, message: string, field?: string, cause?: unknown) => {
-		const outcome = failedRow(this, items, itemIndex, message, { field, cause });
-		const input = items[itemIndex].json;
-		if ('hubspot_id' in input) outcome.json.hubspot_id = input.hubspot_id;
-		else delete outcome.json.hubspot_id;
-		return outcome;
-	};
+	// A failed association keeps the input's hubspot_id as it is: it names the record, not a result.
+	const fail = (itemIndex: number, message: string, field?: string) =>
+		failedRow(this, itemIndex, message, { base: items[itemIndex].json, field });
 
 	const outcomes: RowOutcome[] = [];
 	const pairs = new Map<string, Pair>();
@@ -346,14 +341,7 @@ export async function execute(
 				});
 				continue;
 			}
-			outcomes.push(
-				fail(
-					itemIndex,
-					result?.message ?? 'Not associated',
-					undefined,
-					result && !result.ok ? result.error : undefined,
-				),
-			);
+			outcomes.push(fail(itemIndex, result?.message ?? 'Not associated'));
 		}
 	}
 	return outcomes;

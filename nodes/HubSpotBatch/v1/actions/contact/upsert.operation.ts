@@ -7,10 +7,12 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { keyLocks } from '../../../../shared/locks';
+import { normalizeEmail } from '../../../../shared/normalize/email';
 import { chunk, mapWithConcurrency } from '../../../../shared/transport/batcher';
 import { batchOptions, batchSettings } from '../common.descriptions';
 import type { RowResult, WriteRow } from '../../helpers/batchWrite';
-import { writeInBatches } from '../../helpers/batchWrite';
+import { writeHubSpotBatches } from '../../helpers/batchWrite';
 import type { HubSpotValues, MergeMode, MergeRule } from '../../helpers/mergeRules';
 import {
 	changedValues,
@@ -19,15 +21,17 @@ import {
 	resolveValues,
 	ruleValueProblem,
 } from '../../helpers/mergeRules';
+import type { FieldAlias } from '../../helpers/objectTypes';
+import { mappedObjectProperties } from '../../helpers/objectTypes';
 import type { PropertyDefinition } from '../../helpers/properties';
-import { getPropertyDefinitions, isWritable, toHubSpotValue } from '../../helpers/properties';
+import { getPropertyDefinitions } from '../../helpers/properties';
 import type { RowOutcome } from '../../helpers/outcome';
-import { failedRow } from '../../helpers/outcome';
+import { failedItem } from '../../helpers/outcome';
 import type { HubSpotApi } from '../../transport';
 import { isFatal } from '../../transport';
 
+/** Contacts per batch read, and per locked chunk. */
 export const BATCH_LIMIT = 100;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const show = { resource: ['contact'], operation: ['upsert'] };
 
@@ -99,7 +103,7 @@ export const description: INodeProperties[] = [
 		typeOptions: { multipleValues: true, sortable: true },
 		default: {},
 		description:
-			'How a value combines with the one already in HubSpot. Properties without a rule are overwritten.',
+			'How a value combines with the one already in HubSpot. Properties without a rule are overwritten. Executions that update the same contact at the same moment take turns, so none loses an increment or an append (across queue-mode workers: turn on Coordinate Workers Through Redis).',
 		displayOptions: { show },
 		options: [
 			{
@@ -212,6 +216,27 @@ interface Current {
 	properties: HubSpotValues;
 }
 
+/** What became of one email's group. */
+type GroupResult =
+	| { kind: 'unchanged'; current: Current }
+	| { kind: 'written'; record: JsonObject }
+	| { kind: 'failed'; message: string; field?: string; error: unknown };
+
+interface ContactWrite {
+	email: string;
+	properties: Record<string, string>;
+}
+
+/** The run's settings, read once, with the account's contact properties they name. */
+interface Plan {
+	rules: MergeRule[];
+	aliases: FieldAlias[];
+	definitions: Map<string, PropertyDefinition>;
+	detectChanges: boolean;
+	batchSize: number;
+	concurrency: number;
+}
+
 function readRules(ctx: IExecuteFunctions): MergeRule[] {
 	const raw = ctx.getNodeParameter('mergeRules.rule', 0, []) as IDataObject[];
 	return raw
@@ -225,11 +250,6 @@ function readRules(ctx: IExecuteFunctions): MergeRule[] {
 		}));
 }
 
-interface FieldAlias {
-	inputField: string;
-	property: string;
-}
-
 function readAliases(ctx: IExecuteFunctions): FieldAlias[] {
 	if (ctx.getNodeParameter('columns.mappingMode', 0) !== 'autoMapInputData') return [];
 	const raw = ctx.getNodeParameter('fieldAliases.alias', 0, []) as IDataObject[];
@@ -241,91 +261,18 @@ function readAliases(ctx: IExecuteFunctions): FieldAlias[] {
 		.filter((a) => a.inputField !== '' && a.property !== '');
 }
 
-/** The properties one item maps to, as HubSpot strings. */
-function mappedProperties(
-	ctx: IExecuteFunctions,
-	item: INodeExecutionData,
-	itemIndex: number,
-	definitions: Map<string, PropertyDefinition>,
-	aliases: FieldAlias[],
-): HubSpotValues {
-	const mode = ctx.getNodeParameter('columns.mappingMode', itemIndex) as string;
-	let source: IDataObject =
-		mode === 'autoMapInputData'
-			? item.json
-			: ((ctx.getNodeParameter('columns.value', itemIndex, {}) as IDataObject | null) ?? {});
-	if (aliases.length > 0) {
-		source = { ...source };
-		for (const { inputField, property } of aliases)
-			if (source[property] === undefined && item.json[inputField] !== undefined)
-				source[property] = item.json[inputField];
-	}
-	const out: HubSpotValues = {};
-	for (const [field, value] of Object.entries(source)) {
-		const definition = definitions.get(field);
-		// Auto-mapping ignores input fields that are not writable contact properties.
-		if (mode === 'autoMapInputData' && (definition === undefined || !isWritable(definition)))
-			continue;
-		const converted = toHubSpotValue(value, definition);
-		if (converted !== undefined) out[field] = converted;
-	}
-	return out;
-}
+// ---- Step 1: the plan. A rule or alias naming a property the account lacks stops the run.
 
-async function readCurrent(
-	api: HubSpotApi,
-	groups: Group[],
-	properties: string[],
-	concurrency: number,
-): Promise<{ current: Map<string, Current>; failed: Map<string, unknown> }> {
-	const current = new Map<string, Current>();
-	const failed = new Map<string, unknown>();
-	let fatal: unknown;
-	await mapWithConcurrency(chunk(groups, BATCH_LIMIT), concurrency, async (batch) => {
-		if (fatal !== undefined) {
-			for (const g of batch) failed.set(g.key, fatal);
-			return;
-		}
-		try {
-			const response = await api.sdk(
-				async (client) =>
-					await client.crm.contacts.batchApi.readWithHttpInfo({
-						idProperty: 'email',
-						properties: [...new Set(['email', ...properties])],
-						propertiesWithHistory: [],
-						inputs: batch.map((g) => ({ id: g.email })),
-					}),
-			);
-			// Emails that do not exist come back as OBJECT_NOT_FOUND errors (207): those are new contacts.
-			for (const record of response.body?.results ?? []) {
-				const props = (record.properties ?? {}) as HubSpotValues;
-				const email = String(props.email ?? '').toLowerCase();
-				if (email !== '') current.set(email, { id: String(record.id), properties: props });
-			}
-		} catch (error) {
-			if (isFatal(error)) fatal ??= error;
-			for (const g of batch) failed.set(g.key, error);
-		}
-	});
-	return { current, failed };
-}
-
-export async function execute(
-	this: IExecuteFunctions,
-	items: INodeExecutionData[],
-	api: HubSpotApi,
-): Promise<RowOutcome[]> {
-	const rules = readRules(this);
-	const settings = batchSettings(this);
-	const detectChanges = this.getNodeParameter('options.detectChanges', 0, true) as boolean;
-	const outcomes: RowOutcome[] = [];
-
-	const definitionList = await getPropertyDefinitions(api, 'contacts');
-	const definitions = new Map(definitionList.map((d) => [d.name, d]));
+async function readPlan(ctx: IExecuteFunctions, api: HubSpotApi): Promise<Plan> {
+	const rules = readRules(ctx);
+	const aliases = readAliases(ctx);
+	const definitions = new Map(
+		(await getPropertyDefinitions(api, 'contacts')).map((d) => [d.name, d]),
+	);
 	for (const rule of rules) {
 		if (!definitions.has(rule.property)) {
 			throw new NodeOperationError(
-				this.getNode(),
+				ctx.getNode(),
 				`Merge rule property "${rule.property}" is not a contact property in this HubSpot account`,
 				{
 					description:
@@ -334,107 +281,154 @@ export async function execute(
 			);
 		}
 	}
-
-	const aliases = readAliases(this);
 	for (const alias of aliases) {
 		if (!definitions.has(alias.property))
 			throw new NodeOperationError(
-				this.getNode(),
+				ctx.getNode(),
 				`Field alias "${alias.inputField}" → "${alias.property}": "${alias.property}" is not a contact property in this HubSpot account`,
 			);
 	}
+	const detectChanges = ctx.getNodeParameter('options.detectChanges', 0, true) as boolean;
+	return { rules, aliases, definitions, detectChanges, ...batchSettings(ctx) };
+}
 
+// ---- Step 2: validate each item, and group the rows of one email (they merge into one write).
+
+function validateAndGroup(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+	plan: Plan,
+): { groups: Group[]; rejected: RowOutcome[] } {
+	const rejected: RowOutcome[] = [];
 	const groups = new Map<string, Group>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const reject = (field: string, reason: string) =>
+			rejected.push(failedItem(ctx, items, itemIndex, `Field '${field}': ${reason}`, { field }));
 		let row: HubSpotValues;
 		try {
-			row = mappedProperties(this, items[itemIndex], itemIndex, definitions, aliases);
+			row = mappedObjectProperties(
+				ctx,
+				items[itemIndex],
+				itemIndex,
+				plan.definitions,
+				plan.aliases,
+			);
 		} catch (error) {
 			// n8n's own checks of mapped values (required, type) fail one item, not the run.
-			outcomes.push(failedRow(this, items, itemIndex, (error as Error).message));
+			rejected.push(failedItem(ctx, items, itemIndex, (error as Error).message));
 			continue;
 		}
-		const email = String(row.email ?? '')
-			.trim()
-			.toLowerCase();
-		const reject = (field: string, value: unknown, reason: string) =>
-			outcomes.push(
-				failedRow(this, items, itemIndex, `Field '${field}': ${reason}`, {
-					field,
-					value,
-				}),
-			);
-		if (email === '') {
-			reject('email', row.email, 'missing; contacts are upserted by email');
+		const given = String(row.email ?? '').trim();
+		if (given === '') {
+			reject('email', 'missing; contacts are upserted by email');
 			continue;
 		}
-		if (!EMAIL.test(email)) {
-			reject('email', row.email, `"${row.email}" is not a valid email address`);
+		// The one email rule of every node (shared/normalize/email.ts), and its canonical form.
+		const email = normalizeEmail(given);
+		if (!email.ok) {
+			reject('email', `"${given}" is not a valid email address`);
 			continue;
 		}
-		const problem = rules
-			.map((rule) => ({
-				rule,
-				reason: ruleValueProblem(rule, row[rule.property] ?? undefined),
-			}))
+		const problem = plan.rules
+			.map((rule) => ({ rule, reason: ruleValueProblem(rule, row[rule.property] ?? undefined) }))
 			.find((p) => p.reason !== undefined);
 		if (problem) {
-			reject(problem.rule.property, row[problem.rule.property], problem.reason!);
+			reject(problem.rule.property, problem.reason!);
 			continue;
 		}
-		row.email = email;
-		let group = groups.get(email);
+		row.email = email.value;
+		let group = groups.get(email.value);
 		if (group === undefined) {
-			group = { key: String(groups.size), email, itemIndexes: [], rows: [] };
-			groups.set(email, group);
+			group = { key: String(groups.size), email: email.value, itemIndexes: [], rows: [] };
+			groups.set(email.value, group);
 		}
 		group.itemIndexes.push(itemIndex);
 		group.rows.push(row);
 	}
+	return { groups: [...groups.values()], rejected };
+}
 
-	const touched = new Set<string>(rules.map((r) => r.property));
-	for (const group of groups.values())
+// ---- Step 3: read the current contacts (100 per call). Emails HubSpot does not know are new contacts.
+
+const needsRead = (plan: Plan) => plan.detectChanges || needsCurrent(plan.rules);
+
+async function readCurrent(
+	api: HubSpotApi,
+	batch: Group[],
+	plan: Plan,
+): Promise<Map<string, Current>> {
+	const current = new Map<string, Current>();
+	if (!needsRead(plan)) return current;
+	const touched = new Set<string>(['email', ...plan.rules.map((r) => r.property)]);
+	for (const group of batch)
 		for (const row of group.rows) for (const p of Object.keys(row)) touched.add(p);
-
-	let current = new Map<string, Current>();
-	let readFailures = new Map<string, unknown>();
-	if (detectChanges || needsCurrent(rules)) {
-		({ current, failed: readFailures } = await readCurrent(
-			api,
-			[...groups.values()],
-			[...touched],
-			settings.concurrency,
-		));
+	const response = await api.sdk(
+		async (client) =>
+			await client.crm.contacts.batchApi.readWithHttpInfo({
+				idProperty: 'email',
+				properties: [...touched],
+				propertiesWithHistory: [],
+				inputs: batch.map((g) => ({ id: g.email })),
+			}),
+	);
+	// Unknown emails come back as OBJECT_NOT_FOUND errors (207); results are matched by email.
+	for (const record of response.body?.results ?? []) {
+		const props = (record.properties ?? {}) as HubSpotValues;
+		const email = String(props.email ?? '').toLowerCase();
+		if (email !== '') current.set(email, { id: String(record.id), properties: props });
 	}
+	return current;
+}
 
-	const toWrite: Array<WriteRow<{ group: Group; properties: Record<string, string> }>> = [];
+// ---- Step 4: resolve the merge rules against the current values, and keep what would change.
+
+function resolveChanges(
+	batch: Group[],
+	current: Map<string, Current>,
+	plan: Plan,
+): { writes: Array<WriteRow<ContactWrite>>; unchanged: Map<string, Current> } {
+	const writes: Array<WriteRow<ContactWrite>> = [];
 	const unchanged = new Map<string, Current>();
-	for (const group of groups.values()) {
-		if (readFailures.has(group.key)) continue;
+	for (const group of batch) {
 		const existing = current.get(group.email);
-		const next = resolveValues(combineRows(group.rows, rules), existing?.properties, rules);
+		const next = resolveValues(
+			combineRows(group.rows, plan.rules),
+			existing?.properties,
+			plan.rules,
+		);
 		next.email = group.email;
-		const changes = existing && detectChanges ? changedValues(next, existing.properties) : next;
-		if (existing && detectChanges && Object.keys(changes).length === 0) {
+		const compare = existing !== undefined && plan.detectChanges;
+		const changes = compare ? changedValues(next, existing.properties) : next;
+		if (compare && Object.keys(changes).length === 0) {
 			unchanged.set(group.key, existing);
 			continue;
 		}
-		toWrite.push({
+		writes.push({
 			key: group.key,
-			input: { group, properties: { ...changes, email: group.email } },
+			input: { email: group.email, properties: { ...changes, email: group.email } },
 		});
 	}
+	return { writes, unchanged };
+}
 
-	const written: Map<string, RowResult> = await writeInBatches(api, toWrite, {
-		batchSize: settings.batchSize,
-		concurrency: settings.concurrency,
+// ---- Step 5: write the changes (batch upsert by email), through the batch core.
+
+async function writeContacts(
+	api: HubSpotApi,
+	writes: Array<WriteRow<ContactWrite>>,
+	plan: Plan,
+): Promise<Map<string, RowResult<JsonObject>>> {
+	return await writeHubSpotBatches(api, writes, {
+		batchSize: plan.batchSize,
+		// Chunks already run in parallel (Parallel Requests); their batches go one at a time.
+		concurrency: 1,
 		send: async (batch) =>
 			await api.request({
 				method: 'POST',
 				path: '/crm/v3/objects/contacts/batch/upsert',
 				body: {
 					inputs: batch.map((row) => ({
-						id: row.input.group.email,
+						id: row.input.email,
 						idProperty: 'email',
 						objectWriteTraceId: row.key,
 						properties: row.input.properties,
@@ -445,54 +439,116 @@ export async function execute(
 			const props = entry.properties as JsonObject | undefined;
 			const ids = (entry.context as JsonObject | undefined)?.id;
 			const email = String(props?.email ?? (Array.isArray(ids) ? ids[0] : '') ?? '').toLowerCase();
-			return batch.find((row) => row.input.group.email === email)?.key;
+			return batch.find((row) => row.input.email === email)?.key;
 		},
 	});
+}
 
-	for (const group of groups.values()) {
+/** Steps 3 to 5 for one chunk of emails. */
+async function upsertChunk(
+	api: HubSpotApi,
+	batch: Group[],
+	plan: Plan,
+): Promise<Map<string, GroupResult>> {
+	const results = new Map<string, GroupResult>();
+	let current: Map<string, Current>;
+	try {
+		current = await readCurrent(api, batch, plan);
+	} catch (error) {
+		// A bad token or the daily limit says it all; anything else, say which step failed.
+		const message = api.toNodeError(error).message;
+		const fatal = isFatal(error);
+		for (const group of batch)
+			results.set(group.key, {
+				kind: 'failed',
+				message: fatal ? message : `Could not read the current contact: ${message}`,
+				field: fatal ? undefined : 'email',
+				error,
+			});
+		return results;
+	}
+	const { writes, unchanged } = resolveChanges(batch, current, plan);
+	for (const [key, existing] of unchanged)
+		results.set(key, { kind: 'unchanged', current: existing });
+	const written = await writeContacts(api, writes, plan);
+	for (const [key, result] of written) {
+		results.set(
+			key,
+			result.ok
+				? { kind: 'written', record: result.value }
+				: { kind: 'failed', message: result.message, field: result.field, error: result.error },
+		);
+	}
+	return results;
+}
+
+/**
+ * Steps 3 to 5, per chunk of 100 emails. A chunk that reads holds its emails' locks from the read to
+ * the write: two executions for one email (two webhooks at once, two queue-mode workers through
+ * Redis) take turns, so neither loses the other's increment or append.
+ */
+async function upsertGroups(
+	api: HubSpotApi,
+	groups: Group[],
+	plan: Plan,
+): Promise<Map<string, GroupResult>> {
+	const locks = keyLocks(`hubspot:${api.limiterKey}:contact`, api.redis);
+	const results = new Map<string, GroupResult>();
+	// A bad token or the daily limit: chunks not yet sent are not sent.
+	let fatal: unknown;
+	const failAll = (batch: Group[], error: unknown) => {
+		const message = api.toNodeError(error).message;
+		for (const group of batch) results.set(group.key, { kind: 'failed', message, error });
+	};
+	await mapWithConcurrency(chunk(groups, BATCH_LIMIT), plan.concurrency, async (batch) => {
+		if (fatal !== undefined) return failAll(batch, fatal);
+		let outcome: Map<string, GroupResult>;
+		try {
+			const emails = batch.map((g) => g.email);
+			const section = async () => await upsertChunk(api, batch, plan);
+			// Without a read there is nothing another execution could invalidate.
+			outcome = needsRead(plan) ? await locks.run(emails, section) : await section();
+		} catch (error) {
+			// The locks could not be taken (another execution held them too long, Redis unreachable).
+			return failAll(batch, error);
+		}
+		for (const [key, result] of outcome) {
+			results.set(key, result);
+			if (result.kind === 'failed' && isFatal(result.error)) fatal ??= result.error;
+		}
+	});
+	return results;
+}
+
+// ---- Step 6: report each item: unchanged, created or updated with its HubSpot ID, or why not.
+
+function report(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+	groups: Group[],
+	results: Map<string, GroupResult>,
+): RowOutcome[] {
+	const outcomes: RowOutcome[] = [];
+	for (const group of groups) {
+		const result = results.get(group.key);
 		for (const itemIndex of group.itemIndexes) {
 			const base = { ...items[itemIndex].json, email: group.email };
-			const readError = readFailures.get(group.key);
-			const same = unchanged.get(group.key);
-			const result = written.get(group.key);
-			if (readError !== undefined) {
-				outcomes.push(
-					failedRow(
-						this,
-						items,
-						itemIndex,
-						// A bad token or the daily limit says it all; anything else, say which step failed.
-						isFatal(readError)
-							? api.toNodeError(readError).message
-							: `Could not read the current contact: ${api.toNodeError(readError).message}`,
-						{
-							field: isFatal(readError) ? undefined : 'email',
-							value: group.email,
-							cause: readError,
-						},
-					),
-				);
-			} else if (same) {
+			if (result?.kind === 'unchanged') {
 				outcomes.push({
 					itemIndex,
-					json: { ...base, hubspot_id: same.id, status: 'unchanged' },
+					json: { ...base, hubspot_id: result.current.id, status: 'unchanged' },
 				});
-			} else if (result?.ok) {
+			} else if (result?.kind === 'written') {
 				const record = result.record;
 				const created = record.new === true || (record as IDataObject)._new === true;
 				outcomes.push({
 					itemIndex,
-					json: {
-						...base,
-						hubspot_id: String(record.id),
-						status: created ? 'created' : 'updated',
-					},
+					json: { ...base, hubspot_id: String(record.id), status: created ? 'created' : 'updated' },
 				});
 			} else {
 				outcomes.push(
-					failedRow(this, items, itemIndex, result?.message ?? 'Not written', {
-						field: result && !result.ok ? result.property : undefined,
-						cause: result && !result.ok ? result.error : undefined,
+					failedItem(ctx, items, itemIndex, result?.message ?? 'Not written', {
+						field: result?.field,
 						base,
 					}),
 				);
@@ -500,4 +556,15 @@ export async function execute(
 		}
 	}
 	return outcomes;
+}
+
+export async function execute(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	api: HubSpotApi,
+): Promise<RowOutcome[]> {
+	const plan = await readPlan(this, api);
+	const { groups, rejected } = validateAndGroup(this, items, plan);
+	const results = await upsertGroups(api, groups, plan);
+	return [...rejected, ...report(this, items, groups, results)];
 }

@@ -5,11 +5,12 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { normalizeEmail } from '../../../../shared/normalize/email';
 import { chunk } from '../../../../shared/transport/batcher';
 import type { HubSpotList } from '../../helpers/lists';
 import { findListByName, findOrCreateList } from '../../helpers/lists';
 import type { RowOutcome } from '../../helpers/outcome';
-import { failedRow } from '../../helpers/outcome';
+import { failedItem } from '../../helpers/outcome';
 import type { HubSpotApi } from '../../transport';
 import { isFatal } from '../../transport';
 import { batchOptions, batchSettings } from '../common.descriptions';
@@ -17,7 +18,6 @@ import { ParameterReader } from '../../../../shared/parameters';
 
 export const DEFAULT_LIST_NAME =
 	"=Event Registrations - {{ $json.event_name }} - {{ String($json.event_date ?? '').slice(0, 10) }}";
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The parameters Add Members and Remove Members share. */
 export function membersDescription(operation: 'addMembers' | 'removeMembers'): INodeProperties[] {
@@ -165,7 +165,7 @@ export async function changeMembers(
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const fail = (field: string, reason: string) =>
 			outcomes.push(
-				failedRow(this, items, itemIndex, `Field '${field}': ${reason}`, {
+				failedItem(this, items, itemIndex, `Field '${field}': ${reason}`, {
 					field,
 				}),
 			);
@@ -196,14 +196,13 @@ export async function changeMembers(
 			}
 			entries.push({ itemIndex, listKey, recordId });
 		} else {
-			const email = String(parameters.get('email', itemIndex, '') ?? '')
-				.trim()
-				.toLowerCase();
-			if (!EMAIL.test(email)) {
-				fail('email', email === '' ? 'empty' : `"${email}" is not a valid email address`);
+			const raw = String(parameters.get('email', itemIndex, '') ?? '').trim();
+			const email = normalizeEmail(raw);
+			if (!email.ok) {
+				fail('email', raw === '' ? 'empty' : `"${raw}" is not a valid email address`);
 				continue;
 			}
-			entries.push({ itemIndex, listKey, email });
+			entries.push({ itemIndex, listKey, email: email.value });
 		}
 	}
 
@@ -220,7 +219,7 @@ export async function changeMembers(
 	for (const entry of entries) {
 		if (entry.recordId === undefined) {
 			outcomes.push(
-				failedRow(
+				failedItem(
 					this,
 					items,
 					entry.itemIndex,
@@ -244,8 +243,7 @@ export async function changeMembers(
 		const report = (error: unknown) => {
 			if (isFatal(error)) fatal ??= error;
 			const message = api.toNodeError(error).message;
-			for (const e of group)
-				outcomes.push(failedRow(this, items, e.itemIndex, message, { cause: error }));
+			for (const e of group) outcomes.push(failedItem(this, items, e.itemIndex, message));
 		};
 		if (fatal !== undefined) {
 			report(fatal);
@@ -263,7 +261,7 @@ export async function changeMembers(
 		if (list === undefined) {
 			for (const e of group) {
 				outcomes.push(
-					failedRow(
+					failedItem(
 						this,
 						items,
 						e.itemIndex,
@@ -313,7 +311,7 @@ export async function changeMembers(
 			};
 			if (operation === 'add' && missing.has(e.recordId!)) {
 				outcomes.push(
-					failedRow(
+					failedItem(
 						this,
 						items,
 						e.itemIndex,

@@ -7,15 +7,10 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { WriteRow } from '../../helpers/batchWrite';
-import { writeInBatches } from '../../helpers/batchWrite';
-import {
-	mayHaveBeenWritten,
-	uncertainCreateMessage,
-	readRecordId,
-	RECORD_ID,
-} from '../../helpers/objectTypes';
+import { writeHubSpotBatches } from '../../helpers/batchWrite';
+import { readRecordId, RECORD_ID } from '../../helpers/objectTypes';
 import type { RowOutcome } from '../../helpers/outcome';
-import { failedRow } from '../../helpers/outcome';
+import { createdItems, failedItem } from '../../helpers/outcome';
 import type { HubSpotApi } from '../../transport';
 import { batchOptions, batchSettings } from '../common.descriptions';
 
@@ -275,7 +270,7 @@ export async function sendNotes(
 	rows: Array<WriteRow<NoteInput>>,
 	settings: { batchSize: number; concurrency: number },
 ) {
-	return await writeInBatches(api, rows, {
+	return await writeHubSpotBatches(api, rows, {
 		batchSize: settings.batchSize,
 		concurrency: settings.concurrency,
 		send: async (batch) =>
@@ -289,6 +284,7 @@ export async function sendNotes(
 						objectWriteTraceId: row.key,
 					})),
 				},
+				// HubSpot does not dedupe notes: one that may have been created is never sent again.
 				idempotent: false,
 			}),
 	});
@@ -296,7 +292,7 @@ export async function sendNotes(
 
 /**
  * Creates one note per item (`POST /crm/v3/objects/notes/batch/create`, 100 per call) with its
- * associations inline. Not idempotent: a timeout or a 500 is reported, never retried.
+ * associations inline. Not idempotent: after a 5xx or a timeout a note is reported, never resent.
  */
 export async function execute(
 	this: IExecuteFunctions,
@@ -309,39 +305,13 @@ export async function execute(
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const input = checkedNoteInput(this, itemIndex);
 		if (input instanceof RowProblem) {
-			outcomes.push(failedRow(this, items, itemIndex, input.message, { field: input.field }));
+			outcomes.push(failedItem(this, items, itemIndex, input.message, { field: input.field }));
 			continue;
 		}
 		rows.push({ key: String(itemIndex), input });
 	}
 
 	const written = await sendNotes(api, rows, settings);
-
-	for (const row of rows) {
-		const itemIndex = Number(row.key);
-		const result = written.get(row.key);
-		if (result?.ok) {
-			outcomes.push({
-				itemIndex,
-				json: { ...items[itemIndex].json, hubspot_id: String(result.record.id), status: 'created' },
-			});
-			continue;
-		}
-		const error = result && !result.ok ? result.error : undefined;
-		// The transport did not retry this create; say so instead of its generic "after N tries".
-		const uncertain = mayHaveBeenWritten(error);
-		outcomes.push(
-			failedRow(
-				this,
-				items,
-				itemIndex,
-				uncertain ? uncertainCreateMessage(api, error) : (result?.message ?? 'Not written'),
-				{
-					field: result && !result.ok ? result.property : undefined,
-					cause: uncertain ? undefined : error,
-				},
-			),
-		);
-	}
-	return outcomes;
+	const created = rows.map((row) => ({ key: row.key, itemIndex: Number(row.key) }));
+	return [...outcomes, ...createdItems(this, items, created, written)];
 }

@@ -1,16 +1,16 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+	JsonObject,
+} from 'n8n-workflow';
 
 import { coalesce, uniqueKeyPrefix } from '../../../../shared/transport/coalescer';
 import type { RowResult, WriteRow } from '../../helpers/batchWrite';
-import { writeInBatches } from '../../helpers/batchWrite';
-import {
-	mappedObjectProperties,
-	mayHaveBeenWritten,
-	uncertainCreateMessage,
-	readObjectType,
-} from '../../helpers/objectTypes';
+import { writeHubSpotBatches } from '../../helpers/batchWrite';
+import { mappedObjectProperties, readObjectType } from '../../helpers/objectTypes';
 import type { RowOutcome } from '../../helpers/outcome';
-import { failedRow } from '../../helpers/outcome';
+import { createdItems, failedItem } from '../../helpers/outcome';
 import { getPropertyDefinitions } from '../../helpers/properties';
 import type { HubSpotApi } from '../../transport';
 import {
@@ -76,7 +76,7 @@ export async function execute(
 		const properties = mappedObjectProperties(this, items[itemIndex], itemIndex, definitions);
 		if (Object.keys(properties).length === 0) {
 			outcomes.push(
-				failedRow(
+				failedItem(
 					this,
 					items,
 					itemIndex,
@@ -90,7 +90,7 @@ export async function execute(
 	}
 
 	const send = async (combined: typeof rows) =>
-		await writeInBatches(api, combined, {
+		await writeHubSpotBatches(api, combined, {
 			batchSize: settings.batchSize,
 			concurrency: settings.concurrency,
 			send: async (batch) =>
@@ -100,44 +100,18 @@ export async function execute(
 					body: {
 						inputs: batch.map((row) => ({ properties: row.input, objectWriteTraceId: row.key })),
 					},
-					// A timed-out or 500 create may have been applied: retrying could create duplicates.
+					// After a 5xx, a timeout or a lost connection the create may have been applied: sent once.
 					idempotent: false,
 				}),
 		});
 	const written =
 		rows.length === 0
-			? new Map<string, RowResult>()
+			? new Map<string, RowResult<JsonObject>>()
 			: await coalesce(
 					`create|${api.limiterKey}|${objectType}|${settings.batchSize}|${settings.concurrency}`,
 					rows,
 					{ lingerMs: combineWindowMs(this), maxRows: settings.batchSize, flush: send },
 				);
-
-	for (const row of rows) {
-		const itemIndex = indexOf(row.key);
-		const result = written.get(row.key);
-		if (result?.ok) {
-			outcomes.push({
-				itemIndex,
-				json: { ...items[itemIndex].json, hubspot_id: String(result.record.id), status: 'created' },
-			});
-			continue;
-		}
-		const error = result && !result.ok ? result.error : undefined;
-		// The transport did not retry this create; say so instead of its generic "after N tries".
-		const uncertain = mayHaveBeenWritten(error);
-		outcomes.push(
-			failedRow(
-				this,
-				items,
-				itemIndex,
-				uncertain ? uncertainCreateMessage(api, error) : (result?.message ?? 'Not written'),
-				{
-					field: result && !result.ok ? result.property : undefined,
-					cause: uncertain ? undefined : error,
-				},
-			),
-		);
-	}
-	return outcomes;
+	const created = rows.map((row) => ({ key: row.key, itemIndex: indexOf(row.key) }));
+	return [...outcomes, ...createdItems(this, items, created, written)];
 }

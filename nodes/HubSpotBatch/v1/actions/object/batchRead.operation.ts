@@ -7,15 +7,16 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { normalizeEmail } from '../../../../shared/normalize/email';
+import { AttemptError } from '../../../../shared/transport/attempt';
 import type { WriteRow } from '../../helpers/batchWrite';
-import { writeInBatches } from '../../helpers/batchWrite';
+import { writeHubSpotBatches } from '../../helpers/batchWrite';
 import type { ObjectPropertyDefinition } from '../../helpers/objectTypes';
 import { readObjectType, readRecordId, RECORD_ID } from '../../helpers/objectTypes';
 import type { RowOutcome } from '../../helpers/outcome';
-import { failedRow } from '../../helpers/outcome';
+import { failedItem } from '../../helpers/outcome';
 import { getPropertyDefinitions } from '../../helpers/properties';
 import type { HubSpotApi } from '../../transport';
-import { HubSpotAttemptError } from '../../transport';
 import { batchOptions, batchSettings } from '../common.descriptions';
 
 const show = { resource: ['object'], operation: ['batchRead'] };
@@ -72,7 +73,7 @@ function selectedProperties(ctx: IExecuteFunctions): string[] {
 
 /** HubSpot reports ids it has no record for as one OBJECT_NOT_FOUND error listing them (207). */
 function isNotFound(error: unknown, id: string, normalize: (v: string) => string): boolean {
-	if (error instanceof HubSpotAttemptError || typeof error !== 'object' || error === null) {
+	if (error instanceof AttemptError || typeof error !== 'object' || error === null) {
 		return false;
 	}
 	const entry = error as JsonObject;
@@ -119,7 +120,12 @@ export async function execute(
 		wanted.length === 0 && byRecordId
 			? []
 			: [...new Set([...wanted, ...(byRecordId ? [] : [idProperty])])];
-	const normalize = (v: string) => (byEmail ? v.toLowerCase() : v);
+	// An email is looked up in the canonical form writes use (shared/normalize/email.ts).
+	const normalize = (v: string) => {
+		if (!byEmail) return v;
+		const email = normalizeEmail(v);
+		return email.ok ? email.value : v.toLowerCase();
+	};
 
 	const outcomes: RowOutcome[] = [];
 	const lookups = new Map<string, Lookup>();
@@ -128,9 +134,7 @@ export async function execute(
 		const field = byRecordId && (json.hs_object_id ?? null) === null ? 'hubspot_id' : idProperty;
 		const value = json[field];
 		const reject = (reason: string) =>
-			outcomes.push(
-				failedRow(this, items, itemIndex, `Field '${field}': ${reason}`, { field, value }),
-			);
+			outcomes.push(failedItem(this, items, itemIndex, `Field '${field}': ${reason}`, { field }));
 		if (value !== undefined && value !== null && typeof value === 'object') {
 			reject('is an object or a list, not an ID');
 			continue;
@@ -156,7 +160,8 @@ export async function execute(
 
 	// One row per distinct ID; the key is the normalized ID itself.
 	const rows: Array<WriteRow<Lookup>> = [...lookups].map(([key, input]) => ({ key, input }));
-	const read = await writeInBatches(api, rows, {
+	// Reads go through the batch core too: chunks, a fatal stop, results matched by ID.
+	const read = await writeHubSpotBatches(api, rows, {
 		batchSize: settings.batchSize,
 		concurrency: settings.concurrency,
 		send: async (batch) =>
@@ -166,7 +171,8 @@ export async function execute(
 				body: {
 					...(byRecordId ? {} : { idProperty }),
 					properties,
-					inputs: batch.map((row) => ({ id: row.input.id })),
+					// The key: the ID as given, or an email in its canonical form.
+					inputs: batch.map((row) => ({ id: row.key })),
 				},
 			}),
 		fallbackKey: (entry, batch) => {
@@ -189,20 +195,16 @@ export async function execute(
 					itemIndex,
 					json: {
 						...input,
-						hubspot_id: String(result.record.id),
+						hubspot_id: String(result.value.id),
 						status: 'found',
-						properties: (result.record.properties ?? {}) as IDataObject,
+						properties: (result.value.properties ?? {}) as IDataObject,
 					},
 				});
 			} else if (result !== undefined && isNotFound(result.error, key, normalize)) {
 				outcomes.push({ itemIndex, json: { ...input, hubspot_id: null, status: 'not_found' } });
 			} else {
 				outcomes.push(
-					failedRow(this, items, itemIndex, result?.message ?? 'Not read', {
-						field: idProperty,
-						value: lookup.id,
-						cause: result && !result.ok ? result.error : undefined,
-					}),
+					failedItem(this, items, itemIndex, result?.message ?? 'Not read', { field: idProperty }),
 				);
 			}
 		}

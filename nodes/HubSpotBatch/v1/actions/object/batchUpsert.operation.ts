@@ -6,18 +6,18 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { RowResult, WriteRow } from '../../helpers/batchWrite';
-import { writeInBatches } from '../../helpers/batchWrite';
+import { normalizeEmail } from '../../../../shared/normalize/email';
+import type { WriteRow } from '../../helpers/batchWrite';
+import { writeHubSpotBatches } from '../../helpers/batchWrite';
 import type { ObjectPropertyDefinition } from '../../helpers/objectTypes';
 import { mappedObjectProperties, readObjectType } from '../../helpers/objectTypes';
 import type { RowOutcome } from '../../helpers/outcome';
-import { failedRow } from '../../helpers/outcome';
+import { failedItem } from '../../helpers/outcome';
 import { getPropertyDefinitions, toHubSpotValue } from '../../helpers/properties';
 import type { HubSpotApi } from '../../transport';
 import { batchOptions, batchSettings } from '../common.descriptions';
 
 const show = { resource: ['object'], operation: ['batchUpsert'] };
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export const description: INodeProperties[] = [
 	{
@@ -122,7 +122,12 @@ export async function execute(
 	const idDefinition = definitions.get(idProperty);
 	checkIdProperty(this, objectType, idProperty, idDefinition);
 	const byEmail = objectType === 'contacts' && idProperty === 'email';
-	const normalize = (id: string) => (byEmail ? id.toLowerCase() : id);
+	// HubSpot matches emails without regard to case; the shared rule decides which ones are valid.
+	const normalize = (id: string) => {
+		if (!byEmail) return id;
+		const email = normalizeEmail(id);
+		return email.ok ? email.value : undefined;
+	};
 
 	const outcomes: RowOutcome[] = [];
 	const groups = new Map<string, Group>();
@@ -131,9 +136,8 @@ export async function execute(
 		const raw = row[idProperty] ?? toHubSpotValue(items[itemIndex].json[idProperty], idDefinition);
 		const reject = (reason: string) =>
 			outcomes.push(
-				failedRow(this, items, itemIndex, `Field '${idProperty}': ${reason}`, {
+				failedItem(this, items, itemIndex, `Field '${idProperty}': ${reason}`, {
 					field: idProperty,
-					value: raw,
 				}),
 			);
 		if (raw === undefined) {
@@ -142,12 +146,12 @@ export async function execute(
 			);
 			continue;
 		}
-		if (byEmail && !EMAIL.test(raw)) {
+		const id = normalize(raw);
+		if (id === undefined) {
 			reject(`"${raw}" is not a valid email address`);
 			continue;
 		}
 		delete row[idProperty];
-		const id = normalize(raw);
 		let group = groups.get(id);
 		if (group === undefined) {
 			group = { key: String(groups.size), id, itemIndexes: [], properties: {} };
@@ -159,7 +163,7 @@ export async function execute(
 	}
 
 	const rows: Array<WriteRow<Group>> = [...groups.values()].map((g) => ({ key: g.key, input: g }));
-	const written: Map<string, RowResult> = await writeInBatches(api, rows, {
+	const written = await writeHubSpotBatches(api, rows, {
 		batchSize: settings.batchSize,
 		concurrency: settings.concurrency,
 		send: async (batch) =>
@@ -180,7 +184,8 @@ export async function execute(
 			const ids = (entry.context as JsonObject | undefined)?.id;
 			const value = props?.[idProperty] ?? (Array.isArray(ids) ? ids[0] : undefined);
 			if (value === undefined || value === null) return undefined;
-			return batch.find((row) => row.input.id === normalize(String(value)))?.key;
+			const id = normalize(String(value));
+			return batch.find((row) => row.input.id === id)?.key;
 		},
 	});
 
@@ -188,7 +193,7 @@ export async function execute(
 		const result = written.get(group.key);
 		for (const itemIndex of group.itemIndexes) {
 			if (result?.ok) {
-				const record = result.record;
+				const record = result.value;
 				outcomes.push({
 					itemIndex,
 					json: {
@@ -200,9 +205,8 @@ export async function execute(
 				continue;
 			}
 			outcomes.push(
-				failedRow(this, items, itemIndex, result?.message ?? 'Not written', {
-					field: result && !result.ok ? result.property : undefined,
-					cause: result && !result.ok ? result.error : undefined,
+				failedItem(this, items, itemIndex, result?.message ?? 'Not written', {
+					field: result?.field,
 				}),
 			);
 		}

@@ -8,8 +8,8 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { RowOutcome } from '../../helpers/outcome';
 import { forgetPropertyDefinitions, getPropertyDefinitions } from '../../helpers/properties';
+import { AttemptError } from '../../../../shared/transport/attempt';
 import type { HubSpotApi } from '../../transport';
-import { HubSpotAttemptError } from '../../transport';
 
 const show = { resource: ['property'], operation: ['ensure'] };
 
@@ -238,7 +238,7 @@ export async function execute(
 			),
 	);
 	if (created.error === undefined) groupStatus = 'created';
-	else if (!(created.error instanceof HubSpotAttemptError && created.error.status === 409))
+	else if (!(created.error instanceof AttemptError && created.error.status === 409))
 		throw created.error;
 
 	const existing = new Map(
@@ -280,7 +280,7 @@ export async function execute(
 				type: spec.type,
 				group: groupName,
 			});
-		} else if (made.error instanceof HubSpotAttemptError && made.error.status === 409) {
+		} else if (made.error instanceof AttemptError && made.error.status === 409) {
 			// Created by someone else since we listed: that is the state we wanted.
 			results.push({ name: spec.name, status: 'exists', type: spec.type });
 		} else {

@@ -3,7 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { readObjectType } from '../../helpers/objectTypes';
 import type { RowOutcome } from '../../helpers/outcome';
-import { failedRow } from '../../helpers/outcome';
+import { failedItem } from '../../helpers/outcome';
 import type { AssociationJob, NoteJob } from '../../helpers/queue';
 import { DEFAULT_QUEUE_NAME, openQueues, rescope } from '../../helpers/queue';
 import * as association from '../association/batchCreate.operation';
@@ -75,7 +75,7 @@ export async function execute(
 			const read = association.readPairInput(this, itemIndex, mode);
 			if ('problem' in read) {
 				const { field, reason } = read.problem;
-				outcomes.push(failedRow(this, items, itemIndex, `Field '${field}': ${reason}`, { field }));
+				outcomes.push(failedItem(this, items, itemIndex, `Field '${field}': ${reason}`, { field }));
 				continue;
 			}
 			const job: AssociationJob = {
@@ -92,7 +92,7 @@ export async function execute(
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			const input = note.checkedNoteInput(this, itemIndex);
 			if (input instanceof note.RowProblem) {
-				outcomes.push(failedRow(this, items, itemIndex, input.message, { field: input.field }));
+				outcomes.push(failedItem(this, items, itemIndex, input.message, { field: input.field }));
 				continue;
 			}
 			accepted.push({ itemIndex, job: input });
