@@ -458,6 +458,38 @@ describe('HighLevel emulator', () => {
 			expect((await call(emu.url, p)).status).toBe(200);
 			expect(Date.now() - started).toBeGreaterThanOrEqual(110);
 		});
+
+		it('holds matching requests unanswered until released (a gate for parallelism tests)', async () => {
+			const contact = emu.seedContact({ email: 'held@example.com' });
+			const tags = `/contacts/${contact.id}/tags`;
+			const gate = emu.hold((e) => e.path === tags);
+			const answered: string[] = [];
+			const add = call(emu.url, tags, { method: 'POST', body: { tags: ['a'] } }).then((r) => {
+				answered.push('add');
+				return r;
+			});
+			const remove = call(emu.url, tags, { method: 'DELETE', body: { tags: ['b'] } }).then((r) => {
+				answered.push('remove');
+				return r;
+			});
+			await gate.reached(2);
+			// Other requests pass; the held ones wait, logged but unanswered.
+			expect((await call(emu.url, `/locations/${DEFAULT_LOCATION_ID}`)).status).toBe(200);
+			expect(gate.held()).toBe(2);
+			expect(answered).toEqual([]);
+			expect(emu.requests((e) => e.path === tags).map((e) => e.status)).toEqual([0, 0]);
+			gate.release();
+			expect([(await add).status, (await remove).status]).toEqual([201, 200]);
+			expect(emu.tagsOf(contact.id)).toEqual(['a']);
+			// Released: later requests are not held.
+			expect((await call(emu.url, tags, { method: 'POST', body: { tags: ['c'] } })).status).toBe(201);
+			// reset() lets held requests go too.
+			const again = emu.hold({ method: 'GET' });
+			const pending = call(emu.url, `/locations/${DEFAULT_LOCATION_ID}`);
+			await again.reached(1);
+			emu.reset();
+			expect((await pending).status).toBe(200);
+		});
 	});
 
 	describe('state and log', () => {

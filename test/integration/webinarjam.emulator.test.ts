@@ -609,7 +609,7 @@ describe('WebinarJam emulator', () => {
 	});
 
 	describe('rate limit', () => {
-		it('allows 20 calls in one second per key, then 429 with Retry-After, then OK after the window', async () => {
+		it('allows 20 calls in one second per key, then 429 without Retry-After (none is documented), then OK after the window', async () => {
 			const burst = await Promise.all(
 				Array.from({ length: 20 }, async () => await call(emu, '/webinarjam/webinars')),
 			);
@@ -617,11 +617,23 @@ describe('WebinarJam emulator', () => {
 			const limited = await call(emu, '/webinarjam/webinars');
 			expect(limited.status).toBe(429);
 			expect(limited.body).toEqual({ status: 'error', message: 'Too Many Attempts.' });
-			expect(limited.headers.get('retry-after')).toBe('1');
+			expect(limited.headers.get('retry-after')).toBeNull();
 			// The limit is per key (per user).
 			expect((await call(emu, '/webinarjam/webinars', {}, OTHER_KEY)).status).toBe(200);
 			await new Promise((r) => setTimeout(r, 1100));
 			expect((await call(emu, '/webinarjam/webinars')).status).toBe(200);
+		});
+
+		it('sends Retry-After only when switched on, for limit and forced 429s alike', async () => {
+			emu.setFaults({ retryAfter: 3, limitPerSecond: 1, force429: 1 });
+			const forced = await call(emu, '/webinarjam/webinars');
+			expect([forced.status, forced.headers.get('retry-after')]).toEqual([429, '3']);
+			expect((await call(emu, '/webinarjam/webinars')).status).toBe(200);
+			const limited = await call(emu, '/webinarjam/webinars');
+			expect([limited.status, limited.headers.get('retry-after')]).toEqual([429, '3']);
+			emu.setFaults({ retryAfter: 0, force429: 1 });
+			const off = await call(emu, '/webinarjam/webinars');
+			expect([off.status, off.headers.get('retry-after')]).toEqual([429, null]);
 		});
 
 		it('can be lowered at runtime', async () => {

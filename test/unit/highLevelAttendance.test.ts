@@ -7,24 +7,28 @@ import {
 	isAttended,
 	tagSettingsProblem,
 } from '../../nodes/HighLevelAttendance/v1/helpers/decision';
-import { ms, parameterReader } from '../../nodes/HighLevelAttendance/v1/helpers/items';
+import { ms } from '../../nodes/HighLevelAttendance/v1/helpers/items';
 import {
 	normalizeTag,
 	parseTagList,
 	tagSet,
 } from '../../nodes/HighLevelAttendance/v1/helpers/tags';
 import {
+	blamedField,
 	HighLevelApi,
-	HighLevelAttemptError,
+	highLevelPolicy,
 	requestsPer10s,
-	resetReportedLimits,
 } from '../../nodes/HighLevelAttendance/v1/transport';
 import {
+	lookupEmail,
 	lookupSql,
-	normalizeLookupEmail,
 	recordCheckSql,
 	toRegistrant,
 } from '../../nodes/shared/database/attendance';
+import { normalizeEmail } from '../../nodes/shared/normalize';
+import { ParameterReader } from '../../nodes/shared/parameters';
+import { AttemptError } from '../../nodes/shared/transport/attempt';
+import { forgetLearnedLimits } from '../../nodes/shared/transport/client';
 import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
 
 describe('tags', () => {
@@ -179,7 +183,15 @@ describe('attendance decision', () => {
 
 describe('HighLevel errors', () => {
 	const http = (status: number, body: object, headers: Record<string, string> = {}) =>
-		new HighLevelAttemptError('http', status, body as never, headers);
+		new AttemptError(
+			'HighLevel',
+			'http',
+			status,
+			body as never,
+			headers,
+			undefined,
+			highLevelPolicy.messageOf(body as never),
+		);
 
 	it("reads HighLevel's message, also the list a 422 carries", () => {
 		expect(http(400, { message: 'Contact with id x not found' }).serverMessage).toBe(
@@ -194,20 +206,19 @@ describe('HighLevel errors', () => {
 	it('tells the daily limit (fatal) from the burst limit (wait and retry)', () => {
 		const burst = http(429, {}, { 'x-ratelimit-daily-remaining': '1999' });
 		const daily = http(429, {}, { 'x-ratelimit-daily-remaining': '0' });
-		expect([burst.isBurstLimit, burst.isDailyLimit, burst.isFatal]).toEqual([true, false, false]);
-		expect([daily.isBurstLimit, daily.isDailyLimit, daily.isFatal]).toEqual([false, true, true]);
+		const verdict = (e: AttemptError) => [highLevelPolicy.isRateLimited(e), highLevelPolicy.isFatal(e)];
+		expect(verdict(burst)).toEqual([true, false]);
+		expect(verdict(daily)).toEqual([false, true]);
 	});
 
-	it('retries 5xx, network errors and timeouts; 401 and 403 end the run; 400 is the item’s own', () => {
-		expect(http(503, {}).isTransient).toBe(true);
-		expect(
-			new HighLevelAttemptError('network', undefined, undefined, {}, 'ECONNRESET').isTransient,
-		).toBe(true);
-		expect(new HighLevelAttemptError('timeout', undefined, undefined, {}).isTransient).toBe(true);
-		expect(http(400, {}).isTransient).toBe(false);
-		expect(http(401, {}).isFatal).toBe(true);
-		expect(http(403, {}).isFatal).toBe(true);
-		expect(http(400, {}).isFatal).toBe(false);
+	it('401 and 403 end the run; a 400 about the contact blames the Contact ID', () => {
+		expect(highLevelPolicy.isFatal(http(401, {}))).toBe(true);
+		expect(highLevelPolicy.isFatal(http(403, {}))).toBe(true);
+		expect(highLevelPolicy.isFatal(http(400, {}))).toBe(false);
+		expect(highLevelPolicy.isFatal(http(503, {}))).toBe(false);
+		expect(blamedField(http(400, { message: 'Contact with id x not found' }))).toBe('contactId');
+		expect(blamedField(http(400, { message: 'tags must be an array' }))).toBeUndefined();
+		expect(blamedField(http(404, { message: 'Contact not found' }))).toBeUndefined();
 	});
 
 	it('Requests per 10 Seconds: 100 by default, a whole number of at least 1', () => {
@@ -221,17 +232,15 @@ describe('HighLevel errors', () => {
 	describe('the 429 wait', () => {
 		afterEach(() => {
 			resetRateLimiters();
-			resetReportedLimits();
+			forgetLearnedLimits();
 		});
 		const node = { name: 'HighLevel', type: 't', typeVersion: 1 } as INode;
-		const api = () =>
-			new HighLevelApi({ getNode: () => node } as unknown as IExecuteFunctions, {
-				accessToken: 'pit-unit',
-				locationId: 'loc1',
-			});
+		const ctx = { getNode: () => node } as unknown as IExecuteFunctions;
+		const api = (credentials: Record<string, unknown> = {}) =>
+			new HighLevelApi(ctx, { accessToken: 'pit-unit', locationId: 'loc1', ...credentials });
 
 		it('is Retry-After when sent, else the interval HighLevel reports, else 10 s', () => {
-			const a = api();
+			const a = api().client;
 			expect(a.rateLimitWaitMs(http(429, {}, { 'retry-after': '3' }))).toBe(3000);
 			expect(
 				a.rateLimitWaitMs(
@@ -245,21 +254,16 @@ describe('HighLevel errors', () => {
 		});
 
 		it('one limiter per token + location, paced to the credential, keyed without the token', () => {
-			const a = api();
-			const b = api();
+			const a = api().client;
+			const b = api().client;
 			expect(a.limiter).toBe(b.limiter);
 			expect(a.limiter.limit).toBe(100);
 			expect(a.limiter.windowMs).toBe(10_000);
-			expect(a.limiterKey).not.toContain('pit-unit');
-			const other = new HighLevelApi({ getNode: () => node } as unknown as IExecuteFunctions, {
-				accessToken: 'pit-unit',
-				locationId: 'loc2',
-			});
-			expect(other.limiter).not.toBe(a.limiter);
+			expect(a.budget.key).not.toContain('pit-unit');
+			expect(api({ locationId: 'loc2' }).client.limiter).not.toBe(a.limiter);
 		});
 
 		it('a credential without token or location is refused before any call', () => {
-			const ctx = { getNode: () => node } as unknown as IExecuteFunctions;
 			expect(() => new HighLevelApi(ctx, { locationId: 'x' })).toThrow(
 				'The HighLevel credential has no Private Integration token',
 			);
@@ -270,45 +274,40 @@ describe('HighLevel errors', () => {
 	});
 });
 
-describe('parameter reads', () => {
-	it('evaluates per item only the parameters that hold an expression', () => {
-		const raw: Record<string, unknown> = {
+describe('parameter reads (the shared ParameterReader)', () => {
+	it('reads plain values once, evaluates per item only what can depend on the item', () => {
+		const parameters: Record<string, unknown> = {
 			email: '={{ $json.body.email }}',
 			attendedTag: 'webinar-attended',
-			options: { writeAuditRow: true, concurrency: '={{ 5 }}' },
+			webinarId: "={{ $('Config').first().json.webinar_id }}",
+			options: { writeAuditRow: true, concurrency: 5 },
+			perItemOptions: { writeAuditRow: '={{ $json.audit }}' },
 		};
 		const calls: string[] = [];
 		const ctx = {
-			getNodeParameter: (
-				name: string,
-				itemIndex: number,
-				fallback: unknown,
-				opts?: { rawExpressions?: boolean },
-			) => {
-				calls.push(`${name}#${itemIndex}${opts?.rawExpressions ? ':raw' : ''}`);
-				const value = raw[name] ?? fallback;
-				if (opts?.rawExpressions) return value;
+			getNode: () => ({ parameters }),
+			getNodeParameter: (name: string, itemIndex: number, fallback: unknown) => {
+				calls.push(`${name}#${itemIndex}`);
+				const value = parameters[name] ?? fallback;
 				return typeof value === 'string' && value.startsWith('=')
 					? `evaluated-${itemIndex}`
 					: value;
 			},
 		} as unknown as IExecuteFunctions;
-		const read = parameterReader(ctx);
+		const read = new ParameterReader(ctx);
 		for (const i of [0, 1, 2]) {
-			expect(read('attendedTag', i)).toBe('webinar-attended');
-			expect(read('email', i)).toBe(`evaluated-${i}`);
-			read('options', i, {});
-			expect(read('missing', i, 'dflt')).toBe('dflt');
+			expect(read.get('attendedTag', i)).toBe('webinar-attended');
+			expect(read.get('email', i)).toBe(`evaluated-${i}`);
+			expect(read.get('webinarId', i)).toBe('evaluated-0');
+			expect(read.get('options', i, {})).toEqual({ writeAuditRow: true, concurrency: 5 });
+			read.get('perItemOptions', i, {});
+			expect(read.get('missing', i, 'dflt')).toBe('dflt');
 		}
-		expect(calls.filter((c) => c.startsWith('attendedTag'))).toEqual(['attendedTag#0:raw']);
-		expect(calls.filter((c) => c.startsWith('missing'))).toEqual(['missing#0:raw']);
-		expect(calls.filter((c) => c.startsWith('email') && !c.endsWith(':raw'))).toEqual([
-			'email#0',
-			'email#1',
-			'email#2',
-		]);
-		// An expression inside a collection makes the whole collection per item.
-		expect(calls.filter((c) => c.startsWith('options') && !c.endsWith(':raw'))).toHaveLength(3);
+		const count = (name: string) => calls.filter((c) => c.startsWith(`${name}#`)).length;
+		expect([count('attendedTag'), count('webinarId'), count('options')]).toEqual([1, 1, 1]);
+		expect([count('email'), count('perItemOptions')]).toEqual([3, 3]);
+		// Not stored on the node: its default may be an expression, so it is read per item.
+		expect(count('missing')).toBe(3);
 		expect(ms(1.23456)).toBe(1.23);
 	});
 });
@@ -329,10 +328,14 @@ describe('attendance SQL and rows', () => {
 		);
 	});
 
-	it('normalizes emails as the sync stores them', () => {
-		expect(normalizeLookupEmail('  Ada@Example.COM ')).toBe('ada@example.com');
-		expect(normalizeLookupEmail(undefined)).toBe('');
-		expect(normalizeLookupEmail(42)).toBe('');
+	it('normalizes emails by the shared rule the sync stores them with', () => {
+		expect(lookupEmail('  Ada@Example.COM ')).toEqual({ ok: true, value: 'ada@example.com' });
+		expect(lookupEmail('<mailto:Ada@Example.com>')).toEqual({ ok: true, value: 'ada@example.com' });
+		for (const raw of [undefined, 42, '', 'jane@example', 'jane@@example.com'])
+			expect(lookupEmail(raw)).toEqual({
+				ok: false,
+				reason: (normalizeEmail(String(raw ?? '')) as { reason: string }).reason,
+			});
 	});
 
 	it('gives pg rows and PostgREST JSON the same shape', () => {

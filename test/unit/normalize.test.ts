@@ -2,6 +2,10 @@ import {
 	normalizeDate,
 	normalizeEmail,
 	normalizePhone,
+	parseDateInZone,
+	parseId,
+	parseMoney,
+	resolveZone,
 	slugify,
 	splitFullName,
 	titleCaseName,
@@ -305,5 +309,72 @@ describe('utmCampaign', () => {
 		['Early Bird', '2025-12-15T01:00:00+02:00', 'event_early-bird_2025-12-14'],
 	])('%j on %s', (name, date, expected) => {
 		expect(utmCampaign(name, date)).toBe(expected);
+	});
+});
+
+describe('vendor dates (parseDateInZone): the same grammar as normalizeDate, placed in a zone', () => {
+	const utc = resolveZone('UTC');
+	const iso = (value: string, tz = 'UTC') => {
+		const r = parseDateInZone(value, resolveZone(tz));
+		return r.ok ? r.value?.toUTC().toISO() ?? null : `fails: ${r.reason}`;
+	};
+
+	it('agrees with normalizeDate on every ISO form it accepts, read in UTC', () => {
+		for (const value of [
+			'2026-03-10',
+			'2026-03-10 13:00',
+			'2026-03-10T13:00:05',
+			'2026-03-10 13:00:05.25',
+			'2026-03-10T13:00:00Z',
+			'2026-03-10T13:00:00+05:30',
+			'2026-03-10T13:00:00-0400',
+		]) {
+			const shared = normalizeDate(value, 'MDY');
+			expect(shared.ok).toBe(true);
+			expect(iso(value)).toBe(shared.ok ? shared.value : 'unreachable');
+		}
+	});
+
+	it('refuses what normalizeDate refuses, and (strictly) the ambiguous or epoch forms it does not take', () => {
+		for (const value of ['2026-02-30', '2026-03-10 24:00', '2026-13-01']) {
+			expect(normalizeDate(value, 'MDY').ok).toBe(false);
+			expect(parseDateInZone(value, utc)).toEqual({ ok: false, reason: `'${value}' is not a valid date` });
+		}
+		for (const value of ['03/10/2026', '1700000000', 'Tue, 10 Mar 2026 13:00:00 GMT'])
+			expect(parseDateInZone(value, utc)).toEqual({
+				ok: false,
+				reason: `'${value}' is not a date (expected YYYY-MM-DD HH:MM:SS)`,
+			});
+	});
+
+	it('a local time goes into the zone; an offset wins over the zone; empty and the zero date are null', () => {
+		expect(iso('2026-07-01 10:00:00', 'GMT-5')).toBe('2026-07-01T15:00:00.000Z');
+		expect(iso('2026-07-01 10:00:00', 'America/New_York')).toBe('2026-07-01T14:00:00.000Z');
+		expect(iso('2026-07-01T10:00:00Z', 'America/New_York')).toBe('2026-07-01T10:00:00.000Z');
+		expect(parseDateInZone('  ', utc)).toEqual({ ok: true, value: null });
+		expect(parseDateInZone('0000-00-00 00:00:00', utc)).toEqual({ ok: true, value: null });
+		expect(iso('2026-07-01 10:00', 'Mars/Olympus')).toBe(
+			"fails: '2026-07-01 10:00' cannot be placed in time: time zone 'Mars/Olympus' is neither an IANA name (America/New_York) nor a GMT offset (GMT-5)",
+		);
+	});
+});
+
+describe('money and ids', () => {
+	it('money: exact two-place decimals, empty is null, words are reasons', () => {
+		expect(parseMoney('1.005')).toEqual({ ok: true, value: '1.01' });
+		expect(parseMoney(' ')).toEqual({ ok: true, value: null });
+		expect(parseMoney('$5')).toEqual({ ok: false, reason: "'$5' is not a number" });
+	});
+
+	it('ids: positive whole numbers up to a bound, empty is null', () => {
+		expect(parseId('42')).toEqual({ ok: true, value: 42 });
+		expect(parseId(7)).toEqual({ ok: true, value: 7 });
+		expect(parseId('')).toEqual({ ok: true, value: null });
+		expect(parseId('4x')).toEqual({ ok: false, reason: "'4x' is not a whole number" });
+		expect(parseId('0')).toEqual({ ok: false, reason: "'0' is out of range" });
+		expect(parseId('2147483648', 2_147_483_647)).toEqual({
+			ok: false,
+			reason: "'2147483648' is out of range",
+		});
 	});
 });

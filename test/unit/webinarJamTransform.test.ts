@@ -6,20 +6,21 @@
  */
 import {
 	decimalToCents,
-	dedupeChunk,
 	intervalSeconds,
+	parseDateInZone,
 	parseDuration,
-	parseRevenue,
-	parseWebinarDate,
+	parseMoney,
 	parseYesNo,
-	type RawRegistrant,
 	resolveZone,
-	sameRow,
-	transformRegistrant,
-	upsertStatement,
-	webinarContext,
-} from '../../nodes/shared/database/registrants';
+} from '../../nodes/shared/normalize';
 import { REGISTRANT_COLUMNS } from '../../nodes/shared/database/schema';
+import { sameRow, upsertStatement } from '../../nodes/WebinarJam/v1/database/registrants';
+import {
+	dedupeChunk,
+	type RawRegistrant,
+	transformRegistrant,
+	webinarContext,
+} from '../../nodes/WebinarJam/v1/database/transform';
 
 const NY = webinarContext({
 	webinar_id: 1,
@@ -135,21 +136,28 @@ describe('revenue → decimal', () => {
 		['97.00', '97.00'],
 		['97', '97.00'],
 		['0', '0.00'],
-		['', '0.00'],
-		[null, '0.00'],
+		['', null],
+		[null, null],
 		[497, '497.00'],
 		['1.005', '1.01'],
 		['-20.5', '-20.50'],
 		['99999999.99', '99999999.99'],
 	])('%p → %p', (input, expected) => {
-		expect(parseRevenue(input)).toEqual({ ok: true, value: expected });
+		expect(parseMoney(input)).toEqual({ ok: true, value: expected });
+	});
+
+	it('an empty revenue is 0.00 in the row (WebinarJam leaves it empty when nothing was bought)', () => {
+		expect(row({ ...ada, revenue_live: '', revenue_replay: null })).toMatchObject({
+			revenue_live: '0.00',
+			revenue_replay: '0.00',
+		});
 	});
 
 	it('non-numeric and too large are reasons, not 0', () => {
 		for (const bad of ['$97.00', '1,234.00', 'N/A', 'free', '1e3']) {
-			expect(parseRevenue(bad)).toEqual({ ok: false, reason: `'${bad}' is not a number` });
+			expect(parseMoney(bad)).toEqual({ ok: false, reason: `'${bad}' is not a number` });
 		}
-		expect(parseRevenue('100000000.00')).toEqual({
+		expect(parseMoney('100000000.00')).toEqual({
 			ok: false,
 			reason: "'100000000.00' is too large for numeric(10,2)",
 		});
@@ -168,7 +176,7 @@ describe('revenue → decimal', () => {
 
 describe('dates in the webinar time zone', () => {
 	const at = (value: string, tz: string) => {
-		const parsed = parseWebinarDate(value, resolveZone(tz));
+		const parsed = parseDateInZone(value, resolveZone(tz));
 		if (!parsed.ok || parsed.value === null) throw new Error(JSON.stringify(parsed));
 		return parsed.value.toUTC().toISO();
 	};
@@ -204,9 +212,9 @@ describe('dates in the webinar time zone', () => {
 
 	it('empty and the MySQL zero date are NULL', () => {
 		const zone = resolveZone('America/New_York');
-		expect(parseWebinarDate('', zone)).toEqual({ ok: true, value: null });
-		expect(parseWebinarDate(null, zone)).toEqual({ ok: true, value: null });
-		expect(parseWebinarDate('0000-00-00 00:00:00', zone)).toEqual({ ok: true, value: null });
+		expect(parseDateInZone('', zone)).toEqual({ ok: true, value: null });
+		expect(parseDateInZone(null, zone)).toEqual({ ok: true, value: null });
+		expect(parseDateInZone('0000-00-00 00:00:00', zone)).toEqual({ ok: true, value: null });
 	});
 
 	it('a bad date is reported, never "now" and never dropped', () => {
@@ -218,7 +226,7 @@ describe('dates in the webinar time zone', () => {
 			'yesterday',
 			'2026-03-10 25:00:00',
 		]) {
-			const parsed = parseWebinarDate(bad, zone);
+			const parsed = parseDateInZone(bad, zone);
 			expect(parsed.ok).toBe(false);
 		}
 		const f = failure({ ...ada, date_live: '2026-02-30 13:02:10' });
@@ -357,7 +365,8 @@ describe('chunks and change detection', () => {
 		expect(sql).toContain('ON CONFLICT (webinarjam_id) DO UPDATE SET');
 		expect(sql).toContain('updated_at = now(), last_synced_at = now()');
 		expect(sql).toMatch(/WHERE \(t\."lead_id", .*\) IS DISTINCT FROM \(EXCLUDED\."lead_id", .*\)/);
-		expect(sql).toContain('RETURNING (xmax = 0) AS inserted');
+		// Results come back by key: the id of each row the statement inserted or changed.
+		expect(sql).toContain('RETURNING webinarjam_id, (xmax = 0) AS inserted');
 		expect(sql).not.toMatch(/SET "webinarjam_id"/);
 		expect(() => upsertStatement('bad; drop')).toThrow(/not a plain SQL name/);
 	});

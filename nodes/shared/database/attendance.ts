@@ -25,6 +25,8 @@ import {
 	quoteIdent,
 	supabaseClient,
 } from './connection';
+import { normalizeEmail } from '../normalize/email';
+import type { Normalized } from '../normalize/result';
 import { TABLES } from './schema';
 
 /** The lightning query's columns (seed 002), plus attended_replay for "Replay Counts as Attended". */
@@ -63,7 +65,7 @@ export interface Registrant {
 }
 
 export interface AttendanceQuery {
-	/** Already trimmed and lowercased (see normalizeLookupEmail). */
+	/** Already normalized (see lookupEmail). */
 	email: string;
 	webinarId: number;
 	/** Omitted: the newest registration for the webinar, any schedule. */
@@ -98,9 +100,12 @@ export interface AttendanceStore {
 	markFailed(id: number, error: string, responseTimeMs: number): Promise<void>;
 }
 
-/** Emails are stored trimmed and lowercased by the sync (seed 002's transform). */
-export function normalizeLookupEmail(raw: unknown): string {
-	return typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+/**
+ * The email as the sync stores it: through the shared email rule (trimmed, unwrapped, lower-cased,
+ * syntax-checked), so an address the sync would refuse is refused before the lookup too.
+ */
+export function lookupEmail(raw: unknown): Normalized<string> {
+	return normalizeEmail(raw === undefined || raw === null ? '' : String(raw));
 }
 
 /** Seed 002's lightning query against `schema`; without a schedule it matches email + webinar. */

@@ -1,5 +1,6 @@
-import { DateTime } from 'luxon';
+import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
 import { fail, ok, type Normalized } from './result';
+import { isBlank, quoted } from './text';
 
 export type DayMonthOrder = 'MDY' | 'DMY';
 
@@ -47,6 +48,13 @@ function twoDigitYear(raw: string | number): Normalized<string> {
 	return fail(`'${raw}' has a two-digit year, which is ambiguous (century unknown); use a four-digit year`);
 }
 
+/** A real calendar day and clock time (no leap seconds). */
+function validParts(year: number, month: number, day: number, hour: number, minute: number, second: number) {
+	return (
+		month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59
+	);
+}
+
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 
 /** ISO string for a UTC instant, or null when out of the representable range. */
@@ -70,8 +78,7 @@ function fromParts(
 	millis: number,
 	offsetMinutes: number,
 ): Normalized<string> {
-	if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return invalidDate(raw);
-	if (hour > 23 || minute > 59 || second > 59) return invalidDate(raw);
+	if (!validParts(year, month, day, hour, minute, second)) return invalidDate(raw);
 	// Already UTC and validated: format directly; Date#toISOString dominated 100k-row profiles.
 	if (offsetMinutes === 0 && year >= 1000) {
 		return ok(
@@ -201,4 +208,61 @@ export function normalizeDate(raw: string | number, order: DayMonthOrder): Norma
 	} catch {
 		return invalidDate(raw);
 	}
+}
+
+// ---- Vendor dates: local date-times in the time zone the vendor names.
+
+/** A time zone that could be resolved, or why not. */
+export type ZoneOrReason = Zone | { reason: string };
+
+const GMT_OFFSET = /^(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$/i;
+
+/** IANA names ("America/New_York"), and offsets as EverWebinar gives them ("GMT-5", "GMT+5:30", "UTC"). */
+export function resolveZone(timezone: unknown): ZoneOrReason {
+	const tz = typeof timezone === 'string' ? timezone.trim() : '';
+	if (tz === '') return { reason: 'the webinar has no time zone' };
+	if (/^(?:GMT|UTC|Z)$/i.test(tz)) return FixedOffsetZone.utcInstance;
+	const m = GMT_OFFSET.exec(tz);
+	if (m) {
+		const hours = Number(m[2]);
+		const minutes = m[3] === undefined ? 0 : Number(m[3]);
+		if (hours > 14 || minutes > 59) return { reason: `time zone '${tz}' is not a valid offset` };
+		return FixedOffsetZone.instance((m[1] === '-' ? -1 : 1) * (hours * 60 + minutes));
+	}
+	if (IANAZone.isValidZone(tz)) return IANAZone.create(tz);
+	return {
+		reason: `time zone '${tz}' is neither an IANA name (America/New_York) nor a GMT offset (GMT-5)`,
+	};
+}
+
+const isZone = (zone: ZoneOrReason): zone is Zone => !('reason' in zone);
+
+/** MySQL's zero date, which vendors on MySQL send for "none". */
+const ZERO_DATE = /^0000-00-00(?:[ T]00:00(?::00)?)?$/;
+
+/**
+ * A vendor's date → the instant, or null when empty (or MySQL's zero date). `YYYY-MM-DD[ HH:MM[:SS]]`
+ * without an offset is a local time in `zone`, read around DST jumps as Postgres reads it (a
+ * skipped time takes the offset before the jump, a repeated time the offset after it); with `Z` or
+ * an offset it keeps that offset. Read by the same ISO grammar as normalizeDate; anything else is a
+ * reason, never "now".
+ */
+export function parseDateInZone(value: unknown, zone: ZoneOrReason): Normalized<DateTime | null> {
+	if (isBlank(value)) return ok(null);
+	if (typeof value !== 'string') return fail(`${quoted(value)} is not a date`);
+	const text = value.trim();
+	if (ZERO_DATE.test(text)) return ok(null);
+	const m = ISO.exec(text);
+	if (!m) return fail(`${quoted(text)} is not a date (expected YYYY-MM-DD HH:MM:SS)`);
+	if (m[8] !== undefined || m[9] !== undefined) {
+		const iso = parseIso(text, m);
+		return iso.ok ? ok(DateTime.fromISO(iso.value, LUXON_UTC)) : iso;
+	}
+	const [year, month, day] = [+m[1], +m[2], +m[3]];
+	const [hour, minute, second] = [m[4] ?? 0, m[5] ?? 0, m[6] ?? 0].map(Number);
+	if (!validParts(year, month, day, hour, minute, second)) return fail(`${quoted(text)} is not a valid date`);
+	if (!isZone(zone)) return fail(`${quoted(text)} cannot be placed in time: ${zone.reason}`);
+	const millisecond = m[7] === undefined ? 0 : +`${m[7]}00`.slice(0, 3);
+	const dt = DateTime.fromObject({ year, month, day, hour, minute, second, millisecond }, { zone });
+	return dt.isValid ? ok(dt) : fail(`${quoted(text)} is not a valid date (${dt.invalidExplanation ?? dt.invalidReason})`);
 }

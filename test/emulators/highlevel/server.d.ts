@@ -1,3 +1,7 @@
+import type { RequestHold } from '../postgrest/requestHold';
+
+export type { RequestHold };
+
 export declare const DEFAULT_TOKEN: 'pit-e3a1c0de-0000-4000-8000-emulator0001';
 export declare const DEFAULT_LOCATION_ID: 'emuLocationHL0000001';
 /** The `Version` header value the v2 contact endpoints document. */
@@ -191,6 +195,11 @@ export interface HighLevelEmulator {
 	requests(
 		filter?: Partial<RequestLogEntry> | ((entry: RequestLogEntry) => boolean),
 	): RequestLogEntry[];
+	/**
+	 * Holds matching requests (logged, not yet answered) until `release()`; `reset()` releases too.
+	 * `reached(n)` resolves once n of them wait at the same time.
+	 */
+	hold(filter?: Partial<RequestLogEntry> | ((entry: RequestLogEntry) => boolean)): RequestHold;
 	setFaults(patch: FaultPatch): FaultState;
 	reset(): void;
 	close(): Promise<void>;

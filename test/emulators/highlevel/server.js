@@ -31,6 +31,7 @@
 //     (opt in with `retryAfter: true`).
 const http = require('node:http');
 const { listen, closeServer } = require('../serverLifecycle');
+const { createHolds } = require('../postgrest/requestHold');
 const crypto = require('node:crypto');
 
 const DEFAULT_TOKEN = 'pit-e3a1c0de-0000-4000-8000-emulator0001';
@@ -190,6 +191,9 @@ class HighLevelState {
 	}
 
 	reset() {
+		// Requests still held by a test's gate are let go, never left hanging.
+		if (this.holds) this.holds.releaseAll();
+		this.holds = createHolds();
 		this.contactsById = new Map();
 		this.byEmail = new Map();
 		this.byPhone = new Map();
@@ -621,6 +625,7 @@ async function handleApi(state, req, res, rawUrl) {
 	}
 	const f = state.faults;
 	if (f.latencyMs > 0) await sleep(f.latencyMs);
+	await state.holds.pass(entry);
 	const reply = (status, payload, extra) => {
 		const now = Date.now();
 		entry.status = status;
@@ -793,6 +798,7 @@ async function startHighLevelEmulator(opts) {
 		},
 		contacts: () => [...state.contactsById.values()].map((c) => state.view(c)),
 		requests: (filter) => filterLog(state, filter),
+		hold: (filter) => state.holds.add(filter),
 		setFaults: (patch) => state.setFaults(patch),
 		reset: () => state.reset(),
 		close: () => closeServer(server),

@@ -1,3 +1,7 @@
+import type { RequestHold } from './requestHold';
+
+export type { RequestHold };
+
 // PostgREST-protocol test double (PostgREST itself cannot be installed on these machines):
 // the request shapes @supabase/supabase-js sends, turned into SQL on a real PostgreSQL.
 import type { Pool } from 'pg';
@@ -100,6 +104,15 @@ export interface PostgrestDouble {
 	statements(filter?: Partial<PostgrestStatementLogEntry>): PostgrestStatementLogEntry[];
 	clearLogs(): void;
 	setFaults(patch: Partial<PostgrestFaults>): PostgrestFaults;
+	/**
+	 * Holds matching requests (logged, not yet answered) until released; close() releases too.
+	 * `reached(n)` resolves once n of them wait at the same time.
+	 */
+	hold(
+		filter?:
+			| Partial<PostgrestRequestLogEntry>
+			| ((entry: PostgrestRequestLogEntry) => boolean),
+	): RequestHold;
 	/** Stops listening, drops open connections and ends the pool; safe to call twice. */
 	close(): Promise<void>;
 }

@@ -22,6 +22,7 @@
 // Plain CommonJS so jest (via server.d.ts) and a bare `node cli.js` can both load it.
 const http = require('node:http');
 const { listen } = require('../serverLifecycle');
+const { createHolds } = require('./requestHold');
 const { Pool } = require('pg');
 
 const DEFAULT_SERVICE_ROLE_KEY =
@@ -558,6 +559,7 @@ class DoubleState {
 		if (!schemas.includes(this.defaultSchema)) schemas.unshift(this.defaultSchema);
 		this.schemas = schemas;
 		this.serviceRoleKey = o.serviceRoleKey || DEFAULT_SERVICE_ROLE_KEY;
+		this.holds = createHolds();
 		const c = o.connection;
 		const searchPath = /^[a-z_][a-z0-9_$]*$/.test(this.defaultSchema)
 			? `-c search_path=${this.defaultSchema},public`
@@ -1237,6 +1239,7 @@ async function handle(state, req, res) {
 	try {
 		const raw = await readBody(req);
 		if (state.faults.latencyMs > 0) await sleep(state.faults.latencyMs);
+		await state.holds.pass(entry);
 		if (url.pathname !== REST_PREFIX && !url.pathname.startsWith(`${REST_PREFIX}/`))
 			throw new HttpError(404, { message: 'no Route matched with those values' });
 		authenticate(state, req, url);
@@ -1310,8 +1313,10 @@ async function startPostgrestDouble(opts) {
 			state.sqlLog.length = 0;
 		},
 		setFaults: (patch) => state.setFaults(patch),
+		hold: (filter) => state.holds.add(filter),
 		close: () =>
 			(closed ??= (async () => {
+				state.holds.releaseAll();
 				await new Promise((done) => {
 					server.close(() => done());
 					server.closeAllConnections();

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 'use strict';
 // Usage: node test/emulators/webinarjam/cli.js [--port 0] [--generate 1000] [--per-page 100]
-//        [--limit-per-second 20] [--seed 1] [--empty]
+//        [--limit-per-second 20] [--retry-after 0] [--seed 1] [--empty]
 // Env fallbacks: WEBINARJAM_EMULATOR_PORT, WEBINARJAM_EMULATOR_GENERATE, WEBINARJAM_EMULATOR_PER_PAGE,
-// WEBINARJAM_EMULATOR_LIMIT_PER_SECOND, WEBINARJAM_EMULATOR_SEED.
+// WEBINARJAM_EMULATOR_LIMIT_PER_SECOND, WEBINARJAM_EMULATOR_RETRY_AFTER, WEBINARJAM_EMULATOR_SEED.
+// --retry-after N sends `Retry-After: N` on 429s (default: none, as WebinarJam documents none).
 // --generate N adds N deterministic registrants to the first demo webinar (webinar_id 1).
 // Prints "WEBINARJAM_EMULATOR_URL=http://127.0.0.1:<port>" and the emulator's own test key once
 // listening, so a parent process can parse them. The key is the emulator's, not a real account's.
@@ -36,6 +37,7 @@ async function main() {
 			arg('limit-per-second') ?? env.WEBINARJAM_EMULATOR_LIMIT_PER_SECOND,
 			'limit-per-second',
 		),
+		retryAfter: num(arg('retry-after') ?? env.WEBINARJAM_EMULATOR_RETRY_AFTER, 'retry-after'),
 		seed: num(arg('seed') ?? env.WEBINARJAM_EMULATOR_SEED, 'seed'),
 		data: process.argv.includes('--empty') ? null : undefined,
 	});

@@ -252,11 +252,15 @@ export interface FaultPatch extends Partial<WebinarJamFaults> {
 	restoreKey?: string;
 	limitPerSecond?: number;
 	perPage?: number;
+	/** Seconds of a Retry-After header on 429s; 0 turns it off again. */
+	retryAfter?: number;
 }
 
 export interface WebinarJamLimits {
 	limitPerSecond: number;
 	perPage: number;
+	/** Seconds of the Retry-After header on 429s; 0 (default): none, as WebinarJam documents none. */
+	retryAfter: number;
 }
 
 export interface RequestLogEntry {
@@ -299,6 +303,8 @@ export interface StartWebinarJamEmulatorOptions {
 	limitPerSecond?: number;
 	/** /registrants page size (default 100). */
 	perPage?: number;
+	/** Send `Retry-After: <seconds>` on 429s (default 0: no header; WebinarJam documents none). */
+	retryAfter?: number;
 	/** RNG seed for errorRate5xx (default 1). */
 	seed?: number;
 	/** The clock for date_range and registration dates (default: real time). */

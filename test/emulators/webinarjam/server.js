@@ -43,7 +43,9 @@
 //   401 (missing / unknown / revoked api_key), 404 (unknown webinar or endpoint), 405 (not POST),
 //   422 with Laravel-style `errors: {field: [message]}` (validation), 429 (rate limit, message
 //   "Too Many Attempts."), 5xx (forced faults, message "Server Error").
-// - Retry-After on 429 is not documented; the emulator sends `Retry-After: 1` as a convenience.
+// - Retry-After on 429 is not documented, so none is sent by default (as the live API is assumed to
+//   answer); `retryAfter: <seconds>` (start option or setFaults) adds one, for clients that must
+//   handle both.
 // - JSON / multipart bodies are not documented, so their fields are ignored (the request then looks
 //   like one without api_key: 401). The log entry says `bodyIgnored: true`. Query-string parameters
 //   are merged under the body's (third-party clients of the live API send api_key in the query);
@@ -495,6 +497,8 @@ class WebinarJamState {
 		this.initialLimits = {
 			limitPerSecond: o.limitPerSecond ?? DEFAULT_LIMIT_PER_SECOND,
 			perPage: o.perPage ?? DEFAULT_PER_PAGE,
+			// Seconds of the Retry-After header on 429s; 0: none (WebinarJam documents none).
+			retryAfter: Number(o.retryAfter ?? 0),
 		};
 		this.rngSeed = o.seed ?? 1;
 		this.now = typeof o.now === 'function' ? o.now : () => new Date();
@@ -534,6 +538,7 @@ class WebinarJamState {
 			if (p[k] !== undefined) this.faults[k] = Number(p[k]);
 		if (p.limitPerSecond !== undefined) this.limits.limitPerSecond = Number(p.limitPerSecond);
 		if (p.perPage !== undefined) this.limits.perPage = Math.max(1, Number(p.perPage));
+		if (p.retryAfter !== undefined) this.limits.retryAfter = Math.max(0, Number(p.retryAfter) || 0);
 		if (p.revokeKey) this.revokedKeys.add(String(p.revokeKey));
 		if (p.restoreKey) this.revokedKeys.delete(String(p.restoreKey));
 		return { faults: { ...this.faults }, limits: { ...this.limits } };
@@ -1444,11 +1449,15 @@ async function handleApi(state, req, res, url) {
 		return fail(new ApiError(401, 'Invalid API key'));
 	}
 	// Documented: 20 calls per second per user, 429 beyond. Rolling 1-second window of accepted calls.
-	// Retry-After is an emulator convenience (the docs name no header).
+	// The docs name no Retry-After: sent only when switched on.
 	const tooMany = (forced) => {
 		state.counters.rateLimited += 1;
 		if (forced) entry.forced = true;
-		return fail(new ApiError(429, 'Too Many Attempts.'), { 'retry-after': '1' });
+		const seconds = state.limits.retryAfter;
+		return fail(
+			new ApiError(429, 'Too Many Attempts.'),
+			seconds > 0 ? { 'retry-after': String(seconds) } : undefined,
+		);
 	};
 	if (f.force429 > 0) {
 		f.force429 -= 1;

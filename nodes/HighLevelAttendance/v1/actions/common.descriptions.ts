@@ -1,9 +1,11 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { RetrySettings } from '../transport';
-import { DEFAULT_RETRY } from '../transport';
+import type { RetrySettings } from '../../../shared/transport/policy';
+import { highLevelPolicy } from '../transport';
 
 export const DEFAULT_CONCURRENCY = 10;
+
+const DEFAULTS = highLevelPolicy.retry;
 
 /** Pacing and retry settings shared by every operation's Options collection. */
 export const requestOptions: INodeProperties[] = [
@@ -20,6 +22,7 @@ export const requestOptions: INodeProperties[] = [
 		displayName: 'Rate-Limit Retries',
 		name: 'maxRateLimitRetries',
 		type: 'number',
+		// highLevelPolicy.retry.maxRateLimitRetries (the linter wants a literal here).
 		default: 5,
 		typeOptions: { minValue: 0 },
 		description:
@@ -29,19 +32,21 @@ export const requestOptions: INodeProperties[] = [
 		displayName: 'Timeout (Ms)',
 		name: 'timeoutMs',
 		type: 'number',
+		// highLevelPolicy.retry.timeoutMs.
 		default: 15000,
 		typeOptions: { minValue: 1000 },
 		description: 'How long to wait for one HighLevel response (and, in Supabase mode, one query)',
 	},
 ];
 
+/** The node's Options over the policy's retry defaults. */
 export function retrySettings(ctx: IExecuteFunctions): RetrySettings {
 	const get = (name: keyof RetrySettings) =>
-		Number(ctx.getNodeParameter(`options.${name}`, 0, DEFAULT_RETRY[name]));
+		Number(ctx.getNodeParameter(`options.${name}`, 0, DEFAULTS[name]));
 	return {
-		...DEFAULT_RETRY,
+		...DEFAULTS,
 		maxRateLimitRetries: Math.max(0, Math.floor(get('maxRateLimitRetries')) || 0),
-		timeoutMs: Math.max(1000, get('timeoutMs') || DEFAULT_RETRY.timeoutMs),
+		timeoutMs: Math.max(1000, get('timeoutMs') || DEFAULTS.timeoutMs),
 	};
 }
 

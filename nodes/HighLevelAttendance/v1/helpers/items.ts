@@ -1,7 +1,10 @@
 import type { IExecuteFunctions, NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import type { RowOutcome } from '../../../shared/batch/outcomes';
+import { fieldError } from '../../../shared/batch/outcomes';
 import { mapWithConcurrency } from '../../../shared/transport/batcher';
-import type { RowOutcome } from './outcome';
+import type { HighLevelApi } from '../transport';
+import { blamedField } from '../transport';
 
 /** Set by the first fatal HighLevel failure (token, location, daily limit): later items make no calls. */
 export interface FatalGate {
@@ -30,31 +33,33 @@ export async function processItems(
 /** Milliseconds with two decimals (lookups take well under one). */
 export const ms = (value: number) => Math.round(value * 100) / 100;
 
-const hasExpression = (value: unknown): boolean => {
-	if (typeof value === 'string') return value.startsWith('=');
-	if (Array.isArray(value)) return value.some(hasExpression);
-	if (value !== null && typeof value === 'object') return Object.values(value).some(hasExpression);
-	return false;
-};
+/** Why an email parameter is unusable, in the words of the shared email rule. */
+export function emailProblem(raw: unknown, reason: string): string {
+	const text = raw === undefined || raw === null ? '' : String(raw).trim();
+	return text === '' ? 'no email given' : `"${text}" is ${reason}`;
+}
+
+/** An item's failure: its message, the parameter at fault, or the n8n error to report. */
+export interface ItemFailure {
+	message: string;
+	field?: string;
+	cause?: NodeApiError | NodeOperationError;
+}
 
 /**
- * `getNodeParameter` for per-item reads, evaluating only what can differ between items: a
- * parameter with no expression in it is read once per execution. (n8n evaluates every expression
- * through a fresh data proxy; at one webhook per execution most parameters are fixed tag names.)
+ * A failed HighLevel call as the item's failure. A 400 about the contact blames the Contact ID; a
+ * fatal one (token, location, daily limit) also closes the gate for the items after it.
  */
-export function parameterReader(
-	ctx: IExecuteFunctions,
-): (name: string, itemIndex: number, fallback?: unknown) => unknown {
-	const fixed = new Map<string, unknown>();
-	return (name, itemIndex, fallback = '') => {
-		if (fixed.has(name)) return fixed.get(name);
-		const raw = ctx.getNodeParameter(name, itemIndex, fallback, {
-			rawExpressions: true,
-		}) as unknown;
-		if (!hasExpression(raw)) {
-			fixed.set(name, raw);
-			return raw;
-		}
-		return ctx.getNodeParameter(name, itemIndex, fallback) as unknown;
-	};
+export function highLevelFailure(
+	api: HighLevelApi,
+	gate: FatalGate,
+	itemIndex: number,
+	error: unknown,
+): ItemFailure {
+	const nodeError = api.toNodeError(error, itemIndex);
+	if (api.isFatal(error)) gate.error ??= nodeError;
+	const field = blamedField(error);
+	return field === undefined
+		? { message: nodeError.message, cause: nodeError }
+		: { message: fieldError(field, nodeError.message), field };
 }

@@ -16,12 +16,8 @@ import {
 	PostgresRegistrantWriter,
 	type RegistrantWriter,
 	SupabaseRegistrantWriter,
-} from '../../../shared/database/registrants';
-import {
-	PostgresSyncRuns,
-	type SyncRunStore,
-	SupabaseSyncRuns,
-} from '../../../shared/database/syncRuns';
+} from '../database/registrants';
+import { PostgresSyncRuns, type SyncRunStore, SupabaseSyncRuns } from '../database/syncRuns';
 import type pg from 'pg';
 
 export type DatabaseKind = 'postgres' | 'supabase';

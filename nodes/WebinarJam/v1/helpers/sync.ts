@@ -9,16 +9,16 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import type { ChunkResult } from '../database/registrants';
+import { MAX_STORED_ERRORS, type SyncRunResult } from '../database/syncRuns';
 import {
-	type ChunkResult,
+	type RegistrantFailure,
 	type RegistrantRow,
-	type RowFailure,
 	transformRegistrant,
 	type WebinarContext,
 	webinarContext,
 	type WebinarDetailsInput,
-} from '../../../shared/database/registrants';
-import { MAX_STORED_ERRORS, type SyncRunResult } from '../../../shared/database/syncRuns';
+} from '../database/transform';
 import type { WebinarJamClient } from '../transport';
 import {
 	getRegistrantsPage,
@@ -51,7 +51,7 @@ export interface SyncSettings {
 /** Default pages in flight ahead of the write: enough to keep 20 calls/s at ~150 ms per call. */
 export const DEFAULT_LOOKAHEAD = 3;
 
-export interface SyncError extends Partial<RowFailure> {
+export interface SyncError extends Partial<RegistrantFailure> {
 	reason: string;
 }
 

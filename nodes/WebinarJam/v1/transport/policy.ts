@@ -76,12 +76,14 @@ export const webinarJamPolicy: VendorPolicy = {
 	statusOfErrorBody: (body) =>
 		body.status === 'error' ? statusForApiError(messageOf(body) ?? '') : undefined,
 	secrets: (credentials) => [String(credentials.apiKey ?? '').trim()],
-	describe: (error) => {
+	// The product names the API the key belongs to: the first thing to check after a 401.
+	accountLabel: (credentials) => String(credentials.product || 'webinarjam'),
+	describe: (error, context) => {
 		const server = error.serverMessage;
 		if (error.status === 401 || error.status === 403)
 			return {
 				message: `WebinarJam rejected the API key (${error.status})`,
-				description: `Check the API key and the Product in the WebinarJam credential; the key may be wrong or revoked.${server ? ` WebinarJam said: ${server}` : ''}`,
+				description: `Check the API key and the Product (${context.account}) in the WebinarJam credential; the key may be wrong or revoked.${server ? ` WebinarJam said: ${server}` : ''}`,
 			};
 		if (error.status === 429)
 			return {

@@ -8,26 +8,27 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import type { RowOutcome } from '../../../../shared/batch/outcomes';
+import { failedRow, fieldError } from '../../../../shared/batch/outcomes';
 import type {
 	AttendanceCheckRow,
 	AttendanceStore,
 	Registrant,
 } from '../../../../shared/database/attendance';
 import {
-	normalizeLookupEmail,
+	lookupEmail,
 	postgresAttendanceStore,
 	supabaseAttendanceStore,
 } from '../../../../shared/database/attendance';
 import { postgresCredentials, supabaseCredentials } from '../../../../shared/database/connection';
+import { MAX_INT4, parseId } from '../../../../shared/normalize/id';
+import { ParameterReader } from '../../../../shared/parameters';
 import type { Decision, TagSettings, WhenNotFound } from '../../helpers/decision';
 import { decideAttendance, tagSettingsProblem } from '../../helpers/decision';
 import type { FatalGate } from '../../helpers/items';
-import { ms, parameterReader, processItems } from '../../helpers/items';
-import type { RowOutcome } from '../../helpers/outcome';
-import { failedRow, fieldError } from '../../helpers/outcome';
+import { emailProblem, highLevelFailure, ms, processItems } from '../../helpers/items';
 import { tagSet } from '../../helpers/tags';
 import type { HighLevelApi } from '../../transport';
-import { HighLevelAttemptError } from '../../transport';
 import { concurrencyOf, requestOptions, retrySettings } from '../common.descriptions';
 
 const show = { resource: ['attendance'], operation: ['checkAndTag'] };
@@ -41,7 +42,7 @@ export const description: INodeProperties[] = [
 		default: '={{ $json.body.email }}',
 		required: true,
 		description:
-			'The registrant’s email, as in webinar_registrants (trimmed and lowercased before the lookup). The default reads a HighLevel workflow Webhook action received by n8n’s Webhook node.',
+			'The registrant’s email, read as the sync stores it in webinar_registrants (trimmed, lower-cased, without angle brackets or mailto:); an address that is not valid is an item error. The default reads a HighLevel workflow Webhook action received by n8n’s Webhook node.',
 		displayOptions: { show },
 	},
 	{
@@ -162,19 +163,6 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
-const MAX_INT4 = 2_147_483_647;
-
-/** A WebinarJam id (INTEGER column): a whole number given as a number or numeric text. */
-function parseId(raw: unknown): number | undefined | null {
-	if (raw === undefined || raw === null) return undefined;
-	const text = String(raw).trim();
-	if (text === '') return undefined;
-	if (!/^\d+$/.test(text)) return null;
-	const value = Number(text);
-	return value >= 0 && value <= MAX_INT4 ? value : null;
-}
-
 interface CheckResult extends IDataObject {
 	email: string;
 	contact_id: string | null;
@@ -188,6 +176,35 @@ interface CheckResult extends IDataObject {
 	lookup_ms: number | null;
 	response_time_ms: number;
 	highlevel_calls: number;
+}
+
+/** What one check reads from its item, validated. */
+interface CheckInputs {
+	webinarId: number;
+	scheduleId: number | undefined;
+	settings: TagSettings;
+	/** The contact's tags as the payload gives them; undefined = unknown (no call is skipped). */
+	payloadTags: Set<string> | undefined;
+	useTagsFromPayload: boolean;
+	writeAudit: boolean;
+}
+
+/** What the tag calls and the audit insert, made at the same time, came to. */
+interface Written {
+	/** The first tag call that failed. */
+	tagFailure?: PromiseRejectedResult;
+	/** The audit insert (its row id), unless the audit row is turned off. */
+	audit?: PromiseSettledResult<number>;
+}
+
+/** A check that cannot go on: reported on the item (and in an 'error' audit row when possible). */
+class CheckFailure extends Error {
+	constructor(
+		message: string,
+		readonly details: { field?: string; cause?: unknown; databaseDown?: boolean } = {},
+	) {
+		super(message);
+	}
 }
 
 async function openStore(
@@ -209,10 +226,297 @@ async function openStore(
 	}
 }
 
-/** The parameter a HighLevel 400 blames, when it is about the contact. */
-function blamedField(error: unknown): string | undefined {
-	if (!(error instanceof HighLevelAttemptError) || error.status !== 400) return undefined;
-	return /contact/i.test(error.serverMessage ?? '') ? 'contactId' : undefined;
+/** A WebinarJam id parameter (INTEGER column): undefined when empty, else the id or a failure. */
+function idParameter(
+	raw: unknown,
+	field: string,
+	what: string,
+	missing: string,
+): number | undefined {
+	const id = parseId(raw, MAX_INT4);
+	if (!id.ok)
+		throw new CheckFailure(
+			fieldError(field, `"${String(raw)}" is not a WebinarJam ${what} id (a whole number)`),
+			{ field },
+		);
+	if (id.value === null && missing !== '')
+		throw new CheckFailure(fieldError(field, missing), { field });
+	return id.value ?? undefined;
+}
+
+/**
+ * One webhook's check, as small steps: validate the inputs, look up the registrant (database and
+ * contact search at once), decide, write the tags and the audit row at once, report.
+ */
+class AttendanceCheck {
+	private readonly started = performance.now();
+
+	private registrant: Registrant | null = null;
+
+	private writeAudit = true;
+
+	readonly result: CheckResult = {
+		email: '',
+		contact_id: null,
+		webinar_id: null,
+		schedule_id: null,
+		status: 'error',
+		attended: null,
+		tag_added: null,
+		tag_removed: null,
+		registrant: null,
+		lookup_ms: null,
+		response_time_ms: 0,
+		highlevel_calls: 0,
+	};
+
+	constructor(
+		private readonly ctx: IExecuteFunctions,
+		private readonly store: AttendanceStore,
+		private readonly api: HighLevelApi,
+		private readonly gate: FatalGate,
+		private readonly itemIndex: number,
+	) {}
+
+	async run(parameters: ParameterReader): Promise<RowOutcome> {
+		// A step that cannot go on throws a CheckFailure: the item's error (anything else is a bug).
+		return await this.steps(parameters).catch(async (error: unknown) => {
+			if (error instanceof CheckFailure) return await this.fail(error);
+			throw error;
+		});
+	}
+
+	private async steps(parameters: ParameterReader): Promise<RowOutcome> {
+		const inputs = this.validateInputs(parameters);
+		// The token or location is wrong, or the daily budget is gone: no call can succeed.
+		if (this.gate.error !== undefined) throw new CheckFailure(this.gate.error.message);
+		const currentTags = await this.lookUp(inputs);
+		const decision = this.decide(inputs, currentTags);
+		const written = await this.writeTagsAndAudit(decision, inputs.writeAudit);
+		return await this.report(decision, written);
+	}
+
+	private elapsed(): number {
+		return performance.now() - this.started;
+	}
+
+	/** The item's parameters, checked; the output fields are filled as they become known. */
+	private validateInputs(parameters: ParameterReader): CheckInputs {
+		const get = (name: string, fallback: unknown = '') =>
+			parameters.get<unknown>(name, this.itemIndex, fallback);
+		const options = (get('options', {}) ?? {}) as IDataObject;
+		this.writeAudit = options.writeAuditRow !== false;
+		const rawEmail = get('email');
+		const email = lookupEmail(rawEmail);
+		this.result.email = email.ok
+			? email.value
+			: typeof rawEmail === 'string'
+				? rawEmail.trim().toLowerCase()
+				: '';
+		this.result.contact_id = String(get('contactId') ?? '').trim() || null;
+		if (!email.ok)
+			throw new CheckFailure(fieldError('email', emailProblem(rawEmail, email.reason)), {
+				field: 'email',
+			});
+		const webinarId = idParameter(
+			get('webinarId'),
+			'webinarId',
+			'webinar',
+			'no webinar id given (set Custom Data "webinar_id" in the HighLevel Webhook action)',
+		) as number;
+		this.result.webinar_id = webinarId;
+		const scheduleId = idParameter(get('scheduleId'), 'scheduleId', 'schedule', '');
+		this.result.schedule_id = scheduleId ?? null;
+		const settings: TagSettings = {
+			attendedTag: String(get('attendedTag') ?? ''),
+			noShowTag: String(get('noShowTag') ?? ''),
+			whenNotFound: (get('whenNotFound', 'noChange') as WhenNotFound) ?? 'noChange',
+			notFoundTag: String(get('notFoundTag', '') ?? ''),
+			replayCountsAsAttended: options.replayCountsAsAttended === true,
+		};
+		const problem = tagSettingsProblem(settings);
+		if (problem !== undefined)
+			throw new CheckFailure(problem, { field: /^Field '(\w+)'/.exec(problem)?.[1] });
+		const useTagsFromPayload = get('useTagsFromPayload', true) !== false;
+		return {
+			webinarId,
+			scheduleId,
+			settings,
+			payloadTags: useTagsFromPayload ? tagSet(get('contactTags', undefined)) : undefined,
+			useTagsFromPayload,
+			writeAudit: this.writeAudit,
+		};
+	}
+
+	/**
+	 * The registrant from the database and, without a contact id, the contact from HighLevel: both
+	 * at once. Resolves to the contact's tags as best known (HighLevel's own answer wins).
+	 */
+	private async lookUp(inputs: CheckInputs): Promise<Set<string> | undefined> {
+		const lookupStarted = performance.now();
+		const lookup = this.store
+			.lookup({
+				email: this.result.email,
+				webinarId: inputs.webinarId,
+				scheduleId: inputs.scheduleId,
+			})
+			.finally(() => {
+				this.result.lookup_ms = ms(performance.now() - lookupStarted);
+			});
+		const search =
+			this.result.contact_id === null ? this.api.findContactByEmail(this.result.email) : undefined;
+		if (search !== undefined) this.result.highlevel_calls++;
+		// Both are awaited below; these keep an early failure of one from going unhandled.
+		lookup.catch(() => undefined);
+		search?.catch(() => undefined);
+
+		const found = await lookup.then(
+			(registrant) => ({ registrant, error: undefined }),
+			(error: unknown) => ({ registrant: null, error }),
+		);
+		if (found.error !== undefined) {
+			await search?.catch(() => undefined);
+			throw new CheckFailure((found.error as Error).message, {
+				field: 'database',
+				databaseDown: true,
+			});
+		}
+		this.registrant = found.registrant;
+		this.result.registrant = this.registrant as unknown as IDataObject | null;
+		if (search === undefined) return inputs.payloadTags;
+		let contact;
+		try {
+			contact = await search;
+		} catch (error) {
+			throw this.highLevelFailure(error);
+		}
+		if (contact === null)
+			throw new CheckFailure(
+				fieldError(
+					'email',
+					`no HighLevel contact has the email ${this.result.email} in location ${this.api.locationId}`,
+				),
+				{ field: 'email' },
+			);
+		this.result.contact_id = contact.id;
+		// Fresher than any payload: HighLevel's own answer of a moment ago.
+		return inputs.useTagsFromPayload ? tagSet(contact.tags) : undefined;
+	}
+
+	private decide(inputs: CheckInputs, currentTags: Set<string> | undefined): Decision {
+		const decision = decideAttendance(this.registrant, inputs.settings, currentTags);
+		this.result.status = decision.status;
+		this.result.attended = decision.attended;
+		this.result.tag_added = decision.tagAdded;
+		this.result.tag_removed = decision.tagRemoved;
+		return decision;
+	}
+
+	/** The tag calls the decision needs and the audit row, at the same time; all settle. */
+	private async writeTagsAndAudit(decision: Decision, writeAudit: boolean): Promise<Written> {
+		const contactId = this.result.contact_id as string;
+		const calls: Array<Promise<unknown>> = [];
+		if (decision.callAdd && decision.tagAdded !== null)
+			calls.push(this.api.addTags(contactId, [decision.tagAdded]));
+		if (decision.callRemove && decision.tagRemoved !== null)
+			calls.push(this.api.removeTags(contactId, [decision.tagRemoved]));
+		this.result.highlevel_calls += calls.length;
+		const audit = writeAudit
+			? this.store.recordCheck(this.auditRow(decision.status, null))
+			: undefined;
+		const [tags, [written]] = await Promise.all([
+			Promise.allSettled(calls),
+			Promise.allSettled(audit === undefined ? [] : [audit]),
+		]);
+		const tagFailure = tags.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+		return { tagFailure, audit: written };
+	}
+
+	/** The item's outcome once the writes settled: done, a tag call failed, or the audit row did. */
+	private async report(decision: Decision, written: Written): Promise<RowOutcome> {
+		if (written.tagFailure !== undefined)
+			return await this.reportTagFailure(decision, written.tagFailure.reason, written.audit);
+		this.result.response_time_ms = ms(this.elapsed());
+		if (written.audit?.status === 'rejected')
+			return failedRow(
+				this.ctx,
+				this.itemIndex,
+				fieldError(
+					'writeAuditRow',
+					`tags written, but the attendance_checks row was not: ${(written.audit.reason as Error).message}`,
+				),
+				{
+					field: 'writeAuditRow',
+					base: { ...this.result, status: 'error', check_status: decision.status },
+				},
+			);
+		return { itemIndex: this.itemIndex, json: this.result };
+	}
+
+	/** A tag call failed: the audit row written alongside it is turned into an 'error' row. */
+	private async reportTagFailure(
+		decision: Decision,
+		error: unknown,
+		audit: PromiseSettledResult<number> | undefined,
+	): Promise<RowOutcome> {
+		const failure = this.highLevelFailure(error);
+		let message = failure.message;
+		if (audit?.status === 'fulfilled') {
+			try {
+				await this.store.markFailed(audit.value, message, this.elapsed());
+			} catch (updateError) {
+				message = `${message} (the audit row still says ${decision.status}: ${(updateError as Error).message})`;
+			}
+		} else if (audit?.status === 'rejected') {
+			message = `${message} (the audit row was not written either: ${(audit.reason as Error).message})`;
+		}
+		return this.failed(message, failure.details);
+	}
+
+	private auditRow(status: AttendanceCheckRow['status'], error: string | null): AttendanceCheckRow {
+		const r = this.result;
+		return {
+			registrantId: this.registrant?.id ?? null,
+			ghlContactId: r.contact_id,
+			email: r.email,
+			webinarId: r.webinar_id,
+			scheduleId: r.schedule_id,
+			attended: r.attended,
+			status,
+			tagAdded: r.tag_added,
+			tagRemoved: r.tag_removed,
+			error,
+			responseTimeMs: this.elapsed(),
+		};
+	}
+
+	private highLevelFailure(error: unknown): CheckFailure {
+		const failure = highLevelFailure(this.api, this.gate, this.itemIndex, error);
+		return new CheckFailure(failure.message, failure);
+	}
+
+	/** A check that stopped early: an 'error' audit row when the database is reachable, then the item error. */
+	private async fail(failure: CheckFailure): Promise<RowOutcome> {
+		let message = failure.message;
+		if (this.writeAudit && failure.details.databaseDown !== true) {
+			try {
+				await this.store.recordCheck(this.auditRow('error', message));
+			} catch (error) {
+				message = `${message} (the 'error' audit row was not written either: ${(error as Error).message})`;
+			}
+		}
+		return this.failed(message, failure.details);
+	}
+
+	private failed(message: string, details: { field?: string; cause?: unknown }): RowOutcome {
+		this.result.status = 'error';
+		this.result.response_time_ms = ms(this.elapsed());
+		return failedRow(this.ctx, this.itemIndex, message, {
+			field: details.field,
+			base: this.result,
+			cause: details.cause,
+		});
+	}
 }
 
 export async function execute(
@@ -223,235 +527,12 @@ export async function execute(
 	const database = this.getNodeParameter('database', 0, 'postgres') as string;
 	const schema = String(this.getNodeParameter('schema', 0, 'public') ?? '').trim() || 'public';
 	const store = await openStore(this, database, schema, retrySettings(this).timeoutMs);
-	const read = parameterReader(this);
-
-	const check = async (itemIndex: number, gate: FatalGate): Promise<RowOutcome> => {
-		const started = performance.now();
-		const get = (name: string, fallback: unknown = '') => read(name, itemIndex, fallback);
-		const options = get('options', {}) as IDataObject;
-		const writeAudit = options.writeAuditRow !== false;
-		const result: CheckResult = {
-			email: normalizeLookupEmail(get('email')),
-			contact_id: String(get('contactId') ?? '').trim() || null,
-			webinar_id: null,
-			schedule_id: null,
-			status: 'error',
-			attended: null,
-			tag_added: null,
-			tag_removed: null,
-			registrant: null,
-			lookup_ms: null,
-			response_time_ms: 0,
-			highlevel_calls: 0,
-		};
-		let registrant: Registrant | null = null;
-		const elapsed = () => performance.now() - started;
-		const auditRow = (
-			status: AttendanceCheckRow['status'],
-			error: string | null,
-		): AttendanceCheckRow => ({
-			registrantId: registrant?.id ?? null,
-			ghlContactId: result.contact_id,
-			email: result.email,
-			webinarId: result.webinar_id,
-			scheduleId: result.schedule_id,
-			attended: result.attended,
-			status,
-			tagAdded: result.tag_added,
-			tagRemoved: result.tag_removed,
-			error,
-			responseTimeMs: elapsed(),
-		});
-		/** A failed check: an 'error' audit row when the database is reachable, then the item error. */
-		const fail = async (
-			message: string,
-			opts: { field?: string; cause?: unknown; databaseDown?: boolean } = {},
-		): Promise<RowOutcome> => {
-			let text = message;
-			if (writeAudit && !opts.databaseDown) {
-				try {
-					await store.recordCheck(auditRow('error', message));
-				} catch (error) {
-					text = `${message} (the 'error' audit row was not written either: ${(error as Error).message})`;
-				}
-			}
-			result.status = 'error';
-			result.response_time_ms = ms(elapsed());
-			return failedRow(this, itemIndex, text, {
-				field: opts.field,
-				base: result,
-				cause: opts.cause,
-			});
-		};
-		const highLevelFailure = async (error: unknown) => {
-			const nodeError = api.toNodeError(error, itemIndex);
-			if (error instanceof HighLevelAttemptError && error.isFatal) gate.error ??= nodeError;
-			const blamed = blamedField(error);
-			return await fail(blamed ? fieldError(blamed, nodeError.message) : nodeError.message, {
-				field: blamed,
-				cause: blamed ? undefined : nodeError,
-			});
-		};
-
-		// ---- Inputs.
-		if (!EMAIL.test(result.email)) {
-			const raw = get('email');
-			return await fail(
-				fieldError(
-					'email',
-					raw === undefined || raw === null || String(raw).trim() === ''
-						? 'no email given'
-						: `"${String(raw).trim()}" is not an email address`,
-				),
-				{ field: 'email' },
-			);
-		}
-		const webinarId = parseId(get('webinarId'));
-		if (webinarId === undefined || webinarId === null) {
-			const raw = get('webinarId');
-			return await fail(
-				fieldError(
-					'webinarId',
-					webinarId === undefined
-						? 'no webinar id given (set Custom Data "webinar_id" in the HighLevel Webhook action)'
-						: `"${String(raw)}" is not a WebinarJam webinar id (a whole number)`,
-				),
-				{ field: 'webinarId' },
-			);
-		}
-		result.webinar_id = webinarId;
-		const scheduleId = parseId(get('scheduleId'));
-		if (scheduleId === null) {
-			return await fail(
-				fieldError(
-					'scheduleId',
-					`"${String(get('scheduleId'))}" is not a WebinarJam schedule id (a whole number)`,
-				),
-				{ field: 'scheduleId' },
-			);
-		}
-		result.schedule_id = scheduleId ?? null;
-		const useTagsFromPayload = get('useTagsFromPayload', true) !== false;
-		let currentTags = useTagsFromPayload ? tagSet(get('contactTags', undefined)) : undefined;
-		const settings: TagSettings = {
-			attendedTag: String(get('attendedTag') ?? ''),
-			noShowTag: String(get('noShowTag') ?? ''),
-			whenNotFound: (get('whenNotFound', 'noChange') as WhenNotFound) ?? 'noChange',
-			notFoundTag: String(get('notFoundTag', '') ?? ''),
-			replayCountsAsAttended: options.replayCountsAsAttended === true,
-		};
-		const problem = tagSettingsProblem(settings);
-		if (problem !== undefined) {
-			const field = /^Field '(\w+)'/.exec(problem)?.[1];
-			return await fail(problem, { field });
-		}
-		if (gate.error !== undefined) {
-			// The token or location is wrong, or the daily budget is gone: no call can succeed.
-			return await fail(gate.error.message);
-		}
-
-		// ---- Lookup, and the contact search when there is no contact id: both at once.
-		const lookupStarted = performance.now();
-		const lookup = store
-			.lookup({ email: result.email, webinarId, scheduleId: scheduleId ?? undefined })
-			.finally(() => {
-				result.lookup_ms = ms(performance.now() - lookupStarted);
-			});
-		const search = result.contact_id === null ? api.findContactByEmail(result.email) : undefined;
-		if (search !== undefined) result.highlevel_calls++;
-		// Both are awaited below; these keep an early failure of one from going unhandled.
-		lookup.catch(() => undefined);
-		search?.catch(() => undefined);
-
-		try {
-			registrant = await lookup;
-		} catch (error) {
-			await search?.catch(() => undefined);
-			return await fail((error as Error).message, { field: 'database', databaseDown: true });
-		}
-		result.registrant = registrant as unknown as IDataObject | null;
-		if (search !== undefined) {
-			let contact;
-			try {
-				contact = await search;
-			} catch (error) {
-				return await highLevelFailure(error);
-			}
-			if (contact === null) {
-				return await fail(
-					fieldError(
-						'email',
-						`no HighLevel contact has the email ${result.email} in location ${api.locationId}`,
-					),
-					{ field: 'email' },
-				);
-			}
-			result.contact_id = contact.id;
-			// Fresher than any payload: HighLevel's own answer of a moment ago.
-			if (useTagsFromPayload) currentTags = tagSet(contact.tags);
-		}
-
-		// ---- Decide, then write the tags and the audit row at the same time.
-		const decision: Decision = decideAttendance(registrant, settings, currentTags);
-		result.status = decision.status;
-		result.attended = decision.attended;
-		result.tag_added = decision.tagAdded;
-		result.tag_removed = decision.tagRemoved;
-		const contactId = result.contact_id as string;
-		const calls: Array<Promise<unknown>> = [];
-		if (decision.callAdd && decision.tagAdded !== null)
-			calls.push(api.addTags(contactId, [decision.tagAdded]));
-		if (decision.callRemove && decision.tagRemoved !== null)
-			calls.push(api.removeTags(contactId, [decision.tagRemoved]));
-		result.highlevel_calls += calls.length;
-		const audit = writeAudit ? store.recordCheck(auditRow(decision.status, null)) : undefined;
-		const [tagResults, auditResult] = await Promise.all([
-			Promise.allSettled(calls),
-			audit === undefined ? undefined : Promise.allSettled([audit]).then(([r]) => r),
-		]);
-
-		const tagFailure = tagResults.find((r) => r.status === 'rejected');
-		if (tagFailure !== undefined) {
-			const error = tagFailure.reason as unknown;
-			const nodeError = api.toNodeError(error, itemIndex);
-			if (error instanceof HighLevelAttemptError && error.isFatal) gate.error ??= nodeError;
-			const field = blamedField(error);
-			let message = field ? fieldError(field, nodeError.message) : nodeError.message;
-			if (auditResult?.status === 'fulfilled') {
-				try {
-					await store.markFailed(auditResult.value, message, elapsed());
-				} catch (updateError) {
-					message = `${message} (the audit row still says ${decision.status}: ${(updateError as Error).message})`;
-				}
-			} else if (auditResult?.status === 'rejected') {
-				message = `${message} (the audit row was not written either: ${(auditResult.reason as Error).message})`;
-			}
-			result.status = 'error';
-			result.response_time_ms = ms(elapsed());
-			return failedRow(this, itemIndex, message, {
-				field,
-				base: result,
-				cause: field ? undefined : nodeError,
-			});
-		}
-		if (auditResult?.status === 'rejected') {
-			result.response_time_ms = ms(elapsed());
-			return failedRow(
-				this,
-				itemIndex,
-				fieldError(
-					'writeAuditRow',
-					`tags written, but the attendance_checks row was not: ${(auditResult.reason as Error).message}`,
-				),
-				{
-					field: 'writeAuditRow',
-					base: { ...result, status: 'error', check_status: decision.status },
-				},
-			);
-		}
-		result.response_time_ms = ms(elapsed());
-		return { itemIndex, json: result };
-	};
-
-	return await processItems(this, items.length, concurrencyOf(this), check);
+	const parameters = new ParameterReader(this);
+	return await processItems(
+		this,
+		items.length,
+		concurrencyOf(this),
+		async (itemIndex, gate) =>
+			await new AttendanceCheck(this, store, api, gate, itemIndex).run(parameters),
+	);
 }

@@ -1,12 +1,16 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
+import type { RowOutcome } from '../../../../shared/batch/outcomes';
+import { failedRow, fieldError } from '../../../../shared/batch/outcomes';
 import type { FatalGate } from '../../helpers/items';
-import { processItems } from '../../helpers/items';
-import type { RowOutcome } from '../../helpers/outcome';
-import { failedRow, fieldError } from '../../helpers/outcome';
+import { highLevelFailure, processItems } from '../../helpers/items';
 import { parseTagList } from '../../helpers/tags';
 import type { HighLevelApi } from '../../transport';
-import { HighLevelAttemptError } from '../../transport';
 import { concurrencyOf, requestOptions } from '../common.descriptions';
 
 type TagOperation = 'addTags' | 'removeTags';
@@ -48,27 +52,17 @@ export function tagDescription(operation: TagOperation): INodeProperties[] {
 	];
 }
 
+/** A failed HighLevel call as the item's outcome (see highLevelFailure). */
 export function itemFailure(
 	ctx: IExecuteFunctions,
 	api: HighLevelApi,
 	gate: FatalGate,
 	itemIndex: number,
 	error: unknown,
-	base: Record<string, unknown>,
+	base: IDataObject,
 ): RowOutcome {
-	const nodeError = api.toNodeError(error, itemIndex);
-	if (error instanceof HighLevelAttemptError && error.isFatal) gate.error ??= nodeError;
-	const contactProblem =
-		error instanceof HighLevelAttemptError &&
-		error.status === 400 &&
-		/contact/i.test(error.serverMessage ?? '');
-	if (contactProblem) {
-		return failedRow(ctx, itemIndex, fieldError('contactId', nodeError.message), {
-			field: 'contactId',
-			base: base as never,
-		});
-	}
-	return failedRow(ctx, itemIndex, nodeError.message, { base: base as never, cause: nodeError });
+	const { message, field, cause } = highLevelFailure(api, gate, itemIndex, error);
+	return failedRow(ctx, itemIndex, message, { field, base, cause });
 }
 
 /** Contact › Add Tags / Remove Tags: one call per item (POST or DELETE /contacts/{id}/tags). */

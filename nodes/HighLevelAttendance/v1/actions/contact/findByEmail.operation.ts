@@ -1,8 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { processItems } from '../../helpers/items';
-import type { RowOutcome } from '../../helpers/outcome';
-import { failedRow, fieldError } from '../../helpers/outcome';
+import type { RowOutcome } from '../../../../shared/batch/outcomes';
+import { failedRow, fieldError } from '../../../../shared/batch/outcomes';
+import { normalizeEmail } from '../../../../shared/normalize/email';
+import { emailProblem, processItems } from '../../helpers/items';
 import type { HighLevelApi } from '../../transport';
 import { concurrencyOf, requestOptions } from '../common.descriptions';
 import { itemFailure } from './common';
@@ -38,19 +39,21 @@ export async function execute(
 	api: HighLevelApi,
 ): Promise<RowOutcome[]> {
 	return await processItems(this, items.length, concurrencyOf(this), async (itemIndex, gate) => {
-		const email = String(this.getNodeParameter('email', itemIndex, '') ?? '').trim();
-		const base = { email, found: false, contact_id: null };
-		if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
-			return failedRow(
-				this,
-				itemIndex,
-				fieldError('email', email === '' ? 'no email given' : `"${email}" is not an email address`),
-				{ field: 'email', base },
-			);
-		}
+		const raw = this.getNodeParameter('email', itemIndex, '') as unknown;
+		const email = normalizeEmail(String(raw ?? ''));
+		const base = {
+			email: email.ok ? email.value : String(raw ?? '').trim(),
+			found: false,
+			contact_id: null,
+		};
+		if (!email.ok)
+			return failedRow(this, itemIndex, fieldError('email', emailProblem(raw, email.reason)), {
+				field: 'email',
+				base,
+			});
 		if (gate.error !== undefined) return failedRow(this, itemIndex, gate.error.message, { base });
 		try {
-			const contact = await api.findContactByEmail(email);
+			const contact = await api.findContactByEmail(email.value);
 			if (contact === null) return { itemIndex, json: base };
 			return { itemIndex, json: { found: true, contact_id: contact.id, ...contact } };
 		} catch (error) {

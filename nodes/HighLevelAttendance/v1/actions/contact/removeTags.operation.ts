@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { RowOutcome } from '../../helpers/outcome';
+import type { RowOutcome } from '../../../../shared/batch/outcomes';
 import type { HighLevelApi } from '../../transport';
 import { executeTags, tagDescription } from './common';
 

@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import { errorItem } from '../../../../shared/batch/outcomes';
 import { DatabaseError } from '../../../../shared/database/connection';
 import {
 	destinationOf,
@@ -21,7 +22,6 @@ import {
 	type SyncSummary,
 } from '../../helpers/sync';
 import { parseIdList } from '../../helpers/utils';
-import { errorItem } from '../../helpers/errorItem';
 import { WebinarJamClient } from '../../transport';
 import { databaseOption, dateRangeOptions, schemaOption } from '../common.descriptions';
 
@@ -230,5 +230,5 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 
 	if (failure === undefined) return [[{ json: summary, pairedItem: { item: 0 } }]];
 	if (!this.continueOnFail()) throw failure;
-	return [[errorItem(this, failure.message, summary, 0)]];
+	return [[errorItem(this, failure, 0, summary)]];
 }

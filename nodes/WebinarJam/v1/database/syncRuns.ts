@@ -13,8 +13,8 @@ import {
 	type PostgresCredentials,
 	quoteIdent,
 	type SupabaseCredentials,
-} from './connection';
-import { TABLES } from './schema';
+} from '../../../shared/database/connection';
+import { TABLES } from '../../../shared/database/schema';
 
 export type SyncRunStatus = 'running' | 'success' | 'partial' | 'failed';
 
