@@ -261,10 +261,16 @@ async function main() {
 		);
 		const p95 = pct(latencies, 95);
 		const window = maxPerWindow(calls.map((r) => r.time));
-		const verdict = (okay) => (okay ? 'met' : 'NOT met');
-		console.log(
-			`goals: p95 ≤ ${GOALS.p95Ms} ms ${verdict(p95 <= GOALS.p95Ms)}; ≤ ${GOALS.callsPer10s} calls per 10 s ${verdict(window <= GOALS.callsPer10s)}; 0 × 429 ${verdict(!calls.some((r) => r.status === 429))}; associations ≤ 10 s ${verdict(associationsMs !== undefined && associationsMs <= GOALS.associationsMs)}; notes ≤ 20 s ${verdict(notesMs !== undefined && notesMs <= GOALS.notesMs)}; all 201 ${verdict(ok.length === COUNT)}`,
-		);
+		const goals = [
+			[`p95 ≤ ${GOALS.p95Ms} ms`, p95 <= GOALS.p95Ms],
+			[`≤ ${GOALS.callsPer10s} calls per 10 s`, window <= GOALS.callsPer10s],
+			['0 × 429', !calls.some((r) => r.status === 429)],
+			['associations ≤ 10 s', associationsMs !== undefined && associationsMs <= GOALS.associationsMs],
+			['notes ≤ 20 s', notesMs !== undefined && notesMs <= GOALS.notesMs],
+			['all 201', ok.length === COUNT],
+		];
+		console.log(`goals: ${goals.map(([label, okay]) => `${label} ${okay ? 'PASS' : 'FAIL'}`).join('; ')}`);
+		if (goals.some(([, okay]) => !okay)) process.exitCode = 1;
 	} finally {
 		await n8n.stop();
 		await hubspot.close();
