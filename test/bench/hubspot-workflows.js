@@ -118,7 +118,8 @@ function oursWorkflow(id) {
 						matchingColumns: ['email'],
 						schema: [],
 					},
-					options: { detectChanges: false },
+					// The node's shipped defaults: Skip Unchanged Contacts on (a read before each write).
+					options: {},
 				},
 				{ credentials: { hubSpotBatchApi: CRED_OURS } },
 			),
