@@ -20,6 +20,16 @@ export interface RetrySettings {
 	maxRateLimitWaitMs: number;
 }
 
+/** The retry settings most vendors share; a policy overrides what its vendor needs otherwise. */
+export const STANDARD_RETRY: RetrySettings = {
+	maxRateLimitRetries: 10,
+	maxServerErrorTries: 3,
+	timeoutMs: 30_000,
+	baseDelayMs: 500,
+	maxDelayMs: 8_000,
+	maxRateLimitWaitMs: 60_000,
+};
+
 /** One account's budget: at most `limit` calls in any `windowMs`, shared by everything using `key`. */
 export interface RateBudget {
 	/** Identifies the account (host + a hash of the secret); never the secret itself. */
@@ -58,6 +68,8 @@ export interface VendorPolicy {
 	budget(credentials: ICredentialDataDecryptedObject, baseUrl: string): RateBudget;
 	/** Headers in which the vendor reports its own limit; the limiter follows them down. */
 	rateHeaders?: { limit?: string; windowMs?: string; remaining?: string };
+	/** Retry settings the user keeps in the credential (a timeout), over `retry`, under the node's. */
+	credentialRetry?(credentials: ICredentialDataDecryptedObject): Partial<RetrySettings>;
 	/** An answer that asks the caller to slow down: waited out, then retried. */
 	isRateLimited(error: AttemptError): boolean;
 	/** An answer after which no later call can succeed (bad key, missing access, daily budget spent). */

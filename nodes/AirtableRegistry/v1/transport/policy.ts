@@ -7,6 +7,7 @@ import type { JsonObject } from 'n8n-workflow';
 
 import type { AttemptError } from '../../../shared/transport/attempt';
 import type { VendorPolicy } from '../../../shared/transport/policy';
+import { STANDARD_RETRY } from '../../../shared/transport/policy';
 
 export const DEFAULT_BASE_URL = 'https://api.airtable.com';
 /** Airtable: 5 requests per second per base. */
@@ -31,14 +32,8 @@ export function errorTypeOf(error: AttemptError): string | undefined {
 export const airtablePolicyWaiting = (rateLimitWaitMs: number): VendorPolicy => ({
 	vendor: 'Airtable',
 	credentialType: 'airtableRegistryApi',
-	retry: {
-		maxRateLimitRetries: 3,
-		maxServerErrorTries: 3,
-		timeoutMs: 30_000,
-		baseDelayMs: 500,
-		maxDelayMs: 8_000,
-		maxRateLimitWaitMs: 60_000,
-	},
+	// Each 429 costs a 30 s penalty: a few retries are all an execution should wait for.
+	retry: { ...STANDARD_RETRY, maxRateLimitRetries: 3 },
 	baseUrl: (credentials) => String(credentials.baseUrl || DEFAULT_BASE_URL).trim(),
 	budget: (credentials, baseUrl) => {
 		if (String(credentials.accessToken ?? '').trim() === '')

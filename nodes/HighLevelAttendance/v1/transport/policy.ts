@@ -8,6 +8,7 @@ import type { ICredentialDataDecryptedObject, JsonObject } from 'n8n-workflow';
 
 import type { AttemptError } from '../../../shared/transport/attempt';
 import type { VendorPolicy } from '../../../shared/transport/policy';
+import { STANDARD_RETRY } from '../../../shared/transport/policy';
 import { rateLimiterKey } from '../../../shared/transport/rateLimiter';
 
 /** The credential type (see credentials/HighLevelAttendanceApi.credentials.ts for why it is not `highLevelApi`). */
@@ -36,13 +37,13 @@ export const isDailyLimit = (error: AttemptError) =>
 export const highLevelPolicy: VendorPolicy = {
 	vendor: 'HighLevel',
 	credentialType: CREDENTIAL_TYPE,
+	// A webhook answers HighLevel's workflow: fail faster than the standard timeout and backoff.
 	retry: {
+		...STANDARD_RETRY,
 		maxRateLimitRetries: 5,
-		maxServerErrorTries: 3,
 		timeoutMs: 15_000,
 		baseDelayMs: 250,
 		maxDelayMs: 4_000,
-		maxRateLimitWaitMs: 60_000,
 	},
 	baseUrl: (credentials) => String(credentials.baseUrl || DEFAULT_BASE_URL).trim(),
 	budget: (credentials, baseUrl) => {

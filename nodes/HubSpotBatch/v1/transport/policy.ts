@@ -7,6 +7,7 @@ import type { ICredentialDataDecryptedObject, JsonObject } from 'n8n-workflow';
 
 import type { AttemptError } from '../../../shared/transport/attempt';
 import type { VendorPolicy } from '../../../shared/transport/policy';
+import { STANDARD_RETRY } from '../../../shared/transport/policy';
 import { rateLimiterKey } from '../../../shared/transport/rateLimiter';
 
 export const DEFAULT_BASE_URL = 'https://api.hubapi.com';
@@ -38,14 +39,7 @@ export const isDailyLimit = (error: AttemptError) =>
 export const hubspotPolicy: VendorPolicy = {
 	vendor: 'HubSpot',
 	credentialType: 'hubSpotBatchApi',
-	retry: {
-		maxRateLimitRetries: 10,
-		maxServerErrorTries: 3,
-		timeoutMs: 30_000,
-		baseDelayMs: 500,
-		maxDelayMs: 8_000,
-		maxRateLimitWaitMs: 60_000,
-	},
+	retry: STANDARD_RETRY,
 	baseUrl: (credentials) => String(credentials.baseUrl || DEFAULT_BASE_URL).trim(),
 	budget: (credentials, baseUrl) => {
 		const token = String(credentials.accessToken ?? '').trim();

@@ -6,6 +6,7 @@
 import type { ICredentialDataDecryptedObject, JsonObject } from 'n8n-workflow';
 
 import type { VendorPolicy } from '../../../shared/transport/policy';
+import { STANDARD_RETRY } from '../../../shared/transport/policy';
 import { rateLimiterKey } from '../../../shared/transport/rateLimiter';
 
 export const API_ORIGIN = 'https://api.webinarjam.com';
@@ -49,14 +50,8 @@ function fieldErrors(body: JsonObject | undefined): string {
 export const webinarJamPolicy: VendorPolicy = {
 	vendor: 'WebinarJam',
 	credentialType: 'webinarJamApi',
-	retry: {
-		maxRateLimitRetries: 10,
-		maxServerErrorTries: 3,
-		timeoutMs: 60_000,
-		baseDelayMs: 500,
-		maxDelayMs: 8_000,
-		maxRateLimitWaitMs: 120_000,
-	},
+	// A page of 100 registrants can be slow to come, and a long sync may wait out longer throttling.
+	retry: { ...STANDARD_RETRY, timeoutMs: 60_000, maxRateLimitWaitMs: 120_000 },
 	baseUrl: (credentials) => {
 		const url = baseUrlOf(credentials);
 		if (!/^https?:\/\//i.test(url))
@@ -67,7 +62,11 @@ export const webinarJamPolicy: VendorPolicy = {
 		const apiKey = String(credentials.apiKey ?? '').trim();
 		if (apiKey === '') throw new Error('The WebinarJam credential has no API key');
 		// "Per user": one window per key, whichever product or path it calls.
-		return { key: rateLimiterKey(new URL(baseUrl).origin, apiKey), limit: CALLS_PER_SECOND, windowMs: WINDOW_MS };
+		return {
+			key: rateLimiterKey(new URL(baseUrl).origin, apiKey),
+			limit: CALLS_PER_SECOND,
+			windowMs: WINDOW_MS,
+		};
 	},
 	isRateLimited: (error) => error.status === 429,
 	isFatal: (error) => error.status === 401 || error.status === 403,
