@@ -44,6 +44,15 @@ export class LumaApi implements ICredentialType {
 				'Most calls n8n makes with this API key per minute, shared by every Luma node, trigger and execution that uses the key. Luma allows about 200; leave room for other apps on the same key.',
 		},
 		{
+			displayName: 'Timeout (Seconds)',
+			name: 'timeoutSeconds',
+			type: 'number',
+			default: 30,
+			typeOptions: { minValue: 1 },
+			description:
+				'How long n8n waits for Luma to answer one call. A read that gets no answer is tried again; a create (a webhook) is reported as possibly made and never sent twice.',
+		},
+		{
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',

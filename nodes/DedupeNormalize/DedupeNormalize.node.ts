@@ -1,13 +1,27 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { coordinateWorkersProperties, redisCredential } from '../shared/redis/coordination';
 import { CANONICAL_FIELDS, FIELD_LABELS, type MappableField } from './canonical';
-import { dedupeAndNormalize } from './execute';
+import { DEFAULT_CLAIM_TIMEOUT_SECONDS, dedupeAndNormalize } from './execute';
+import { confirmProcessed, DEFAULT_HISTORY_SIZE, DEFAULT_KEY_FIELD, releaseClaims } from './settle';
 
 const canonicalOptions = CANONICAL_FIELDS.map((value) => ({ name: FIELD_LABELS[value], value }));
 const mappableOptions = (Object.keys(FIELD_LABELS) as MappableField[])
 	.map((value) => ({ name: FIELD_LABELS[value], value }))
 	.sort((a, b) => a.name.localeCompare(b.name));
+
+/** Version 2's steps that end a flow: one output, items passed through. */
+const SETTLE = ['confirm', 'release'];
+const onlyNormalize = { hide: { operation: SETTLE } };
+const v1 = { show: { '@version': [1] } };
+const v2 = { show: { '@version': [2] } };
+
+const operations = {
+	normalize: dedupeAndNormalize,
+	confirm: confirmProcessed,
+	release: releaseClaims,
+};
 
 export class DedupeNormalize implements INodeType {
 	description: INodeTypeDescription = {
@@ -15,19 +29,79 @@ export class DedupeNormalize implements INodeType {
 		name: 'dedupeNormalize',
 		icon: { light: 'file:dedupeNormalize.svg', dark: 'file:dedupeNormalize.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		version: [1, 2],
+		defaultVersion: 2,
 		usableAsTool: true,
-		subtitle: '={{$parameter["source"]}}',
+		subtitle: '={{$parameter["operation"] === "confirm" ? "Confirm Processed" : $parameter["operation"] === "release" ? "Release" : $parameter["source"]}}',
 		description:
 			'Maps registrations to one canonical contact, normalizes email, names, phone and dates, and splits them into Valid, Duplicate and Invalid',
 		defaults: { name: 'Dedupe & Normalize' },
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
-		outputNames: ['Valid', 'Duplicate', 'Invalid'],
+		// Confirm Processed and Release pass their items through one output.
+		outputs: `={{ ${JSON.stringify(SETTLE)}.includes($parameter.operation) ? [{ type: "${NodeConnectionTypes.Main}" }] : ["Valid", "Duplicate", "Invalid"].map((displayName) => ({ type: "${NodeConnectionTypes.Main}", displayName })) }}`,
+		credentials: [{ ...redisCredential }],
 		properties: [
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				default: 'normalize',
+				displayOptions: v2,
+				options: [
+					{
+						name: 'Confirm Processed',
+						value: 'confirm',
+						action: 'Confirm registrations were processed',
+						description:
+							'Place after the step where a row has landed: its registration now counts as processed, so later deliveries go to Duplicate',
+					},
+					{
+						name: 'Normalize and Dedupe',
+						value: 'normalize',
+						action: 'Normalize and dedupe registrations',
+						description: 'Split rows into Valid, Duplicate and Invalid',
+					},
+					{
+						name: 'Release',
+						value: 'release',
+						action: 'Release registrations for a retry',
+						description:
+							'Place on failure branches: the registration does not count as processed, so its next delivery is tried again',
+					},
+				],
+			},
+			{
+				displayName:
+					'Valid rows count as processed only once they reach a Dedupe & Normalize node set to Confirm Processed, after the step where they land. Until then each is held for this execution: another delivery of the same registration waits for it. Put a node set to Release on failure branches so the next delivery tries again. If n8n stops mid-flow, the registration stays held until Claim Timeout ends (Options).',
+				name: 'claimNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { '@version': [2], operation: ['normalize'], acrossRuns: [true] } },
+			},
+			{
+				displayName: 'Key Field',
+				name: 'keyField',
+				type: 'string',
+				default: DEFAULT_KEY_FIELD,
+				displayOptions: { show: { '@version': [2], operation: SETTLE } },
+				description:
+					'Field holding the key Dedupe & Normalize wrote to each Valid row. The nodes of this package keep it on their outputs.',
+			},
+			{
+				displayName: 'History Size',
+				name: 'historySize',
+				type: 'number',
+				default: DEFAULT_HISTORY_SIZE,
+				typeOptions: { minValue: 1 },
+				displayOptions: { show: { '@version': [2], operation: ['confirm'] } },
+				description:
+					'How many processed registrations n8n remembers for this workflow; the oldest are forgotten first',
+			},
 			{
 				displayName: 'Source',
 				name: 'source',
+				displayOptions: onlyNormalize,
 				type: 'options',
 				default: 'lumaWebhook',
 				description: 'Where the input items come from; each preset knows that source’s field names',
@@ -42,6 +116,7 @@ export class DedupeNormalize implements INodeType {
 			{
 				displayName: 'Field Mapping',
 				name: 'fieldMapping',
+				displayOptions: onlyNormalize,
 				type: 'fixedCollection',
 				placeholder: 'Add Field Mapping',
 				typeOptions: { multipleValues: true },
@@ -75,6 +150,7 @@ export class DedupeNormalize implements INodeType {
 			{
 				displayName: 'Required Fields',
 				name: 'requiredFields',
+				displayOptions: onlyNormalize,
 				type: 'multiOptions',
 				default: ['email', 'event_id'],
 				options: canonicalOptions,
@@ -83,6 +159,7 @@ export class DedupeNormalize implements INodeType {
 			{
 				displayName: 'Dedupe Key',
 				name: 'dedupeKey',
+				displayOptions: onlyNormalize,
 				type: 'multiOptions',
 				default: ['email', 'event_id'],
 				options: canonicalOptions,
@@ -91,6 +168,7 @@ export class DedupeNormalize implements INodeType {
 			{
 				displayName: 'Within This Run Keep',
 				name: 'keep',
+				displayOptions: onlyNormalize,
 				type: 'options',
 				default: 'first',
 				options: [
@@ -106,14 +184,22 @@ export class DedupeNormalize implements INodeType {
 			{
 				displayName: 'Remember Across Executions',
 				name: 'acrossRuns',
+				displayOptions: onlyNormalize,
 				type: 'boolean',
 				default: true,
 				description:
 					'Whether to send rows already seen in an earlier execution to Duplicate. Uses n8n’s processed-data store, so it survives restarts and works in queue mode.',
 			},
+			...coordinateWorkersProperties().map((property) => ({
+				...property,
+				description:
+					'Whether executions on other n8n processes (queue-mode workers, webhook processes) wait for each other’s registrations through n8n’s Redis credential. Turn it on in every Dedupe & Normalize node of the workflow, or none. Leave off for a single n8n process.',
+				displayOptions: { show: { '@version': [2] }, hide: { acrossRuns: [false] } },
+			})),
 			{
 				displayName: 'Options',
 				name: 'options',
+				displayOptions: onlyNormalize,
 				type: 'collection',
 				placeholder: 'Add Option',
 				default: {},
@@ -135,6 +221,16 @@ export class DedupeNormalize implements INodeType {
 						type: 'boolean',
 						default: false,
 						description: 'Whether to keep the original input under "source" on Valid and Duplicate items',
+					},
+					{
+						displayName: 'Claim Timeout (Seconds)',
+						name: 'claimTimeout',
+						type: 'number',
+						default: DEFAULT_CLAIM_TIMEOUT_SECONDS,
+						typeOptions: { minValue: 1 },
+						displayOptions: v2,
+						description:
+							'How long a Valid row stays held for this execution when no Confirm Processed or Release follows (n8n stopped, or a step failed without an error branch). Longer than the flow takes; a delivery of that registration waits at most this long.',
 					},
 					{
 						displayName: 'Default Phone Country',
@@ -170,6 +266,7 @@ export class DedupeNormalize implements INodeType {
 						type: 'number',
 						default: 10000,
 						typeOptions: { minValue: 1 },
+						displayOptions: v1,
 						description: 'How many dedupe keys n8n remembers across executions; the oldest are forgotten first',
 					},
 					{
@@ -185,6 +282,7 @@ export class DedupeNormalize implements INodeType {
 						name: 'acrossRunsScope',
 						type: 'options',
 						default: 'node',
+						displayOptions: v1,
 						options: [
 							{ name: 'Node', value: 'node', description: 'Keys are private to this node' },
 							{ name: 'Workflow', value: 'workflow', description: 'Keys are shared by nodes of this workflow' },
@@ -210,6 +308,7 @@ export class DedupeNormalize implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await dedupeAndNormalize.call(this);
+		const operation = this.getNodeParameter('operation', 0, 'normalize') as keyof typeof operations;
+		return await operations[operation].call(this);
 	}
 }

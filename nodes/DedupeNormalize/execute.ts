@@ -6,11 +6,11 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { runExclusive } from '../shared/keyedMutex';
 import type { DayMonthOrder } from '../shared/normalize';
 import { ParameterReader } from '../shared/parameters';
 import { type CanonicalField, type FieldError, type MappableField } from './canonical';
 import { dedupeKey, dedupeWithinRun, type Candidate, type KeepStrategy } from './dedupe';
+import { ClaimWaitError, ProcessedMemory } from './memory';
 import { buildPreset, pathReader, type PresetName } from './presets';
 import { normalizeRecord, type RecordSettings } from './record';
 
@@ -26,7 +26,11 @@ interface Options {
 	utmSource?: string;
 	utmMedium?: string;
 	includeSource?: boolean;
+	claimTimeout?: number;
 }
+
+/** Claim Timeout's default: long enough for a registration to pass Airtable and HubSpot. */
+export const DEFAULT_CLAIM_TIMEOUT_SECONDS = 300;
 
 /** Reads settings from the first item: presets and mappings are per node, not per item. */
 function readSettings(this: IExecuteFunctions) {
@@ -99,8 +103,43 @@ function readSettings(this: IExecuteFunctions) {
 		scope: options.acrossRunsScope ?? 'node',
 		historySize: options.historySize ?? 10000,
 		includeSource: options.includeSource ?? false,
+		claimTimeoutMs: Math.max(1, Number(options.claimTimeout ?? DEFAULT_CLAIM_TIMEOUT_SECONDS)) * 1000,
 	};
 }
+
+type Settings = ReturnType<typeof readSettings>;
+
+/**
+ * The keys an earlier execution processed. Version 1 records every key here, before anything
+ * downstream ran. Version 2 records nothing: it claims the new keys for this execution, and a
+ * Dedupe & Normalize node set to Confirm Processed records them once their rows have landed.
+ */
+async function seenInEarlierExecutions(
+	this: IExecuteFunctions,
+	keys: string[],
+	settings: Settings,
+): Promise<Set<string>> {
+	const memory = await ProcessedMemory.of(this);
+	if (this.getNode().typeVersion < 2)
+		return await memory.checkAndRecord(keys, settings.scope, settings.historySize);
+	await memory.claim(keys, settings.claimTimeoutMs, this.getExecutionCancelSignal());
+	let checked = false;
+	try {
+		const processed = await memory.processedAmong(keys);
+		// Keys already processed go to Duplicate: nothing downstream will confirm them.
+		await memory.release([...processed]);
+		checked = true;
+		return processed;
+	} finally {
+		// The check failed: no row goes downstream, so none may stay claimed.
+		if (!checked) await memory.release(keys).catch(() => undefined);
+	}
+}
+
+const memoryFailure = (error: Error) =>
+	error instanceof ClaimWaitError
+		? error.message
+		: `Could not read n8n's processed-data store: ${error.message}`;
 
 export async function dedupeAndNormalize(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -163,36 +202,18 @@ export async function dedupeAndNormalize(this: IExecuteFunctions): Promise<INode
 	let seenBefore = new Set<string>();
 	if (settings.acrossRuns && kept.length > 0) {
 		try {
-			// n8n's processed-data store (Remove Duplicates uses it): survives restarts, shared in queue mode.
-			// Serialized per store scope: Luma sends guest.registered and guest.updated together.
-			const scopeKey = `${this.getWorkflow().id}:${settings.scope === 'node' ? this.getNode().id : ''}`;
-			const result = await runExclusive(
-				scopeKey,
-				async () =>
-					await this.helpers.checkProcessedAndRecord(
-						kept.map((k) => k.candidate.key),
-						settings.scope,
-						{ mode: 'entries', maxEntries: settings.historySize },
-					),
+			seenBefore = await seenInEarlierExecutions.call(
+				this,
+				kept.map((k) => k.candidate.key),
+				settings,
 			);
-			seenBefore = new Set(result.processed.map(String));
 		} catch (error) {
-			if (!this.continueOnFail()) {
-				throw new NodeOperationError(
-					this.getNode(),
-					`Could not read n8n's processed-data store: ${(error as Error).message}`,
-				);
-			}
+			const reason = memoryFailure(error as Error);
+			if (!this.continueOnFail()) throw new NodeOperationError(this.getNode(), reason);
 			// Nothing is lost: the rows go out on Invalid with the reason, to be retried.
 			for (const k of kept) {
 				invalid.push(
-					invalidItem(k.candidate.index, [
-						{
-							field: 'dedupe_key',
-							value: k.candidate.key,
-							reason: `processed-data store unavailable: ${(error as Error).message}`,
-						},
-					]),
+					invalidItem(k.candidate.index, [{ field: 'dedupe_key', value: k.candidate.key, reason }]),
 				);
 			}
 			return [valid, duplicate, invalid];

@@ -26,17 +26,72 @@ interface StoredWebhook {
 const sameEventTypes = (hook: IDataObject, wanted: string[]) =>
 	[...((hook.event_types as string[]) ?? [])].sort().join(',') === [...wanted].sort().join(',');
 
+/** The Luma webhooks pointing at this URL for these events. */
+async function registeredHooks(
+	this: IHookFunctions,
+	webhookUrl: string,
+	eventTypes: string[],
+): Promise<IDataObject[]> {
+	const hooks = await lumaApiRequestAllItems.call(this, '/v1/webhooks/list', {}, { returnAll: true });
+	return hooks.filter((h) => h.url === webhookUrl && sameEventTypes(h, eventTypes));
+}
+
+/** The first of `hooks` whose signing secret Luma tells (only a create's answer is sure to). */
+async function firstWithSecret(
+	this: IHookFunctions,
+	hooks: IDataObject[],
+): Promise<IDataObject | undefined> {
+	for (const hook of hooks) {
+		const full = await lumaApiRequest.call(this, 'GET', '/v2/webhooks/get', { qs: { id: hook.id as string } });
+		if (typeof full.id === 'string' && typeof full.secret === 'string') return full;
+	}
+	return undefined;
+}
+
 /** The Luma webhook already pointing at this URL for these events, with its signing secret. */
 async function findRegistered(
 	this: IHookFunctions,
 	webhookUrl: string,
 	eventTypes: string[],
 ): Promise<IDataObject | undefined> {
-	const hooks = await lumaApiRequestAllItems.call(this, '/v1/webhooks/list', {}, { returnAll: true });
-	const match = hooks.find((h) => h.url === webhookUrl && sameEventTypes(h, eventTypes));
-	if (match === undefined) return undefined;
-	const full = await lumaApiRequest.call(this, 'GET', '/v2/webhooks/get', { qs: { id: match.id as string } });
-	return typeof full.id === 'string' && typeof full.secret === 'string' ? full : undefined;
+	return await firstWithSecret.call(this, await registeredHooks.call(this, webhookUrl, eventTypes));
+}
+
+/** One create: the webhook Luma answered with, or why there is none (its outcome may be unknown). */
+async function createHook(this: IHookFunctions, webhookUrl: string, eventTypes: string[]) {
+	return await lumaApiRequest
+		.call(this, 'POST', '/v2/webhooks/create', { body: { url: webhookUrl, event_types: eventTypes } })
+		.then(
+			(hook) => ({ hook, failure: undefined }),
+			(failure: Error) => ({ hook: undefined, failure }),
+		);
+}
+
+/**
+ * Creates the webhook once. A create that timed out or met a 5xx may have been made in Luma, so it
+ * is never sent again blindly: Luma is asked first. A webhook it made is adopted when Luma tells its
+ * secret; otherwise it is deleted (its deliveries could not be verified) and created once more.
+ */
+async function createOnce(
+	this: IHookFunctions,
+	webhookUrl: string,
+	eventTypes: string[],
+): Promise<IDataObject> {
+	const first = await createHook.call(this, webhookUrl, eventTypes);
+	if (first.hook !== undefined) return first.hook;
+	const made = await registeredHooks.call(this, webhookUrl, eventTypes);
+	if (made.length === 0) throw first.failure;
+	const adopted = await firstWithSecret.call(this, made);
+	if (adopted !== undefined) return adopted;
+	for (const hook of made) {
+		await lumaApiRequest.call(this, 'POST', '/v1/webhooks/delete', {
+			body: { id: hook.id as string },
+			idempotent: true,
+		});
+	}
+	const second = await createHook.call(this, webhookUrl, eventTypes);
+	if (second.hook === undefined) throw second.failure;
+	return second.hook;
 }
 
 const splitSecrets = (value: unknown) =>
@@ -172,17 +227,7 @@ export class LumaTrigger implements INodeType {
 				if (this.getNodeParameter('registration') !== 'automatic') return true;
 				const webhookUrl = this.getNodeWebhookUrl('default') as string;
 				const eventTypes = expandEventTypes(this.getNodeParameter('events') as string[]);
-				let created: IDataObject;
-				try {
-					created = await lumaApiRequest.call(this, 'POST', '/v2/webhooks/create', {
-						body: { url: webhookUrl, event_types: eventTypes },
-					});
-				} catch (error) {
-					// A create that timed out or met a 5xx may exist in Luma: adopt it rather than make a second.
-					const existing = await findRegistered.call(this, webhookUrl, eventTypes);
-					if (existing === undefined) throw error;
-					created = existing;
-				}
+				const created = await createOnce.call(this, webhookUrl, eventTypes);
 				if (typeof created.id !== 'string' || typeof created.secret !== 'string') {
 					throw new NodeOperationError(this.getNode(), 'Luma created the webhook but returned no ID or signing secret');
 				}

@@ -323,6 +323,16 @@ describe('signed deliveries in real n8n', () => {
 			.map((e) => nodeOutputs(e, 'Dedupe & Normalize'));
 		expect(outputs.flatMap((o) => o[0]).map((c) => c.email)).toEqual(['jane.doe+500@acme.com']);
 		expect(outputs.flatMap((o) => o[1])).toHaveLength(BURST - 1);
+		// And it landed once: one Airtable registration, counted once in HubSpot.
+		expect(
+			airtable.records('Registrations').filter((r) => r.fields.email === 'jane.doe+500@acme.com'),
+		).toHaveLength(1);
+		expect(
+			hubspot
+				.objects('contacts')
+				.filter((c) => c.properties.email === 'jane.doe+500@acme.com')
+				.map((c) => c.properties.contact_total_events_attended),
+		).toEqual(['1']);
 	});
 
 	it('dedupe memory survives an n8n restart (processed-data store)', async () => {
@@ -400,6 +410,30 @@ describe('Register Automatically', () => {
 		expect(
 			luma.requests({ method: 'POST', path: '/v1/webhooks/delete' }).map((r) => r.status),
 		).toEqual([200]);
+	});
+
+	it('publishing while Luma answers the create with a 502 after making it: Luma is asked first, one webhook remains', async () => {
+		const createsBefore = luma.requests({ path: '/v2/webhooks/create' }).length;
+		// Publishing lists Luma's webhooks first: only the create meets the fault.
+		luma.setFaults({ force5xxAfterApply: 1, status5xx: 502, faultPath: '/v2/webhooks/create' });
+		await n8n.publicApi('POST', `/workflows/${AUTO_WORKFLOW}/activate`);
+		// n8n activates asynchronously: wait for the create that follows the unseen one.
+		const creates = () => luma.requests({ path: '/v2/webhooks/create' }).length - createsBefore;
+		const deadline = Date.now() + 20000;
+		while (creates() < 2 && Date.now() < deadline) await sleep(250);
+		await sleep(500);
+		// The webhook made unseen (its secret is only in the lost answer) was replaced, once.
+		expect(creates()).toBe(2);
+		expect(luma.requests({ method: 'POST', path: '/v1/webhooks/delete' })).toHaveLength(2);
+		const hooks = [...luma.state.webhooks.values()].filter(
+			(h) => h.url === `${n8n.baseUrl}/webhook/luma-auto-e2e`,
+		);
+		expect(hooks).toHaveLength(1);
+		// The adopted webhook's secret verifies Luma's deliveries.
+		const before = (await n8n.executions(AUTO_WORKFLOW)).length;
+		const res = await luma.sendWebhook({ webhookId: hooks[0].id, payload: registration(401) });
+		expect(res.status).toBe(200);
+		await n8n.waitForExecutions(AUTO_WORKFLOW, before + 1);
 	});
 });
 
@@ -634,6 +668,77 @@ describe('HubSpot Batch in real n8n: the shipped sync and setup workflows', () =
 			'Reason: HubSpot rejected the access token (401): token revoked or invalid',
 		);
 		expect(alerts[0].text).toContain('CFO Roundtable: Banking Stack');
+	});
+});
+
+describe('Dedupe in real n8n: a registration counts as processed only once it has landed', () => {
+	const contact = (email: string) =>
+		hubspot.objects('contacts').find((c) => c.properties.email === email);
+	const deliver = async (payload: ReturnType<typeof registration>): Promise<Execution> => {
+		const before = (await n8n.executions(WORKFLOW)).length;
+		expect((await sendLumaWebhook(url, { scheme: 'luma', secret: SECRET, payload })).status).toBe(200);
+		const [latest] = await n8n.waitForExecutions(WORKFLOW, before + 1);
+		return latest;
+	};
+	const dedupe = (execution: Execution) => {
+		const [valid, duplicate] = nodeOutputs(execution, 'Dedupe & Normalize');
+		return { valid: valid.map((c) => c.email), duplicate: duplicate.map((c) => c.email) };
+	};
+
+	it('HubSpot failed: the next delivery, a guest.updated with changes, is not a Duplicate and lands once', async () => {
+		const email = 'jane.doe+700@acme.com';
+		hubspot.setFaults({ revokedTokens: [HUBSPOT_TOKEN] });
+		let failed: Execution;
+		try {
+			failed = await deliver(registration(700, { guestId: 'gst-retry-1' }));
+		} finally {
+			hubspot.setFaults({ revokedTokens: [] });
+		}
+		expect(dedupe(failed).valid).toEqual([email]);
+		expect(nodeOutputs(failed, 'HubSpot: Upsert Contact')[1]).toHaveLength(1);
+		expect(contact(email)).toBeUndefined();
+
+		const updated = await deliver(
+			registration(700, { guestId: 'gst-retry-1', type: 'guest.updated', phone: '+44 20 7946 0958' }),
+		);
+		expect(updated.status).toBe('success');
+		expect(dedupe(updated)).toEqual({ valid: [email], duplicate: [] });
+		expect(contact(email)!.properties).toMatchObject({
+			phone: '+442079460958',
+			contact_total_events_attended: '1',
+		});
+		expect(registrationRecord(email, 'evt-cfo-dec')!.fields).toMatchObject({
+			phone: '+442079460958',
+			sync_status: 'Synced to HubSpot',
+		});
+
+		// Landed: a later guest.updated, even with changes, is a Duplicate; the registration is counted once.
+		const later = await deliver(
+			registration(700, { guestId: 'gst-retry-1', type: 'guest.updated', name: 'Janet Doe' }),
+		);
+		expect(dedupe(later)).toEqual({ valid: [], duplicate: [email] });
+		expect(contact(email)!.properties.contact_total_events_attended).toBe('1');
+		expect(nodeOutputs(later, 'HubSpot: Upsert Contact')).toEqual([]);
+	});
+
+	it('Airtable failed: the next delivery of the registration is not a Duplicate and lands once', async () => {
+		const email = 'jane.doe+701@acme.com';
+		airtable.setFaults({ revokeToken: airtable.defaultToken });
+		let failed: Execution;
+		try {
+			failed = await deliver(registration(701, { guestId: 'gst-retry-2' }));
+		} finally {
+			airtable.setFaults({ restoreToken: airtable.defaultToken });
+		}
+		expect(dedupe(failed).valid).toEqual([email]);
+		expect(registrationRecord(email, 'evt-cfo-dec')).toBeUndefined();
+		expect(contact(email)).toBeUndefined();
+
+		const again = await deliver(registration(701, { guestId: 'gst-retry-2' }));
+		expect(again.status).toBe('success');
+		expect(dedupe(again)).toEqual({ valid: [email], duplicate: [] });
+		expect(registrationRecord(email, 'evt-cfo-dec')!.fields.sync_status).toBe('Synced to HubSpot');
+		expect(contact(email)!.properties.contact_total_events_attended).toBe('1');
 	});
 });
 

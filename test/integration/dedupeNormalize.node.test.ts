@@ -1,11 +1,33 @@
 /** Dedupe & Normalize executed by n8n-core in-process, and the shipped backfill workflow against the Luma emulator. */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import type { IDataObject, IDataDeduplicator, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IDataObject,
+	IDataDeduplicator,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeParameters,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { DedupeNormalize } from '../../nodes/DedupeNormalize/DedupeNormalize.node';
+import { keyLocks } from '../../nodes/shared/locks';
+import { closeSharedRedis } from '../../nodes/shared/redis/connection';
 import { startLumaEmulator, type LumaEmulator } from '../emulators/luma/server';
-import { InMemoryProcessedDataStore, registerNodeType, runWorkflow, type WorkflowJson } from '../harness/inProcess';
+import {
+	InMemoryProcessedDataStore,
+	registerCredentialType,
+	registerNodeType,
+	runWorkflow,
+	type RunWorkflowOptions,
+	type RunWorkflowResult,
+	type WorkflowJson,
+} from '../harness/inProcess';
+import { cleanupPrefix, ensureRedis, testRedis, testRedisCredentials } from '../harness/redis';
 
 registerNodeType('n8n-nodes-marketing-ops.dedupeNormalize', new DedupeNormalize());
 
@@ -163,5 +185,292 @@ describe('shipped workflow luma-backfill.json in n8n-core, against the Luma emul
 		const second = await runWorkflow(wf, { credentials, processedDataStore: store, startNode: 'Run now' });
 		expect(second.outputs('Dedupe & Normalize')[0]).toHaveLength(0);
 		expect(second.outputs('Dedupe & Normalize')[1]).toHaveLength(360);
+	});
+});
+
+// ---------------------------------------------------------------------------------------------
+// Version 2: a key counts as processed only once a Confirm Processed node has seen its row land.
+
+/** n8n's built-in `redis` credential fields (n8n-nodes-base is not loaded in-process). */
+class RedisCredentialType implements ICredentialType {
+	name = 'redis';
+	displayName = 'Redis';
+	properties = [
+		{ displayName: 'Password', name: 'password', type: 'string' as const, default: '' },
+		{ displayName: 'User', name: 'user', type: 'string' as const, default: '' },
+		{ displayName: 'Host', name: 'host', type: 'string' as const, default: 'localhost' },
+		{ displayName: 'Port', name: 'port', type: 'number' as const, default: 6379 },
+		{ displayName: 'Database Number', name: 'database', type: 'number' as const, default: 0 },
+		{ displayName: 'SSL', name: 'ssl', type: 'boolean' as const, default: false },
+	];
+}
+registerCredentialType(new RedisCredentialType());
+
+/** A promise the test opens when it chooses. */
+function gate() {
+	let open!: () => void;
+	const opened = new Promise<void>((resolve) => (open = resolve));
+	return { open, opened };
+}
+
+/** What the next executions' write step does, in the order they reach it. */
+interface WriteStep {
+	fail?: boolean;
+	/** Held until the test opens it. */
+	waitFor?: Promise<void>;
+	/** Called once the step has been reached. */
+	reached?: () => void;
+}
+const writes = { plan: [] as WriteStep[], landed: [] as string[] };
+
+/** Stands for Airtable + HubSpot: lands each row (output 0), or fails it (output 1). */
+class FakeWriter implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Fake Writer',
+		name: 'fakeWriter',
+		group: ['output'],
+		version: 1,
+		description: 'test node',
+		defaults: { name: 'Write' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		properties: [],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const step = writes.plan.shift() ?? {};
+		step.reached?.();
+		await step.waitFor;
+		const items = this.getInputData().map((item, i) => ({ json: item.json, pairedItem: { item: i } }));
+		if (step.fail) return [[], items.map((item) => ({ ...item, json: { ...item.json, error: 'Airtable refused the row' } }))];
+		writes.landed.push(...items.map((item) => String(item.json.email)));
+		return [items, []];
+	}
+}
+registerNodeType('test.fakeWriter', new FakeWriter());
+
+const redisCredentials: RunWorkflowOptions['credentials'] = {
+	redis: { ...testRedisCredentials() } as unknown as ICredentialDataDecryptedObject,
+};
+
+/** Start → Dedupe & Normalize (v2) → Write → Confirm Processed, and its failures → Release. */
+function v2Flow(id: string, options: IDataObject = {}, coordinate = false, historySize = 100): WorkflowJson {
+	const shared = coordinate
+		? { credentials: { redis: { id: 'redis-1', name: 'Redis' } } }
+		: {};
+	const node = (name: string, parameters: IDataObject, x: number) => ({
+		id: `node-${name.replace(/\W+/g, '-')}`,
+		name,
+		type: 'n8n-nodes-marketing-ops.dedupeNormalize',
+		typeVersion: 2,
+		position: [x, 0] as [number, number],
+		parameters: { ...parameters, coordinateWorkers: coordinate } as INodeParameters,
+		...shared,
+	});
+	return {
+		id,
+		nodes: [
+			{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			node('Dedupe', { ...csvParams(), options: { ...(csvParams().options as IDataObject), ...options } }, 200),
+			{ id: 'write', name: 'Write', type: 'test.fakeWriter', typeVersion: 1, position: [400, 0], parameters: {} },
+			node('Confirm', { operation: 'confirm', historySize }, 600),
+			node('Release', { operation: 'release' }, 600),
+		],
+		connections: {
+			Start: { main: [[{ node: 'Dedupe', type: 'main', index: 0 }]] },
+			Dedupe: { main: [[{ node: 'Write', type: 'main', index: 0 }], [], []] },
+			Write: {
+				main: [[{ node: 'Confirm', type: 'main', index: 0 }], [{ node: 'Release', type: 'main', index: 0 }]],
+			},
+		},
+	};
+}
+
+const ann = { Email: 'Ann@Example.com', 'First Name': 'ann' };
+const annKey = 'ann@example.com\u001fev-2025-042';
+/** Valid / Duplicate emails of one execution's Dedupe node. */
+const split = (result: RunWorkflowResult) => {
+	const [valid, duplicate] = result.outputs('Dedupe');
+	return { valid: valid.map((i) => i.json.email), duplicate: duplicate.map((i) => i.json.email) };
+};
+/** True when `promise` has not settled after a pause long enough for an unblocked run to finish. */
+async function stillWaiting(promise: Promise<unknown>): Promise<boolean> {
+	let settled = false;
+	void promise.then(() => (settled = true));
+	await new Promise((resolve) => setTimeout(resolve, 400));
+	return !settled;
+}
+
+/**
+ * Two deliveries at once: the first is held at its write step until the second has been seen
+ * waiting for it, then let go. Resolves with both executions.
+ */
+async function twoAtOnce(
+	startFirst: () => Promise<RunWorkflowResult>,
+	startSecond: () => Promise<RunWorkflowResult>,
+	firstWrite: WriteStep = {},
+): Promise<RunWorkflowResult[]> {
+	const hold = gate();
+	const reached = gate();
+	writes.plan = [{ ...firstWrite, waitFor: hold.opened, reached: reached.open }, {}];
+	const first = startFirst();
+	await reached.opened;
+	const second = startSecond();
+	expect(await stillWaiting(second)).toBe(true);
+	hold.open();
+	return await Promise.all([first, second]);
+}
+
+describe('Dedupe & Normalize version 2: processed only once the row has landed', () => {
+	let store: InMemoryProcessedDataStore;
+	let id: string;
+	beforeEach(() => {
+		store = new InMemoryProcessedDataStore();
+		id = `wf-dedupe-v2-${process.pid}-${++counter}`;
+		writes.plan = [];
+		writes.landed = [];
+	});
+	const run = async (wf: WorkflowJson, json: IDataObject = ann, credentials?: RunWorkflowOptions['credentials']) =>
+		await runWorkflow(wf, { startItems: [{ json }], processedDataStore: store, credentials });
+
+	it('a registration whose write failed is not a Duplicate on its next delivery; once landed, it is', async () => {
+		const wf = v2Flow(id);
+		writes.plan = [{ fail: true }];
+		const failed = await run(wf);
+		expect(failed.error).toBeUndefined();
+		expect(split(failed).valid).toEqual(['ann@example.com']);
+		// Nothing was recorded for the failed row.
+		expect(store.get(id, 'workflow')?.data ?? []).toEqual([]);
+
+		const retried = await run(wf);
+		expect(split(retried)).toEqual({ valid: ['ann@example.com'], duplicate: [] });
+		expect(writes.landed).toEqual(['ann@example.com']);
+		expect(failed.outputs('Release')[0].map((i) => i.json.error)).toEqual(['Airtable refused the row']);
+		expect(store.get(id, 'workflow')?.data).toHaveLength(1);
+
+		const again = await run(wf, { ...ann, Company: 'Acme' });
+		expect(split(again)).toEqual({ valid: [], duplicate: ['ann@example.com'] });
+		expect(writes.landed).toEqual(['ann@example.com']);
+	});
+
+	it('two deliveries at once: the second waits for the first, then is a Duplicate (one landing)', async () => {
+		const wf = v2Flow(id);
+		const [a, b] = await twoAtOnce(async () => await run(wf), async () => await run(wf));
+		expect(split(a)).toEqual({ valid: ['ann@example.com'], duplicate: [] });
+		expect(split(b)).toEqual({ valid: [], duplicate: ['ann@example.com'] });
+		expect(writes.landed).toEqual(['ann@example.com']);
+	});
+
+	it('two deliveries at once, the first fails: the second takes over and lands (one landing)', async () => {
+		const wf = v2Flow(id);
+		const [a, b] = await twoAtOnce(async () => await run(wf), async () => await run(wf), { fail: true });
+		expect(split(a).valid).toEqual(['ann@example.com']);
+		expect(a.outputs('Release')[0]).toHaveLength(1);
+		expect(split(b)).toEqual({ valid: ['ann@example.com'], duplicate: [] });
+		expect(writes.landed).toEqual(['ann@example.com']);
+	});
+
+	it('an execution that stopped before Confirm or Release holds the registration until Claim Timeout, then it is retried', async () => {
+		const wf = v2Flow(id, { claimTimeout: 3 });
+		// The first execution dies between the check and the write: it never confirms nor releases.
+		const stopped = { ...wf, connections: { Start: wf.connections.Start } };
+		const crashed = await run(stopped);
+		expect(split(crashed).valid).toEqual(['ann@example.com']);
+		const redelivery = run(wf);
+		expect(await stillWaiting(redelivery)).toBe(true);
+		const redelivered = await redelivery;
+		expect(split(redelivered)).toEqual({ valid: ['ann@example.com'], duplicate: [] });
+		expect(writes.landed).toEqual(['ann@example.com']);
+	});
+
+	it('the check never pushes remembered keys out: History Size is applied by Confirm Processed', async () => {
+		const wf = v2Flow(id, {}, false, 3);
+		for (let n = 0; n < 3; n++) await run(wf, { Email: `p${n}@example.com` });
+		expect(store.get(id, 'workflow')?.data).toHaveLength(3);
+		writes.plan = [{ fail: true }];
+		await run(wf, { Email: 'failed@example.com' });
+		expect(store.get(id, 'workflow')?.data).toHaveLength(3);
+		const again = await run(wf, { Email: 'p0@example.com' });
+		expect(split(again).duplicate).toEqual(['p0@example.com']);
+	});
+
+	it('Confirm Processed without a dedupe key on the item says what to connect', async () => {
+		const wf = v2Flow(id);
+		wf.connections = { Start: { main: [[{ node: 'Confirm', type: 'main', index: 0 }]] } };
+		const result = await run(wf, { email: 'x@example.com' });
+		expect(result.error?.message).toBe('This item has no dedupe key to confirm');
+	});
+
+	it('version 1 keeps recording at the check; upgraded to version 2, the node still knows what it recorded', async () => {
+		const wf = v2Flow(id);
+		for (const n of wf.nodes) if (n.name === 'Dedupe') (n as { typeVersion: number }).typeVersion = 1;
+		writes.plan = [{ fail: true }];
+		await run(wf);
+		const second = await run(wf);
+		expect(split(second)).toEqual({ valid: [], duplicate: ['ann@example.com'] });
+
+		const upgraded = await run(v2Flow(id), { ...ann, Company: 'Acme' });
+		expect(split(upgraded)).toEqual({ valid: [], duplicate: ['ann@example.com'] });
+		const bo = await run(v2Flow(id), { Email: 'bo@example.com' });
+		expect(split(bo).valid).toEqual(['bo@example.com']);
+		// The version 1 memory is only read, never grown.
+		expect(store.get(id, 'node', 'node-Dedupe')?.data).toHaveLength(1);
+	});
+
+	describe('across workers, through Redis', () => {
+		let otherWorker: ReturnType<typeof testRedis>;
+		beforeAll(async () => {
+			await ensureRedis();
+			otherWorker = testRedis('dedupe-other-worker');
+		});
+		afterEach(async () => {
+			await cleanupPrefix(otherWorker, `mkops:lock:{dedupe:${id}}`);
+			await cleanupPrefix(otherWorker, `mkops:lock:{dedupe-store:${id}}`);
+		});
+		afterAll(async () => {
+			await otherWorker.quit();
+			await closeSharedRedis();
+		});
+
+		/** Another n8n worker, on its own Redis connection, in the middle of processing Ann. */
+		const otherWorkerClaims = async () => {
+			const claims = keyLocks(`dedupe:${id}`, otherWorker);
+			expect(await claims.tryAcquire([annKey], 'execution:on-worker-2', 60_000)).toBe(true);
+			return claims;
+		};
+
+		it('a registration another worker is processing: this worker waits, then finds it landed', async () => {
+			const claims = await otherWorkerClaims();
+			const mine = run(v2Flow(id, {}, true), ann, redisCredentials);
+			expect(await stillWaiting(mine)).toBe(true);
+			// The other worker's Confirm Processed: recorded in n8n's database, then released.
+			await store.checkProcessedAndRecord([annKey], 'workflow', { workflow: { id } } as never, { mode: 'entries' });
+			await claims.release([annKey], 'execution:on-worker-2');
+			const result = await mine;
+			expect(result.error).toBeUndefined();
+			expect(split(result)).toEqual({ valid: [], duplicate: ['ann@example.com'] });
+			expect(writes.landed).toEqual([]);
+		});
+
+		it('a registration another worker failed and released: this worker takes it and lands it', async () => {
+			const claims = await otherWorkerClaims();
+			const mine = run(v2Flow(id, {}, true), ann, redisCredentials);
+			expect(await stillWaiting(mine)).toBe(true);
+			await claims.release([annKey], 'execution:on-worker-2');
+			const result = await mine;
+			expect(split(result)).toEqual({ valid: ['ann@example.com'], duplicate: [] });
+			expect(writes.landed).toEqual(['ann@example.com']);
+			// Confirmed and released: the claim is gone from Redis, the key is in n8n's store.
+			expect(await claims.tryAcquire([annKey], 'execution:on-worker-2', 1000)).toBe(true);
+			expect(store.get(id, 'workflow')?.data).toHaveLength(1);
+		});
+
+		it('two executions through Redis at once: exactly one Valid and one landing', async () => {
+			const deliver = async () => await run(v2Flow(id, {}, true), ann, redisCredentials);
+			const results = await twoAtOnce(deliver, deliver);
+			expect(results.flatMap((r) => split(r).valid)).toEqual(['ann@example.com']);
+			expect(results.flatMap((r) => split(r).duplicate)).toEqual(['ann@example.com']);
+			expect(writes.landed).toEqual(['ann@example.com']);
+		});
 	});
 });

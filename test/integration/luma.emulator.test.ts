@@ -279,6 +279,36 @@ describe('Luma emulator', () => {
 			expect(emu.requests()).toHaveLength(1);
 		});
 
+		it('force5xxAfterApply and hang: the request is applied, then answered 5xx or never answered', async () => {
+			await post(emu.url, '/__emulator/faults', { force5xxAfterApply: 1, status5xx: 502 }, null);
+			const failed = await post(emu.url, '/v2/webhooks/create', { url: 'https://e.com/a', event_types: ['*'] });
+			expect(failed.status).toBe(502);
+			expect([...emu.state.webhooks.values()].map((h) => h.url)).toEqual(['https://e.com/a']);
+
+			await post(emu.url, '/__emulator/faults', { hang: 1 }, null);
+			await expect(
+				fetch(`${emu.url}/v2/webhooks/create`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json', 'x-luma-api-key': DEFAULT_API_KEY },
+					body: JSON.stringify({ url: 'https://e.com/b', event_types: ['*'] }),
+					signal: AbortSignal.timeout(300),
+				}),
+			).rejects.toThrow();
+			expect([...emu.state.webhooks.values()].map((h) => h.url)).toEqual(['https://e.com/a', 'https://e.com/b']);
+			const log = emu.requests({ path: '/v2/webhooks/create' });
+			expect(log.map((e) => [e.status, Boolean(e.forced), Boolean(e.hung)])).toEqual([
+				[502, true, false],
+				[0, false, true],
+			]);
+			// Each switch is used up: the next create is answered.
+			expect((await post(emu.url, '/v2/webhooks/create', { url: 'https://e.com/c', event_types: ['*'] })).status).toBe(200);
+
+			// Aimed at one path, a switch lets the others through.
+			await post(emu.url, '/__emulator/faults', { force5xxAfterApply: 1, faultPath: '/v2/webhooks/create' }, null);
+			expect((await call(emu.url, '/v1/webhooks/list')).status).toBe(200);
+			expect((await post(emu.url, '/v2/webhooks/create', { url: 'https://e.com/d', event_types: ['*'] })).status).toBe(502);
+		});
+
 		it('seeds over HTTP and reports state', async () => {
 			const seeded = await post(emu.url, '/__emulator/seed', { events: 2, guestsPerEvent: 2 }, null);
 			const events = seeded.body.events as Array<{ id: string }>;

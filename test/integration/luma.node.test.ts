@@ -1,20 +1,27 @@
+import { HookContext } from 'n8n-core';
 import type {
 	ICredentialDataDecryptedObject,
 	IDataObject,
 	IExecuteFunctions,
+	INode,
 	INodeExecutionData,
 	INodeParameters,
 	INodeType,
 	INodeTypeDescription,
+	IWebhookData,
+	IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
+import { NodeConnectionTypes, Workflow } from 'n8n-workflow';
 
 import { searchEvents } from '../../nodes/Luma/v1/methods/listSearch';
-import type { LumaEmulator, RequestLogEntry } from '../emulators/luma/server';
+import { LumaTrigger } from '../../nodes/LumaTrigger/LumaTrigger.node';
+import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
+import type { LumaEmulator } from '../emulators/luma/server';
 import { DEFAULT_API_KEY, startLumaEmulator } from '../emulators/luma/server';
 import type { WorkflowJson } from '../harness/inProcess';
 import {
 	InMemoryProcessedDataStore,
+	MapCredentialsHelper,
 	createLoadOptionsContext,
 	registerNodeType,
 	runWorkflow,
@@ -57,16 +64,54 @@ function lumaWorkflow(parameters: INodeParameters, opts: WorkflowOpts = {}): Wor
 
 const byId = (value: string) => ({ __rl: true, mode: 'id', value });
 
-/** Largest number of log entries inside any `windowMs` span of server arrival times. */
-function maxInAnyWindow(entries: RequestLogEntry[], windowMs: number): number {
-	const times = entries.map((e) => e.time).sort((a, b) => a - b);
-	let max = 0;
-	let start = 0;
-	for (let end = 0; end < times.length; end++) {
-		while (times[end] - times[start] >= windowMs) start++;
-		max = Math.max(max, end - start + 1);
-	}
-	return max;
+const HOOK_BASE_URL = 'http://localhost:5678/webhook';
+
+/** The Luma Trigger's activation hooks, run in n8n-core's own HookContext (as n8n does on publish). */
+function triggerActivation(credentials: ICredentialDataDecryptedObject) {
+	const trigger = new LumaTrigger();
+	const node: INode = {
+		id: 'luma-trigger',
+		name: 'Luma Trigger',
+		type: 'n8n-nodes-marketing-ops.lumaTrigger',
+		typeVersion: 1,
+		position: [0, 0],
+		webhookId: 'hook-1',
+		parameters: { path: 'luma-activation', registration: 'automatic', events: ['guest.registered'], options: {} },
+		credentials: { lumaApi: { id: 'cred-1', name: 'Luma account' } },
+	};
+	const workflow = new Workflow({
+		id: 'wf-trigger',
+		nodes: [node],
+		connections: {},
+		active: true,
+		staticData: {},
+		nodeTypes: {
+			getByName: () => trigger,
+			getByNameAndVersion: () => trigger,
+			getKnownTypes: () => ({}),
+		},
+	});
+	const additionalData = {
+		credentialsHelper: new MapCredentialsHelper({ lumaApi: credentials }),
+		webhookBaseUrl: HOOK_BASE_URL,
+		webhookTestBaseUrl: `${HOOK_BASE_URL}-test`,
+		variables: {},
+	} as unknown as IWorkflowExecuteAdditionalData;
+	const webhookData = {
+		httpMethod: 'POST',
+		node: node.name,
+		path: 'luma-activation',
+		webhookDescription: trigger.description.webhooks![0],
+		workflowId: 'wf-trigger',
+		workflowExecuteAdditionalData: additionalData,
+		webhookId: 'hook-1',
+	} as IWebhookData;
+	const ctx = new HookContext(workflow, workflow.getNode(node.name)!, additionalData, 'trigger', 'activate', webhookData);
+	return {
+		url: `${HOOK_BASE_URL}/luma-activation`,
+		create: async () => await trigger.webhookMethods.default.create.call(ctx),
+		stored: () => ctx.getWorkflowStaticData('node'),
+	};
 }
 
 function pairedIndexes(items: INodeExecutionData[]): number[] {
@@ -406,45 +451,142 @@ describe('Luma node against the emulator (in-process n8n)', () => {
 			const { events } = emulator.seed({ events: 1 });
 			emulator.setFaults({ force5xx: 10, status5xx: 503 });
 			const result = await run({ resource: 'event', operation: 'get', eventId: byId(events[0].id) });
-			expect(result.error?.message).toBe('Luma server error (503) after 5 attempt(s)');
+			expect(result.error?.message).toBe('Luma server error 503 after 5 tries: Internal server error');
 			expect(emulator.requests()).toHaveLength(5);
 		}, 30_000);
 	});
 
-	describe('rate limiting', () => {
+	describe('webhook creates are never sent twice, and no call waits forever', () => {
+		const createHook = async (creds = credentials) =>
+			await runWorkflow(
+				lumaWorkflow({
+					resource: 'webhook',
+					operation: 'create',
+					url: 'https://n8n.example.com/webhook/luma',
+					eventTypes: ['guest.registered'],
+				}),
+				{ credentials: creds },
+			);
+
+		it('Webhook › Create that meets a 5xx after Luma made the webhook: reported, not sent again', async () => {
+			emulator.setFaults({ force5xxAfterApply: 1, status5xx: 502 });
+			const result = await createHook();
+			expect(emulator.requests({ path: '/v2/webhooks/create' })).toHaveLength(1);
+			expect(emulator.state.webhooks.size).toBe(1);
+			expect(result.error?.message).toMatch(/^Luma server error 502 .*may still have been applied/);
+		});
+
+		it('Webhook › Create that gets no answer: times out, reported, not sent again', async () => {
+			emulator.setFaults({ hang: 1 });
+			const result = await createHook({ lumaApi: { ...credentials.lumaApi, timeoutSeconds: 1 } });
+			expect(result.error?.message).toBe(
+				'Luma did not answer within 1000 ms (tried once and not retried: it may still have been applied)',
+			);
+			expect(emulator.requests({ path: '/v2/webhooks/create' })).toHaveLength(1);
+			expect(emulator.state.webhooks.size).toBe(1);
+		}, 20_000);
+
+		it('a read that gets no answer times out and is tried again, instead of hanging forever', async () => {
+			const [event] = emulator.seed({ events: 1 }).events;
+			emulator.setFaults({ hang: 1 });
+			const result = await runWorkflow(
+				lumaWorkflow({ resource: 'event', operation: 'get', eventId: byId(event.id) }),
+				{ credentials: { lumaApi: { ...credentials.lumaApi, timeoutSeconds: 1 } } },
+			);
+			expect(result.error).toBeUndefined();
+			expect(result.json('Luma')[0].id).toBe(event.id);
+			const log = emulator.requests({ path: '/v1/events/get' });
+			expect(log.map((e) => Boolean(e.hung))).toEqual([true, false]);
+		}, 20_000);
+	});
+
+	describe('rate limiting: the budget is the credential\'s', () => {
 		let limited: LumaEmulator;
 		beforeAll(async () => {
-			limited = await startLumaEmulator({ rateLimitPerMinute: 20, windowMs: 1000 });
+			limited = await startLumaEmulator({ rateLimitPerMinute: 50 });
 		});
 		afterAll(async () => {
 			await limited.close();
 		});
+		beforeEach(() => {
+			limited.reset();
+			// Each test starts with the key's minute unspent, as a fresh n8n process would.
+			resetRateLimiters();
+		});
 
-		it('a burst of 250 calls from 5 parallel executions never trips a 20/s limit', async () => {
+		it('5 parallel executions share the Requests per Minute of the credential: no 429', async () => {
 			const { events } = limited.seed({ events: 1 });
-			const creds = { lumaApi: { apiKey: DEFAULT_API_KEY, baseUrl: limited.url } };
-			const parameters: INodeParameters = {
-				resource: 'event',
-				operation: 'get',
-				eventId: byId(events[0].id),
-				options: { maxRequestsPerMinute: 20, rateLimitWindowSeconds: 1 },
-			};
-			const items = Array.from({ length: 50 }, (_, n) => ({ n }));
+			const creds = { lumaApi: { apiKey: DEFAULT_API_KEY, baseUrl: limited.url, requestsPerMinute: 50 } };
+			const items = Array.from({ length: 10 }, (_, n) => ({ n }));
 			const results = await Promise.all(
 				Array.from({ length: 5 }, async (_, w) =>
-					await runWorkflow(lumaWorkflow(parameters, { items, id: `wf-burst-${w}` }), { credentials: creds }),
+					await runWorkflow(
+						lumaWorkflow({ resource: 'event', operation: 'get', eventId: byId(events[0].id) }, { items, id: `wf-burst-${w}` }),
+						{ credentials: creds },
+					),
 				),
 			);
-			for (const result of results) {
-				expect(result.error).toBeUndefined();
-				expect(result.json('Luma')).toHaveLength(50);
-			}
-			const log = limited.requests();
-			expect(log).toHaveLength(250);
-			expect(log.filter((e) => e.status === 429)).toHaveLength(0);
-			expect(log.every((e) => e.status === 200)).toBe(true);
-			expect(maxInAnyWindow(log, 1000)).toBeLessThanOrEqual(20);
+			for (const result of results) expect(result.json('Luma')).toHaveLength(10);
+			expect(limited.requests().map((e) => e.status)).toEqual(Array(50).fill(200));
 		}, 60_000);
+
+		it('two Luma nodes with different settings no longer overwrite the shared limiter', async () => {
+			// Workflows saved before the move still carry the old per-node options: one node asks for 1 call
+			// a minute, the other for 200, and each used to reset the key's one limiter to its own figure
+			// (the first node's third call always met a limiter set back to 1 a minute). The credential's
+			// 50 per minute now holds for both.
+			const { events } = limited.seed({ events: 1 });
+			const creds = { lumaApi: { apiKey: DEFAULT_API_KEY, baseUrl: limited.url, requestsPerMinute: 50 } };
+			const node = (maxRequestsPerMinute: number, count: number, id: string) =>
+				runWorkflow(
+					lumaWorkflow(
+						{ resource: 'event', operation: 'get', eventId: byId(events[0].id), options: { maxRequestsPerMinute } },
+						{ items: Array.from({ length: count }, (_, n) => ({ n })), id },
+					),
+					{ credentials: creds },
+				);
+			const [slow, fast] = await Promise.all([node(1, 3, 'wf-setting-1'), node(200, 1, 'wf-setting-200')]);
+			expect(slow.json('Luma')).toHaveLength(3);
+			expect(fast.json('Luma')).toHaveLength(1);
+			expect(limited.requests().map((e) => e.status)).toEqual(Array(4).fill(200));
+		}, 20_000);
+	});
+
+	describe('Luma Trigger activation (Register Automatically)', () => {
+		beforeAll(() => {
+			// Sets up n8n-core's container, as every harness run does.
+			createLoadOptionsContext(lumaWorkflow({ resource: 'event', operation: 'getMany' }), 'Luma', { credentials });
+		});
+
+		const hooksFor = (url: string) => [...emulator.state.webhooks.values()].filter((h) => h.url === url);
+
+		it.each([
+			['meets a 502 after Luma made the webhook', { force5xxAfterApply: 1, status5xx: 502 }],
+			['gets no answer (timeout) after Luma made the webhook', { hang: 1 }],
+		])('a create that %s: Luma is asked first, and one webhook remains, whose secret the trigger holds', async (_name, fault) => {
+			const activation = triggerActivation({ ...credentials.lumaApi, timeoutSeconds: 1 });
+			emulator.setFaults(fault);
+			expect(await activation.create()).toBe(true);
+			const hooks = hooksFor(activation.url);
+			expect(hooks).toHaveLength(1);
+			// Luma tells a webhook's secret only in the create's answer: the one made unseen was replaced.
+			expect(activation.stored()).toMatchObject({ webhookId: hooks[0].id, webhookSecret: hooks[0].secret });
+			expect(emulator.requests().map((e) => `${e.method} ${e.path}`)).toEqual([
+				'POST /v2/webhooks/create',
+				'GET /v1/webhooks/list',
+				'GET /v2/webhooks/get',
+				'POST /v1/webhooks/delete',
+				'POST /v2/webhooks/create',
+			]);
+		}, 20_000);
+
+		it('a create Luma refused before making anything still fails the activation', async () => {
+			const activation = triggerActivation(credentials.lumaApi);
+			emulator.setFaults({ force5xx: 1, status5xx: 503 });
+			await expect(activation.create()).rejects.toThrow(/Luma server error 503/);
+			expect(hooksFor(activation.url)).toHaveLength(0);
+			expect(emulator.requests({ path: '/v2/webhooks/create' })).toHaveLength(1);
+		});
 	});
 
 	describe('harness: registered node types and deduplication', () => {

@@ -45,6 +45,12 @@ export interface EmulatorFaults {
 	/** The next n API requests get status5xx (default 500). */
 	force5xx: number;
 	status5xx: number;
+	/** The next n API requests that succeed are applied, then answered status5xx (a create that was made). */
+	force5xxAfterApply: number;
+	/** The next n API requests that succeed are applied and never answered (the socket stays open). */
+	hang: number;
+	/** When set, force5xxAfterApply and hang only count requests to this path (e.g. '/v2/webhooks/create'). */
+	faultPath: string | null;
 	/** The next n API requests have their socket destroyed without a response. */
 	dropConnections: number;
 	/** Added before every API response. */
@@ -86,6 +92,8 @@ export interface RequestLogEntry {
 	/** True for responses produced by force429 / force5xx. */
 	forced?: boolean;
 	dropped?: boolean;
+	/** True for a request the hang switch left unanswered. */
+	hung?: boolean;
 }
 
 export interface WebhookDeliveryRecord {

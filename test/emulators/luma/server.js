@@ -44,7 +44,17 @@ const fingerprint = (key) => crypto.createHash('sha256').update(key).digest('hex
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function defaultFaults() {
-	return { force429: 0, force5xx: 0, status5xx: 500, dropConnections: 0, latencyMs: 0, retryAfterSeconds: 1 };
+	return {
+		force429: 0,
+		force5xx: 0,
+		status5xx: 500,
+		force5xxAfterApply: 0,
+		hang: 0,
+		faultPath: null,
+		dropConnections: 0,
+		latencyMs: 0,
+		retryAfterSeconds: 1,
+	};
 }
 
 class LumaState {
@@ -88,6 +98,9 @@ class LumaState {
 		if (f.force429 !== undefined) this.faults.force429 = count(f.force429, 'force429');
 		if (f.force5xx !== undefined) this.faults.force5xx = count(f.force5xx, 'force5xx');
 		if (f.status5xx !== undefined) this.faults.status5xx = count(f.status5xx, 'status5xx');
+		if (f.force5xxAfterApply !== undefined) this.faults.force5xxAfterApply = count(f.force5xxAfterApply, 'force5xxAfterApply');
+		if (f.hang !== undefined) this.faults.hang = count(f.hang, 'hang');
+		if (f.faultPath !== undefined) this.faults.faultPath = f.faultPath ? String(f.faultPath) : null;
 		if (f.dropConnections !== undefined) this.faults.dropConnections = count(f.dropConnections, 'dropConnections');
 		if (f.latencyMs !== undefined) this.faults.latencyMs = count(f.latencyMs, 'latencyMs');
 		if (f.retryAfterSeconds !== undefined) this.faults.retryAfterSeconds = count(f.retryAfterSeconds, 'retryAfterSeconds');
@@ -457,6 +470,19 @@ async function handleApi(state, req, res, url) {
 	try {
 		const body = parseJson(raw);
 		const result = route(state, req.method, url.pathname, query, body);
+		const targeted = !f.faultPath || f.faultPath === url.pathname;
+		// Applied, but the answer never comes: the connection stays open until the client gives up.
+		if (targeted && f.hang > 0) {
+			f.hang -= 1;
+			entry.hung = true;
+			return;
+		}
+		// Applied, then a 5xx, as a proxy or a failing server may answer after the work was done.
+		if (targeted && f.force5xxAfterApply > 0) {
+			f.force5xxAfterApply -= 1;
+			entry.forced = true;
+			return reply(f.status5xx || 500, { message: 'Internal server error' }, rateHeaders(rl));
+		}
 		return reply(200, result, rateHeaders(rl));
 	} catch (err) {
 		if (err instanceof HttpError) return reply(err.status, { message: err.message }, rateHeaders(rl));

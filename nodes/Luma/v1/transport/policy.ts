@@ -6,6 +6,7 @@ import { rateLimiterKey } from '../../../shared/transport/rateLimiter';
 
 export const DEFAULT_BASE_URL = 'https://public-api.luma.com';
 export const DEFAULT_REQUESTS_PER_MINUTE = 200;
+export const DEFAULT_TIMEOUT_SECONDS = 30;
 const WINDOW_MS = 60_000;
 
 /** The credential's "Requests per Minute": every Luma node and execution on the key shares it. */
@@ -13,8 +14,19 @@ export function requestsPerMinute(credentials: ICredentialDataDecryptedObject): 
 	const raw = credentials.requestsPerMinute;
 	const value = raw === undefined || raw === '' ? DEFAULT_REQUESTS_PER_MINUTE : Number(raw);
 	if (!Number.isInteger(value) || value < 1)
-		throw new Error('Requests per Minute in the Luma credential must be a whole number of at least 1');
+		throw new Error(
+			'Requests per Minute in the Luma credential must be a whole number of at least 1',
+		);
 	return value;
+}
+
+/** The credential's "Timeout (Seconds)": how long one call may go unanswered. */
+export function timeoutMs(credentials: ICredentialDataDecryptedObject): number {
+	const raw = credentials.timeoutSeconds;
+	const value = raw === undefined || raw === '' ? DEFAULT_TIMEOUT_SECONDS : Number(raw);
+	if (!Number.isFinite(value) || value <= 0)
+		throw new Error('Timeout in the Luma credential must be a number of seconds above 0');
+	return value * 1000;
 }
 
 export const lumaPolicy: VendorPolicy = {
@@ -23,12 +35,13 @@ export const lumaPolicy: VendorPolicy = {
 	retry: {
 		maxRateLimitRetries: 4,
 		maxServerErrorTries: 5,
-		timeoutMs: 30_000,
+		timeoutMs: DEFAULT_TIMEOUT_SECONDS * 1000,
 		baseDelayMs: 500,
 		maxDelayMs: 10_000,
 		// Waiting longer than this inside one execution is worse than failing and letting the user retry.
 		maxRateLimitWaitMs: 120_000,
 	},
+	credentialRetry: (credentials) => ({ timeoutMs: timeoutMs(credentials) }),
 	baseUrl: (credentials) => String(credentials.baseUrl || DEFAULT_BASE_URL).trim(),
 	budget: (credentials, baseUrl) => ({
 		key: rateLimiterKey(baseUrl, String(credentials.apiKey ?? '')),
