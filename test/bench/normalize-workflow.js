@@ -54,7 +54,7 @@ module.exports = (id) => ({
 	nodes: [
 		{ id: 'b0000000-0000-4000-8000-000000000001', name: 'Start', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: 'b0000000-0000-4000-8000-0000000000aa', parameters: { httpMethod: 'POST', path: 'bench-normalize', options: {} } },
 		{ id: 'b0000000-0000-4000-8000-000000000002', name: 'Generate rows', type: 'n8n-nodes-base.code', typeVersion: 2, position: [220, 0], parameters: { jsCode: GENERATE } },
-		{ id: 'b0000000-0000-4000-8000-000000000003', name: 'Dedupe & Normalize', type: 'n8n-nodes-marketing-ops.dedupeNormalize', typeVersion: 1, position: [460, -120], parameters: { source: 'lumaWebhook', requiredFields: ['email', 'event_id'], dedupeKey: ['email', 'event_id'], keep: 'first', acrossRuns: false, options: {} } },
+		{ id: 'b0000000-0000-4000-8000-000000000003', name: 'Dedupe & Normalize', type: 'n8n-nodes-marketing-ops.dedupeNormalize', typeVersion: 2, position: [460, -120], parameters: { operation: 'normalize', source: 'lumaWebhook', requiredFields: ['email', 'event_id'], dedupeKey: ['email', 'event_id'], keep: 'first', acrossRuns: false, options: {} } },
 		{ id: 'b0000000-0000-4000-8000-000000000004', name: 'Code: normalize', type: 'n8n-nodes-base.code', typeVersion: 2, position: [460, 120], parameters: { jsCode: CODE_NORMALIZE } },
 		{ id: 'b0000000-0000-4000-8000-000000000005', name: 'Remove Duplicates', type: 'n8n-nodes-base.removeDuplicates', typeVersion: 2, position: [680, 120], parameters: { operation: 'removeDuplicateInputItems', compare: 'selectedFields', fieldsToCompare: 'email,event_id', options: {} } },
 	],

@@ -222,4 +222,32 @@ describe('CSV registration import in real n8n', () => {
 				.filter((r) => String(r.fields.dedupe_key).endsWith(`|${EVENT_ID}`)),
 		).toHaveLength(900);
 	}, 120000);
+
+	it('rows HubSpot could not take are not Duplicates on the next import: they land then, once', async () => {
+		const people = ['retry.one@example.com', 'retry.two@example.com'];
+		const csv = `Email,First Name,Last Name\n${people.map((e, i) => `${e},Retry${i},Person`).join('\n')}\n`;
+		const inHubSpot = () =>
+			hubspot.objects('contacts').filter((c) => people.includes(String(c.properties.email)));
+
+		// HubSpot fails every try of the read that comes before the upsert: both rows fail.
+		hubspot.setFaults({ force5xx: 3 });
+		const failedPage = await summaryPage(await postCsv(csv), 120000);
+		expect(failedPage).toMatch(/Valid: 2\b/);
+		expect(failedPage).toMatch(/Failed: 2\b/);
+		expect(inHubSpot()).toHaveLength(0);
+
+		hubspot.setFaults({ force5xx: 0 });
+		const page = await summaryPage(await postCsv(csv), 120000);
+		expect(page).toMatch(/Valid: 2\b/);
+		expect(page).toMatch(/Duplicate: 0\b/);
+		expect(page).toMatch(/Synced to HubSpot: 2\b/);
+		const contacts = inHubSpot();
+		expect(contacts).toHaveLength(2);
+		// Counted once: the failed import did not increment the event count.
+		for (const c of contacts) expect(c.properties.contact_total_events_attended).toBe('1');
+
+		// And a third import of the same rows now finds them processed.
+		const again = await summaryPage(await postCsv(csv), 120000);
+		expect(again).toMatch(/Duplicate: 2\b/);
+	}, 400000);
 });
