@@ -1,23 +1,37 @@
 /**
  * Seed 001's booking flow in real n8n 2.40.7: the shipped hubspot-booking-create workflow answers
  * 201 at once and queues associations and the note in real Redis; the shipped hubspot-queue-flush
- * workflow (schedule every 5 s) sends them to the HubSpot emulator in batches.
+ * workflow (schedule every 5 s) sends them to the HubSpot emulator in batches. The shipped setup
+ * workflow (n8n execute) creates the unique note key first. The flush runs with a 2 s claim window
+ * and a 1 s retry delay here, so a round held past its window, and a retry, happen within seconds.
  */
-import { readFileSync } from 'fs';
+import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
 import { cleanupPrefix, ensureRedis, testRedis } from '../harness/redis';
-import { installPackage, N8n, ROOT, sleep } from './harness/n8n';
+import {
+	freePort,
+	installPackage,
+	N8n,
+	nodeOutputs,
+	parseCliRun,
+	ROOT,
+	sleep,
+} from './harness/n8n';
 
 const TOKEN = 'pat-e2e-bookings-token';
 const QUEUE_KEYS = 'mkops:queue:{hubspot:';
+const NOTES_CREATE = '/crm/v3/objects/notes/batch/create';
+const NOTES_READ = '/crm/v3/objects/notes/batch/read';
+const CLAIM_IDLE_MS = 2000;
 
 let n8n: N8n;
 let hubspot: HubSpotEmulator;
 let url: string;
 let contacts: string[];
 let tickets: string[];
+let setupRun: ReturnType<typeof parseCliRun>;
 const redis = testRedis('bookings-e2e');
 
 async function create(type: string, inputs: Array<Record<string, string>>): Promise<string[]> {
@@ -66,16 +80,37 @@ const associated = (fromId: string, toType: string, toId: string) =>
 		(a) => a.fromId === fromId && a.toType === toType && a.toId === toId,
 	) || hubspot.state.associations.some((a) => a.toId === fromId && a.fromId === toId);
 
-const noteFor = (contactId: string, text: string) =>
+const notesFor = (contactId: string, text: string) =>
 	hubspot
 		.objects('notes')
-		.find(
+		.filter(
 			(n) =>
 				String(n.properties.hs_note_body).includes(text) &&
 				hubspot.state.associations.some(
 					(a) => a.fromId === n.id && a.toType === 'contacts' && a.toId === contactId,
 				),
 		);
+
+const noteFor = (contactId: string, text: string) => notesFor(contactId, text)[0];
+
+/** Notes sent in create calls from log entry `since` on (every try counted). */
+const noteInputsSent = (since: number) =>
+	hubspot
+		.requests({ method: 'POST', path: NOTES_CREATE })
+		.filter((r) => r.seq > since)
+		.reduce((n, r) => n + (r.inputCount ?? 0), 0);
+
+const lastSeq = () => hubspot.state.log.length;
+
+/** The shipped flush workflow with a short claim window and retry delay (seconds, not a minute). */
+function quickFlushWorkflow(): string {
+	const flow = JSON.parse(readFileSync(join(ROOT, 'workflows/hubspot-queue-flush.json'), 'utf8'));
+	const flush = flow.nodes.find((n: { name: string }) => n.name === 'HubSpot: Flush Queue');
+	flush.parameters.options = { claimIdleMs: CLAIM_IDLE_MS, retryDelayMs: 1000 };
+	const file = join(n8n.userFolder, 'hubspot-queue-flush.quick.json');
+	writeFileSync(file, JSON.stringify(flow));
+	return file;
+}
 
 beforeAll(async () => {
 	await ensureRedis();
@@ -103,14 +138,20 @@ beforeAll(async () => {
 					: c,
 			),
 	);
-	for (const file of ['hubspot-booking-create.json', 'hubspot-queue-flush.json']) {
+	for (const file of ['hubspot-booking-create.json', 'hubspot-setup-properties.json']) {
 		n8n.importWorkflow(join(ROOT, 'workflows', file));
 	}
+	n8n.importWorkflow(quickFlushWorkflow());
 	n8n.publish('mkopsHsBookings1');
 	n8n.publish('mkopsHsQueueFlsh');
 	await n8n.start();
 	await n8n.login();
 	url = `${n8n.baseUrl}/webhook/bookings`;
+	setupRun = parseCliRun(
+		await n8n.cliAsync(['execute', '--id=mkopsHsSetupProp', '--rawOutput'], {
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		}),
+	);
 }, 600000);
 
 afterAll(async () => {
@@ -133,10 +174,19 @@ describe('seed 001 booking flow in real n8n', () => {
 		expect(res.json).toEqual({ booking_id: bookingId, message: 'Booking created successfully' });
 		const deal = hubspot.objects('deals').find((d) => d.id === bookingId);
 		expect(deal?.properties.dealname).toBe('Booking: CPA Part 1 on 2026-12-01');
-		// Nothing but the booking itself was sent while the caller waited.
-		expect(
-			hubspot.requests({ method: 'POST' }).filter((r) => r.path.includes('/associations/')),
-		).toHaveLength(0);
+		// The booking's own execution queued the associations and the note (Redis only); it sent none
+		// of them. (A scheduled flush may run at any moment, so HubSpot's log cannot tell.)
+		const [execution] = await n8n.waitForExecutions('mkopsHsBookings1', 1);
+		for (const [node, kind] of [
+			['Queue: booking → contact', 'association'],
+			['Queue: booking → exam', 'association'],
+			['Queue: timeline note', 'note'],
+		]) {
+			const [queued] = nodeOutputs(execution, node);
+			expect(queued).toEqual([
+				expect.objectContaining({ queued: kind, queue_id: expect.stringMatching(/^\d+-\d+$/) }),
+			]);
+		}
 
 		const associationsMs = await waitFor(
 			() =>
@@ -212,5 +262,85 @@ describe('seed 001 booking flow in real n8n', () => {
 		// One flush round sends each (from, to) type pair in one call; 20 bookings span at most a few rounds.
 		expect(calls).toBeLessThanOrEqual(8);
 		expect(hubspot.requests({ status: 429 })).toHaveLength(0);
+	});
+
+	it('the setup workflow created the unique note key on notes', () => {
+		const summary =
+			setupRun.resultData.runData['HubSpot: Ensure Queue Note Key'][0].data.main[0][0].json;
+		expect(summary).toMatchObject({
+			object_type: 'notes',
+			group: { name: 'queue_tracking', status: 'created' },
+			properties: [{ name: 'mkops_note_key', status: 'created' }],
+		});
+		expect(hubspot.state.properties.get('notes')?.get('mkops_note_key')).toMatchObject({
+			hasUniqueValue: true,
+			type: 'string',
+		});
+	});
+
+	it('a flush round held past its claim window while the next scheduled flushes run: each note is sent and created once', async () => {
+		const since = lastSeq();
+		// HubSpot holds note creates for 12 s: several claim windows and at least two more flushes.
+		hubspot.setFaults({ holdRequests: { path: NOTES_CREATE, count: 100, timeoutMs: 12000 } });
+		const bookings = await Promise.all(
+			[0, 1, 2].map((i) =>
+				book({
+					contact_id: contacts[25 + i],
+					exam_id: tickets[0],
+					exam_name: `Slow ${i}`,
+					exam_date: '2026-12-03',
+				}),
+			),
+		);
+		expect(bookings.map((b) => b.status)).toEqual([201, 201, 201]);
+		await waitFor(
+			() => hubspot.requests({ path: NOTES_CREATE }).some((r) => r.seq > since && r.held),
+			20000,
+		);
+		await waitFor(
+			() => [0, 1, 2].every((i) => noteFor(contacts[25 + i], `Slow ${i}`) !== undefined),
+			40000,
+		);
+		// Let go only when its 12 s were up, not by a count of waiting creates.
+		expect(hubspot.state.snapshot({ includeLog: false }).faults.holdRequests?.releasedBy).toBe(
+			'timeout',
+		);
+		await sleep(6000); // another flush or two: none may send these notes again
+		for (let i = 0; i < 3; i++)
+			expect(
+				notesFor(contacts[25 + i], `Booking created for Slow ${i} on 2026-12-03`),
+			).toHaveLength(1);
+		expect(noteInputsSent(since)).toBe(3);
+		hubspot.setFaults({ holdRequests: null });
+	});
+
+	it('a note create answered 502 after HubSpot applied it ends as one note: a later flush finds it by its key', async () => {
+		const since = lastSeq();
+		hubspot.setFaults({ force5xxAfterApply: 1, status5xx: 502, faultPath: NOTES_CREATE });
+		const res = await book({
+			contact_id: contacts[28],
+			exam_id: tickets[1],
+			exam_name: 'Proxy',
+			exam_date: '2026-12-04',
+		});
+		expect(res.status).toBe(201);
+		await waitFor(() => noteFor(contacts[28], 'Proxy') !== undefined, 20000);
+		const forced = hubspot.requests({ path: NOTES_CREATE }).filter((r) => r.seq > since);
+		expect(forced.map((r) => [r.status, r.applied])).toEqual([[502, true]]);
+		// The job goes back (may exist) and a later flush completes it: the queue empties either way.
+		const stream = 'mkops:queue:{hubspot:notes}:stream';
+		const deadline = Date.now() + 30000;
+		while ((await redis.xlen(stream)) > 0) {
+			if (Date.now() > deadline) throw new Error('the notes queue did not empty within 30 s');
+			await sleep(200);
+		}
+		await sleep(2000);
+		expect(notesFor(contacts[28], 'Booking created for Proxy on 2026-12-04')).toHaveLength(1);
+		expect(noteInputsSent(since)).toBe(1);
+		// Completed by looking the note up by its key, not by creating it again.
+		expect(
+			hubspot.requests({ path: NOTES_READ }).filter((r) => r.seq > since && r.status === 200),
+		).toHaveLength(1);
+		expect(await redis.zcard('mkops:queue:{hubspot:notes}:dead')).toBe(0);
 	});
 });

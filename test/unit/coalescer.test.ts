@@ -1,4 +1,9 @@
-import { coalesce, uniqueKeyPrefix } from '../../nodes/shared/transport/coalescer';
+import {
+	CancelledBeforeSendError,
+	coalesce,
+	uniqueKeyPrefix,
+	waitingSubmitters,
+} from '../../nodes/shared/transport/coalescer';
 
 interface Row {
 	key: string;
@@ -27,20 +32,24 @@ describe('coalesce', () => {
 			coalesce('g1', rows('c', 3), options),
 		]);
 		expect(calls).toEqual([['a0', 'a1', 'b0', 'c0', 'c1', 'c2']]);
-		expect(a.get('a1')).toBe('a1!');
-		expect(b.get('b0')).toBe('b0!');
-		expect(c.get('c2')).toBe('c2!');
+		// Each submitter sees its own rows' results only.
+		expect([...a]).toEqual([
+			['a0', 'a0!'],
+			['a1', 'a1!'],
+		]);
+		expect([...b]).toEqual([['b0', 'b0!']]);
+		expect([...c.keys()]).toEqual(['c0', 'c1', 'c2']);
 	});
 
 	it('flushes a group as soon as it holds maxRows, without waiting out the window', async () => {
 		const { calls, flush } = recordingFlush();
-		const started = Date.now();
-		await Promise.all([
+		const both = Promise.all([
 			coalesce('g2', rows('a', 3), { lingerMs: 5000, maxRows: 5, flush }),
 			coalesce('g2', rows('b', 2), { lingerMs: 5000, maxRows: 5, flush }),
 		]);
-		expect(Date.now() - started).toBeLessThan(1000);
+		// Sent as the second submitter filled it, not when the 5 s window ends.
 		expect(calls).toEqual([['a0', 'a1', 'a2', 'b0', 'b1']]);
+		await both;
 	});
 
 	it('a later submitter opens a new group once the first was flushed', async () => {
@@ -78,6 +87,92 @@ describe('coalesce', () => {
 		]);
 		expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
 		expect((results[0] as PromiseRejectedResult).reason.message).toContain('401');
+	});
+
+	it("a failed row fails its own submitter's result only", async () => {
+		const flush = async (rows: Row[]) =>
+			new Map(rows.map((r) => [r.key, r.key === 'b0' ? 'rejected: bad email' : 'created']));
+		const [a, b] = await Promise.all([
+			coalesce('g7', rows('a', 2), { lingerMs: 20, maxRows: 100, flush }),
+			coalesce('g7', rows('b', 1), { lingerMs: 20, maxRows: 100, flush }),
+		]);
+		expect([...a.values()]).toEqual(['created', 'created']);
+		expect([...b.values()]).toEqual(['rejected: bad email']);
+	});
+
+	it('a submitter cancelled while it waits is taken out: nothing of it is sent, the others still go, with a live flush', async () => {
+		const first = recordingFlush();
+		const second = recordingFlush();
+		const stopA = new AbortController();
+		const a = coalesce('g8', rows('a', 2), {
+			lingerMs: 5000,
+			maxRows: 5,
+			flush: first.flush,
+			signal: stopA.signal,
+		});
+		const b = coalesce('g8', rows('b', 2), {
+			lingerMs: 5000,
+			maxRows: 5,
+			flush: second.flush,
+			signal: new AbortController().signal,
+		});
+		expect(waitingSubmitters()).toBe(2);
+		stopA.abort();
+		await expect(a).rejects.toBeInstanceOf(CancelledBeforeSendError);
+		expect(waitingSubmitters()).toBe(1);
+		// Its rows no longer count towards filling the batch: 2 + 3 = 5 fills it without a's.
+		const c = coalesce('g8', rows('c', 3), { lingerMs: 5000, maxRows: 5, flush: second.flush });
+		const [bResult, cResult] = await Promise.all([b, c]);
+		expect(first.calls).toEqual([]);
+		expect(second.calls).toEqual([['b0', 'b1', 'c0', 'c1', 'c2']]);
+		expect([...bResult.keys()]).toEqual(['b0', 'b1']);
+		expect([...cResult.keys()]).toEqual(['c0', 'c1', 'c2']);
+	});
+
+	it('a group whose every submitter was cancelled sends nothing; an already cancelled one never joins', async () => {
+		const { calls, flush } = recordingFlush();
+		const stop = new AbortController();
+		const waiting = coalesce('g9', rows('a', 1), {
+			lingerMs: 30,
+			maxRows: 100,
+			flush,
+			signal: stop.signal,
+		});
+		stop.abort();
+		await expect(waiting).rejects.toBeInstanceOf(CancelledBeforeSendError);
+		await expect(
+			coalesce('g9', rows('b', 1), { lingerMs: 30, maxRows: 100, flush, signal: stop.signal }),
+		).rejects.toBeInstanceOf(CancelledBeforeSendError);
+		await expect(
+			coalesce('g9', rows('c', 1), { lingerMs: 0, maxRows: 100, flush, signal: stop.signal }),
+		).rejects.toBeInstanceOf(CancelledBeforeSendError);
+		await new Promise((r) => setTimeout(r, 60));
+		expect(calls).toEqual([]);
+		expect(waitingSubmitters()).toBe(0);
+	});
+
+	it('once the group is on its way, a cancellation does not take rows out: every submitter gets its results', async () => {
+		let letGo!: () => void;
+		const gate = new Promise<void>((r) => (letGo = r));
+		const calls: string[][] = [];
+		const flush = async (rs: Row[]) => {
+			calls.push(rs.map((r) => r.key));
+			await gate;
+			return new Map(rs.map((r) => [r.key, 'created']));
+		};
+		const stopA = new AbortController();
+		const a = coalesce('g10', rows('a', 1), {
+			lingerMs: 5000,
+			maxRows: 2,
+			flush,
+			signal: stopA.signal,
+		});
+		const b = coalesce('g10', rows('b', 1), { lingerMs: 5000, maxRows: 2, flush });
+		expect(calls).toEqual([['a0', 'b0']]);
+		stopA.abort();
+		letGo();
+		expect([...(await a).values()]).toEqual(['created']);
+		expect([...(await b).values()]).toEqual(['created']);
 	});
 
 	it('uniqueKeyPrefix never repeats within a process', () => {

@@ -28,8 +28,10 @@
  * idempotent: batch upserts by a unique property, association creation (creating an existing
  * association is a no-op), notes carrying an idempotency property (e.g. the queue item id or a
  * business key) that is checked or used as the upsert key. After `ack()` an item is gone for good and
- * is never delivered again. A live consumer that keeps an item longer than `claimIdleMs` is treated
- * as dead, so set `claimIdleMs` above the longest batch (429 pauses included) or call `extend()`.
+ * is never delivered again. A consumer that keeps an item longer than `claimIdleMs` without renewing
+ * its claim is treated as dead, so a live one renews it while it works (`keepClaimed()`, `extend()`),
+ * and a slow batch (timeouts, 429 pauses) keeps its items. An item a consumer claimed but never sent
+ * goes back with `release()` (no attempt counted); one that must not be tried again, with `deadLetter()`.
  *
  * Keys (the `{name}` hash tag keeps them in one Redis Cluster slot):
  *   <prefix>{name}:stream    the stream; fields p (payload JSON) and t (enqueued at, server ms)
@@ -100,6 +102,9 @@ export interface FailResult {
 	ignored: string[];
 }
 
+/** How the last error of an item taken over from a consumer that stopped begins. */
+const RECLAIMED = 'not acknowledged within ';
+
 // KEYS: 1 stream, 2 attempts, 3 errors, 4 retry, 5 dead, 6 dead:items, 7 counters
 const LUA_COMMON = `${LUA_NOW_MS}
 local function field(fields, name)
@@ -121,6 +126,18 @@ local function deadLetter(group, id, fields, attempts, err)
 	redis.call('XDEL', KEYS[1], id)
 	forget(id)
 	redis.call('HINCRBY', KEYS[7], 'failed', 1)
+end
+-- True when this consumer holds the id (claimed, not yet acked, failed or released).
+local function holds(group, consumer, id)
+	local p = redis.call('XPENDING', KEYS[1], group, id, id, 1)
+	return #p > 0 and p[1][2] == consumer and not redis.call('ZSCORE', KEYS[4], id)
+end
+-- Back to the waiting items, claimable by the next claim once it has been idle retryIdle less.
+local function putBack(group, consumer, id, fields, err, retryIdle)
+	redis.call('HSET', KEYS[3], id, err)
+	-- Back-date the delivery so the next XAUTOCLAIM (min idle = claimIdleMs) takes it.
+	redis.call('XCLAIM', KEYS[1], group, consumer, 0, id, 'IDLE', retryIdle, 'JUSTID')
+	redis.call('ZADD', KEYS[4], tonumber(field(fields, 't')) or now, id)
 end
 `;
 
@@ -146,7 +163,7 @@ local function take(id, fields, stale)
 			redis.call('HINCRBY', KEYS[7], 'reclaimed', 1)
 			local earlier = err and (string.match(err, '^not acknowledged .-; earlier error: (.*)$') or
 				(string.find(err, '^not acknowledged ') and '' or err)) or ''
-			err = 'not acknowledged within ' .. minIdle .. ' ms by the consumer that claimed it (attempt ' ..
+			err = '${RECLAIMED}' .. minIdle .. ' ms by the consumer that claimed it (attempt ' ..
 				(attempts - 1) .. ')' .. (earlier ~= '' and ('; earlier error: ' .. earlier) or '')
 			redis.call('HSET', KEYS[3], id, err)
 		end
@@ -202,9 +219,8 @@ local maxAttempts, retryIdle = tonumber(ARGV[3]), tonumber(ARGV[4])
 local retried, dead, ignored = {}, {}, {}
 for i = 5, #ARGV, 2 do
 	local id, err = ARGV[i], ARGV[i + 1]
-	local p = redis.call('XPENDING', KEYS[1], group, id, id, 1)
 	local entry = redis.call('XRANGE', KEYS[1], id, id)
-	if #p == 0 or p[1][2] ~= consumer or redis.call('ZSCORE', KEYS[4], id) then
+	if not holds(group, consumer, id) then
 		ignored[#ignored + 1] = id
 	elseif #entry == 0 then
 		redis.call('XACK', KEYS[1], group, id)
@@ -216,10 +232,7 @@ for i = 5, #ARGV, 2 do
 			deadLetter(group, id, entry[1][2], attempts, err)
 			dead[#dead + 1] = id
 		else
-			redis.call('HSET', KEYS[3], id, err)
-			-- Back-date the delivery so the next XAUTOCLAIM (min idle = claimIdleMs) takes it.
-			redis.call('XCLAIM', KEYS[1], group, consumer, 0, id, 'IDLE', retryIdle, 'JUSTID')
-			redis.call('ZADD', KEYS[4], tonumber(field(entry[1][2], 't')) or now, id)
+			putBack(group, consumer, id, entry[1][2], err, retryIdle)
 			redis.call('HINCRBY', KEYS[7], 'retried', 1)
 			retried[#retried + 1] = id
 		end
@@ -228,13 +241,29 @@ end
 return { retried, dead, ignored }
 `);
 
+// ARGV: group, consumer, retryIdleMs, then id, reason pairs
+const RELEASE = new LuaScript(`${LUA_COMMON}
+local group, consumer, retryIdle = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local out = {}
+for i = 4, #ARGV, 2 do
+	local id = ARGV[i]
+	local entry = redis.call('XRANGE', KEYS[1], id, id)
+	if #entry > 0 and holds(group, consumer, id) then
+		-- Never sent: this claim does not count as an attempt.
+		if tonumber(redis.call('HINCRBY', KEYS[2], id, -1)) <= 0 then redis.call('HDEL', KEYS[2], id) end
+		putBack(group, consumer, id, entry[1][2], ARGV[i + 1], retryIdle)
+		out[#out + 1] = id
+	end
+end
+return out
+`);
+
 // ARGV: group, consumer, id...
 const EXTEND = new LuaScript(`${LUA_COMMON}
 local out = {}
 for i = 3, #ARGV do
 	local id = ARGV[i]
-	local p = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)
-	if #p > 0 and p[1][2] == ARGV[2] and not redis.call('ZSCORE', KEYS[4], id) then
+	if holds(ARGV[1], ARGV[2], id) then
 		redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id, 'JUSTID')
 		out[#out + 1] = id
 	end
@@ -400,26 +429,40 @@ export class ReliableQueue<T> {
 	 * `retryDelayMs`; at `maxAttempts` they move to the dead-letter set with this error.
 	 */
 	async fail(failures: Array<{ id: string; error: string }>): Promise<FailResult> {
-		if (failures.length === 0) return { retried: [], deadLettered: [], ignored: [] };
-		const args: Array<string | number> = [
-			this.group,
-			this.consumer,
-			this.maxAttempts,
-			this.claimIdleMs - this.retryDelayMs,
-		];
-		for (const { id, error } of failures) args.push(id, String(error ?? ''));
-		const [retried, deadLettered, ignored] = (await this.run(FAIL, args)) as [
-			string[],
-			string[],
-			string[],
-		];
-		return { retried, deadLettered, ignored };
+		return await this.failWith(failures, this.maxAttempts);
+	}
+
+	/**
+	 * Moves items this consumer holds to the dead-letter set now, whatever their attempts: for an
+	 * item that must not be tried again (a create that may have been applied and cannot be checked).
+	 */
+	async deadLetter(failures: Array<{ id: string; error: string }>): Promise<FailResult> {
+		return await this.failWith(failures, 0);
+	}
+
+	/**
+	 * Puts back items this consumer holds but never sent (it stopped first): claimable by the next
+	 * claim at once, and this claim is not counted as an attempt. Returns the ids put back.
+	 */
+	async release(items: Array<{ id: string; reason: string }>): Promise<string[]> {
+		if (items.length === 0) return [];
+		const args: Array<string | number> = [this.group, this.consumer, this.claimIdleMs];
+		for (const { id, reason } of items) args.push(id, String(reason ?? ''));
+		return (await this.run(RELEASE, args)) as string[];
 	}
 
 	/** Resets the idle time of items this consumer still holds (a heartbeat for long batches). */
 	async extend(ids: string[]): Promise<string[]> {
 		if (ids.length === 0) return [];
 		return (await this.run(EXTEND, [this.group, this.consumer, ...ids])) as string[];
+	}
+
+	/**
+	 * Keeps `ids` claimed while this consumer works on them: extends them every `intervalMs` (a
+	 * third of `claimIdleMs` by default) until `stop()`. See ClaimHeartbeat.
+	 */
+	keepClaimed(ids: string[], intervalMs = Math.floor(this.claimIdleMs / 3)): ClaimHeartbeat {
+		return new ClaimHeartbeat(this, ids, intervalMs);
 	}
 
 	async stats(): Promise<QueueStats> {
@@ -500,6 +543,27 @@ export class ReliableQueue<T> {
 		this.groupReady = undefined;
 	}
 
+	/** fail() with this many attempts allowed: 0 dead-letters every item. */
+	private async failWith(
+		failures: Array<{ id: string; error: string }>,
+		maxAttempts: number,
+	): Promise<FailResult> {
+		if (failures.length === 0) return { retried: [], deadLettered: [], ignored: [] };
+		const args: Array<string | number> = [
+			this.group,
+			this.consumer,
+			maxAttempts,
+			this.claimIdleMs - this.retryDelayMs,
+		];
+		for (const { id, error } of failures) args.push(id, String(error ?? ''));
+		const [retried, deadLettered, ignored] = (await this.run(FAIL, args)) as [
+			string[],
+			string[],
+			string[],
+		];
+		return { retried, deadLettered, ignored };
+	}
+
 	private async ensureGroup(): Promise<void> {
 		this.groupReady ??= this.redis
 			.xgroup('CREATE', this.keys[0], this.group, '0-0', 'MKSTREAM')
@@ -532,6 +596,84 @@ export class ReliableQueue<T> {
 		this.groupReady = undefined;
 		await this.ensureGroup();
 		return await script.run(this.redis, keys, args);
+	}
+}
+
+/**
+ * True when the item was taken over from a consumer that stopped (or stopped renewing its claim)
+ * without ack or fail: whatever that consumer did with it is unknown.
+ */
+export function wasReclaimed(item: Pick<QueueItem<unknown>, 'lastError'>): boolean {
+	return (item.lastError ?? '').startsWith(RECLAIMED);
+}
+
+/**
+ * The claims a live consumer holds, renewed in the background and on demand, so a round that outlasts
+ * `claimIdleMs` (slow answers, rate-limit waits) does not lose its items to the next consumer, while a
+ * consumer that died stops renewing and its items are reclaimed as before.
+ * - `beat()` renews now; call it before each step that acts on the items (a vendor call), then act
+ *   only on the ids `holds()` still confirms: an item the queue gave to another consumer is `lost`.
+ * - `settle(ids)` before acking, failing or releasing them: they are no longer renewed.
+ */
+export class ClaimHeartbeat {
+	private readonly held: Set<string>;
+
+	/** Ids another consumer took over (this consumer must not act on them any more). */
+	readonly lost = new Set<string>();
+
+	private timer: ReturnType<typeof setInterval> | undefined;
+
+	private beating: Promise<void> | undefined;
+
+	constructor(
+		private readonly queue: Pick<ReliableQueue<unknown>, 'extend'>,
+		ids: string[],
+		intervalMs: number,
+	) {
+		this.held = new Set(ids);
+		this.timer = setInterval(
+			() => {
+				// A missed background beat is retried by the next one, or surfaces at the next beat().
+				this.beat().catch(() => undefined);
+			},
+			Math.max(100, intervalMs),
+		);
+		this.timer.unref?.();
+	}
+
+	/** True while this consumer still holds `id` and has not settled it. */
+	holds(id: string): boolean {
+		return this.held.has(id);
+	}
+
+	/** The ids still held and not settled. */
+	get remaining(): string[] {
+		return [...this.held];
+	}
+
+	/** Renews every held claim now (one renewal at a time; a call during one waits for it). */
+	async beat(): Promise<void> {
+		this.beating ??= this.renew().finally(() => {
+			this.beating = undefined;
+		});
+		await this.beating;
+	}
+
+	/** Stops renewing these ids (call before acking, failing or releasing them). */
+	settle(ids: Iterable<string>): void {
+		for (const id of ids) this.held.delete(id);
+	}
+
+	stop(): void {
+		if (this.timer !== undefined) clearInterval(this.timer);
+		this.timer = undefined;
+	}
+
+	private async renew(): Promise<void> {
+		const ids = [...this.held];
+		if (ids.length === 0) return;
+		const kept = new Set(await this.queue.extend(ids));
+		for (const id of ids) if (!kept.has(id) && this.held.delete(id)) this.lost.add(id);
 	}
 }
 

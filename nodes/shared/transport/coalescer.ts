@@ -4,27 +4,62 @@
  * Why: a webhook workflow runs one execution per request, each with one item, so a burst of 200
  * requests would otherwise be 200 single-row batch calls. Executions in the same process that
  * submit to the same group within `lingerMs` of the first are flushed together; a group that fills
- * to `maxRows` is flushed at once. Every submitter gets the results of its own rows (or the
- * flush's error).
+ * to `maxRows` is flushed at once.
+ *
+ * Each submitter stays responsible for its own rows:
+ * - it gets the results of its own rows only (a failed row fails its own submitter, no other);
+ * - a submitter whose execution is cancelled before the group goes out is taken out of it: nothing
+ *   of it is sent, and it learns so at once;
+ * - the group goes out with the flush of a submitter still waiting. That flush must not be tied to
+ *   its execution (n8n aborts an execution's requests when it is stopped): a submitter cancelled
+ *   while the call is in flight then cannot fail the others' rows.
+ * What a crash costs: rows wait in this process's memory only, so a crash in the linger window
+ * loses the rows of every execution waiting in it (they die with the process; nothing was sent).
  */
 
-export interface CoalesceOptions<R, T> {
+export interface CoalescedRow {
+	/** Unique across every submitter of a group: how each submitter finds its own results. */
+	key: string;
+}
+
+export interface CoalesceOptions<R extends CoalescedRow, T> {
 	/** How long the first row of a group waits for company. */
 	lingerMs: number;
 	/** A group this size is flushed without waiting. */
 	maxRows: number;
-	/** Writes the combined rows; its result is shared by all submitters. */
+	/**
+	 * Writes the combined rows and returns a result per row key. Submitters of one group must pass
+	 * interchangeable flushes (same account and settings), not tied to their own execution.
+	 */
 	flush(rows: R[]): Promise<Map<string, T>>;
+	/** The submitter's cancellation (n8n: `getExecutionCancelSignal()`). */
+	signal?: AbortSignal;
+}
+
+/** The submitter was cancelled before its rows were sent: none of them was written. */
+export class CancelledBeforeSendError extends Error {
+	constructor() {
+		super('The execution was stopped before its rows were sent: none of them was written');
+		this.name = 'CancelledBeforeSendError';
+	}
+}
+
+interface Submitter<R, T> {
+	rows: R[];
+	flush(rows: R[]): Promise<Map<string, T>>;
+	resolve(result: Map<string, T>): void;
+	reject(error: unknown): void;
+	/** Stops listening for the submitter's cancellation. */
+	detach(): void;
 }
 
 interface Group<R, T> {
-	rows: R[];
-	waiters: Array<{ resolve(result: Map<string, T>): void; reject(error: unknown): void }>;
+	submitters: Array<Submitter<R, T>>;
+	rowCount: number;
 	timer?: ReturnType<typeof setTimeout>;
-	flush(rows: R[]): Promise<Map<string, T>>;
 }
 
-const groups = new Map<string, Group<unknown, unknown>>();
+const groups = new Map<string, Group<CoalescedRow, unknown>>();
 
 let sequence = 0;
 
@@ -34,35 +69,82 @@ export function uniqueKeyPrefix(): string {
 	return `x${sequence.toString(36)}:`;
 }
 
-function release<R, T>(key: string, group: Group<R, T>): void {
-	if (groups.get(key) === (group as Group<unknown, unknown>)) groups.delete(key);
+/** Executions waiting in an open group, in this process (for tests and diagnostics). */
+export function waitingSubmitters(): number {
+	let n = 0;
+	for (const group of groups.values()) n += group.submitters.length;
+	return n;
+}
+
+/** Each submitter's own results out of the group's. */
+function own<T>(rows: CoalescedRow[], all: Map<string, T>): Map<string, T> {
+	const mine = new Map<string, T>();
+	for (const row of rows) if (all.has(row.key)) mine.set(row.key, all.get(row.key) as T);
+	return mine;
+}
+
+function release<R extends CoalescedRow, T>(groupKey: string, group: Group<R, T>): void {
+	if (groups.get(groupKey) === (group as unknown as Group<CoalescedRow, unknown>))
+		groups.delete(groupKey);
 	if (group.timer) clearTimeout(group.timer);
-	group
-		.flush(group.rows)
-		.then((result) => group.waiters.forEach((w) => w.resolve(result)))
-		.catch((error: unknown) => group.waiters.forEach((w) => w.reject(error)));
+	const submitters = group.submitters;
+	if (submitters.length === 0) return;
+	// From here the rows are on their way: a cancellation no longer takes them out.
+	for (const s of submitters) s.detach();
+	submitters[0]
+		.flush(submitters.flatMap((s) => s.rows))
+		.then((result) => submitters.forEach((s) => s.resolve(own(s.rows, result))))
+		.catch((error: unknown) => submitters.forEach((s) => s.reject(error)));
+}
+
+function withdraw<R extends CoalescedRow, T>(
+	groupKey: string,
+	group: Group<R, T>,
+	submitter: Submitter<R, T>,
+): void {
+	const index = group.submitters.indexOf(submitter);
+	if (index < 0) return;
+	group.submitters.splice(index, 1);
+	group.rowCount -= submitter.rows.length;
+	if (group.submitters.length === 0) {
+		if (group.timer) clearTimeout(group.timer);
+		if (groups.get(groupKey) === (group as unknown as Group<CoalescedRow, unknown>))
+			groups.delete(groupKey);
+	}
+	submitter.reject(new CancelledBeforeSendError());
 }
 
 /**
- * Adds `rows` to the open group `groupKey` (keys of R must be unique across submitters) and resolves
- * with the map the group's flush returned. With `lingerMs <= 0` it flushes these rows alone.
+ * Adds `rows` to the open group `groupKey` and resolves with the results of these rows. With
+ * `lingerMs <= 0`, or rows enough to fill a batch, it flushes these rows alone.
  */
-export async function coalesce<R, T>(
+export async function coalesce<R extends CoalescedRow, T>(
 	groupKey: string,
 	rows: R[],
 	options: CoalesceOptions<R, T>,
 ): Promise<Map<string, T>> {
+	if (options.signal?.aborted) throw new CancelledBeforeSendError();
 	if (options.lingerMs <= 0 || rows.length >= options.maxRows) return await options.flush(rows);
 	return await new Promise<Map<string, T>>((resolve, reject) => {
 		let group = groups.get(groupKey) as Group<R, T> | undefined;
 		if (group === undefined) {
-			group = { rows: [], waiters: [], flush: options.flush };
-			const created = group;
+			const created: Group<R, T> = { submitters: [], rowCount: 0 };
 			created.timer = setTimeout(() => release(groupKey, created), options.lingerMs);
-			groups.set(groupKey, created as Group<unknown, unknown>);
+			groups.set(groupKey, created as unknown as Group<CoalescedRow, unknown>);
+			group = created;
 		}
-		group.rows.push(...rows);
-		group.waiters.push({ resolve, reject });
-		if (group.rows.length >= options.maxRows) release(groupKey, group);
+		const joined = group;
+		const onAbort = () => withdraw(groupKey, joined, submitter);
+		const submitter: Submitter<R, T> = {
+			rows,
+			flush: options.flush,
+			resolve,
+			reject,
+			detach: () => options.signal?.removeEventListener('abort', onAbort),
+		};
+		options.signal?.addEventListener('abort', onAbort, { once: true });
+		joined.submitters.push(submitter);
+		joined.rowCount += rows.length;
+		if (joined.rowCount >= options.maxRows) release(groupKey, joined);
 	});
 }

@@ -93,10 +93,14 @@ export interface EmulatorFaults {
   retryAfterSeconds: number;
   /** batch400 (default): one bad input rejects the batch; perInput207: good inputs are written, 207. */
   invalidMode: InvalidMode;
-  /** The next n authenticated API requests are applied, then answered status5xx (a proxy's 5xx after the write). */
+  /** The next n authenticated API requests (on paths containing faultPath, if set) are applied, then answered status5xx (a proxy's 5xx after the write). */
   force5xxAfterApply: number;
   /** The next n accepted API requests (on paths containing hangPath, if set) are never answered. */
   hang: number;
+  /** The next n accepted API requests (on paths containing faultPath, if set) are applied, then never answered. */
+  hangAfterApply: number;
+  /** When set, force5xxAfterApply and hangAfterApply only count requests on paths containing it. */
+  faultPath: string;
   hangPath: string;
   /** Batch results and errors in input order; by default they come back shuffled (HubSpot does not promise order). */
   orderedResults: boolean;
@@ -157,9 +161,9 @@ export interface RequestLogEntry {
   policyName?: "TEN_SECONDLY_ROLLING" | "DAILY";
   /** True for responses produced by force429 / force429Daily / force5xx / force5xxAfterApply / errorRate5xx / hang. */
   forced?: boolean;
-  /** force5xxAfterApply: the request was applied before its 5xx. */
+  /** force5xxAfterApply / hangAfterApply: the request was applied before its 5xx (or its silence). */
   applied?: boolean;
-  /** hang: never answered. */
+  /** hang / hangAfterApply: never answered. */
   hung?: boolean;
   /** hang: when the client closed the connection (epoch ms); absent while it is still open. */
   closedAt?: number;

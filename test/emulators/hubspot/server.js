@@ -321,7 +321,9 @@ function defaultFaults() {
     invalidMode: "batch400",
     force5xxAfterApply: 0,
     hang: 0,
+    hangAfterApply: 0,
     hangPath: "",
+    faultPath: "",
     orderedResults: false,
     omitTraceIds: false,
   };
@@ -590,6 +592,7 @@ class HubSpotState {
       "force5xx",
       "force5xxAfterApply",
       "hang",
+      "hangAfterApply",
       "latencyMs",
       "retryAfterSeconds",
     ]) {
@@ -612,6 +615,7 @@ class HubSpotState {
       this.orderRng = makeRng(this.seed + 0x5eed);
     }
     if (f.hangPath !== undefined) this.faults.hangPath = String(f.hangPath);
+    if (f.faultPath !== undefined) this.faults.faultPath = String(f.faultPath);
     for (const k of ["orderedResults", "omitTraceIds"]) {
       if (f[k] === undefined) continue;
       if (typeof f[k] !== "boolean") throw validation(`${k} must be true or false`);
@@ -820,6 +824,30 @@ class HubSpotState {
     return { values, errors };
   }
 
+  /**
+   * A new record's values for properties with hasUniqueValue that another record (or an earlier input
+   * of the same batch, recorded in `taken`) already holds: HubSpot refuses them as a VALIDATION_ERROR
+   * naming the property.
+   */
+  uniqueConflicts(type, values, taken) {
+    const conflicts = [];
+    for (const [name, value] of Object.entries(values)) {
+      const def = this.catalogue(type).get(name);
+      if (!def || !def.hasUniqueValue || value === "") continue;
+      const key = `${name}\u0000${value}`;
+      const holder = this.findBy(type, name, value);
+      if (holder || taken.has(key)) {
+        conflicts.push({
+          isValid: false,
+          message: `${value} already has that value.${holder ? ` Existing ID: ${holder.id}` : ""}`,
+          error: "INVALID_UNIQUE_VALUE",
+          name,
+        });
+      } else taken.set(key, true);
+    }
+    return conflicts;
+  }
+
   createRecord(type, values) {
     const id = String(this.nextId++);
     const ts = nowIso();
@@ -1010,14 +1038,16 @@ function invalidMessage(items) {
  * in perInput207 mode the bad inputs become per-input errors and the rest go on.
  * Returns [{ input, index, values }] for the good inputs and the error list.
  */
-function validateBatch(state, type, inputs, contextOf) {
+function validateBatch(state, type, inputs, contextOf, creating) {
   const good = [];
   const errors = [];
   const allItems = [];
+  const taken = new Map();
   inputs.forEach((input, index) => {
     if (!input || typeof input !== "object")
       throw validation(`Invalid input at index ${index}`);
     const { values, errors: items } = state.validate(type, input.properties);
+    if (creating) items.push(...state.uniqueConflicts(type, values, taken));
     if (items.length === 0) {
       good.push({ input, index, values });
       return;
@@ -1070,7 +1100,7 @@ function objectsBatch(state, type, action, body) {
   const inputs = batchInputs(body, BATCH_LIMIT);
   switch (action) {
     case "create": {
-      const { good, errors } = validateBatch(state, type, inputs);
+      const { good, errors } = validateBatch(state, type, inputs, undefined, true);
       for (const g of good) contactConflict(state, type, g.values);
       const results = good.map(({ input, values }) => {
         const rec = state.createRecord(type, values);
@@ -1219,8 +1249,9 @@ function objectNotFound(type, id) {
   );
 }
 
-function validateOrThrow(state, type, properties) {
+function validateOrThrow(state, type, properties, creating) {
   const { values, errors } = state.validate(type, properties);
+  if (creating) errors.push(...state.uniqueConflicts(type, values, new Map()));
   if (errors.length) throw validation(invalidMessage(errors));
   return values;
 }
@@ -1634,7 +1665,7 @@ function route(state, method, path, query, body, params) {
         pageOf(all, query, 10, 100, (r) => pickProperties(r, names)),
       ];
     }
-    const values = validateOrThrow(state, type, body && body.properties);
+    const values = validateOrThrow(state, type, body && body.properties, true);
     contactConflict(state, type, values);
     const rec = state.createRecord(type, values);
     addInlineAssociations(state, type, rec, body || {});
@@ -2181,7 +2212,20 @@ async function handleApi(state, req, res, url) {
       body,
       url.searchParams,
     );
-    if (f.force5xxAfterApply > 0) {
+    // faultPath (when set) limits the after-apply faults to paths containing it.
+    const targeted = !f.faultPath || url.pathname.includes(f.faultPath);
+    if (targeted && f.hangAfterApply > 0) {
+      // Applied, then never answered: the client cannot tell whether the write happened.
+      f.hangAfterApply -= 1;
+      entry.forced = true;
+      entry.hung = true;
+      entry.applied = true;
+      res.on("close", () => {
+        if (!res.writableEnded) entry.closedAt = Date.now();
+      });
+      return;
+    }
+    if (targeted && f.force5xxAfterApply > 0) {
       // A proxy's 5xx after the request was applied: nothing says it was, yet it was.
       f.force5xxAfterApply -= 1;
       entry.forced = true;

@@ -57,7 +57,7 @@ export const combineOption: INodeProperties = {
 	default: 0,
 	typeOptions: { minValue: 0, maxValue: 1000 },
 	description:
-		"Wait up to this long for other executions of this workflow in the same n8n process to add their rows, and send them in one batch call (filled batches go at once). 0 sends this execution's rows alone. Use 20–50 ms on webhook workflows that create one record per request: 200 simultaneous requests then cost 2 calls instead of 200.",
+		"Wait up to this long for other executions of this workflow in the same n8n process to add their rows, and send them in one batch call (filled batches go at once). 0 sends this execution's rows alone. Use 20–50 ms on webhook workflows that create one record per request: 200 simultaneous requests then cost 2 calls instead of 200. Each execution gets its own rows' results; one stopped while it waits sends nothing. The rows wait in memory: if n8n crashes within this window, the rows of every execution waiting in it in that process are not written (those executions fail with the crash).",
 };
 
 export function combineWindowMs(ctx: IExecuteFunctions): number {

@@ -17,7 +17,15 @@ export interface AssociationJob {
 	types: AssociationType[];
 }
 
-export type NoteJob = NoteInput;
+/**
+ * A queued note. `key` (set at enqueue, kept through retries and requeues) goes into the note's
+ * NOTE_KEY_PROPERTY when that property is set up: HubSpot then refuses a second note with the same
+ * key, and a create whose outcome is unknown is looked up by it instead of being sent blindly.
+ */
+export type NoteJob = NoteInput & { key?: string };
+
+/** The unique note property that makes a queued note be created once (Property › Ensure for notes). */
+export const NOTE_KEY_PROPERTY = 'mkops_note_key';
 
 export interface HubSpotQueues {
 	redis: Redis;

@@ -3,14 +3,18 @@ import type {
 	IExecuteFunctions,
 	INodeExecutionData,
 	INodeProperties,
+	JsonObject,
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+
+import { chunk } from '../../../../shared/transport/batcher';
 
 import type { WriteRow } from '../../helpers/batchWrite';
 import { writeHubSpotBatches } from '../../helpers/batchWrite';
 import { readRecordId, RECORD_ID } from '../../helpers/objectTypes';
 import type { RowOutcome } from '../../helpers/outcome';
 import { createdItems, failedItem } from '../../helpers/outcome';
+import { getPropertyDefinitions } from '../../helpers/properties';
 import type { HubSpotApi } from '../../transport';
 import { batchOptions, batchSettings } from '../common.descriptions';
 
@@ -288,6 +292,40 @@ export async function sendNotes(
 				idempotent: false,
 			}),
 	});
+}
+
+/**
+ * True when notes have `property` with unique values (`hasUniqueValue`): HubSpot then refuses a
+ * second note with the same value, so notes keyed by it can be looked up and are never created twice.
+ */
+export async function hasUniqueNoteProperty(api: HubSpotApi, property: string): Promise<boolean> {
+	const definition = (await getPropertyDefinitions(api, 'notes')).find((d) => d.name === property);
+	return (definition as { hasUniqueValue?: boolean } | undefined)?.hasUniqueValue === true;
+}
+
+/**
+ * The notes that carry these values of a unique note property (`POST /crm/v3/objects/notes/batch/read`
+ * with `idProperty`, 100 per call), as value → note ID. Values no note has are left out.
+ */
+export async function findNotesByKey(
+	api: HubSpotApi,
+	property: string,
+	keys: string[],
+): Promise<Map<string, string>> {
+	const found = new Map<string, string>();
+	for (const batch of chunk(keys, 100)) {
+		const response = await api.request<{ results?: JsonObject[] }>({
+			method: 'POST',
+			path: '/crm/v3/objects/notes/batch/read',
+			body: { idProperty: property, properties: [property], inputs: batch.map((id) => ({ id })) },
+		});
+		// Matched by the key each note carries: HubSpot does not promise result order.
+		for (const note of response.body.results ?? []) {
+			const key = (note.properties as JsonObject | undefined)?.[property];
+			if (typeof key === 'string' && note.id !== undefined) found.set(key, String(note.id));
+		}
+	}
+	return found;
 }
 
 /**

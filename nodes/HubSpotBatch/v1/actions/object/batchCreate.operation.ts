@@ -4,15 +4,20 @@ import type {
 	INodeProperties,
 	JsonObject,
 } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
-import { coalesce, uniqueKeyPrefix } from '../../../../shared/transport/coalescer';
+import {
+	CancelledBeforeSendError,
+	coalesce,
+	uniqueKeyPrefix,
+} from '../../../../shared/transport/coalescer';
 import type { RowResult, WriteRow } from '../../helpers/batchWrite';
 import { writeHubSpotBatches } from '../../helpers/batchWrite';
 import { mappedObjectProperties, readObjectType } from '../../helpers/objectTypes';
 import type { RowOutcome } from '../../helpers/outcome';
 import { createdItems, failedItem } from '../../helpers/outcome';
 import { getPropertyDefinitions } from '../../helpers/properties';
-import type { HubSpotApi } from '../../transport';
+import { HubSpotApi } from '../../transport';
 import {
 	batchOptions,
 	batchSettings,
@@ -89,12 +94,46 @@ export async function execute(
 		rows.push({ key: `${prefix}${itemIndex}`, input: properties });
 	}
 
-	const send = async (combined: typeof rows) =>
-		await writeHubSpotBatches(api, combined, {
+	const written =
+		rows.length === 0
+			? new Map<string, RowResult<JsonObject>>()
+			: await sendCombined(this, api, objectType, settings, rows);
+	const created = rows.map((row) => ({ key: row.key, itemIndex: indexOf(row.key) }));
+	return [...outcomes, ...createdItems(this, items, created, written)];
+}
+
+/**
+ * This execution's context without its cancel signal. n8n aborts an execution's requests when it
+ * is stopped; a combined call also carries other executions' rows, so one Stop must not abort it.
+ */
+function detachedFromCancel(ctx: IExecuteFunctions): IExecuteFunctions {
+	return Object.create(ctx, {
+		getExecutionCancelSignal: { value: () => undefined },
+	}) as IExecuteFunctions;
+}
+
+/**
+ * Sends the rows, combined with other executions' rows when the option is on (shared/transport/
+ * coalescer.ts): this execution gets its own rows' results; stopped while waiting, it sends nothing.
+ */
+async function sendCombined(
+	ctx: IExecuteFunctions,
+	api: HubSpotApi,
+	objectType: string,
+	settings: { batchSize: number; concurrency: number },
+	rows: Array<WriteRow<Record<string, string>>>,
+): Promise<Map<string, RowResult<JsonObject>>> {
+	const lingerMs = combineWindowMs(ctx);
+	const sender =
+		lingerMs > 0
+			? await HubSpotApi.fromContext(detachedFromCancel(ctx), api.retry, { redis: api.redis })
+			: api;
+	const flush = async (combined: typeof rows) =>
+		await writeHubSpotBatches(sender, combined, {
 			batchSize: settings.batchSize,
 			concurrency: settings.concurrency,
 			send: async (batch) =>
-				await api.request({
+				await sender.request({
 					method: 'POST',
 					path: `/crm/v3/objects/${encodeURIComponent(objectType)}/batch/create`,
 					body: {
@@ -104,14 +143,28 @@ export async function execute(
 					idempotent: false,
 				}),
 		});
-	const written =
-		rows.length === 0
-			? new Map<string, RowResult<JsonObject>>()
-			: await coalesce(
-					`create|${api.limiterKey}|${objectType}|${settings.batchSize}|${settings.concurrency}`,
-					rows,
-					{ lingerMs: combineWindowMs(this), maxRows: settings.batchSize, flush: send },
-				);
-	const created = rows.map((row) => ({ key: row.key, itemIndex: indexOf(row.key) }));
-	return [...outcomes, ...createdItems(this, items, created, written)];
+	const { maxRateLimitRetries, maxServerErrorTries, timeoutMs } = api.retry;
+	// Only executions with the same account, object type and settings share a call.
+	const group = [
+		'create',
+		api.limiterKey,
+		objectType,
+		settings.batchSize,
+		settings.concurrency,
+		maxRateLimitRetries,
+		maxServerErrorTries,
+		timeoutMs,
+	].join('|');
+	try {
+		return await coalesce(group, rows, {
+			lingerMs,
+			maxRows: settings.batchSize,
+			flush,
+			signal: ctx.getExecutionCancelSignal(),
+		});
+	} catch (error) {
+		throw error instanceof CancelledBeforeSendError
+			? new NodeOperationError(ctx.getNode(), error.message)
+			: api.toNodeError(error);
+	}
 }

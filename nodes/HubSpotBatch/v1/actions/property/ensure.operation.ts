@@ -7,7 +7,9 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { RowOutcome } from '../../helpers/outcome';
+import type { PropertyDefinition } from '../../helpers/properties';
 import { forgetPropertyDefinitions, getPropertyDefinitions } from '../../helpers/properties';
+import { NOTE_KEY_PROPERTY } from '../../helpers/queue';
 import { AttemptError } from '../../../../shared/transport/attempt';
 import type { HubSpotApi } from '../../transport';
 
@@ -19,6 +21,8 @@ interface PropertySpec {
 	type: string;
 	fieldType: string;
 	description?: string;
+	/** HubSpot refuses a second record with the same value. */
+	hasUniqueValue?: boolean;
 }
 
 /** Seed 000's custom contact properties (Component 3 › Custom Property Definitions). */
@@ -60,6 +64,17 @@ export const SEED_CONTACT_PROPERTIES: PropertySpec[] = [
 	},
 ];
 
+/** The key Queue › Flush gives each queued note, so HubSpot refuses to create it twice. */
+export const NOTE_KEY_SPEC: PropertySpec = {
+	name: NOTE_KEY_PROPERTY,
+	label: 'Queue Note Key',
+	type: 'string',
+	fieldType: 'text',
+	description:
+		'Set by HubSpot Batch › Queue › Flush: one value per queued note, so a note is created once even when a flush is retried',
+	hasUniqueValue: true,
+};
+
 const FIELD_TYPES: Record<string, string> = {
 	string: 'text',
 	number: 'number',
@@ -78,6 +93,7 @@ export const description: INodeProperties[] = [
 			{ name: 'Companies', value: 'companies' },
 			{ name: 'Contacts', value: 'contacts' },
 			{ name: 'Deals', value: 'deals' },
+			{ name: 'Notes', value: 'notes' },
 		],
 		displayOptions: { show },
 	},
@@ -106,6 +122,14 @@ export const description: INodeProperties[] = [
 		description:
 			'Whether to ensure contact_recent_event_name, contact_recent_event_date, contact_total_events_attended, contact_first_event_date and contact_lifecycle_event_source (contacts only)',
 		displayOptions: { show: { ...show, objectType: ['contacts'] } },
+	},
+	{
+		displayName: 'Include Queue Note Key',
+		name: 'includeNoteKey',
+		type: 'boolean',
+		default: true,
+		description: `Whether to ensure ${NOTE_KEY_PROPERTY}, a property with unique values that Queue › Flush puts on each note it creates: HubSpot then refuses a second copy of a note, and a create that got no answer is looked up instead of being sent again`,
+		displayOptions: { show: { ...show, objectType: ['notes'] } },
 	},
 	{
 		displayName: 'Additional Properties',
@@ -170,6 +194,9 @@ function specs(ctx: IExecuteFunctions, objectType: string): PropertySpec[] {
 	) {
 		list.push(...SEED_CONTACT_PROPERTIES);
 	}
+	if (objectType === 'notes' && (ctx.getNodeParameter('includeNoteKey', 0, true) as boolean)) {
+		list.push(NOTE_KEY_SPEC);
+	}
 	const extra = ctx.getNodeParameter('additionalProperties.property', 0, []) as IDataObject[];
 	for (const p of extra) {
 		const type = String(p.type ?? 'string');
@@ -182,6 +209,29 @@ function specs(ctx: IExecuteFunctions, objectType: string): PropertySpec[] {
 		});
 	}
 	return list;
+}
+
+/** How an existing property compares with the wanted one; it is never changed. */
+function existingResult(spec: PropertySpec, found: PropertyDefinition): IDataObject {
+	const sameType =
+		found.type === spec.type || (spec.type === 'bool' && found.type === 'enumeration');
+	const unique = (found as { hasUniqueValue?: boolean }).hasUniqueValue === true;
+	const warning = !sameType
+		? `HubSpot has ${spec.name} as ${found.type}, not ${spec.type}; it was left unchanged`
+		: spec.hasUniqueValue && !unique
+			? `HubSpot has ${spec.name} without unique values, and HubSpot cannot add them later: delete the property and run this again`
+			: undefined;
+	return {
+		name: spec.name,
+		status: !sameType
+			? 'exists_with_other_type'
+			: warning === undefined
+				? 'exists'
+				: 'exists_without_unique_values',
+		type: found.type,
+		group: found.groupName,
+		...(warning === undefined ? {} : { warning }),
+	};
 }
 
 async function attempt<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: unknown }> {
@@ -248,19 +298,7 @@ export async function execute(
 	for (const spec of wanted) {
 		const found = existing.get(spec.name);
 		if (found) {
-			const sameType =
-				found.type === spec.type || (spec.type === 'bool' && found.type === 'enumeration');
-			results.push({
-				name: spec.name,
-				status: sameType ? 'exists' : 'exists_with_other_type',
-				type: found.type,
-				group: found.groupName,
-				...(sameType
-					? {}
-					: {
-							warning: `HubSpot has ${spec.name} as ${found.type}, not ${spec.type}; it was left unchanged`,
-						}),
-			});
+			results.push(existingResult(spec, found));
 			continue;
 		}
 		const made = await attempt(

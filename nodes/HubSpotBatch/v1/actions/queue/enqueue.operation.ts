@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
@@ -95,7 +97,8 @@ export async function execute(
 				outcomes.push(failedItem(this, items, itemIndex, input.message, { field: input.field }));
 				continue;
 			}
-			accepted.push({ itemIndex, job: input });
+			// A key per note, fixed now: every later try of this note carries the same one.
+			accepted.push({ itemIndex, job: { ...input, key: randomUUID() } });
 		}
 	}
 

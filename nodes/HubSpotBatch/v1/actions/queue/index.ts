@@ -23,7 +23,8 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Flush',
 				value: 'flush',
-				description: 'Send queued associations and notes to HubSpot, 100 per call',
+				description:
+					'Send queued associations and notes to HubSpot, 100 per call; each note once when notes have the mkops_note_key property',
 				action: 'Send queued jobs',
 			},
 			{
