@@ -94,9 +94,9 @@ export class DedupeNormalize implements INodeType {
 				type: 'number',
 				default: DEFAULT_HISTORY_SIZE,
 				typeOptions: { minValue: 1 },
-				displayOptions: { show: { '@version': [2], operation: ['confirm'] } },
+				displayOptions: { show: { '@version': [2], operation: ['confirm', 'release'] } },
 				description:
-					'How many processed registrations n8n remembers for this workflow; the oldest are forgotten first',
+					'How many processed registrations n8n remembers for this workflow; the oldest are forgotten first. Use the same number in Confirm Processed and Release: Release records rows whose write may have been applied.',
 			},
 			{
 				displayName: 'Source',

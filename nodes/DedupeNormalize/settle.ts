@@ -25,6 +25,14 @@ function keysOf(ctx: IExecuteFunctions, items: INodeExecutionData[]): string[] {
 	});
 }
 
+/** The memory's size, the same in every step that records (a smaller one would trim the others' keys). */
+function historySizeOf(ctx: IExecuteFunctions): number {
+	return (
+		Math.floor(Number(ctx.getNodeParameter('historySize', 0, DEFAULT_HISTORY_SIZE))) ||
+		DEFAULT_HISTORY_SIZE
+	);
+}
+
 export async function confirmProcessed(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const keys = keysOf(this, items);
@@ -38,18 +46,30 @@ export async function confirmProcessed(this: IExecuteFunctions): Promise<INodeEx
 	}
 	const landed = [...new Set(keys.filter((key) => key !== ''))];
 	const memory = await ProcessedMemory.of(this);
-	const historySize =
-		Math.floor(Number(this.getNodeParameter('historySize', 0, DEFAULT_HISTORY_SIZE))) ||
-		DEFAULT_HISTORY_SIZE;
 	// Recorded before the claims go: whoever waits for them then finds the key processed.
-	await memory.record(landed, historySize);
+	await memory.record(landed, historySizeOf(this));
 	await memory.release(landed);
 	return passThrough(items);
 }
 
+/** Set by a node of this package on a failed row whose write may have been applied anyway. */
+function mayHaveLanded(item: INodeExecutionData): boolean {
+	const details = item.json.details as { may_have_landed?: unknown } | undefined;
+	return item.json.may_have_landed === true || details?.may_have_landed === true;
+}
+
+/**
+ * Frees the claims so the next delivery tries again. A row whose write may have been applied (no
+ * answer, a 5xx) is recorded instead: trying it again could apply it twice (an Increment merge
+ * rule), so it is left to the alert on the failure branch and a human.
+ */
 export async function releaseClaims(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
+	const keys = keysOf(this, items);
+	const uncertain = new Set(keys.filter((key, i) => key !== '' && mayHaveLanded(items[i])));
+	const retry = new Set(keys.filter((key) => key !== '' && !uncertain.has(key)));
 	const memory = await ProcessedMemory.of(this);
-	await memory.release([...new Set(keysOf(this, items).filter((key) => key !== ''))]);
+	if (uncertain.size > 0) await memory.record([...uncertain], historySizeOf(this));
+	await memory.release([...retry, ...uncertain]);
 	return passThrough(items);
 }

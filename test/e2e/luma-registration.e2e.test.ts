@@ -721,6 +721,30 @@ describe('Dedupe in real n8n: a registration counts as processed only once it ha
 		expect(nodeOutputs(later, 'HubSpot: Upsert Contact')).toEqual([]);
 	});
 
+	it('HubSpot applied the upsert but answered 5xx every try: reported, and the next delivery does not count it twice', async () => {
+		const email = 'jane.doe+702@acme.com';
+		hubspot.setFaults({
+			force5xxAfterApply: 3,
+			faultPath: '/crm/v3/objects/contacts/batch/upsert',
+		});
+		let failed: Execution;
+		try {
+			failed = await deliver(registration(702, { guestId: 'gst-retry-3' }));
+		} finally {
+			hubspot.setFaults({ force5xxAfterApply: 0, faultPath: '' });
+		}
+		const [, errors] = nodeOutputs(failed, 'HubSpot: Upsert Contact');
+		expect(errors).toHaveLength(1);
+		expect(errors[0].details).toMatchObject({ may_have_landed: true });
+		// The three tries each wrote the same values: the registration is counted once.
+		expect(contact(email)!.properties.contact_total_events_attended).toBe('1');
+
+		// Redelivered: remembered as processed (a fresh read would increment again), so a Duplicate.
+		const again = await deliver(registration(702, { guestId: 'gst-retry-3', type: 'guest.updated' }));
+		expect(dedupe(again)).toEqual({ valid: [], duplicate: [email] });
+		expect(contact(email)!.properties.contact_total_events_attended).toBe('1');
+	});
+
 	it('Airtable failed: the next delivery of the registration is not a Duplicate and lands once', async () => {
 		const email = 'jane.doe+701@acme.com';
 		airtable.setFaults({ revokeToken: airtable.defaultToken });

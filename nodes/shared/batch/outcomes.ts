@@ -31,6 +31,11 @@ export interface FailureDetails {
 	type?: string;
 	/** The n8n error to report; without one a NodeOperationError carries the message. */
 	cause?: unknown;
+	/**
+	 * The write may have been applied although it failed (no answer, a 5xx): `may_have_landed`, so a
+	 * later step does not treat the row as never written (Dedupe & Normalize's Release keeps it).
+	 */
+	mayHaveLanded?: boolean;
 }
 
 /** A failed item: `base`, then `status: 'error'`, `error` (and `error_field`, `error_type`). */
@@ -43,6 +48,7 @@ export function failedRow(
 	const json: IDataObject = { ...details.base, status: 'error', error: message };
 	if (details.field !== undefined) json.error_field = details.field;
 	if (details.type !== undefined) json.error_type = details.type;
+	if (details.mayHaveLanded === true) json.may_have_landed = true;
 	const cause = details.cause;
 	const error =
 		cause instanceof NodeApiError || cause instanceof NodeOperationError

@@ -14,13 +14,20 @@ import { emitRowOutcomes, errorItem, failedRow } from './outcomes';
 
 type Table<T> = Record<string, Record<string, T>>;
 
-function selected<T>(ctx: IExecuteFunctions, table: Table<T>): { resource: string; operation: string; handler: T | undefined } {
+function selected<T>(
+	ctx: IExecuteFunctions,
+	table: Table<T>,
+): { resource: string; operation: string; handler: T | undefined } {
 	const resource = ctx.getNodeParameter('resource', 0) as string;
 	const operation = ctx.getNodeParameter('operation', 0) as string;
 	return { resource, operation, handler: table[resource]?.[operation] };
 }
 
-function unsupported(ctx: IExecuteFunctions, resource: string, operation: string): NodeOperationError {
+function unsupported(
+	ctx: IExecuteFunctions,
+	resource: string,
+	operation: string,
+): NodeOperationError {
 	return new NodeOperationError(
 		ctx.getNode(),
 		`The operation "${operation}" is not supported for resource "${resource}"`,

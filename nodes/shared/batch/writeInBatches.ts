@@ -56,7 +56,9 @@ export interface BatchWriteOptions<R extends BatchRow, A, V> {
 }
 
 const isUncertain = (error: unknown) =>
-	typeof error === 'object' && error !== null && (error as { uncertain?: unknown }).uncertain === true;
+	typeof error === 'object' &&
+	error !== null &&
+	(error as { uncertain?: unknown }).uncertain === true;
 
 export async function writeInBatches<R extends BatchRow, A, V>(
 	rows: R[],

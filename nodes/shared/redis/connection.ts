@@ -139,7 +139,13 @@ function connectionKey(creds: RedisCredentials): string {
 	const login = createHash('sha256')
 		.update(JSON.stringify([creds.user ?? '', creds.password ?? '']))
 		.digest('hex');
-	return JSON.stringify([creds.host, Number(creds.port), creds.database ?? 0, creds.ssl ?? false, login]);
+	return JSON.stringify([
+		creds.host,
+		Number(creds.port),
+		creds.database ?? 0,
+		creds.ssl ?? false,
+		login,
+	]);
 }
 
 /**

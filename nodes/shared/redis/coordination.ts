@@ -32,7 +32,13 @@ export function coordinateWorkersProperties(always?: Record<string, string[]>): 
 	if (always === undefined) return [visible];
 	return [
 		{ ...visible, displayOptions: { hide: always } },
-		{ displayName: '', name: COORDINATE_WORKERS, type: 'hidden', default: true, displayOptions: { show: always } },
+		{
+			displayName: '',
+			name: COORDINATE_WORKERS,
+			type: 'hidden',
+			default: true,
+			displayOptions: { show: always },
+		},
 	];
 }
 

@@ -43,6 +43,13 @@ export class AttemptError extends Error {
 	get isServerError(): boolean {
 		return this.kind === 'http' && (this.status ?? 0) >= 500;
 	}
+
+	/** The request may have reached the vendor and been applied, but no answer says so. */
+	get outcomeUnknown(): boolean {
+		return (
+			this.kind === 'timeout' || (this.kind === 'network' && !this.neverSent) || this.isServerError
+		);
+	}
 }
 
 /** Codes that mean the connection was never established, so no request was sent. */
@@ -104,12 +111,22 @@ export function lowerCaseHeaders(headers: unknown): Record<string, string> {
 		out[key.toLowerCase()] = Array.isArray(value) ? String(value[0]) : String(value);
 	};
 	const fetchHeaders = headers as { forEach?: unknown; get?: unknown };
-	if (typeof fetchHeaders.forEach === 'function' && typeof fetchHeaders.get === 'function' && Object.keys(headers).length === 0) {
-		(headers as { forEach(cb: (value: string, key: string) => void): void }).forEach((value, key) => add(key, value));
+	if (
+		typeof fetchHeaders.forEach === 'function' &&
+		typeof fetchHeaders.get === 'function' &&
+		Object.keys(headers).length === 0
+	) {
+		(headers as { forEach(cb: (value: string, key: string) => void): void }).forEach((value, key) =>
+			add(key, value),
+		);
 		return out;
 	}
-	const plain = typeof (headers as { toJSON?: unknown }).toJSON === 'function' ? (headers as { toJSON(): object }).toJSON() : headers;
-	for (const [key, value] of Object.entries(plain as Record<string, unknown>)) if (value !== undefined) add(key, value);
+	const plain =
+		typeof (headers as { toJSON?: unknown }).toJSON === 'function'
+			? (headers as { toJSON(): object }).toJSON()
+			: headers;
+	for (const [key, value] of Object.entries(plain as Record<string, unknown>))
+		if (value !== undefined) add(key, value);
 	return out;
 }
 
@@ -121,7 +138,8 @@ export function jsonBodyOf(body: unknown): JsonObject | undefined {
 	if (typeof text === 'string' && text.trim() !== '') {
 		try {
 			const parsed: unknown = JSON.parse(text);
-			if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as JsonObject;
+			if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+				return parsed as JsonObject;
 		} catch {
 			// A proxy's HTML page, for instance.
 		}

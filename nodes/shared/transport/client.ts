@@ -139,7 +139,10 @@ export class VendorClient {
 	) {
 		this.node = ctx.getNode();
 		try {
-			this.retry = retrySettings(policy.retry, { ...policy.credentialRetry?.(credentials), ...retry });
+			this.retry = retrySettings(policy.retry, {
+				...policy.credentialRetry?.(credentials),
+				...retry,
+			});
 			this.baseUrl = policy.baseUrl(credentials).replace(/\/+$/, '');
 			this.budget = policy.budget(credentials, this.baseUrl);
 		} catch (error) {
@@ -229,21 +232,20 @@ export class VendorClient {
 		const retry = this.retry;
 		return await withRetry(
 			async () => {
+				let failure: unknown;
 				try {
 					return await this.once(attempt);
 				} catch (error) {
-					if (error instanceof AttemptError) {
-						if (!this.policy.isRateLimited(error)) failures++;
-						error.tries = Math.max(1, failures);
-						// A create that may have reached the vendor is never sent again blindly.
-						error.uncertain =
-							!options.idempotent &&
-							(error.kind === 'timeout' ||
-								(error.kind === 'network' && !error.neverSent) ||
-								error.isServerError);
-					}
-					throw error;
+					failure = error;
 				}
+				// Decided outside the catch: the error is passed on as it is, with its tries counted.
+				if (failure instanceof AttemptError) {
+					if (!this.policy.isRateLimited(failure)) failures++;
+					failure.tries = Math.max(1, failures);
+					// A create that may have reached the vendor is never sent again blindly.
+					failure.uncertain = !options.idempotent && failure.outcomeUnknown;
+				}
+				throw failure;
 			},
 			{
 				maxAttempts: retry.maxRateLimitRetries + retry.maxServerErrorTries + 1,
@@ -373,8 +375,10 @@ export class VendorClient {
 				? `${vendor} asked to wait ${Math.ceil(wait / 1000)} s before the next call (${status})`
 				: `${vendor} kept rate-limiting (${status}) after ${this.retry.maxRateLimitRetries} retries`;
 		}
-		if (status === 404) return context.notFoundMessage ?? `${vendor} could not find it (404)${said}`;
-		if (status >= 500) return `${vendor} server error ${status}${context.triesText}${uncertain}${said}`;
+		if (status === 404)
+			return context.notFoundMessage ?? `${vendor} could not find it (404)${said}`;
+		if (status >= 500)
+			return `${vendor} server error ${status}${context.triesText}${uncertain}${said}`;
 		return `${vendor} rejected the request (${status})${said}`;
 	}
 
@@ -448,7 +452,10 @@ export class VendorClient {
 		// A setup problem (no credential, a cancelled execution) is not a failed try.
 		if (failure instanceof NodeOperationError) throw failure;
 		if (this.cancelled()) {
-			throw new NodeOperationError(this.node, `The execution was cancelled during a ${this.vendor} call`);
+			throw new NodeOperationError(
+				this.node,
+				`The execution was cancelled during a ${this.vendor} call`,
+			);
 		}
 		const code = networkCodeOf(failure);
 		const kind: AttemptKind = timedOut || isTimeoutError(failure, code) ? 'timeout' : 'network';
@@ -479,7 +486,10 @@ export class VendorClient {
 					? { limit: max, windowMs }
 					: { limit: this.budget.limit, windowMs: this.budget.windowMs },
 			);
-			if (max < this.limiter.limit || (max === this.limiter.limit && windowMs !== this.limiter.windowMs))
+			if (
+				max < this.limiter.limit ||
+				(max === this.limiter.limit && windowMs !== this.limiter.windowMs)
+			)
 				this.limiter.reconfigure(max, windowMs);
 			if (this.sharedWindow && max < this.sharedWindow.limit)
 				this.sharedWindow.reconfigure(max, windowMs);

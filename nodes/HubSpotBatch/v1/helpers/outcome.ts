@@ -50,6 +50,7 @@ export function createdItems(
 		}
 		return failedItem(ctx, items, itemIndex, result?.message ?? 'Not written', {
 			field: result?.field,
+			mayHaveLanded: result?.uncertain === true,
 		});
 	});
 }

@@ -28,7 +28,7 @@ import { getPropertyDefinitions } from '../../helpers/properties';
 import type { RowOutcome } from '../../helpers/outcome';
 import { failedItem } from '../../helpers/outcome';
 import type { HubSpotApi } from '../../transport';
-import { isFatal } from '../../transport';
+import { AttemptError, isFatal } from '../../transport';
 
 /** Contacts per batch read, and per locked chunk. */
 export const BATCH_LIMIT = 100;
@@ -220,7 +220,7 @@ interface Current {
 type GroupResult =
 	| { kind: 'unchanged'; current: Current }
 	| { kind: 'written'; record: JsonObject }
-	| { kind: 'failed'; message: string; field?: string; error: unknown };
+	| { kind: 'failed'; message: string; field?: string; error: unknown; mayHaveLanded?: boolean };
 
 interface ContactWrite {
 	email: string;
@@ -476,7 +476,17 @@ async function upsertChunk(
 			key,
 			result.ok
 				? { kind: 'written', record: result.value }
-				: { kind: 'failed', message: result.message, field: result.field, error: result.error },
+				: {
+						kind: 'failed',
+						message: result.message,
+						field: result.field,
+						error: result.error,
+						// The merge rules' values were computed from a read: a write that may have landed
+						// must not be redone from a fresh read (it would increment twice).
+						mayHaveLanded:
+							result.uncertain === true ||
+							(result.error instanceof AttemptError && result.error.outcomeUnknown),
+					},
 		);
 	}
 	return results;
@@ -550,6 +560,7 @@ function report(
 					failedItem(ctx, items, itemIndex, result?.message ?? 'Not written', {
 						field: result?.field,
 						base,
+						mayHaveLanded: result?.kind === 'failed' && result.mayHaveLanded,
 					}),
 				);
 			}
