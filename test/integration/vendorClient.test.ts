@@ -4,7 +4,11 @@
  * request helper sends with fetch and honours `timeout` by aborting, as n8n's helper does.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import type { IHttpRequestOptions, INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
@@ -72,6 +76,11 @@ const node: INode = {
 	typeVersion: 1,
 	position: [0, 0],
 	parameters: {},
+};
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { makeTlsFiles } = require('../bench/hubspot-tls.js') as {
+	makeTlsFiles(dir: string, hosts: string[]): { key: string; cert: string };
 };
 
 /** A context whose request helper sends for real (fetch) and aborts at `timeout`, like n8n's. */
@@ -219,16 +228,70 @@ describe('VendorClient over real HTTP', () => {
 		expect(client.toNodeError(error).message).toBe('Acme did not answer within 300 ms');
 	});
 
-	it('stops at once on a fatal answer, without retrying', async () => {
-		server.answer({ status: 401, body: { message: 'bad key k-secret-1234' } });
+	it('stops at once on a fatal answer, without retrying, and repeats no key the vendor echoed', async () => {
+		server.answer({
+			status: 401,
+			body: { message: 'bad key k-secret-1234', detail: { key: 'k-secret-1234' } },
+		});
 		const client = new VendorClient(context(), policy(server.url), { apiKey: 'k-secret-1234' });
 		const error = await client.request({ method: 'GET', path: '/x' }).catch((e: unknown) => e);
 		expect(server.seen).toHaveLength(1);
 		expect(client.isFatal(error)).toBe(true);
-		const nodeError = client.toNodeError(error, { itemIndex: 4 });
-		// The key the vendor echoed is not repeated.
-		expect(JSON.stringify({ m: nodeError.message, d: nodeError.description })).not.toContain('k-secret-1234');
+		const nodeError = client.toNodeError(error, { itemIndex: 4 }) as NodeApiError;
+		const everything = JSON.stringify({
+			message: nodeError.message,
+			description: nodeError.description,
+			messages: nodeError.messages,
+			errorResponse: nodeError.errorResponse,
+			body: (error as AttemptError).body,
+		});
+		expect(everything).toContain('***');
+		expect(everything).not.toContain('k-secret-1234');
 		expect(nodeError.context.itemIndex).toBe(4);
+	});
+
+	it('sends a create again when the TLS handshake failed (the request never left)', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'vendor-client-tls-'));
+		const tls = makeTlsFiles(dir, ['localhost']);
+		let requests = 0;
+		const secure = https.createServer({ key: tls.key, cert: tls.cert }, (_req, res) => {
+			requests++;
+			res.end('{}');
+		});
+		await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+		try {
+			const url = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
+			const client = new VendorClient(context(), policy(url), {});
+			const error = await client
+				.request({ method: 'POST', path: '/things', idempotent: false })
+				.catch((e: unknown) => e);
+			// The certificate is not trusted: nothing reached the handler, and the create was tried again.
+			expect(requests).toBe(0);
+			expect((error as AttemptError).neverSent).toBe(true);
+			expect((error as AttemptError).uncertain).toBe(false);
+			expect((error as AttemptError).tries).toBe(3);
+		} finally {
+			await new Promise<void>((resolve) => secure.close(() => resolve()));
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	it('a request n8n refused to send (no network code) is reported as such, not as a network error to retry', async () => {
+		let calls = 0;
+		const refusing = {
+			...context(),
+			helpers: {
+				httpRequestWithAuthentication: async () => {
+					calls++;
+					throw new Error('Access to 10.0.0.1 is blocked by the SSRF protection');
+				},
+			},
+		} as unknown as RequestContext;
+		const client = new VendorClient(refusing, policy(server.url), {});
+		const error = await client.request({ method: 'POST', path: '/x', idempotent: false }).catch((e: unknown) => e);
+		expect(calls).toBe(1);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect((error as Error).message).toBe('Acme was not called: Access to 10.0.0.1 is blocked by the SSRF protection');
 	});
 
 	it('follows the limit the vendor reports down, for this and later clients of the account', async () => {

@@ -37,7 +37,8 @@ export class AttemptError extends Error {
 
 	/** Nothing reached the vendor: the connection was never made. Safe to retry even a create. */
 	get neverSent(): boolean {
-		return this.kind === 'network' && NOT_CONNECTED.has(this.code ?? '');
+		const code = this.code ?? '';
+		return this.kind === 'network' && (NOT_CONNECTED.has(code) || TLS_REFUSED.test(code));
 	}
 
 	get isServerError(): boolean {
@@ -53,9 +54,25 @@ export class AttemptError extends Error {
 }
 
 /** Codes that mean the connection was never established, so no request was sent. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+const NOT_CONNECTED = new Set([
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'UND_ERR_CONNECT_TIMEOUT',
+	'ERR_INVALID_URL',
+]);
+/** A TLS handshake that failed (certificate, protocol): the request itself was never sent. */
+const TLS_REFUSED = /^(CERT_|ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|UNABLE_TO_)/;
 
 const NETWORK_WORDS: Record<string, string> = {
+	UND_ERR_CONNECT_TIMEOUT: 'no connection in time',
+	ERR_INVALID_URL: 'invalid URL',
+	DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
+	SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in the chain',
+	UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'certificate not trusted',
+	CERT_HAS_EXPIRED: 'certificate expired',
 	ECONNREFUSED: 'connection refused',
 	ENOTFOUND: 'host not found',
 	EAI_AGAIN: 'DNS lookup failed',

@@ -281,7 +281,8 @@ export class VendorClient {
 
 	/** An HTTP failure for `send()` attempts: status, body and headers as the vendor answered. */
 	httpError(status: number, body: unknown, headers: unknown = {}): AttemptError {
-		const json = jsonBodyOf(body);
+		// The body ends up in the n8n error (and the execution data): no secret the vendor echoed may stay.
+		const json = this.redactBody(jsonBodyOf(body));
 		const lower = lowerCaseHeaders(headers);
 		const error = new AttemptError(
 			this.vendor,
@@ -382,6 +383,13 @@ export class VendorClient {
 		return `${vendor} rejected the request (${status})${said}`;
 	}
 
+	private redactBody(body: JsonObject | undefined): JsonObject | undefined {
+		if (body === undefined || this.secrets.length === 0) return body;
+		const text = JSON.stringify(body);
+		const clean = this.redact(text) as string;
+		return clean === text ? body : (JSON.parse(clean) as JsonObject);
+	}
+
 	private redact(text: string | undefined): string | undefined {
 		if (text === undefined) return undefined;
 		let out = text;
@@ -459,6 +467,11 @@ export class VendorClient {
 		}
 		const code = networkCodeOf(failure);
 		const kind: AttemptKind = timedOut || isTimeoutError(failure, code) ? 'timeout' : 'network';
+		if (kind === 'network' && code === undefined) {
+			// Not the network: n8n refused to send it (a blocked address, a bad setting). Say why, once.
+			const message = this.redact((failure as Error)?.message) ?? 'unknown error';
+			throw new NodeOperationError(this.node, `${this.vendor} was not called: ${message}`);
+		}
 		// Only the code is kept: the original error holds the request, and with it the credential.
 		return new AttemptError(this.vendor, kind, undefined, undefined, {}, code);
 	}
