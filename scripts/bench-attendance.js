@@ -19,7 +19,9 @@ const { installPackage, N8n, ROOT, sleep } = require('../test/e2e/harness/n8n.ts
 const { startHighLevelEmulator } = require('../test/emulators/highlevel/server.js');
 const { testPostgres } = require('../test/harness/postgres.ts');
 const { schemaStatements } = require('../nodes/shared/database/schema.ts');
-const { postgresAttendanceStore } = require('../nodes/shared/database/attendance.ts');
+const {
+	postgresAttendanceStore,
+} = require('../nodes/HighLevelAttendance/v1/database/attendance.ts');
 const { closeAllPools, postgresCredentials } = require('../nodes/shared/database/connection.ts');
 
 const ROWS = Number(process.env.BENCH_ROWS || 100000);

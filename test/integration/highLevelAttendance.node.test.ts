@@ -17,7 +17,7 @@ import { Workflow } from 'n8n-workflow';
 
 import { HighLevelAttendanceApi } from '../../credentials/HighLevelAttendanceApi.credentials';
 import { HighLevelAttendance } from '../../nodes/HighLevelAttendance/HighLevelAttendance.node';
-import { postgresAttendanceStore } from '../../nodes/shared/database/attendance';
+import { postgresAttendanceStore } from '../../nodes/HighLevelAttendance/v1/database/attendance';
 import { closeAllPools, postgresCredentials } from '../../nodes/shared/database/connection';
 import { schemaStatements } from '../../nodes/shared/database/schema';
 import { normalizeEmail } from '../../nodes/shared/normalize';
@@ -1158,6 +1158,78 @@ describe('Contact operations', () => {
 	});
 });
 
+describe('contact ids that are not HighLevel ids (the id goes into the URL the token is sent to)', () => {
+	// `..` would make /contacts/../tags, which the HTTP client sends as /tags.
+	const BAD_IDS = ['..', 'a/b', '%2e%2e', '   '];
+	const refused = (id: string) =>
+		id.trim() === ''
+			? "Field 'contactId': no contact id given"
+			: `Field 'contactId': ${JSON.stringify(id)} is not a HighLevel contact id (1 to 64 letters and digits)`;
+
+	it.each(['addTags', 'removeTags'])(
+		'Contact › %s: each is a Contact ID error and no request reaches HighLevel',
+		async (operation) => {
+			await start();
+			emulator.seedContact({ email: 'ada@example.com', tags: ['x'] });
+			const result = await run(
+				BAD_IDS.map((contact_id) => ({ contact_id })),
+				{ resource: 'contact', operation, tags: 'x' },
+				{ onError: 'continueErrorOutput' },
+			);
+			expect(result.error).toBeUndefined();
+			const [ok, failed] = result.outputs('HighLevel');
+			expect(ok).toHaveLength(0);
+			expect(paired(failed)).toEqual([0, 1, 2, 3]);
+			expect(failed.map((f) => f.json.error)).toEqual(BAD_IDS.map(refused));
+			for (const f of failed) expect(f.json.details).toMatchObject({ error_field: 'contactId' });
+			expect(apiCalls()).toEqual([]);
+		},
+	);
+
+	it('Check and Tag: a webhook contact id is refused before any HighLevel call, with an error audit row', async () => {
+		await start();
+		const ada = emulator.seedContact({ email: 'ada@example.com', tags: ['webinar-no-show'] });
+		const ids = BAD_IDS.filter((id) => id.trim() !== ''); // empty means "find by email" here
+		const result = await run(
+			ids.map((contact_id) =>
+				ghlWebhook({ contact_id, email: 'ada@example.com', tags: 'webinar-no-show' }),
+			),
+			checkAndTag(),
+			{ onError: 'continueErrorOutput' },
+		);
+		expect(result.error).toBeUndefined();
+		const [ok, failed] = result.outputs('HighLevel');
+		expect(ok).toHaveLength(0);
+		expect(failed.map((f) => f.json.error)).toEqual(ids.map(refused));
+		for (const f of failed)
+			expect(f.json.details).toMatchObject({ error_field: 'contactId', status: 'error' });
+		expect(apiCalls()).toEqual([]);
+		expect(emulator.tagsOf(ada.id)).toEqual(['webinar-no-show']);
+		const audit = (await auditRows()).map((r) => [r.ghl_contact_id, r.attendance_status]);
+		expect(audit.sort()).toEqual(ids.map((id) => [id, 'error']).sort());
+	});
+
+	it('Check and Tag: an id the email search returns is checked too; only the search was sent', async () => {
+		await start();
+		const odd = emulator.seedContact({ id: '..', email: 'ada@example.com', tags: [] });
+		expect(odd.id).toBe('..');
+		const result = await run(
+			[ghlWebhook({ email: 'ada@example.com', tags: undefined })],
+			checkAndTag(),
+			{ onError: 'continueErrorOutput' },
+		);
+		const [ok, failed] = result.outputs('HighLevel');
+		expect(ok).toHaveLength(0);
+		expect(failed[0].json.error).toBe(
+			`Field 'contactId': HighLevel's contact for ada@example.com: ".." is not a HighLevel contact id (1 to 64 letters and digits)`,
+		);
+		expect(failed[0].json.details).toMatchObject({ error_field: 'contactId', contact_id: '..' });
+		expect(apiCalls().map((c) => [c.method, c.path])).toEqual([
+			['GET', '/contacts/search/duplicate'],
+		]);
+	});
+});
+
 describe('Credential tests', () => {
 	/** What n8n's credential tester does with the declarative test: resolve, authenticate, send. */
 	async function testHighLevelCredential(data: IDataObject) {
@@ -1278,9 +1350,13 @@ describe('one email rule', () => {
 
 	it.each(addresses)('Check and Tag treats %p as normalizeEmail does', async (address) => {
 		await start();
-		const result = await run([ghlWebhook({ contact_id: 'c1', email: address, tags: '' })], checkAndTag(), {
-			onError: 'continueRegularOutput',
-		});
+		const result = await run(
+			[ghlWebhook({ contact_id: 'c1', email: address, tags: '' })],
+			checkAndTag(),
+			{
+				onError: 'continueRegularOutput',
+			},
+		);
 		const [out] = result.json('HighLevel');
 		const verdict = normalizeEmail(address);
 		if (verdict.ok) {
@@ -1295,9 +1371,13 @@ describe('one email rule', () => {
 
 	it.each(addresses)('Find by Email treats %p as normalizeEmail does', async (address) => {
 		await start();
-		const result = await run([{ email: address }], { resource: 'contact', operation: 'findByEmail' }, {
-			onError: 'continueRegularOutput',
-		});
+		const result = await run(
+			[{ email: address }],
+			{ resource: 'contact', operation: 'findByEmail' },
+			{
+				onError: 'continueRegularOutput',
+			},
+		);
 		const [out] = result.json('HighLevel');
 		const verdict = normalizeEmail(address);
 		if (verdict.ok) expect(out).toEqual({ email: verdict.value, found: false, contact_id: null });

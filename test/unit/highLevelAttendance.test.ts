@@ -15,7 +15,9 @@ import {
 } from '../../nodes/HighLevelAttendance/v1/helpers/tags';
 import {
 	blamedField,
+	contactIdProblem,
 	HighLevelApi,
+	InvalidContactIdError,
 	highLevelPolicy,
 	requestsPer10s,
 } from '../../nodes/HighLevelAttendance/v1/transport';
@@ -24,7 +26,7 @@ import {
 	lookupSql,
 	recordCheckSql,
 	toRegistrant,
-} from '../../nodes/shared/database/attendance';
+} from '../../nodes/HighLevelAttendance/v1/database/attendance';
 import { normalizeEmail } from '../../nodes/shared/normalize';
 import { ParameterReader } from '../../nodes/shared/parameters';
 import { AttemptError } from '../../nodes/shared/transport/attempt';
@@ -206,7 +208,10 @@ describe('HighLevel errors', () => {
 	it('tells the daily limit (fatal) from the burst limit (wait and retry)', () => {
 		const burst = http(429, {}, { 'x-ratelimit-daily-remaining': '1999' });
 		const daily = http(429, {}, { 'x-ratelimit-daily-remaining': '0' });
-		const verdict = (e: AttemptError) => [highLevelPolicy.isRateLimited(e), highLevelPolicy.isFatal(e)];
+		const verdict = (e: AttemptError) => [
+			highLevelPolicy.isRateLimited(e),
+			highLevelPolicy.isFatal(e),
+		];
 		expect(verdict(burst)).toEqual([true, false]);
 		expect(verdict(daily)).toEqual([false, true]);
 	});
@@ -261,6 +266,20 @@ describe('HighLevel errors', () => {
 			expect(a.limiter.windowMs).toBe(10_000);
 			expect(a.budget.key).not.toContain('pit-unit');
 			expect(api({ locationId: 'loc2' }).client.limiter).not.toBe(a.limiter);
+		});
+
+		it('the tag calls refuse a contact id that could change the URL path, before any request', async () => {
+			// ctx has no request helpers: reaching them would fail differently.
+			for (const id of ['..', '.', 'a/b', '%2e%2e', '', 'a'.repeat(65)]) {
+				const add = api().addTags(id, ['x']);
+				await expect(add).rejects.toBeInstanceOf(InvalidContactIdError);
+				await expect(api().removeTags(id, ['x'])).rejects.toBeInstanceOf(InvalidContactIdError);
+				expect(blamedField(await add.catch((e: unknown) => e))).toBe('contactId');
+			}
+			expect(contactIdProblem('Ab0123456789xyzABCDE')).toBeUndefined();
+			expect(contactIdProblem('a/b')).toBe(
+				'"a/b" is not a HighLevel contact id (1 to 64 letters and digits)',
+			);
 		});
 
 		it('a credential without token or location is refused before any call', () => {

@@ -39,6 +39,28 @@ export interface HighLevelContact extends IDataObject {
 const tagsOf = (body: { tags?: unknown } | undefined) =>
 	Array.isArray(body?.tags) ? body.tags.map(String) : undefined;
 
+// HighLevel's contact ids are letters and digits (20 of them today). Anything else could change the
+// path the token is sent to: encodeURIComponent keeps dots, so `..` would turn /contacts/../tags into /tags.
+const CONTACT_ID = /^[A-Za-z0-9]{1,64}$/;
+
+/** Why `contactId` is not a HighLevel contact id, or undefined when it is one. */
+export function contactIdProblem(contactId: string): string | undefined {
+	if (contactId === '') return 'no contact id given';
+	if (CONTACT_ID.test(contactId)) return undefined;
+	const shown = contactId.length > 64 ? `${contactId.slice(0, 64)}…` : contactId;
+	return `${JSON.stringify(shown)} is not a HighLevel contact id (1 to 64 letters and digits)`;
+}
+
+/** A contact id refused before any call (see contactIdProblem). */
+export class InvalidContactIdError extends Error {}
+
+/** `/contacts/{id}/tags`, only for an id that cannot leave that path. */
+function contactTagsPath(contactId: string): string {
+	const problem = contactIdProblem(contactId);
+	if (problem !== undefined) throw new InvalidContactIdError(problem);
+	return `/contacts/${contactId}/tags`;
+}
+
 /** The endpoints this node uses, on one client per execution. */
 export class HighLevelApi {
 	readonly client: VendorClient;
@@ -87,7 +109,7 @@ export class HighLevelApi {
 		return tagsOf(
 			await this.call<{ tags?: unknown }>({
 				method: 'POST',
-				path: `/contacts/${encodeURIComponent(contactId)}/tags`,
+				path: contactTagsPath(contactId),
 				body: { tags },
 				idempotent: true,
 			}),
@@ -99,7 +121,7 @@ export class HighLevelApi {
 		return tagsOf(
 			await this.call<{ tags?: unknown }>({
 				method: 'DELETE',
-				path: `/contacts/${encodeURIComponent(contactId)}/tags`,
+				path: contactTagsPath(contactId),
 				body: { tags },
 			}),
 		);
@@ -118,6 +140,7 @@ export class HighLevelApi {
 
 /** The parameter a HighLevel 400 blames, when it is about the contact. */
 export function blamedField(error: unknown): string | undefined {
+	if (error instanceof InvalidContactIdError) return 'contactId';
 	if (!(error instanceof AttemptError) || error.status !== 400) return undefined;
 	return /contact/i.test(error.serverMessage ?? '') ? 'contactId' : undefined;
 }

@@ -10,16 +10,12 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { RowOutcome } from '../../../../shared/batch/outcomes';
 import { failedRow, fieldError } from '../../../../shared/batch/outcomes';
-import type {
-	AttendanceCheckRow,
-	AttendanceStore,
-	Registrant,
-} from '../../../../shared/database/attendance';
+import type { AttendanceCheckRow, AttendanceStore, Registrant } from '../../database/attendance';
 import {
 	lookupEmail,
 	postgresAttendanceStore,
 	supabaseAttendanceStore,
-} from '../../../../shared/database/attendance';
+} from '../../database/attendance';
 import { postgresCredentials, supabaseCredentials } from '../../../../shared/database/connection';
 import { MAX_INT4, parseId } from '../../../../shared/normalize/id';
 import { ParameterReader } from '../../../../shared/parameters';
@@ -29,6 +25,7 @@ import type { FatalGate } from '../../helpers/items';
 import { emailProblem, highLevelFailure, ms, processItems } from '../../helpers/items';
 import { tagSet } from '../../helpers/tags';
 import type { HighLevelApi } from '../../transport';
+import { contactIdProblem } from '../../transport';
 import { concurrencyOf, requestOptions, retrySettings } from '../common.descriptions';
 
 const show = { resource: ['attendance'], operation: ['checkAndTag'] };
@@ -51,7 +48,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.body.contact_id }}',
 		description:
-			'The HighLevel contact to tag. Leave empty to find the contact by email (one more HighLevel call, made while the database is queried).',
+			'The HighLevel contact to tag (its ID: letters and digits). Leave empty to find the contact by email (one more HighLevel call, made while the database is queried).',
 		displayOptions: { show },
 	},
 	{
@@ -244,6 +241,13 @@ function idParameter(
 	return id.value ?? undefined;
 }
 
+/** The id goes into the tag calls' URL: anything but a HighLevel contact id stops the check before any call. */
+function checkContactId(contactId: string, whose = ''): void {
+	const problem = contactIdProblem(contactId);
+	if (problem !== undefined)
+		throw new CheckFailure(fieldError('contactId', `${whose}${problem}`), { field: 'contactId' });
+}
+
 /**
  * One webhook's check, as small steps: validate the inputs, look up the registrant (database and
  * contact search at once), decide, write the tags and the audit row at once, report.
@@ -318,6 +322,7 @@ class AttendanceCheck {
 			throw new CheckFailure(fieldError('email', emailProblem(rawEmail, email.reason)), {
 				field: 'email',
 			});
+		if (this.result.contact_id !== null) checkContactId(this.result.contact_id);
 		const webinarId = idParameter(
 			get('webinarId'),
 			'webinarId',
@@ -399,6 +404,7 @@ class AttendanceCheck {
 				{ field: 'email' },
 			);
 		this.result.contact_id = contact.id;
+		checkContactId(contact.id, `HighLevel's contact for ${this.result.email}: `);
 		// Fresher than any payload: HighLevel's own answer of a moment ago.
 		return inputs.useTagsFromPayload ? tagSet(contact.tags) : undefined;
 	}

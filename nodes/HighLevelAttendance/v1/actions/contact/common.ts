@@ -11,6 +11,7 @@ import type { FatalGate } from '../../helpers/items';
 import { highLevelFailure, processItems } from '../../helpers/items';
 import { parseTagList } from '../../helpers/tags';
 import type { HighLevelApi } from '../../transport';
+import { contactIdProblem } from '../../transport';
 import { concurrencyOf, requestOptions } from '../common.descriptions';
 
 type TagOperation = 'addTags' | 'removeTags';
@@ -25,7 +26,7 @@ export function tagDescription(operation: TagOperation): INodeProperties[] {
 			type: 'string',
 			default: '={{ $json.contact_id }}',
 			required: true,
-			description: 'The HighLevel contact’s ID',
+			description: 'The HighLevel contact’s ID (letters and digits)',
 			displayOptions: { show },
 		},
 		{
@@ -80,8 +81,9 @@ export async function executeTags(
 			contact_id: contactId || null,
 			[adding ? 'tags_added' : 'tags_removed']: tags,
 		};
-		if (contactId === '')
-			return failedRow(ctx, itemIndex, fieldError('contactId', 'no contact id given'), {
+		const idProblem = contactIdProblem(contactId);
+		if (idProblem !== undefined)
+			return failedRow(ctx, itemIndex, fieldError('contactId', idProblem), {
 				field: 'contactId',
 				base,
 			});

@@ -14,7 +14,11 @@ import { createHash } from 'node:crypto';
 
 import pg from 'pg';
 
-import type { AnySupabaseClient, PostgresCredentials, SupabaseCredentials } from './connection';
+import type {
+	AnySupabaseClient,
+	PostgresCredentials,
+	SupabaseCredentials,
+} from '../../../shared/database/connection';
 import {
 	DatabaseError,
 	DEFAULT_POOL_SIZE,
@@ -24,10 +28,10 @@ import {
 	postgresPool,
 	quoteIdent,
 	supabaseClient,
-} from './connection';
-import { normalizeEmail } from '../normalize/email';
-import type { Normalized } from '../normalize/result';
-import { TABLES } from './schema';
+} from '../../../shared/database/connection';
+import { TABLES } from '../../../shared/database/schema';
+import { normalizeEmail } from '../../../shared/normalize/email';
+import type { Normalized } from '../../../shared/normalize/result';
 
 /** The lightning query's columns (seed 002), plus attended_replay for "Replay Counts as Attended". */
 export const LOOKUP_COLUMNS = [
