@@ -219,6 +219,7 @@ describe('Contact › Upsert (batch)', () => {
 					status: 'error',
 					hubspot_id: null,
 					error_field: 'contact_total_events_attended',
+					error_property: 'contact_total_events_attended',
 				});
 				expect(String(item.json.error)).toMatch(
 					/contact_total_events_attended: "many" was not a valid number/,
@@ -256,6 +257,31 @@ describe('Contact › Upsert (batch)', () => {
 		expect(out[2].json.error).toBe(`Field 'email': "not-an-email" is not a valid email address`);
 		expect(paired(out)).toEqual([0, 1, 2]);
 	});
+
+	// `error_property` was renamed `error_field`; expressions such as {{ $json.error_property }} must keep working.
+	it.each(['continueRegularOutput', 'continueErrorOutput'] as const)(
+		'%s: a failed row names the field at fault as error_field and as its deprecated alias error_property',
+		async (onError) => {
+			await start({ invalidMode: 'perInput207' });
+			const rows = [
+				{ email: 'ok@example.com' },
+				{ email: 'not-an-email' },
+				{ email: 'bad@example.com', contact_total_events_attended: 'many' },
+			];
+			const result = await run(rows, {}, onError);
+			const [main, errors] = result.outputs('HubSpot');
+			const toErrorOutput = onError === 'continueErrorOutput';
+			const failed = toErrorOutput ? errors : main.filter((i) => i.json.status === 'error');
+			// On the error output n8n keeps the failure's own fields under `details`.
+			const fields = failed.map((i) => (toErrorOutput ? (i.json.details as IDataObject) : i.json));
+			expect(paired(failed)).toEqual([1, 2]);
+			expect(fields.map((f) => [f.error_field, f.error_property])).toEqual([
+				['email', 'email'],
+				['contact_total_events_attended', 'contact_total_events_attended'],
+			]);
+			expect(main.filter((i) => i.json.status === 'created')).toHaveLength(1);
+		},
+	);
 
 	// Issue E: HubSpot's own regex (a dot anywhere after the @) accepted what the shared rule rejects
 	// (jane@example.c, a..b@example.com) and rejected what it accepts (<jane@example.com>, mailto:).

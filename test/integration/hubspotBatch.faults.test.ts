@@ -228,8 +228,9 @@ describe('the shared 10-second window in Redis pauses everyone only for a rollin
 describe('a call that times out is aborted before its limiter slot is given back', () => {
 	// Issue E: the timeout raced the request without aborting it; it kept running after its slot was freed.
 	it.each([
-		["n8n's request helper (Contact › Upsert's batch upsert)", UPSERT],
-		['the HubSpot SDK (the contact property definitions)', PROPERTIES],
+		["a write (Contact › Upsert's batch upsert)", UPSERT],
+		// Reads go through the same request helper (they used to go through the SDK).
+		["a read (Contact › Upsert's contact property definitions)", PROPERTIES],
 	])('%s', async (_how, path) => {
 		await start();
 		emulator.setFaults({ hang: 1, hangPath: path });

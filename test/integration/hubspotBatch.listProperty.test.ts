@@ -1,4 +1,8 @@
 /** HubSpot Batch › List and Property operations, in n8n-core, against the HubSpot emulator. */
+import { once } from 'node:events';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
@@ -301,5 +305,109 @@ describe('Property › Ensure Group and Properties', () => {
 		expect(failed.error?.message).toBe(
 			`Field 'additionalProperties.name': "Bad Name" must be lowercase letters, digits and underscores`,
 		);
+	});
+});
+
+/**
+ * An HTTP forward proxy that records each request it carries ("METHOD /path") and passes it on.
+ * A request sent to it directly (not in a proxy's absolute form) is refused.
+ */
+async function startRecordingProxy() {
+	const carried: string[] = [];
+	const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+		if (!/^https?:\/\//.test(req.url ?? '')) {
+			res.writeHead(400).end('not a proxy request');
+			return;
+		}
+		const target = new URL(req.url!);
+		carried.push(`${req.method} ${target.pathname}`);
+		const upstream = request(
+			target,
+			{ method: req.method, headers: req.headers, agent: false },
+			(answer) => {
+				res.writeHead(answer.statusCode ?? 502, answer.headers);
+				answer.pipe(res);
+			},
+		);
+		upstream.on('error', () => res.destroy());
+		req.pipe(upstream);
+	});
+	server.listen(0, '127.0.0.1');
+	await once(server, 'listening');
+	return {
+		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+		carried,
+		async close() {
+			server.closeAllConnections();
+			server.close();
+			await once(server, 'close');
+		},
+	};
+}
+
+/** The proxy variables n8n reads (and npm's, which take precedence), set to `proxyUrl` while `fn` runs. */
+async function withProxyEnvironment<T>(proxyUrl: string, fn: () => Promise<T>): Promise<T> {
+	const names = [
+		'http_proxy',
+		'HTTP_PROXY',
+		'https_proxy',
+		'HTTPS_PROXY',
+		'all_proxy',
+		'ALL_PROXY',
+		'no_proxy',
+		'NO_PROXY',
+		'npm_config_http_proxy',
+		'npm_config_https_proxy',
+		'npm_config_proxy',
+		'npm_config_no_proxy',
+	];
+	const saved = new Map(names.map((name) => [name, process.env[name]]));
+	for (const name of names) delete process.env[name];
+	process.env.http_proxy = proxyUrl;
+	process.env.HTTP_PROXY = proxyUrl;
+	try {
+		return await fn();
+	} finally {
+		for (const [name, value] of saved) {
+			if (value === undefined) delete process.env[name];
+			else process.env[name] = value;
+		}
+	}
+}
+
+describe("n8n's proxy settings", () => {
+	// Reads went through the SDK's own HTTP agent, so they bypassed n8n's proxy while writes used it.
+	it('every call, read or write, of Ensure, Upsert and Add Members goes through the proxy n8n is configured with', async () => {
+		emulator = await startHubSpotEmulator({ bareAccount: true });
+		const proxy = await startRecordingProxy();
+		try {
+			const ensure = node('Ensure', { resource: 'property', operation: 'ensure' }, 200);
+			const byEmail = addMembers({ identifyBy: 'email' });
+			const [first, second] = await withProxyEnvironment(proxy.url, async () => [
+				await run(chain([ensure]), [{}]),
+				await run(chain([upsert, byEmail]), [registration(1), registration(2)]),
+			]);
+			expect(first.error).toBeUndefined();
+			expect(second.error).toBeUndefined();
+			expect(second.outputs('Add Members')[0].map((i) => i.json.list_status)).toEqual([
+				'added',
+				'added',
+			]);
+			const reached = emulator.requests().map((r) => `${r.method} ${r.path}`);
+			// The property and list reads, the contact batch read, and the creates and writes.
+			for (const call of [
+				'POST /crm/v3/properties/contacts/groups',
+				'GET /crm/v3/properties/contacts',
+				'POST /crm/v3/properties/contacts',
+				'POST /crm/v3/objects/contacts/batch/read',
+				'POST /crm/v3/objects/contacts/batch/upsert',
+				`GET /crm/v3/lists/object-type-id/0-1/name/${encodeURIComponent('Event Registrations - CFO Roundtable - 2025-12-15')}`,
+				'POST /crm/v3/lists',
+			])
+				expect(reached).toContain(call);
+			expect([...proxy.carried].sort()).toEqual([...reached].sort());
+		} finally {
+			await proxy.close();
+		}
 	});
 });

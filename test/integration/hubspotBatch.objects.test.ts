@@ -373,7 +373,11 @@ describe('Object › Batch Create', () => {
 			expect(paired(reported).sort((a, b) => a - b)).toEqual(bad);
 			for (const item of reported) {
 				expect(String(item.json.error)).toMatch(/amount: "lots" was not a valid number/);
-				expect(item.json.details).toMatchObject({ status: 'error', error_field: 'amount' });
+				expect(item.json.details).toMatchObject({
+					status: 'error',
+					error_field: 'amount',
+					error_property: 'amount',
+				});
 			}
 			expect(emulator.objects('deals')).toHaveLength(225);
 			expect(emulator.objects('deals').some((d) => d.properties.amount === 'lots')).toBe(false);
@@ -580,6 +584,12 @@ describe('Association › Batch Create (v4)', () => {
 		expect(String(reported[1].json.error)).toBe(
 			`Field 'fromId': "x1" is not a HubSpot record ID (digits only)`,
 		);
+		// An association keeps the input's hubspot_id; the field at fault also goes by its old name.
+		expect(reported[1].json.details).toEqual({
+			status: 'error',
+			error_field: 'fromId',
+			error_property: 'fromId',
+		});
 		expect(
 			calls('/crm/v4/associations/contacts/companies/batch/create').map((r) => r.inputCount),
 		).toEqual([3]);

@@ -1,4 +1,4 @@
-import type { IDataObject, JsonObject } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import { AttemptError } from '../../../shared/transport/attempt';
 import type { HubSpotApi } from '../transport';
@@ -11,7 +11,7 @@ export interface HubSpotList {
 	processingType: string;
 }
 
-const asList = (body: JsonObject | undefined): HubSpotList | undefined => {
+const asList = (body: IDataObject | undefined): HubSpotList | undefined => {
 	const list = (body?.list ?? body) as IDataObject | undefined;
 	if (!list || list.listId === undefined) return undefined;
 	return {
@@ -29,10 +29,11 @@ export async function findListByName(
 ) {
 	let failure: unknown;
 	try {
-		const response = await api.sdk(
-			async (client) => await client.crm.lists.listsApi.getByNameWithHttpInfo(name, objectTypeId),
-		);
-		return asList(response.body as unknown as JsonObject);
+		const response = await api.request({
+			method: 'GET',
+			path: `/crm/v3/lists/object-type-id/${encodeURIComponent(objectTypeId)}/name/${encodeURIComponent(name)}`,
+		});
+		return asList(response.body);
 	} catch (error) {
 		failure = error;
 	}
@@ -54,16 +55,13 @@ export async function findOrCreateList(
 	if (existing) return { list: existing, created: false };
 	let failure: unknown;
 	try {
-		const response = await api.sdk(
-			async (client) =>
-				await client.crm.lists.listsApi.createWithHttpInfo({
-					name,
-					objectTypeId,
-					processingType: 'MANUAL',
-				}),
-			false,
-		);
-		const list = asList(response.body as unknown as JsonObject);
+		const response = await api.request({
+			method: 'POST',
+			path: '/crm/v3/lists',
+			body: { name, objectTypeId, processingType: 'MANUAL' },
+			idempotent: false,
+		});
+		const list = asList(response.body);
 		if (list) return { list, created: true };
 	} catch (error) {
 		failure = error;

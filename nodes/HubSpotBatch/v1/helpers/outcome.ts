@@ -1,6 +1,7 @@
 /**
  * HubSpot Batch's items in the one outcome shape (shared/batch/outcomes.ts): a failed item keeps its
- * input fields with `hubspot_id: null`, since no HubSpot record answers for it.
+ * input fields with `hubspot_id: null`, since no HubSpot record answers for it, and repeats
+ * `error_field` as `error_property`.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 
@@ -19,7 +20,23 @@ export function failedBase(
 	return { ...(base ?? items[itemIndex].json), hubspot_id: null };
 }
 
-/** A failed item: `status: 'error'`, `error` and `error_field` over its failedBase. */
+/**
+ * A failed HubSpot Batch item over `details.base` as given. `error_property` is a deprecated alias of
+ * `error_field` (the field's name before the shared outcome shape), kept so that users'
+ * `$json.error_property` expressions go on working.
+ */
+export function failedHubSpotRow(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	message: string,
+	details: FailureDetails = {},
+): RowOutcome {
+	const outcome = failedRow(ctx, itemIndex, message, details);
+	if (details.field !== undefined) outcome.json.error_property = details.field;
+	return outcome;
+}
+
+/** A failed item: `status: 'error'`, `error` and `error_field` (and its alias) over its failedBase. */
 export function failedItem(
 	ctx: IExecuteFunctions,
 	items: INodeExecutionData[],
@@ -27,7 +44,7 @@ export function failedItem(
 	message: string,
 	details: FailureDetails = {},
 ): RowOutcome {
-	return failedRow(ctx, itemIndex, message, {
+	return failedHubSpotRow(ctx, itemIndex, message, {
 		...details,
 		base: failedBase(items, itemIndex, details.base),
 	});

@@ -39,10 +39,12 @@ export async function getPropertyDefinitions(
 	const key = `${api.limiterKey}|${objectType}`;
 	const hit = cache.get(key);
 	if (!options.fresh && hit && Date.now() - hit.at < CACHE_MS) return hit.definitions;
-	const response = await api.sdk(
-		async (client) => await client.crm.properties.coreApi.getAllWithHttpInfo(objectType, false),
-	);
-	const definitions = (response.body?.results ?? []) as unknown as PropertyDefinition[];
+	const response = await api.request<{ results?: PropertyDefinition[] }>({
+		method: 'GET',
+		path: `/crm/v3/properties/${encodeURIComponent(objectType)}`,
+		qs: { archived: false },
+	});
+	const definitions = response.body?.results ?? [];
 	cache.set(key, { at: Date.now(), definitions });
 	return definitions;
 }

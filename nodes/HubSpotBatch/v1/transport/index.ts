@@ -1,9 +1,8 @@
 /**
  * HubSpot access for one execution: the shared client (shared/transport/client.ts) under HubSpot's
- * policy (policy.ts). Raw calls go through n8n's request helper; the SDK's typed APIs go through the
- * same client with their own retries and limiter off, and an agent that aborts them on timeout.
+ * policy (policy.ts). Every call the node makes, read or write, is raw JSON through n8n's request
+ * helper, so n8n's proxy settings, the timeout's abort, pacing and retries apply the same way to all.
  */
-import { Client } from '@hubspot/api-client';
 import type { Redis } from 'ioredis';
 import type {
 	ICredentialDataDecryptedObject,
@@ -24,7 +23,6 @@ import { VendorClient } from '../../../shared/transport/client';
 import type { RetrySettings } from '../../../shared/transport/policy';
 import type { SlidingWindowRateLimiter } from '../../../shared/transport/rateLimiter';
 import { RedisSlidingWindowLimiter } from '../../../shared/transport/redisRateLimiter';
-import { abortableAgent, withAbortSignal } from './abortableAgent';
 import { hubspotPolicy } from './policy';
 
 export { AttemptError } from '../../../shared/transport/attempt';
@@ -80,9 +78,6 @@ function credentialRedis(
 }
 
 export class HubSpotApi {
-	/** The SDK, for its typed APIs: base path set, its own retries and limiter off. */
-	readonly client: Client;
-
 	readonly http: VendorClient;
 
 	/**
@@ -106,13 +101,6 @@ export class HubSpotApi {
 				windowMs: this.http.limiter.windowMs,
 			});
 		}
-		// No limiterOptions and 0 retries: the SDK installs no decorators, so pacing and retries are ours.
-		this.client = new Client({
-			accessToken: String(credentials.accessToken ?? '').trim(),
-			basePath: this.http.baseUrl,
-			numberOfApiCallRetries: 0,
-			httpAgent: abortableAgent(this.http.baseUrl),
-		});
 	}
 
 	static async fromContext(
@@ -154,42 +142,9 @@ export class HubSpotApi {
 		return await this.http.request<T>(req);
 	}
 
-	/** A call through one of the SDK's typed `...WithHttpInfo` methods. */
-	async sdk<T>(
-		call: (client: Client) => Promise<{
-			httpStatusCode: number;
-			headers: Record<string, string>;
-			data: T;
-		}>,
-		idempotent = true,
-	): Promise<HubSpotResponse<T>> {
-		return await this.http.send<T>(
-			{ idempotent },
-			async (signal) =>
-				await withAbortSignal(signal, async () => {
-					let failure: unknown;
-					try {
-						const info = await call(this.client);
-						return { status: info.httpStatusCode, body: info.data, headers: info.headers ?? {} };
-					} catch (error) {
-						failure = error;
-					}
-					// The SDK's ApiException carries HubSpot's answer; anything else is the connection.
-					const e = failure as { code?: unknown; body?: unknown; headers?: Record<string, string> };
-					if (typeof e?.code === 'number' && e.code >= 400)
-						throw this.http.httpError(e.code, e.body, e.headers ?? {});
-					throw failure;
-				}),
-		);
-	}
-
 	/** Turns a final failure into the error the user sees; never includes the token. */
 	toNodeError(error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
 		return this.http.toNodeError(error, { itemIndex });
-	}
-
-	isFatal(error: unknown): boolean {
-		return this.http.isFatal(error);
 	}
 }
 

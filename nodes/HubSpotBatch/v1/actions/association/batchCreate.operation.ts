@@ -11,7 +11,7 @@ import type { WriteRow } from '../../helpers/batchWrite';
 import { writeHubSpotBatches } from '../../helpers/batchWrite';
 import { readObjectType, readRecordId, RECORD_ID } from '../../helpers/objectTypes';
 import type { RowOutcome } from '../../helpers/outcome';
-import { failedRow } from '../../../../shared/batch/outcomes';
+import { failedHubSpotRow } from '../../helpers/outcome';
 import type { HubSpotApi } from '../../transport';
 import { batchOptions } from '../common.descriptions';
 
@@ -289,7 +289,7 @@ export async function execute(
 
 	// A failed association keeps the input's hubspot_id as it is: it names the record, not a result.
 	const fail = (itemIndex: number, message: string, field?: string) =>
-		failedRow(this, itemIndex, message, { base: items[itemIndex].json, field });
+		failedHubSpotRow(this, itemIndex, message, { base: items[itemIndex].json, field });
 
 	const outcomes: RowOutcome[] = [];
 	const pairs = new Map<string, Pair>();

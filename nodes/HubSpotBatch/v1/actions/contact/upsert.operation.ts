@@ -21,6 +21,8 @@ import {
 	resolveValues,
 	ruleValueProblem,
 } from '../../helpers/mergeRules';
+import type { ContactRecord } from '../../helpers/contacts';
+import { readContactsByEmail } from '../../helpers/contacts';
 import type { FieldAlias } from '../../helpers/objectTypes';
 import { mappedObjectProperties } from '../../helpers/objectTypes';
 import type { PropertyDefinition } from '../../helpers/properties';
@@ -211,14 +213,9 @@ interface Group {
 	rows: HubSpotValues[];
 }
 
-interface Current {
-	id: string;
-	properties: HubSpotValues;
-}
-
 /** What became of one email's group. */
 type GroupResult =
-	| { kind: 'unchanged'; current: Current }
+	| { kind: 'unchanged'; current: ContactRecord }
 	| { kind: 'written'; record: JsonObject }
 	| { kind: 'failed'; message: string; field?: string; error: unknown; mayHaveLanded?: boolean };
 
@@ -356,39 +353,27 @@ async function readCurrent(
 	api: HubSpotApi,
 	batch: Group[],
 	plan: Plan,
-): Promise<Map<string, Current>> {
-	const current = new Map<string, Current>();
-	if (!needsRead(plan)) return current;
-	const touched = new Set<string>(['email', ...plan.rules.map((r) => r.property)]);
+): Promise<Map<string, ContactRecord>> {
+	if (!needsRead(plan)) return new Map();
+	const touched = new Set<string>(plan.rules.map((r) => r.property));
 	for (const group of batch)
 		for (const row of group.rows) for (const p of Object.keys(row)) touched.add(p);
-	const response = await api.sdk(
-		async (client) =>
-			await client.crm.contacts.batchApi.readWithHttpInfo({
-				idProperty: 'email',
-				properties: [...touched],
-				propertiesWithHistory: [],
-				inputs: batch.map((g) => ({ id: g.email })),
-			}),
+	return await readContactsByEmail(
+		api,
+		batch.map((g) => g.email),
+		[...touched],
 	);
-	// Unknown emails come back as OBJECT_NOT_FOUND errors (207); results are matched by email.
-	for (const record of response.body?.results ?? []) {
-		const props = (record.properties ?? {}) as HubSpotValues;
-		const email = String(props.email ?? '').toLowerCase();
-		if (email !== '') current.set(email, { id: String(record.id), properties: props });
-	}
-	return current;
 }
 
 // ---- Step 4: resolve the merge rules against the current values, and keep what would change.
 
 function resolveChanges(
 	batch: Group[],
-	current: Map<string, Current>,
+	current: Map<string, ContactRecord>,
 	plan: Plan,
-): { writes: Array<WriteRow<ContactWrite>>; unchanged: Map<string, Current> } {
+): { writes: Array<WriteRow<ContactWrite>>; unchanged: Map<string, ContactRecord> } {
 	const writes: Array<WriteRow<ContactWrite>> = [];
-	const unchanged = new Map<string, Current>();
+	const unchanged = new Map<string, ContactRecord>();
 	for (const group of batch) {
 		const existing = current.get(group.email);
 		const next = resolveValues(
@@ -451,7 +436,7 @@ async function upsertChunk(
 	plan: Plan,
 ): Promise<Map<string, GroupResult>> {
 	const results = new Map<string, GroupResult>();
-	let current: Map<string, Current>;
+	let current: Map<string, ContactRecord>;
 	try {
 		current = await readCurrent(api, batch, plan);
 	} catch (error) {

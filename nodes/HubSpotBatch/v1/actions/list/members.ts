@@ -7,6 +7,7 @@ import type {
 
 import { normalizeEmail } from '../../../../shared/normalize/email';
 import { chunk } from '../../../../shared/transport/batcher';
+import { readContactsByEmail } from '../../helpers/contacts';
 import type { HubSpotList } from '../../helpers/lists';
 import { findListByName, findOrCreateList } from '../../helpers/lists';
 import type { RowOutcome } from '../../helpers/outcome';
@@ -124,31 +125,6 @@ interface Entry {
 	email?: string;
 }
 
-/** Email → contact id, by batch read (emails HubSpot does not know are absent). */
-async function idsForEmails(
-	api: HubSpotApi,
-	emails: string[],
-	batchSize: number,
-): Promise<Map<string, string>> {
-	const ids = new Map<string, string>();
-	for (const batch of chunk([...new Set(emails)], batchSize)) {
-		const response = await api.sdk(
-			async (client) =>
-				await client.crm.contacts.batchApi.readWithHttpInfo({
-					idProperty: 'email',
-					properties: ['email'],
-					propertiesWithHistory: [],
-					inputs: batch.map((id) => ({ id })),
-				}),
-		);
-		for (const record of response.body?.results ?? []) {
-			const email = String(record.properties?.email ?? '').toLowerCase();
-			if (email) ids.set(email, String(record.id));
-		}
-	}
-	return ids;
-}
-
 export async function changeMembers(
 	this: IExecuteFunctions,
 	items: INodeExecutionData[],
@@ -207,12 +183,13 @@ export async function changeMembers(
 	}
 
 	if (identifyBy === 'email' && entries.length > 0) {
-		const ids = await idsForEmails(
+		const contacts = await readContactsByEmail(
 			api,
 			entries.map((e) => e.email!),
+			[],
 			batchSize,
 		);
-		for (const entry of entries) entry.recordId = ids.get(entry.email!);
+		for (const entry of entries) entry.recordId = contacts.get(entry.email!)?.id;
 	}
 
 	const byList = new Map<string, Entry[]>();

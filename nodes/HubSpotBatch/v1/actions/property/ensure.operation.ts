@@ -276,16 +276,14 @@ export async function execute(
 	}
 
 	let groupStatus = 'exists';
+	// These creates may be retried: HubSpot refuses a second group or property of one name (409: exists).
 	const created = await attempt(
 		async () =>
-			await api.sdk(
-				async (client) =>
-					await client.crm.properties.groupsApi.createWithHttpInfo(objectType, {
-						name: groupName,
-						label: groupLabel,
-						displayOrder: -1,
-					}),
-			),
+			await api.request({
+				method: 'POST',
+				path: `/crm/v3/properties/${encodeURIComponent(objectType)}/groups`,
+				body: { name: groupName, label: groupLabel, displayOrder: -1 },
+			}),
 	);
 	if (created.error === undefined) groupStatus = 'created';
 	else if (!(created.error instanceof AttemptError && created.error.status === 409))
@@ -303,13 +301,11 @@ export async function execute(
 		}
 		const made = await attempt(
 			async () =>
-				await api.sdk(
-					async (client) =>
-						await client.crm.properties.coreApi.createWithHttpInfo(objectType, {
-							...spec,
-							groupName,
-						} as unknown as Parameters<typeof client.crm.properties.coreApi.create>[1]),
-				),
+				await api.request({
+					method: 'POST',
+					path: `/crm/v3/properties/${encodeURIComponent(objectType)}`,
+					body: { ...spec, groupName },
+				}),
 		);
 		if (made.error === undefined) {
 			results.push({
