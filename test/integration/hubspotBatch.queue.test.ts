@@ -140,9 +140,23 @@ const notesWithBody = (text: string) =>
 const notesQueue = () =>
 	new ReliableQueue<IDataObject>(redis, { name: `${queueName}:notes`, consumer: 'test-observer' });
 
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 20000): Promise<void> {
+const queueKey = (kind: 'associations' | 'notes', suffix: string) =>
+	`mkops:queue:{${queueName}:${kind}}:${suffix}`;
+
+/** The notes a flush holds: [id, consumer, idle ms, deliveries]. */
+const pendingNotes = async () =>
+	(await redis.xpending(queueKey('notes', 'stream'), 'workers', '-', '+', 100)) as Array<
+		[string, string, number, number]
+	>;
+
+/** Polls until `check` holds; the deadline only turns a hang into a message naming what never happened. */
+async function waitUntil(
+	check: () => boolean | Promise<boolean>,
+	what: string,
+	timeoutMs = 20000,
+): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
-	while (!check()) {
+	while (!(await check())) {
 		if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
 		await sleep(20);
 	}
@@ -264,8 +278,8 @@ describe('Queue › Enqueue / Flush / Stats', () => {
 		);
 		const flushes = [];
 		for (let i = 0; i < 3; i++) {
-			// A rejected job waits its retry delay: one try per flush.
-			const flush = await run({ operation: 'flush', options: { retryDelayMs: 300 } });
+			// One round per flush, and the retry delay passes between flushes: one try per flush.
+			const flush = await run({ operation: 'flush', options: { retryDelayMs: 300, maxRounds: 1 } });
 			flushes.push(flush.outputs('Queue')[0][0].json);
 			await new Promise((r) => setTimeout(r, 350));
 		}
@@ -316,14 +330,33 @@ describe('Queue › Flush: each note once, under slow rounds, lost answers and 5
 		);
 		// HubSpot holds the first flush's note create until the test lets it go (or a second one arrives).
 		emulator.setFaults({ holdRequests: { path: NOTES_CREATE, count: 2, timeoutMs: 60000 } });
-		const options = { claimIdleMs: 1500 };
+		// Renewed every 2 s, a 6 s claim survives any scheduling delay of this machine. The round's age
+		// is not waited for: its claims are back-dated below, as Redis would see them after two windows.
+		const options = { claimIdleMs: 6000 };
 		const first = run({ operation: 'flush', options });
 		await waitUntil(
 			() => emulator.requests({ method: 'POST', path: NOTES_CREATE }).some((r) => r.held),
 			"the first flush's create is held",
 		);
-		// Two claim windows: a claim that nobody renews has lapsed by now.
-		await sleep(2 * options.claimIdleMs);
+		const held = await pendingNotes();
+		expect(held).toHaveLength(3);
+		for (const [id, consumer] of held) {
+			await redis.xclaim(
+				queueKey('notes', 'stream'),
+				'workers',
+				consumer,
+				0,
+				id,
+				'IDLE',
+				2 * options.claimIdleMs,
+				'JUSTID',
+			);
+		}
+		// A claim nobody renews stays lapsed; the first flush, still waiting on HubSpot, renews its own.
+		await waitUntil(
+			async () => (await pendingNotes()).every(([, , idle]) => idle < options.claimIdleMs),
+			'the first flush renews its claims while HubSpot holds its call',
+		);
 		const second = await run({ operation: 'flush', options });
 		emulator.setFaults({ holdRequests: null });
 		const firstRun = await first;
@@ -344,6 +377,52 @@ describe('Queue › Flush: each note once, under slow rounds, lost answers and 5
 	});
 
 	it.each([
+		// The stream is not a stream any more: that claim fails, the notes claim beside it succeeds.
+		['on the associations queue when a round claims', 'stream', 0],
+		// A claim of new jobs leaves the counters alone; acknowledging the sent associations bumps
+		// them, and fails: the round breaks off between the associations and the notes.
+		['after the associations were sent (settling them fails)', 'counters', 2],
+	])(
+		'a Redis error %s: the notes never sent go back at once, no try counted, not dead-lettered as possibly created; the next flush creates each once',
+		async (_, brokenKey, associationsApplied) => {
+			const contacts = await seed('contacts', 2);
+			const companies = await seed('companies', 2);
+			await run(
+				enqueueAssociation,
+				contacts.map((contact, i) => ({ contact, company: companies[i] })),
+			);
+			await run(
+				enqueueNote,
+				contacts.map((contact, i) => ({ contact, booking: `R-${i}` })),
+			);
+			await redis.set(queueKey('associations', brokenKey), 'not what the queue expects');
+			const options = { claimIdleMs: 1000 };
+			const failed = await run({ operation: 'flush', options });
+			expect(failed.error?.message).toMatch(/WRONGTYPE/);
+			const associated = emulator.state.associations.filter((a) => a.toType === 'companies');
+			expect(associated).toHaveLength(associationsApplied);
+			expect(emulator.requests({ method: 'POST', path: NOTES_CREATE })).toHaveLength(0);
+			// Waiting again at once, not held until a reclaim.
+			expect(await notesQueue().stats()).toMatchObject({ length: 2, pending: 0, deadLetters: 0 });
+
+			await redis.del(queueKey('associations', brokenKey));
+			// Past the claim window, so a claim left behind would have been reclaimed by now.
+			await sleep(options.claimIdleMs + 200);
+			const flushed = await run({ operation: 'flush', options });
+			expect(flushed.error).toBeUndefined();
+			expect(flushOf(flushed).notes).toMatchObject({ sent: 2, done: 2, deadLettered: 0 });
+			for (let i = 0; i < 2; i++) expect(notesWithBody(`Booked R-${i}`)).toHaveLength(1);
+			expect(await notesQueue().stats()).toMatchObject({
+				length: 0,
+				pending: 0,
+				deadLetters: 0,
+				processed: 2,
+				reclaimed: 0,
+			});
+		},
+	);
+
+	it.each([
 		['gets no answer (applied, then silence past the timeout)', { hangAfterApply: 1 }],
 		['gets a 502 after HubSpot applied it', { force5xxAfterApply: 1, status5xx: 502 }],
 	])(
@@ -356,7 +435,8 @@ describe('Queue › Flush: each note once, under slow rounds, lost answers and 5
 			emulator.setFaults({ ...fault, faultPath: NOTES_CREATE });
 			const options = { timeoutMs: 1500, retryDelayMs: 300 };
 
-			const first = await run({ operation: 'flush', options });
+			// One round: the put-back note is not due again within this flush, however slow it runs.
+			const first = await run({ operation: 'flush', options: { ...options, maxRounds: 1 } });
 			await sleep(options.retryDelayMs + 100);
 			const second = await run({ operation: 'flush', options });
 			const third = await run({ operation: 'flush', options });

@@ -61,6 +61,35 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 			});
 	}
 
+	/**
+	 * Makes Redis see `ids` as held by `consumer` for `idleMs` already: the time a slow round takes,
+	 * without waiting for it (and without a claim window short enough for load to break).
+	 */
+	async function backDate(name: string, consumer: string, ids: string[], idleMs: number) {
+		await redis.xclaim(
+			`${prefix}{${name}}:stream`,
+			'workers',
+			consumer,
+			0,
+			...ids,
+			'IDLE',
+			idleMs,
+			'JUSTID',
+		);
+	}
+
+	/** How long each of `ids` has been idle in its holder's pending list. */
+	async function idleOf(name: string, ids: string[]): Promise<number[]> {
+		const pending = (await redis.xpending(
+			`${prefix}{${name}}:stream`,
+			'workers',
+			'-',
+			'+',
+			100,
+		)) as Array<[string, string, number, number]>;
+		return ids.map((id) => pending.find(([pendingId]) => pendingId === id)?.[2] ?? Infinity);
+	}
+
 	it('producers racing the flush: every item is processed exactly once (ids and payloads), none lost, none twice', async () => {
 		const name = 'race';
 		const PRODUCERS = 4;
@@ -70,15 +99,21 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 		const enqueued = new Map<string, Payload>();
 		const processed = new Map<string, Payload>();
 		const claimedBy = new Map<string, string>();
-		/** Items enqueued in each round (all producers). */
-		const perRound: number[] = Array.from({ length: ROUNDS }, () => 0);
-		/** Items claimed in each consumer round (round r drains what rounds < r enqueued). */
-		const claimedInRound: number[] = Array.from({ length: ROUNDS + 1 }, () => 0);
+		/** Per round: the ids of the producers' first and second halves. */
+		const firstHalves = Array.from({ length: ROUNDS }, () => new Set<string>());
+		const secondHalves = Array.from({ length: ROUNDS }, () => new Set<string>());
+		/** Per round: the claims made between the halves, and how much of the second half existed then. */
+		const between = Array.from(
+			{ length: ROUNDS },
+			() => [] as Array<{ ids: string[]; secondHalfSent: number }>,
+		);
 		let duplicateDeliveries = 0;
 		let payloadMismatches = 0;
 		let failedOnce = 0;
-		// Producers and consumers meet at the start of every round: within a round, producers enqueue
-		// while consumers claim, ack and fail; the next round starts only when all are done.
+		// Every round is a fixed interleaving: (1) the queue is empty, producers add the first half of
+		// their batch; (2) each consumer claims once while producers wait with the second half unsent;
+		// (3) producers add the second half while consumers process what was there before; (4) consumers
+		// drain everything. Nothing is left to the scheduler.
 		const barrier = cyclicBarrier(PRODUCERS + CONSUMERS);
 
 		const producer = async (p: number) => {
@@ -88,22 +123,29 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 				consumer: `producer-${p}`,
 			});
 			let seq = 0;
-			for (let round = 0; round < ROUNDS; round++) {
-				await barrier();
-				const size = 1 + Math.floor(Math.random() * 12);
-				const batch = Array.from({ length: size }, () => {
-					seq++;
-					return { producer: p, seq, email: `p${p}-${seq}@example.com` };
-				});
+			const enqueue = async (batch: Payload[], half: Set<string>) => {
 				const ids = await q.enqueue(batch);
 				expect(ids).toHaveLength(batch.length);
 				ids.forEach((id, i) => {
 					expect(enqueued.has(id)).toBe(false);
 					enqueued.set(id, batch[i]);
+					half.add(id);
 				});
-				perRound[round] += size;
+			};
+			for (let round = 0; round < ROUNDS; round++) {
+				const size = 2 + Math.floor(Math.random() * 11);
+				const batch = Array.from({ length: size }, () => {
+					seq++;
+					return { producer: p, seq, email: `p${p}-${seq}@example.com` };
+				});
+				const half = Math.floor(size / 2);
+				await barrier(); // 1: the queue is drained
+				await enqueue(batch.slice(0, half), firstHalves[round]);
+				await barrier(); // 2: every first half is in
+				await barrier(); // 3: every consumer has claimed once
+				await enqueue(batch.slice(half), secondHalves[round]);
+				await barrier(); // 4: every second half is in
 			}
-			await barrier(); // the last round: producers are done
 		};
 
 		const consumer = async (c: number) => {
@@ -114,44 +156,56 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 				consumer: consumerName,
 				maxAttempts: 5,
 			});
-			for (let round = 0; round <= ROUNDS; round++) {
-				await barrier();
-				// Everything enqueued before this round is complete: drain it while producers add more.
-				const target = perRound.slice(0, round).reduce((a, b) => a + b, 0);
-				while (processed.size < target) {
-					const batch = await q.claim(1 + Math.floor(Math.random() * 40));
-					if (batch.length === 0) {
-						await sleep(1); // the rest is held by another consumer, or waits for its retry
+			const handle = async (batch: Array<QueueItem<Payload>>) => {
+				const done: Array<QueueItem<Payload>> = [];
+				const failures: Array<{ id: string; error: string }> = [];
+				for (const item of batch) {
+					if (claimedBy.has(item.id) && item.attempts === 1) duplicateDeliveries++;
+					claimedBy.set(item.id, consumerName);
+					// Some items fail on their first attempt and must come back (to any consumer).
+					if (item.attempts === 1 && item.payload.seq % 37 === 0) {
+						failures.push({ id: item.id, error: 'simulated 502' });
+						failedOnce++;
 						continue;
 					}
-					claimedInRound[round] += batch.length;
-					const done: Array<QueueItem<Payload>> = [];
-					const failures: Array<{ id: string; error: string }> = [];
-					for (const item of batch) {
-						if (claimedBy.has(item.id) && item.attempts === 1) duplicateDeliveries++;
-						claimedBy.set(item.id, consumerName);
-						// Some items fail on their first attempt and must come back (to any consumer).
-						if (item.attempts === 1 && item.payload.seq % 37 === 0) {
-							failures.push({ id: item.id, error: 'simulated 502' });
-							failedOnce++;
-							continue;
-						}
-						done.push(item);
-					}
-					for (const item of done) {
-						// ack one by one so that each id's ack count is known exactly
-						const acked = await q.ack([item.id]);
-						if (acked !== 1 || processed.has(item.id)) duplicateDeliveries++;
-						const expected = enqueued.get(item.id);
-						if (expected !== undefined && JSON.stringify(expected) !== JSON.stringify(item.payload))
-							payloadMismatches++;
-						processed.set(item.id, item.payload);
-					}
-					if (failures.length > 0) {
-						const result = await q.fail(failures);
-						expect(result.retried.sort()).toEqual(failures.map((f) => f.id).sort());
-					}
+					done.push(item);
 				}
+				for (const item of done) {
+					// ack one by one so that each id's ack count is known exactly
+					const acked = await q.ack([item.id]);
+					if (acked !== 1 || processed.has(item.id)) duplicateDeliveries++;
+					const expected = enqueued.get(item.id);
+					if (expected !== undefined && JSON.stringify(expected) !== JSON.stringify(item.payload))
+						payloadMismatches++;
+					processed.set(item.id, item.payload);
+				}
+				if (failures.length > 0) {
+					const result = await q.fail(failures);
+					expect(result.retried.sort()).toEqual(failures.map((f) => f.id).sort());
+				}
+			};
+			const drain = async (target: number) => {
+				while (processed.size < target) {
+					const batch = await q.claim(1 + Math.floor(Math.random() * 40));
+					if (batch.length === 0)
+						await sleep(1); // held by another consumer, or its retry is due
+					else await handle(batch);
+				}
+			};
+			for (let round = 0; round < ROUNDS; round++) {
+				await barrier(); // 1
+				await barrier(); // 2
+				const early = await q.claim(1 + Math.floor(Math.random() * 40));
+				between[round].push({
+					ids: early.map((i) => i.id),
+					secondHalfSent: secondHalves[round].size,
+				});
+				await handle(early);
+				const firstHalvesIn = enqueued.size;
+				await barrier(); // 3
+				await drain(firstHalvesIn); // while the producers add their second halves
+				await barrier(); // 4
+				await drain(enqueued.size);
 			}
 		};
 
@@ -160,8 +214,7 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 			...Array.from({ length: CONSUMERS }, async (_, c) => await consumer(c)),
 		]);
 
-		const total = perRound.reduce((a, b) => a + b, 0);
-		expect(enqueued.size).toBe(total);
+		const total = enqueued.size;
 		expect(duplicateDeliveries).toBe(0);
 		expect(payloadMismatches).toBe(0);
 		expect(processed.size).toBe(total);
@@ -169,17 +222,16 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 		const distinctPayloads = new Set([...processed.values()].map((p) => `${p.producer}:${p.seq}`));
 		expect(distinctPayloads.size).toBe(total);
 		expect(failedOnce).toBeGreaterThan(0);
-		// The flushes raced the producers by construction: by the end of every round, consumers had
-		// claimed all that earlier rounds enqueued, while producers were enqueueing that round's items.
-		let claimed = 0;
-		let enqueuedBefore = 0;
+		// The flush raced the producers in every round: claims returned items of the first half while
+		// the second half was still unsent, and only items of that first half (the queue was empty).
 		for (let round = 0; round < ROUNDS; round++) {
-			claimed += claimedInRound[round];
-			expect(claimed).toBeGreaterThanOrEqual(enqueuedBefore);
-			enqueuedBefore += perRound[round];
+			const claimed = between[round].flatMap((claim) => claim.ids);
+			expect(claimed.length).toBeGreaterThan(0);
+			expect(claimed.filter((id) => !firstHalves[round].has(id))).toEqual([]);
+			expect(between[round].map((claim) => claim.secondHalfSent)).toEqual([0, 0, 0]);
+			expect(secondHalves[round].size).toBeGreaterThan(0);
 		}
-		const claimedWhileProducing = claimedInRound.slice(0, ROUNDS).reduce((a, b) => a + b, 0);
-		expect(claimedWhileProducing).toBeGreaterThanOrEqual(total - perRound[ROUNDS - 1]);
+		const claimedBetween = between.flat().reduce((n, claim) => n + claim.ids.length, 0);
 
 		const stats = await new ReliableQueue<Payload>(redis, {
 			name,
@@ -199,7 +251,7 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 		// Acked entries are deleted, so the stream does not grow with history.
 		expect(await redis.xlen(`${prefix}{${name}}:stream`)).toBe(0);
 		console.log(
-			`race: ${PRODUCERS} producers x ${ROUNDS} rounds (${total} items), ${CONSUMERS} consumers in lock-step: ${processed.size} processed once each, ${failedOnce} retried once, ${claimedWhileProducing} claimed while producers ran, 0 lost, 0 twice`,
+			`race: ${PRODUCERS} producers x ${ROUNDS} rounds (${total} items), ${CONSUMERS} consumers gated into each round: ${claimedBetween} claimed while the producers held their second halves, ${processed.size} processed once each, ${failedOnce} retried once, 0 lost, 0 twice`,
 		);
 	});
 
@@ -292,8 +344,8 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 		while (reclaimed.length === 0) {
 			await sleep(100);
 			reclaimed = await q.claim(50);
-			if (reclaimed.length === 0) expect(Date.now() - killedAt).toBeLessThan(claimIdleMs + 5000);
 		}
+		// Not before its claim window had passed (the child claimed them before it reported).
 		expect(Date.now() - killedAt).toBeGreaterThanOrEqual(claimIdleMs - 1000);
 		expect(reclaimed.map((i) => i.id)).toEqual(held);
 		expect(reclaimed.every((i) => i.attempts === 2)).toBe(true);
@@ -425,13 +477,15 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 			retried: 0,
 			reclaimed: 0,
 		});
+		const beforeFirst = Date.now();
 		const ids = await q.enqueue([1, 2, 3, 4, 5]);
 		await sleep(120);
 		const late = await q.enqueue([6]);
 		let s = await q.stats();
 		expect(s).toMatchObject({ length: 6, pending: 0 });
 		expect(s.oldestAgeMs).toBeGreaterThanOrEqual(110);
-		expect(s.oldestAgeMs).toBeLessThan(5000);
+		// The age of item 1, not of anything older (one clock on this host; 1 ms for rounding).
+		expect(s.oldestAgeMs).toBeLessThanOrEqual(Date.now() - beforeFirst + 1);
 
 		const claimed = await q.claim(3); // 1, 2, 3
 		expect(claimed.map((i) => i.id)).toEqual(ids.slice(0, 3));
@@ -467,17 +521,16 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 
 	it('a consumer that lost an item to a reclaim cannot fail or extend it; extend() keeps a slow batch from being reclaimed', async () => {
 		const name = 'ownership';
-		const opts = { name, prefix, claimIdleMs: 300 };
+		const opts = { name, prefix, claimIdleMs: 60000 };
 		const slow = new ReliableQueue<string>(redis, { ...opts, consumer: 'slow' });
 		const other = new ReliableQueue<string>(redis, { ...opts, consumer: 'other' });
 		const [a, b] = await slow.enqueue(['a', 'b']);
 		await slow.claim(2);
-		for (let i = 0; i < 4; i++) {
-			await sleep(150);
-			expect(await slow.extend([a])).toEqual([a]); // heartbeat for a only
-		}
+		// A slow batch, held past the claim window; the consumer renews a (its heartbeat), not b.
+		await backDate(name, 'slow', [a, b], 2 * opts.claimIdleMs);
+		expect(await slow.extend([a])).toEqual([a]);
 		const taken = await other.claim(5);
-		expect(taken.map((t) => t.id)).toEqual([b]); // b was idle 600 ms, a was kept alive
+		expect(taken.map((t) => t.id)).toEqual([b]);
 		expect(await slow.fail([{ id: b, error: 'late' }])).toEqual({
 			retried: [],
 			deadLettered: [],
@@ -494,12 +547,20 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 
 	it('keepClaimed(): a live consumer whose round outlasts claimIdleMs keeps its items; once it stops renewing (it died), they are reclaimed, and it learns it lost them', async () => {
 		const name = 'heartbeat';
-		const claimIdleMs = 600;
+		const claimIdleMs = 60000;
 		const opts = { name, prefix, claimIdleMs };
 		const slow = new ReliableQueue<string>(redis, { ...opts, consumer: 'slow' });
 		const next = new ReliableQueue<string>(connection('heartbeat-next'), {
 			...opts,
 			consumer: 'next',
+		});
+		// The renewals keepClaimed() makes, passed through: the test waits for them, never for time.
+		const renewals: Array<Promise<string[]>> = [];
+		const extend = slow.extend.bind(slow);
+		jest.spyOn(slow, 'extend').mockImplementation(async (ids) => {
+			const renewal = extend(ids);
+			renewals.push(renewal);
+			return await renewal;
 		});
 		const ids = await slow.enqueue(['a', 'b']);
 		const claims = slow.keepClaimed(
@@ -507,19 +568,23 @@ describe('ReliableQueue (Redis Streams + consumer group, real Redis)', () => {
 			100,
 		);
 		try {
-			// Three claim windows later, renewed all along: the next consumer gets nothing.
-			await sleep(3 * claimIdleMs);
+			// Two claim windows into a slow round, as Redis sees it: renewed by the heartbeat alone.
+			await backDate(name, 'slow', ids, 2 * claimIdleMs);
+			while ((await idleOf(name, ids)).some((idle) => idle >= claimIdleMs)) await sleep(20);
 			expect(await next.claim(5)).toEqual([]);
 			expect(claims.remaining).toEqual(ids);
 			expect(claims.lost.size).toBe(0);
 		} finally {
 			claims.stop();
 		}
-		// Stopped renewing, as a dead consumer does: taken over once claimIdleMs has passed.
-		await sleep(claimIdleMs + 200);
+		await Promise.allSettled(renewals);
+		const renewed = renewals.length;
+		// Stopped renewing, as a dead consumer does: once the window has passed, taken over.
+		await backDate(name, 'slow', ids, 2 * claimIdleMs);
 		const taken = await next.claim(5);
 		expect(taken.map((i) => i.id)).toEqual(ids);
 		expect(taken.every((i) => i.attempts === 2)).toBe(true);
+		expect(renewals).toHaveLength(renewed); // stop() ended the background renewals
 		await claims.beat();
 		expect([...claims.lost]).toEqual(ids);
 		expect(claims.holds(ids[0])).toBe(false);

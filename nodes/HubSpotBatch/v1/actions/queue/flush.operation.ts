@@ -89,7 +89,7 @@ interface Tally {
 	done: number;
 	retried: number;
 	deadLettered: number;
-	/** Jobs put back unsent because HubSpot refused the token or the daily limit was hit. */
+	/** Jobs put back unsent because the flush stopped first (token refused, daily limit hit). */
 	held: number;
 	/** Jobs another flush took over from this one (it had stopped renewing them in time). */
 	takenOver: number;
@@ -121,6 +121,21 @@ interface FlushRun {
 	stoppedBy?: unknown;
 }
 
+/**
+ * One queue's part of a round: the jobs, their claims (renewed while the round works) and which of
+ * them went to HubSpot. A job never sent goes back when the round ends, however it ends.
+ */
+interface QueueRound<T> {
+	queue: ReliableQueue<T>;
+	jobs: Array<QueueItem<T>>;
+	claims: ClaimHeartbeat;
+	count: Tally;
+	/** Jobs in a call HubSpot may have applied (not one it refused outright): never put back unsent. */
+	sent: Set<string>;
+	/** Jobs an earlier try may have applied: put back, they keep that mark. */
+	doubtful: Set<string>;
+}
+
 /** How a round's jobs end: done, back for a retry, or to the dead-letter queue. */
 interface Settlement {
 	ack: string[];
@@ -130,12 +145,8 @@ interface Settlement {
 
 const settlement = (): Settlement => ({ ack: [], retry: [], deadLetter: [] });
 
-async function settle<T>(
-	queue: ReliableQueue<T>,
-	claims: ClaimHeartbeat,
-	count: Tally,
-	outcome: Settlement,
-): Promise<void> {
+async function settle<T>(round: QueueRound<T>, outcome: Settlement): Promise<void> {
+	const { queue, claims, count } = round;
 	claims.settle([
 		...outcome.ack,
 		...outcome.retry.map((f) => f.id),
@@ -149,12 +160,20 @@ async function settle<T>(
 }
 
 /** Renews the round's claims, then keeps only the jobs this flush still holds. */
-async function stillHeld<J extends { id: string }>(
-	claims: ClaimHeartbeat,
+async function stillHeld<T, J extends { id: string }>(
+	round: QueueRound<T>,
 	jobs: J[],
 ): Promise<J[]> {
-	await claims.beat();
-	return jobs.filter((job) => claims.holds(job.id));
+	await round.claims.beat();
+	return jobs.filter((job) => round.claims.holds(job.id));
+}
+
+/**
+ * HubSpot answered that this call applied nothing for these (a refused token, the daily limit, a key
+ * already taken): the end of the round may put them back.
+ */
+function refused<T>(round: QueueRound<T>, ids: string[]): void {
+	for (const id of ids) round.sent.delete(id);
 }
 
 // ---- Associations: idempotent (creating an existing association changes nothing).
@@ -194,16 +213,17 @@ function groupAssociations(jobs: Array<QueueItem<AssociationJob>>) {
 
 async function sendAssociationJobs(
 	run: FlushRun,
-	jobs: Array<QueueItem<AssociationJob>>,
-	claims: ClaimHeartbeat,
+	round: QueueRound<AssociationJob>,
 ): Promise<void> {
-	for (const { job, pairs } of groupAssociations(jobs)) {
+	const { claims } = round;
+	for (const { job, pairs } of groupAssociations(round.jobs)) {
 		if (run.stoppedBy !== undefined) return;
 		await claims.beat();
 		const held = [...pairs].filter(([, e]) => e.ids.some((id) => claims.holds(id)));
 		if (held.length === 0) continue;
 		const rows: Array<WriteRow<Pair>> = held.map(([key, e]) => ({ key, input: e.pair }));
 		run.associations.sent += rows.length;
+		for (const [, { ids }] of held) for (const id of ids) round.sent.add(id);
 		const written = await sendAssociations(run.api, job, rows, {
 			batchSize: PER_BATCH,
 			concurrency: 1,
@@ -212,13 +232,15 @@ async function sendAssociationJobs(
 		for (const [key, { ids }] of held) {
 			const result = written.get(key);
 			if (result?.ok) outcome.ack.push(...ids);
-			else if (result && isFatal(result.error)) run.stoppedBy ??= result.error;
-			else
+			else if (result && isFatal(result.error)) {
+				run.stoppedBy ??= result.error;
+				refused(round, ids);
+			} else
 				outcome.retry.push(
 					...ids.map((id) => ({ id, error: result?.message ?? 'Not associated' })),
 				);
 		}
-		await settle(run.queues.associations, claims, run.associations, outcome);
+		await settle(round, outcome);
 	}
 }
 
@@ -231,6 +253,9 @@ const keyOf = (run: FlushRun, job: QueueItem<NoteJob>) =>
 const mayExist = (job: QueueItem<NoteJob>) =>
 	wasReclaimed(job) || (job.lastError ?? '').startsWith(MAY_EXIST);
 
+const doubtfulOf = (jobs: Array<QueueItem<NoteJob>>) =>
+	new Set(jobs.filter(mayExist).map((job) => job.id));
+
 /**
  * Completes the keyed jobs whose note HubSpot already has (looked up by key) and returns the others.
  * A failed lookup puts the jobs back, still marked as possibly created.
@@ -238,9 +263,9 @@ const mayExist = (job: QueueItem<NoteJob>) =>
 async function completeNotesFound(
 	run: FlushRun,
 	jobs: Array<QueueItem<NoteJob>>,
-	claims: ClaimHeartbeat,
+	round: QueueRound<NoteJob>,
 ): Promise<Array<QueueItem<NoteJob>>> {
-	const held = await stillHeld(claims, jobs);
+	const held = await stillHeld(round, jobs);
 	if (held.length === 0) return [];
 	let found: Map<string, string>;
 	try {
@@ -255,14 +280,14 @@ async function completeNotesFound(
 			const message = `${MAY_EXIST}could not look it up by its key: ${run.api.toNodeError(error).message}`;
 			const outcome = settlement();
 			outcome.retry.push(...held.map((job) => ({ id: job.id, error: message })));
-			await settle(run.queues.notes, claims, run.notes, outcome);
+			await settle(round, outcome);
 		}
 		return [];
 	}
 	const outcome = settlement();
 	outcome.ack.push(...held.filter((job) => found.has(keyOf(run, job)!)).map((job) => job.id));
 	run.notes.found += outcome.ack.length;
-	await settle(run.queues.notes, claims, run.notes, outcome);
+	await settle(round, outcome);
 	return held.filter((job) => !found.has(keyOf(run, job)!));
 }
 
@@ -272,11 +297,10 @@ async function completeNotesFound(
  */
 async function notesToCreate(
 	run: FlushRun,
-	jobs: Array<QueueItem<NoteJob>>,
-	claims: ClaimHeartbeat,
+	round: QueueRound<NoteJob>,
 ): Promise<Array<QueueItem<NoteJob>>> {
-	const doubtful = jobs.filter(mayExist);
-	const fresh = jobs.filter((job) => !mayExist(job));
+	const doubtful = round.jobs.filter(mayExist);
+	const fresh = round.jobs.filter((job) => !mayExist(job));
 	const checkable = doubtful.filter((job) => keyOf(run, job) !== undefined);
 	const outcome = settlement();
 	for (const job of doubtful.filter((j) => keyOf(run, j) === undefined)) {
@@ -285,17 +309,17 @@ async function notesToCreate(
 			: (job.lastError ?? '').slice(MAY_EXIST.length);
 		outcome.deadLetter.push({ id: job.id, error: `${before} ${NOT_DEDUPED}` });
 	}
-	await settle(run.queues.notes, claims, run.notes, outcome);
-	const notFound = checkable.length > 0 ? await completeNotesFound(run, checkable, claims) : [];
+	await settle(round, outcome);
+	const notFound = checkable.length > 0 ? await completeNotesFound(run, checkable, round) : [];
 	return [...fresh, ...notFound];
 }
 
 async function createNotes(
 	run: FlushRun,
 	jobs: Array<QueueItem<NoteJob>>,
-	claims: ClaimHeartbeat,
+	round: QueueRound<NoteJob>,
 ): Promise<void> {
-	const held = await stillHeld(claims, jobs);
+	const held = await stillHeld(round, jobs);
 	if (held.length === 0) return;
 	const rows: Array<WriteRow<NoteJob>> = held.map((job) => {
 		const key = keyOf(run, job);
@@ -309,16 +333,22 @@ async function createNotes(
 		};
 	});
 	run.notes.sent += rows.length;
+	for (const job of held) round.sent.add(job.id);
 	const written = await sendNotes(run.api, rows, { batchSize: PER_BATCH, concurrency: 1 });
 	const outcome = settlement();
 	const keyTaken: Array<QueueItem<NoteJob>> = [];
 	for (const job of held) {
 		const result = written.get(job.id);
 		if (result?.ok) outcome.ack.push(job.id);
-		else if (result && isFatal(result.error)) run.stoppedBy ??= result.error;
-		else if (keyOf(run, job) !== undefined && result?.field === NOTE_KEY_PROPERTY) {
-			// HubSpot refused the key as taken: an earlier try created this note.
+		else if (result && isFatal(result.error)) {
+			run.stoppedBy ??= result.error;
+			refused(round, [job.id]);
+		} else if (keyOf(run, job) !== undefined && result?.field === NOTE_KEY_PROPERTY) {
+			// HubSpot refused the key as taken: an earlier try created this note. It is looked up
+			// below; should the flush stop first, it goes back marked as possibly created.
 			keyTaken.push(job);
+			refused(round, [job.id]);
+			round.doubtful.add(job.id);
 		} else if (result?.uncertain && keyOf(run, job) !== undefined) {
 			const error = `${MAY_EXIST}${result.message}; it is looked up by its key before it is sent again`;
 			outcome.retry.push({ id: job.id, error });
@@ -326,9 +356,9 @@ async function createNotes(
 			outcome.deadLetter.push({ id: job.id, error: `${result.message}. ${NOT_DEDUPED}` });
 		} else outcome.retry.push({ id: job.id, error: result?.message ?? 'Not created' });
 	}
-	await settle(run.queues.notes, claims, run.notes, outcome);
+	await settle(round, outcome);
 	if (keyTaken.length === 0) return;
-	const missing = await completeNotesFound(run, keyTaken, claims);
+	const missing = await completeNotesFound(run, keyTaken, round);
 	const unexplained = settlement();
 	unexplained.retry.push(
 		...missing.map((job) => ({
@@ -336,14 +366,10 @@ async function createNotes(
 			error: `${MAY_EXIST}HubSpot refused its key as taken, yet no note carries it`,
 		})),
 	);
-	await settle(run.queues.notes, claims, run.notes, unexplained);
+	await settle(round, unexplained);
 }
 
-async function sendNoteJobs(
-	run: FlushRun,
-	jobs: Array<QueueItem<NoteJob>>,
-	claims: ClaimHeartbeat,
-): Promise<void> {
+async function sendNoteJobs(run: FlushRun, round: QueueRound<NoteJob>): Promise<void> {
 	if (run.stoppedBy !== undefined) return;
 	try {
 		run.keyedNotes ??= await hasUniqueNoteProperty(run.api, NOTE_KEY_PROPERTY);
@@ -352,63 +378,110 @@ async function sendNoteJobs(
 		run.stoppedBy = error;
 		return;
 	}
-	const due = await notesToCreate(run, jobs, claims);
-	if (run.stoppedBy === undefined && due.length > 0) await createNotes(run, due, claims);
+	const due = await notesToCreate(run, round);
+	if (run.stoppedBy === undefined && due.length > 0) await createNotes(run, due, round);
 }
 
 // ---- Rounds.
 
 /**
- * Jobs a round still holds at its end were never sent (the flush stopped first): back, unsent. A
- * job an earlier try may have created keeps that mark, so it is still looked up before a resend.
+ * Puts back jobs this flush holds but never sent, without counting a try. A job an earlier try may
+ * have created keeps that mark, so it is still looked up before a resend.
  */
-async function putBackUnsent<T>(
-	run: FlushRun,
+async function putBack<T>(
 	queue: ReliableQueue<T>,
-	claims: ClaimHeartbeat,
-	count: Tally,
-	doubtful: Set<string> = new Set(),
-): Promise<void> {
-	const unsent = claims.remaining;
-	if (unsent.length === 0) return;
-	const cause =
-		run.stoppedBy === undefined
-			? 'the flush stopped first'
-			: run.api.toNodeError(run.stoppedBy).message;
-	claims.settle(unsent);
+	ids: string[],
+	doubtful: Set<string>,
+	cause: string,
+): Promise<number> {
+	if (ids.length === 0) return 0;
 	const released = await queue.release(
-		unsent.map((id) => ({
+		ids.map((id) => ({
 			id,
 			reason: doubtful.has(id) ? `${MAY_EXIST}not sent again yet: ${cause}` : `Not sent: ${cause}`,
 		})),
 	);
-	count.held += released.length;
+	return released.length;
+}
+
+/** Why jobs went back unsent: the error that ended the round, or the one that stopped the flush. */
+function causeOf(run: FlushRun, failure?: { error: unknown }): string {
+	const error = failure === undefined ? run.stoppedBy : failure.error;
+	return error === undefined ? 'the flush stopped first' : run.api.toNodeError(error).message;
+}
+
+/** Renewed while the round waits on HubSpot, so another flush cannot take these jobs meanwhile. */
+function startRound<T>(
+	queue: ReliableQueue<T>,
+	jobs: Array<QueueItem<T>>,
+	count: Tally,
+	doubtful = new Set<string>(),
+): QueueRound<T> {
+	const claims = queue.keepClaimed(jobs.map((job) => job.id));
+	return { queue, jobs, claims, count, sent: new Set(), doubtful };
+}
+
+/**
+ * Ends a round, however it went: stops renewing, and puts back the jobs still held that were never
+ * sent. Jobs sent but not settled (the round broke off) stay claimed: what HubSpot did with them is
+ * unknown, so they are reclaimed later and treated as possibly applied.
+ */
+async function endRound<T>(round: QueueRound<T>, cause: string): Promise<void> {
+	const { claims, count } = round;
+	claims.stop();
+	const unsent = claims.remaining.filter((id) => !round.sent.has(id));
+	claims.settle(unsent);
+	try {
+		count.held += await putBack(round.queue, unsent, round.doubtful, cause);
+	} finally {
+		count.takenOver += claims.lost.size;
+	}
+}
+
+/** Both queues' next jobs; when one claim fails, what the other took goes back before the error surfaces. */
+async function claimRound(
+	run: FlushRun,
+): Promise<[Array<QueueItem<AssociationJob>>, Array<QueueItem<NoteJob>>]> {
+	const { associations, notes } = run.queues;
+	const [assocJobs, noteJobs] = await Promise.allSettled([
+		associations.claim(PER_BATCH),
+		notes.claim(PER_BATCH),
+	]);
+	if (assocJobs.status === 'fulfilled' && noteJobs.status === 'fulfilled')
+		return [assocJobs.value, noteJobs.value];
+	const { reason } = [assocJobs, noteJobs].find(
+		(claimed): claimed is PromiseRejectedResult => claimed.status === 'rejected',
+	)!;
+	const cause = causeOf(run, { error: reason });
+	const claimedIds = <T>(claimed: PromiseSettledResult<Array<QueueItem<T>>>) =>
+		claimed.status === 'fulfilled' ? claimed.value.map((job) => job.id) : [];
+	const doubtful = doubtfulOf(noteJobs.status === 'fulfilled' ? noteJobs.value : []);
+	await Promise.allSettled([
+		putBack(associations, claimedIds(assocJobs), new Set(), cause),
+		putBack(notes, claimedIds(noteJobs), doubtful, cause),
+	]);
+	throw reason;
 }
 
 /** Claims and sends one round; false when both queues had nothing to claim. */
 async function flushRound(run: FlushRun): Promise<boolean> {
-	const { associations, notes } = run.queues;
-	const [assocJobs, noteJobs] = await Promise.all([
-		associations.claim(PER_BATCH),
-		notes.claim(PER_BATCH),
-	]);
+	const [assocJobs, noteJobs] = await claimRound(run);
 	if (assocJobs.length === 0 && noteJobs.length === 0) return false;
-	// Renewed while this round waits on HubSpot, so another flush cannot take these jobs meanwhile.
-	const assocClaims = associations.keepClaimed(assocJobs.map((job) => job.id));
-	const noteClaims = notes.keepClaimed(noteJobs.map((job) => job.id));
+	const associations = startRound(run.queues.associations, assocJobs, run.associations);
+	const notes = startRound(run.queues.notes, noteJobs, run.notes, doubtfulOf(noteJobs));
+	let failure: { error: unknown } | undefined;
 	try {
-		await sendAssociationJobs(run, assocJobs, assocClaims);
-		if (noteJobs.length > 0) await sendNoteJobs(run, noteJobs, noteClaims);
-		await putBackUnsent(run, associations, assocClaims, run.associations);
-		const doubtful = new Set(noteJobs.filter(mayExist).map((job) => job.id));
-		await putBackUnsent(run, notes, noteClaims, run.notes, doubtful);
-	} finally {
-		// After an unexpected error the jobs stay claimed and are reclaimed: what was sent is unknown.
-		assocClaims.stop();
-		noteClaims.stop();
-		run.associations.takenOver += assocClaims.lost.size;
-		run.notes.takenOver += noteClaims.lost.size;
+		await sendAssociationJobs(run, associations);
+		if (noteJobs.length > 0) await sendNoteJobs(run, notes);
+	} catch (error) {
+		// A Redis error mid-round, say: the jobs not sent yet must not wait for a reclaim, which
+		// would count a try and make an unkeyed note look possibly created.
+		failure = { error };
 	}
+	const cause = causeOf(run, failure);
+	const ended = await Promise.allSettled([endRound(associations, cause), endRound(notes, cause)]);
+	if (failure !== undefined) throw failure.error;
+	for (const end of ended) if (end.status === 'rejected') throw end.reason;
 	return true;
 }
 
