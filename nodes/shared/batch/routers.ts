@@ -12,15 +12,23 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { RowOutcome } from './outcomes';
 import { emitRowOutcomes, errorItem, failedRow } from './outcomes';
 
-type Table<T> = Record<string, Record<string, T>>;
+/**
+ * The node's resources as their action modules: `{ contact, list }`, where `contact.upsert` is the
+ * operation's module and its `execute` the operation (each resource's index re-exports them).
+ */
+export type Resources = Record<string, object>;
 
-function selected<T>(
+function selected<F>(
 	ctx: IExecuteFunctions,
-	table: Table<T>,
-): { resource: string; operation: string; handler: T | undefined } {
+	resources: Resources,
+): { resource: string; operation: string; handler: F | undefined } {
 	const resource = ctx.getNodeParameter('resource', 0) as string;
 	const operation = ctx.getNodeParameter('operation', 0) as string;
-	return { resource, operation, handler: table[resource]?.[operation] };
+	const module = (resources[resource] as Record<string, { execute?: unknown } | undefined>)?.[
+		operation
+	];
+	const handler = typeof module?.execute === 'function' ? (module.execute as F) : undefined;
+	return { resource, operation, handler };
 }
 
 function unsupported(
@@ -32,6 +40,11 @@ function unsupported(
 		ctx.getNode(),
 		`The operation "${operation}" is not supported for resource "${resource}"`,
 	);
+}
+
+/** A vendor client that words its own failures (every transport here does). */
+interface WordsErrors {
+	toNodeError(error: unknown): NodeApiError | NodeOperationError;
 }
 
 /** Anything thrown, as the n8n error for `itemIndex`. */
@@ -56,11 +69,10 @@ export type BatchOperation<C> = (
 ) => Promise<RowOutcome[]>;
 
 export interface BatchRouting<C> {
-	operations: Table<{ execute: BatchOperation<C> }>;
+	/** Resource → operation modules, each with `execute: BatchOperation<C>`. */
+	operations: Resources;
 	/** The vendor client for this run (undefined for operations that need none). */
 	client(resource: string, operation: string): Promise<C>;
-	/** The n8n error for an operation that failed as a whole. */
-	toNodeError(client: C | undefined, error: unknown): NodeApiError | NodeOperationError;
 	/** The output fields of a failed item (e.g. the input plus `hubspot_id: null`). */
 	failedBase(items: INodeExecutionData[], itemIndex: number): IDataObject;
 	/** What the other items became, for the failure summary ("written or unchanged"). */
@@ -69,12 +81,12 @@ export interface BatchRouting<C> {
 	singleItemThrowsOwnError?: boolean;
 }
 
-export async function routeBatch<C>(
+export async function routeBatch<C extends WordsErrors | undefined>(
 	ctx: IExecuteFunctions,
 	routing: BatchRouting<C>,
 ): Promise<INodeExecutionData[][]> {
 	const items = ctx.getInputData();
-	const { resource, operation, handler } = selected(ctx, routing.operations);
+	const { resource, operation, handler } = selected<BatchOperation<C>>(ctx, routing.operations);
 	if (handler === undefined) throw unsupported(ctx, resource, operation);
 	if (items.length === 0) return [[]];
 
@@ -84,9 +96,10 @@ export async function routeBatch<C>(
 	let outcomes: RowOutcome[];
 	try {
 		client = await routing.client(resource, operation);
-		outcomes = await handler.execute.call(ctx, items, client);
+		outcomes = await handler.call(ctx, items, client as C);
 	} catch (error) {
-		const nodeError = routing.toNodeError(client, error);
+		// The client words its vendor's failures; anything else (no client yet) as it is.
+		const nodeError = client?.toNodeError(error) ?? asNodeError(ctx, error);
 		if (!ctx.continueOnFail()) throw nodeError;
 		outcomes = items.map((_, itemIndex) => fail(itemIndex, nodeError.message, nodeError));
 	}
@@ -108,9 +121,10 @@ export type ItemOperation<C> = (
 export type RunOnceOperation = (this: IExecuteFunctions) => Promise<INodeExecutionData[][]>;
 
 export interface ItemRouting<C> {
-	operations: Table<ItemOperation<C>>;
-	/** Operations that run once for the whole input and emit their own items. */
-	runOnce?: Table<RunOnceOperation>;
+	/** Resource → operation modules, each with `execute: ItemOperation<C>`. */
+	operations: Resources;
+	/** Operation modules that run once for the whole input and emit their own items. */
+	runOnce?: Resources;
 	/** The vendor client, created on the first item that needs it. */
 	client(): Promise<C>;
 }
@@ -120,7 +134,7 @@ export async function routeItems<C>(
 	routing: ItemRouting<C>,
 ): Promise<INodeExecutionData[][]> {
 	const items = ctx.getInputData();
-	const once = selected(ctx, routing.runOnce ?? {});
+	const once = selected<RunOnceOperation>(ctx, routing.runOnce ?? {});
 	if (once.handler !== undefined) {
 		if (items.length === 0) return [[]];
 		try {
@@ -132,7 +146,7 @@ export async function routeItems<C>(
 		}
 	}
 
-	const { resource, operation, handler } = selected(ctx, routing.operations);
+	const { resource, operation, handler } = selected<ItemOperation<C>>(ctx, routing.operations);
 	if (handler === undefined) throw unsupported(ctx, resource, operation);
 	const returnData: INodeExecutionData[] = [];
 	let client: C | undefined;

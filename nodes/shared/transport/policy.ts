@@ -88,6 +88,34 @@ export interface VendorPolicy {
 	secrets?(credentials: ICredentialDataDecryptedObject): string[];
 }
 
+/** The `<prefix>-max`, `-interval-milliseconds` and `-remaining` headers HubSpot and HighLevel report limits in. */
+export function rateLimitHeaders(prefix: string): NonNullable<VendorPolicy['rateHeaders']> {
+	return {
+		limit: `${prefix}-max`,
+		windowMs: `${prefix}-interval-milliseconds`,
+		remaining: `${prefix}-remaining`,
+	};
+}
+
+/**
+ * For a vendor whose 429 means either its rolling window (wait one interval, retry) or its daily budget
+ * (stop: nothing succeeds until the day turns), and whose 401/403 mean a bad token or missing access.
+ */
+export function windowOrDailyLimit(
+	isDailyLimit: (error: AttemptError) => boolean,
+	intervalHeader: string,
+	defaultWindowMs: number,
+): Pick<VendorPolicy, 'isRateLimited' | 'isFatal' | 'rateLimitWaitMs'> {
+	return {
+		isRateLimited: (error) => error.status === 429 && !isDailyLimit(error),
+		isFatal: (error) => error.status === 401 || error.status === 403 || isDailyLimit(error),
+		rateLimitWaitMs: (error) => {
+			const interval = Number(error.headers[intervalHeader]);
+			return Number.isFinite(interval) && interval > 0 ? interval : defaultWindowMs;
+		},
+	};
+}
+
 /** The node's retry options over the policy's defaults, clamped to sane values. */
 export function retrySettings(
 	defaults: RetrySettings,

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { coordinationRedis } from '../../../shared/redis/coordination';
-import { asNodeError, routeBatch } from '../../../shared/batch/routers';
+import { routeBatch } from '../../../shared/batch/routers';
 import { failedBase } from '../helpers/outcome';
 import { AirtableApi } from '../transport';
 import { airtableSettings } from './common.descriptions';
@@ -11,19 +11,12 @@ import * as registration from './registration';
 /** Runs the selected operation over every input item at once; one paired item comes out per input item. */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	return await routeBatch<AirtableApi>(this, {
-		operations: {
-			event: { findOrCreate: event.findOrCreate },
-			registration: {
-				upsert: registration.upsert,
-				updateSyncStatus: registration.updateSyncStatus,
-			},
-		},
+		operations: { event, registration },
 		client: async () =>
 			await AirtableApi.fromContext(this, {
 				...airtableSettings(this),
 				redis: await coordinationRedis(this),
 			}),
-		toNodeError: (api, error) => api?.toNodeError(error) ?? asNodeError(this, error),
 		failedBase,
 		landedAs: 'written or found',
 	});

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { asNodeError, routeBatch } from '../../../shared/batch/routers';
+import { routeBatch } from '../../../shared/batch/routers';
 import { HighLevelApi } from '../transport';
 import * as attendance from './attendance';
 import { retrySettings } from './common.descriptions';
@@ -12,16 +12,8 @@ import * as contact from './contact';
  */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	return await routeBatch<HighLevelApi>(this, {
-		operations: {
-			attendance: { checkAndTag: attendance.checkAndTag },
-			contact: {
-				addTags: contact.addTags,
-				findByEmail: contact.findByEmail,
-				removeTags: contact.removeTags,
-			},
-		},
+		operations: { attendance, contact },
 		client: async () => await HighLevelApi.fromContext(this, retrySettings(this)),
-		toNodeError: (api, error) => api?.toNodeError(error) ?? asNodeError(this, error),
 		failedBase: () => ({}),
 		singleItemThrowsOwnError: true,
 	});

@@ -8,7 +8,7 @@ import type { ICredentialDataDecryptedObject, JsonObject } from 'n8n-workflow';
 
 import type { AttemptError } from '../../../shared/transport/attempt';
 import type { VendorPolicy } from '../../../shared/transport/policy';
-import { STANDARD_RETRY } from '../../../shared/transport/policy';
+import { rateLimitHeaders, STANDARD_RETRY, windowOrDailyLimit } from '../../../shared/transport/policy';
 import { rateLimiterKey } from '../../../shared/transport/rateLimiter';
 
 /** The credential type (see credentials/HighLevelAttendanceApi.credentials.ts for why it is not `highLevelApi`). */
@@ -59,17 +59,8 @@ export const highLevelPolicy: VendorPolicy = {
 		};
 	},
 	accountLabel: (credentials) => `location ${locationIdOf(credentials)}`,
-	rateHeaders: {
-		limit: 'x-ratelimit-max',
-		windowMs: 'x-ratelimit-interval-milliseconds',
-		remaining: 'x-ratelimit-remaining',
-	},
-	isRateLimited: (error) => error.status === 429 && !isDailyLimit(error),
-	isFatal: (error) => error.status === 401 || error.status === 403 || isDailyLimit(error),
-	rateLimitWaitMs: (error) => {
-		const interval = Number(error.headers['x-ratelimit-interval-milliseconds']);
-		return Number.isFinite(interval) && interval > 0 ? interval : WINDOW_MS;
-	},
+	rateHeaders: rateLimitHeaders('x-ratelimit'),
+	...windowOrDailyLimit(isDailyLimit, 'x-ratelimit-interval-milliseconds', WINDOW_MS),
 	// A string, or the list of messages a 422 carries.
 	messageOf: (body: JsonObject | undefined) => {
 		const message = body?.message;

@@ -7,7 +7,7 @@ import type { ICredentialDataDecryptedObject, JsonObject } from 'n8n-workflow';
 
 import type { AttemptError } from '../../../shared/transport/attempt';
 import type { VendorPolicy } from '../../../shared/transport/policy';
-import { STANDARD_RETRY } from '../../../shared/transport/policy';
+import { rateLimitHeaders, STANDARD_RETRY, windowOrDailyLimit } from '../../../shared/transport/policy';
 import { rateLimiterKey } from '../../../shared/transport/rateLimiter';
 
 export const DEFAULT_BASE_URL = 'https://api.hubapi.com';
@@ -50,15 +50,8 @@ export const hubspotPolicy: VendorPolicy = {
 			windowMs: WINDOW_MS,
 		};
 	},
-	rateHeaders: {
-		limit: 'x-hubspot-ratelimit-max',
-		windowMs: 'x-hubspot-ratelimit-interval-milliseconds',
-		remaining: 'x-hubspot-ratelimit-remaining',
-	},
-	isRateLimited: (error) => error.status === 429 && !isDailyLimit(error),
-	isFatal: (error) => error.status === 401 || error.status === 403 || isDailyLimit(error),
-	rateLimitWaitMs: (error) =>
-		Number(error.headers['x-hubspot-ratelimit-interval-milliseconds']) || WINDOW_MS,
+	rateHeaders: rateLimitHeaders('x-hubspot-ratelimit'),
+	...windowOrDailyLimit(isDailyLimit, 'x-hubspot-ratelimit-interval-milliseconds', WINDOW_MS),
 	messageOf: (body: JsonObject | undefined) =>
 		typeof body?.message === 'string' && body.message !== '' ? body.message : undefined,
 	describe: (error, context) => {

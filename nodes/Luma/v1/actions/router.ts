@@ -8,15 +8,7 @@ import * as webhook from './webhook';
 /** Runs the selected operation once per input item; every output item is paired to its input. */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	return await routeItems<undefined>(this, {
-		operations: {
-			event: { get: event.get.execute, getMany: event.getMany.execute },
-			guest: { get: guest.get.execute, getMany: guest.getMany.execute },
-			webhook: {
-				create: webhook.create.execute,
-				delete: webhook.delete.execute,
-				list: webhook.list.execute,
-			},
-		},
+		operations: { event, guest, webhook },
 		// Each call reads the credential itself (lumaApiRequest): there is no client to hold.
 		client: async () => undefined,
 	});

@@ -12,13 +12,10 @@ import * as webinar from './webinar';
  */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	return await routeItems<WebinarJamClient>(this, {
-		operations: {
-			webinar: { get: webinar.get.execute, getMany: webinar.getMany.execute },
-			registrant: { getMany: registrant.getMany.execute, register: registrant.register.execute },
-		},
+		operations: { webinar, registrant },
 		runOnce: {
-			registrant: { syncToDatabase: registrant.syncToDatabase.execute },
-			database: { applySchema: database.applySchema.execute },
+			registrant: { syncToDatabase: registrant.syncToDatabase },
+			database: { applySchema: database.applySchema },
 		},
 		client: async () => await WebinarJamClient.create(this),
 	});
