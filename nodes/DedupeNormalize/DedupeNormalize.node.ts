@@ -73,7 +73,7 @@ export class DedupeNormalize implements INodeType {
 			},
 			{
 				displayName:
-					'Valid rows count as processed only once they reach a Dedupe & Normalize node set to Confirm Processed, after the step where they land. Until then each is held for this execution: another delivery of the same registration waits for it. Put a node set to Release on failure branches so the next delivery tries again. If n8n stops mid-flow, the registration stays held until Claim Timeout ends (Options).',
+					'Valid rows count as processed only once they reach a Dedupe & Normalize node set to Confirm Processed, after the step where they land. Until then each is held for this execution, however long it runs: another delivery of the same registration waits for it. Put a node set to Release on failure branches so the next delivery tries again. If n8n stops mid-flow, the registration is free again within a minute; a flow that ends without Confirm Processed or Release holds it until Claim Timeout (Options).',
 				name: 'claimNotice',
 				type: 'notice',
 				default: '',
@@ -230,7 +230,7 @@ export class DedupeNormalize implements INodeType {
 						typeOptions: { minValue: 1 },
 						displayOptions: v2,
 						description:
-							'How long a Valid row stays held for this execution when no Confirm Processed or Release follows (n8n stopped, or a step failed without an error branch). Longer than the flow takes; a delivery of that registration waits at most this long.',
+							'The longest a registration can be held by a flow that never confirms or releases it (a step failed without an error branch, or the flow ended elsewhere). While the execution runs it keeps its registrations, up to this long; if n8n stops, they are free again within a minute. A delivery of a held registration waits at most this long.',
 					},
 					{
 						displayName: 'Default Phone Country',

@@ -29,8 +29,11 @@ interface Options {
 	claimTimeout?: number;
 }
 
-/** Claim Timeout's default: long enough for a registration to pass Airtable and HubSpot. */
-export const DEFAULT_CLAIM_TIMEOUT_SECONDS = 300;
+/**
+ * Claim Timeout's default: the longest a flow that never confirms or releases a registration holds
+ * it. A running execution keeps its claims however long it takes, up to this.
+ */
+export const DEFAULT_CLAIM_TIMEOUT_SECONDS = 3600;
 
 /** Reads settings from the first item: presets and mappings are per node, not per item. */
 function readSettings(this: IExecuteFunctions) {

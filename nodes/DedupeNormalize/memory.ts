@@ -3,10 +3,17 @@
  * restarts and is shared by queue-mode workers through n8n's database), and, in version 2, a claim
  * per key from the check to the step that confirms the row landed.
  *
+ * A claim has a short lease that the process holding it renews while its execution works, so a flow
+ * of any length keeps its registrations, and a process that dies frees them within one lease. The
+ * renewal stops when the execution confirms or releases the keys, is canceled, or reaches Claim
+ * Timeout (the longest a flow that never settles its keys can hold them).
+ *
  * n8n's store reads and rewrites one list per workflow without a lock, so every change to it runs
  * under one lock per workflow (across workers when Redis coordinates them); otherwise two executions
  * writing at once would lose one's keys.
  */
+import { EventEmitter } from 'node:events';
+
 import type { Redis } from 'ioredis';
 import type { IExecuteFunctions } from 'n8n-workflow';
 
@@ -22,6 +29,81 @@ const FIRST_POLL_MS = 20;
 const UNDO_TRIES = 3;
 
 export class ClaimWaitError extends Error {}
+
+/**
+ * Test seam, not for production code: tests shorten the lease and watch claims through `events`
+ * ('refused' with `{ token, keys }` each time a claim finds another execution's, 'renewed' with
+ * `{ token, keys, held }` after each renewal). `stopRenewing()` leaves every claim of this process
+ * unrenewed and unreleased, as a process that died would.
+ */
+export const claimTesting = {
+	/** A claim's lease; renewed every third of it while its execution works. */
+	leaseMs: 60_000,
+	events: new EventEmitter(),
+	stopRenewing: (): void => {
+		for (const renewals of [...renewing.values()])
+			for (const renewal of [...renewals]) renewal.stop();
+	},
+};
+
+/** Claims this process keeps alive, by holder (claim namespace and execution token). */
+const renewing = new Map<string, Set<ClaimRenewal>>();
+
+/** Keeps one claim's leases alive until its keys are settled, its execution is canceled, or the cap. */
+class ClaimRenewal {
+	private readonly timer: ReturnType<typeof setInterval>;
+
+	private readonly cap: ReturnType<typeof setTimeout>;
+
+	constructor(
+		private readonly holder: string,
+		private readonly keys: Set<string>,
+		private readonly claims: KeyLocks,
+		private readonly token: string,
+		private readonly endsAt: number,
+		private readonly signal: AbortSignal | undefined,
+		private readonly onLapsed: (keys: string[]) => void,
+	) {
+		// unref: a claim never keeps n8n (or a test run) alive.
+		this.timer = setInterval(() => void this.renew(), claimTesting.leaseMs / 3).unref();
+		this.cap = setTimeout(() => this.stop(), Math.max(0, endsAt - Date.now())).unref();
+		signal?.addEventListener('abort', this.stop, { once: true });
+	}
+
+	/** The execution settled these keys: stop renewing them. */
+	settle(keys: string[]): void {
+		for (const key of keys) this.keys.delete(key);
+		if (this.keys.size === 0) this.stop();
+	}
+
+	readonly stop = (): void => {
+		clearInterval(this.timer);
+		clearTimeout(this.cap);
+		this.signal?.removeEventListener('abort', this.stop);
+		const set = renewing.get(this.holder);
+		set?.delete(this);
+		if (set?.size === 0) renewing.delete(this.holder);
+	};
+
+	private async renew(): Promise<void> {
+		const keys = [...this.keys];
+		// The last lease ends at the cap, never after it.
+		const leaseMs = Math.min(claimTesting.leaseMs, this.endsAt - Date.now());
+		if (keys.length === 0 || leaseMs <= 0) return this.stop();
+		let held: boolean;
+		try {
+			held = await this.claims.renew(keys, this.token, leaseMs);
+		} catch {
+			return; // Redis unreachable for a moment: the lease still runs, the next beat tries again.
+		}
+		claimTesting.events.emit('renewed', { token: this.token, keys, held });
+		// A key settled meanwhile is not lost; one still wanted that is no longer ours has lapsed.
+		if (!held && keys.every((key) => this.keys.has(key))) {
+			this.stop();
+			this.onLapsed(keys);
+		}
+	}
+}
 
 const sleep = async (ms: number, signal?: AbortSignal) =>
 	await new Promise<void>((resolve, reject) => {
@@ -43,6 +125,9 @@ export class ProcessedMemory {
 
 	private readonly claims: KeyLocks;
 
+	/** Names this execution's claims among all of this process's. */
+	private readonly holder: string;
+
 	constructor(
 		private readonly ctx: IExecuteFunctions,
 		redis: Redis | undefined,
@@ -50,6 +135,7 @@ export class ProcessedMemory {
 		const workflowId = String(ctx.getWorkflow().id ?? '');
 		this.storeLock = keyLocks(`dedupe-store:${workflowId}`, redis);
 		this.claims = keyLocks(`dedupe:${workflowId}`, redis);
+		this.holder = `dedupe:${workflowId}|${this.token}`;
 	}
 
 	/** The node's memory, through Redis when it coordinates workers (version 2). */
@@ -64,7 +150,11 @@ export class ProcessedMemory {
 	}
 
 	/** Version 1: the keys seen before, and every key recorded at once. */
-	async checkAndRecord(keys: string[], scope: MemoryScope, historySize: number): Promise<Set<string>> {
+	async checkAndRecord(
+		keys: string[],
+		scope: MemoryScope,
+		historySize: number,
+	): Promise<Set<string>> {
 		const result = await this.underStoreLock(
 			scope,
 			async () =>
@@ -101,18 +191,25 @@ export class ProcessedMemory {
 
 	/**
 	 * Claims every key for this execution, waiting while another execution holds one: until it
-	 * confirms or releases it, or its claim times out. All keys are taken together (never some while
-	 * waiting for others), so two executions can never wait for each other.
+	 * confirms or releases it, or its claim lapses. All keys are taken together (never some while
+	 * waiting for others), so two executions can never wait for each other. The claim is renewed
+	 * until this execution settles the keys, is canceled (`signal`), or has held them `capMs`.
 	 */
-	async claim(keys: string[], leaseMs: number, signal?: AbortSignal): Promise<void> {
+	async claim(keys: string[], capMs: number, signal?: AbortSignal): Promise<void> {
 		if (keys.length === 0) return;
 		const started = Date.now();
 		let poll = FIRST_POLL_MS;
 		for (;;) {
-			const taken = await this.claims.tryAcquire(keys, this.token, leaseMs);
-			if (taken === true) return;
-			// Each holder's claim ends within one lease; two in a row means something is badly stuck.
-			if (Date.now() - started > 2 * leaseMs)
+			const claimedAt = Date.now();
+			const taken = await this.claims.tryAcquire(
+				keys,
+				this.token,
+				Math.min(claimTesting.leaseMs, capMs),
+			);
+			if (taken === true) return this.keepRenewing(keys, claimedAt + capMs, signal);
+			claimTesting.events.emit('refused', { token: this.token, keys });
+			// A holder with the same Claim Timeout has let go by then; longer means something is stuck.
+			if (Date.now() - started > capMs + claimTesting.leaseMs)
 				throw new ClaimWaitError(
 					`Another execution kept the same registration claimed for ${Math.round((Date.now() - started) / 1000)} s`,
 				);
@@ -121,10 +218,32 @@ export class ProcessedMemory {
 		}
 	}
 
-	/** Frees this execution's claims on the keys (others' claims are left alone). */
+	/** Frees this execution's claims on the keys (others' are left alone), and stops renewing them. */
 	async release(keys: string[]): Promise<void> {
 		if (keys.length === 0) return;
+		for (const renewal of [...(renewing.get(this.holder) ?? [])]) renewal.settle(keys);
 		await this.claims.release(keys, this.token);
+	}
+
+	private keepRenewing(keys: string[], endsAt: number, signal?: AbortSignal): void {
+		// Canceled while the claim was being taken: nothing renews it, it ends within one lease.
+		if (signal?.aborted) return;
+		const warn = (lapsed: string[]) =>
+			this.ctx.logger.warn(
+				`Dedupe & Normalize: the claim on ${lapsed.length} registration(s) lapsed while this execution was still working (n8n could not renew it in time); another delivery may process them too`,
+				{ node: this.ctx.getNode().name, executionId: this.ctx.getExecutionId() },
+			);
+		const renewal = new ClaimRenewal(
+			this.holder,
+			new Set(keys),
+			this.claims,
+			this.token,
+			endsAt,
+			signal,
+			warn,
+		);
+		const mine = renewing.get(this.holder) ?? new Set<ClaimRenewal>();
+		renewing.set(this.holder, mine.add(renewal));
 	}
 
 	/**

@@ -1,13 +1,13 @@
 import type {
 	IDataObject,
-	JsonObject,
 	IHookFunctions,
 	INodeType,
 	INodeTypeDescription,
 	IWebhookFunctions,
 	IWebhookResponseData,
+	NodeApiError,
 } from 'n8n-workflow';
-import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { lumaApiRequest, lumaApiRequestAllItems } from '../Luma/v1/transport';
 import {
@@ -243,15 +243,19 @@ export class LumaTrigger implements INodeType {
 				if (this.getNodeParameter('registration') === 'automatic' && stored.webhookId) {
 					try {
 						await lumaApiRequest.call(this, 'POST', '/v1/webhooks/delete', {
-						body: { id: stored.webhookId },
-						idempotent: true,
-					});
+							body: { id: stored.webhookId },
+							idempotent: true,
+						});
 					} catch (error) {
 						// Already gone in Luma is fine; anything else must surface so the user can clean up.
-						if ((error as NodeApiError).httpCode !== '404') {
-							throw new NodeApiError(this.getNode(), error as JsonObject, {
-								message: `Could not delete the Luma webhook ${stored.webhookId}: ${(error as Error).message}`,
-							});
+						const failure = error as NodeApiError;
+						if (failure.httpCode !== '404') {
+							// A fresh error: n8n hands back a NodeApiError given one, dropping the new message.
+							throw new NodeOperationError(
+								this.getNode(),
+								`Could not delete the Luma webhook ${stored.webhookId}: ${failure.message}`,
+								{ description: failure.description ?? undefined },
+							);
 						}
 					}
 				}

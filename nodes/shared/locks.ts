@@ -5,8 +5,9 @@
  *
  * A holder is named by a token. `run()` locks for the length of a section; `tryAcquire()` and
  * `release()` hold a key across steps (Dedupe & Normalize's claims, held from the check to the step
- * that confirms the row landed). Locks carry a lease, so a holder that dies frees its keys when the
- * lease ends; `run()` renews the lease while its section is still working.
+ * that confirms the row landed), and `renew()` keeps such a hold alive. Locks carry a lease, so a
+ * holder that dies frees its keys when the lease ends; `run()` renews the lease while its section is
+ * still working.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -21,6 +22,11 @@ export interface KeyLocks {
 	tryAcquire(keys: string[], token: string, leaseMs: number): Promise<true | number>;
 	/** Frees the keys `token` holds (others' are left alone). */
 	release(keys: string[], token: string): Promise<void>;
+	/**
+	 * Extends to `leaseMs` from now the leases `token` still holds: false when one of the keys is no
+	 * longer its own (its lease ended, or it was released).
+	 */
+	renew(keys: string[], token: string, leaseMs: number): Promise<boolean>;
 }
 
 export interface LockOptions {
@@ -103,6 +109,17 @@ class ProcessKeyLocks implements KeyLocks {
 			if (claims.get(name)?.token === token) claims.delete(name);
 		}
 	}
+
+	async renew(keys: string[], token: string, leaseMs: number): Promise<boolean> {
+		const now = Date.now();
+		let all = true;
+		for (const key of keys) {
+			const held = claims.get(`${this.namespace}:${key}`);
+			if (held?.token === token && held.expiresAt > now) held.expiresAt = now + leaseMs;
+			else all = false;
+		}
+		return all;
+	}
 }
 
 // ---- Across processes, in Redis.
@@ -117,12 +134,16 @@ for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[1], 'PX', tonumber(ARGV[2]))
 return { 1 }
 `);
 
-// KEYS: lock keys. ARGV: token, lease ms. Extends the leases this token still holds.
+// KEYS: lock keys. ARGV: token, lease ms. Extends the leases this token still holds; returns how many.
 const RENEW = new LuaScript(`
+local renewed = 0
 for i = 1, #KEYS do
-	if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[2])) end
+	if redis.call('GET', KEYS[i]) == ARGV[1] then
+		redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[2]))
+		renewed = renewed + 1
+	end
 end
-return 1
+return renewed
 `);
 
 // KEYS: lock keys. ARGV: token. Deletes only what this token holds.
@@ -174,9 +195,7 @@ class RedisKeyLocks implements KeyLocks {
 				}
 				const renew = setInterval(
 					() => {
-						void RENEW.run(this.redis, this.keysOf(keys), [token, this.leaseMs]).catch(
-							() => undefined,
-						);
+						void this.renew(keys, token, this.leaseMs).catch(() => undefined);
 					},
 					Math.floor(this.leaseMs / 3),
 				);
@@ -204,6 +223,13 @@ class RedisKeyLocks implements KeyLocks {
 	async release(keys: string[], token: string): Promise<void> {
 		if (keys.length === 0) return;
 		await RELEASE.run(this.redis, this.keysOf(keys), [token]);
+	}
+
+	async renew(keys: string[], token: string, leaseMs: number): Promise<boolean> {
+		const locks = this.keysOf(keys);
+		if (locks.length === 0) return true;
+		const renewed = await RENEW.run(this.redis, locks, [token, Math.max(1, Math.floor(leaseMs))]);
+		return Number(renewed) === locks.length;
 	}
 }
 

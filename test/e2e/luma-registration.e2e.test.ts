@@ -696,6 +696,7 @@ describe('Dedupe in real n8n: a registration counts as processed only once it ha
 		}
 		expect(dedupe(failed).valid).toEqual([email]);
 		expect(nodeOutputs(failed, 'HubSpot: Upsert Contact')[1]).toHaveLength(1);
+		expect(nodeOutputs(failed, 'Dedupe: Release for Retry (HubSpot)')[0]).toHaveLength(1);
 		expect(contact(email)).toBeUndefined();
 
 		const updated = await deliver(
@@ -755,6 +756,7 @@ describe('Dedupe in real n8n: a registration counts as processed only once it ha
 			airtable.setFaults({ restoreToken: airtable.defaultToken });
 		}
 		expect(dedupe(failed).valid).toEqual([email]);
+		expect(nodeOutputs(failed, 'Dedupe: Release for Retry (Airtable)')[0]).toHaveLength(1);
 		expect(registrationRecord(email, 'evt-cfo-dec')).toBeUndefined();
 		expect(contact(email)).toBeUndefined();
 
@@ -762,6 +764,31 @@ describe('Dedupe in real n8n: a registration counts as processed only once it ha
 		expect(again.status).toBe('success');
 		expect(dedupe(again)).toEqual({ valid: [email], duplicate: [] });
 		expect(registrationRecord(email, 'evt-cfo-dec')!.fields.sync_status).toBe('Synced to HubSpot');
+		expect(contact(email)!.properties.contact_total_events_attended).toBe('1');
+	});
+
+	it('the list add failed after the contact was counted: marked Error and alerted, never released, so a redelivery is a Duplicate', async () => {
+		const email = 'jane.doe+703@acme.com';
+		const slackBefore = slack.messages().length;
+		hubspot.setFaults({ force5xxAfterApply: 10, faultPath: '/memberships/add' });
+		let failed: Execution;
+		try {
+			failed = await deliver(registration(703, { guestId: 'gst-retry-4' }));
+		} finally {
+			hubspot.setFaults({ force5xxAfterApply: 0, faultPath: '' });
+		}
+		expect(failed.status).toBe('success');
+		expect(dedupe(failed).valid).toEqual([email]);
+		expect(nodeOutputs(failed, 'HubSpot: Add to Event List')[1]).toHaveLength(1);
+		// Counted once by Confirm Processed; no Release after it, where it could only mislead.
+		const ran = Object.keys(failed.data!.resultData.runData);
+		expect(ran.filter((name) => name.startsWith('Dedupe: Release'))).toEqual([]);
+		expect(ran).toEqual(expect.arrayContaining(['Airtable: Mark Sync Error', 'Slack: Alert Sync Error']));
+		expect(registrationRecord(email, 'evt-cfo-dec')!.fields.sync_status).toBe('Error');
+		expect(slack.messages().slice(slackBefore).filter((m) => m.text.includes(email))).toHaveLength(1);
+
+		const again = await deliver(registration(703, { guestId: 'gst-retry-4', type: 'guest.updated' }));
+		expect(dedupe(again)).toEqual({ valid: [], duplicate: [email] });
 		expect(contact(email)!.properties.contact_total_events_attended).toBe('1');
 	});
 });

@@ -15,6 +15,7 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { DedupeNormalize } from '../../nodes/DedupeNormalize/DedupeNormalize.node';
+import { claimTesting } from '../../nodes/DedupeNormalize/memory';
 import { keyLocks } from '../../nodes/shared/locks';
 import { closeSharedRedis } from '../../nodes/shared/redis/connection';
 import { startLumaEmulator, type LumaEmulator } from '../emulators/luma/server';
@@ -288,37 +289,63 @@ function v2Flow(id: string, options: IDataObject = {}, coordinate = false, histo
 
 const ann = { Email: 'Ann@Example.com', 'First Name': 'ann' };
 const annKey = 'ann@example.com\u001fev-2025-042';
+/** A claim's lease in the tests that let it pass: several fit in a test, a busy machine renews in time. */
+const SHORT_LEASE_MS = 4000;
+
 /** Valid / Duplicate emails of one execution's Dedupe node. */
 const split = (result: RunWorkflowResult) => {
 	const [valid, duplicate] = result.outputs('Dedupe');
 	return { valid: valid.map((i) => i.json.email), duplicate: duplicate.map((i) => i.json.email) };
 };
-/** True when `promise` has not settled after a pause long enough for an unblocked run to finish. */
-async function stillWaiting(promise: Promise<unknown>): Promise<boolean> {
-	let settled = false;
-	void promise.then(() => (settled = true));
-	await new Promise((resolve) => setTimeout(resolve, 400));
-	return !settled;
+/**
+ * Starts `run` and resolves once its claim on Ann was refused because another execution holds it,
+ * at a moment `when` accepts (the node reports each refusal through its test seam). Fails if the run
+ * finishes first: it was not kept waiting. Resolves with the run's result still to come.
+ */
+async function seenWaiting(
+	run: () => Promise<RunWorkflowResult>,
+	when: () => boolean = () => true,
+): Promise<{ result: Promise<RunWorkflowResult> }> {
+	let listener!: (event: { keys: string[] }) => void;
+	const refused = new Promise<void>((resolve) => {
+		listener = (event) => {
+			if (event.keys.includes(annKey) && when()) resolve();
+		};
+		claimTesting.events.on('refused', listener);
+	});
+	const result = run();
+	try {
+		await Promise.race([
+			refused,
+			result.then(() => {
+				throw new Error('The delivery finished while another execution held the registration');
+			}),
+		]);
+	} finally {
+		claimTesting.events.off('refused', listener);
+	}
+	return { result };
 }
 
 /**
- * Two deliveries at once: the first is held at its write step until the second has been seen
- * waiting for it, then let go. Resolves with both executions.
+ * Two deliveries at once: the first is held at its write step, holding the claim, until the second's
+ * claim was refused (and `until` agrees), then let go. Resolves with both executions.
  */
 async function twoAtOnce(
 	startFirst: () => Promise<RunWorkflowResult>,
 	startSecond: () => Promise<RunWorkflowResult>,
 	firstWrite: WriteStep = {},
+	until?: (firstReachedAt: number) => () => boolean,
 ): Promise<RunWorkflowResult[]> {
 	const hold = gate();
 	const reached = gate();
 	writes.plan = [{ ...firstWrite, waitFor: hold.opened, reached: reached.open }, {}];
 	const first = startFirst();
 	await reached.opened;
-	const second = startSecond();
-	expect(await stillWaiting(second)).toBe(true);
+	// The first holds the claim from here: any refusal is the second's.
+	const second = await seenWaiting(startSecond, until?.(Date.now()));
 	hold.open();
-	return await Promise.all([first, second]);
+	return await Promise.all([first, second.result]);
 }
 
 describe('Dedupe & Normalize version 2: processed only once the row has landed', () => {
@@ -329,6 +356,11 @@ describe('Dedupe & Normalize version 2: processed only once the row has landed',
 		id = `wf-dedupe-v2-${process.pid}-${++counter}`;
 		writes.plan = [];
 		writes.landed = [];
+	});
+	afterEach(() => {
+		// Nothing renews a claim past its test; the next test starts with the shipped lease.
+		claimTesting.stopRenewing();
+		claimTesting.leaseMs = 60_000;
 	});
 	const run = async (wf: WorkflowJson, json: IDataObject = ann, credentials?: RunWorkflowOptions['credentials']) =>
 		await runWorkflow(wf, { startItems: [{ json }], processedDataStore: store, credentials });
@@ -370,18 +402,37 @@ describe('Dedupe & Normalize version 2: processed only once the row has landed',
 		expect(writes.landed).toEqual(['ann@example.com']);
 	});
 
-	it('an execution that stopped before Confirm or Release holds the registration until Claim Timeout, then it is retried', async () => {
+	it('a flow that ends without Confirm or Release holds the registration until Claim Timeout, then it is retried', async () => {
 		const wf = v2Flow(id, { claimTimeout: 3 });
-		// The first execution dies between the check and the write: it never confirms nor releases.
+		// The first execution ends between the check and the write: it never confirms nor releases.
 		const stopped = { ...wf, connections: { Start: wf.connections.Start } };
-		const crashed = await run(stopped);
-		expect(split(crashed).valid).toEqual(['ann@example.com']);
-		const redelivery = run(wf);
-		expect(await stillWaiting(redelivery)).toBe(true);
-		const redelivered = await redelivery;
+		const ended = await run(stopped);
+		expect(split(ended).valid).toEqual(['ann@example.com']);
+		const redelivery = await seenWaiting(async () => await run(wf));
+		const redelivered = await redelivery.result;
 		expect(split(redelivered)).toEqual({ valid: ['ann@example.com'], duplicate: [] });
 		expect(writes.landed).toEqual(['ann@example.com']);
 	});
+
+	/**
+	 * The first delivery is still writing two leases after it claimed the registration: its claim was
+	 * renewed, so the second delivery is refused until then, and is a Duplicate once the first lands.
+	 */
+	const heldPastItsLease = async (coordinate: boolean) => {
+		claimTesting.leaseMs = SHORT_LEASE_MS;
+		const deliver = async () =>
+			await run(v2Flow(id, {}, coordinate), ann, coordinate ? redisCredentials : undefined);
+		const pastTwoLeases = (firstReachedAt: number) => () =>
+			Date.now() >= firstReachedAt + 2 * SHORT_LEASE_MS;
+		const [first, second] = await twoAtOnce(deliver, deliver, {}, pastTwoLeases);
+		expect(split(first)).toEqual({ valid: ['ann@example.com'], duplicate: [] });
+		expect(split(second)).toEqual({ valid: [], duplicate: ['ann@example.com'] });
+		expect(writes.landed).toEqual(['ann@example.com']);
+	};
+
+	it('an execution still working past its lease keeps the registration: the second delivery waits, then is a Duplicate', async () => {
+		await heldPastItsLease(false);
+	}, 30_000);
 
 	it('the check never pushes remembered keys out: History Size is applied by Confirm Processed', async () => {
 		const wf = v2Flow(id, {}, false, 3);
@@ -439,14 +490,17 @@ describe('Dedupe & Normalize version 2: processed only once the row has landed',
 			return claims;
 		};
 
+		/** This worker's delivery of Ann, once it has been seen waiting for the other worker's claim. */
+		const deliverWhileClaimed = async () =>
+			await seenWaiting(async () => await run(v2Flow(id, {}, true), ann, redisCredentials));
+
 		it('a registration another worker is processing: this worker waits, then finds it landed', async () => {
 			const claims = await otherWorkerClaims();
-			const mine = run(v2Flow(id, {}, true), ann, redisCredentials);
-			expect(await stillWaiting(mine)).toBe(true);
+			const mine = await deliverWhileClaimed();
 			// The other worker's Confirm Processed: recorded in n8n's database, then released.
 			await store.checkProcessedAndRecord([annKey], 'workflow', { workflow: { id } } as never, { mode: 'entries' });
 			await claims.release([annKey], 'execution:on-worker-2');
-			const result = await mine;
+			const result = await mine.result;
 			expect(result.error).toBeUndefined();
 			expect(split(result)).toEqual({ valid: [], duplicate: ['ann@example.com'] });
 			expect(writes.landed).toEqual([]);
@@ -454,10 +508,9 @@ describe('Dedupe & Normalize version 2: processed only once the row has landed',
 
 		it('a registration another worker failed and released: this worker takes it and lands it', async () => {
 			const claims = await otherWorkerClaims();
-			const mine = run(v2Flow(id, {}, true), ann, redisCredentials);
-			expect(await stillWaiting(mine)).toBe(true);
+			const mine = await deliverWhileClaimed();
 			await claims.release([annKey], 'execution:on-worker-2');
-			const result = await mine;
+			const result = await mine.result;
 			expect(split(result)).toEqual({ valid: ['ann@example.com'], duplicate: [] });
 			expect(writes.landed).toEqual(['ann@example.com']);
 			// Confirmed and released: the claim is gone from Redis, the key is in n8n's store.
@@ -472,5 +525,30 @@ describe('Dedupe & Normalize version 2: processed only once the row has landed',
 			expect(results.flatMap((r) => split(r).duplicate)).toEqual(['ann@example.com']);
 			expect(writes.landed).toEqual(['ann@example.com']);
 		});
+
+		it('an execution still working past its lease keeps the registration on every worker: the second delivery waits, then is a Duplicate', async () => {
+			await heldPastItsLease(true);
+		}, 30_000);
+
+		it('the claim of a worker that died (its renewal stopped) is taken after one lease, well before Claim Timeout', async () => {
+			claimTesting.leaseMs = SHORT_LEASE_MS;
+			const deliver = async () => await run(v2Flow(id, {}, true), ann, redisCredentials);
+			const hold = gate();
+			const reached = gate();
+			// The first holds the claim at its write; were it let go later, its write would fail.
+			writes.plan = [{ fail: true, waitFor: hold.opened, reached: reached.open }, {}];
+			const first = deliver();
+			await reached.opened;
+			// Its worker dies: nothing renews the claim, nothing releases it.
+			claimTesting.stopRenewing();
+			const second = await seenWaiting(deliver);
+			// Claim Timeout is an hour: only the lapsed lease lets the second in.
+			const taken = await second.result;
+			expect(split(taken)).toEqual({ valid: ['ann@example.com'], duplicate: [] });
+			expect(writes.landed).toEqual(['ann@example.com']);
+			hold.open();
+			await first;
+			expect(writes.landed).toEqual(['ann@example.com']);
+		}, 30_000);
 	});
 });

@@ -110,6 +110,7 @@ function triggerActivation(credentials: ICredentialDataDecryptedObject) {
 	return {
 		url: `${HOOK_BASE_URL}/luma-activation`,
 		create: async () => await trigger.webhookMethods.default.create.call(ctx),
+		delete: async () => await trigger.webhookMethods.default.delete.call(ctx),
 		stored: () => ctx.getWorkflowStaticData('node'),
 	};
 }
@@ -587,6 +588,20 @@ describe('Luma node against the emulator (in-process n8n)', () => {
 			expect(hooksFor(activation.url)).toHaveLength(0);
 			expect(emulator.requests({ path: '/v2/webhooks/create' })).toHaveLength(1);
 		});
+
+		it('a delete that fails with a 500 says which Luma webhook is left to delete, and keeps it', async () => {
+			const activation = triggerActivation(credentials.lumaApi);
+			expect(await activation.create()).toBe(true);
+			const [hook] = hooksFor(activation.url);
+			emulator.setFaults({ force5xx: 10, status5xx: 500 });
+			await expect(activation.delete()).rejects.toThrow(
+				`Could not delete the Luma webhook ${hook.id}: Luma server error 500 after 5 tries`,
+			);
+			expect(emulator.requests({ path: '/v1/webhooks/delete' })).toHaveLength(5);
+			// Still known, so the next deactivation (or the user) can delete it.
+			expect(hooksFor(activation.url)).toHaveLength(1);
+			expect(activation.stored()).toMatchObject({ webhookId: hook.id });
+		}, 30_000);
 	});
 
 	describe('harness: registered node types and deduplication', () => {
