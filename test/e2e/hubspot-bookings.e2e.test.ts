@@ -24,7 +24,8 @@ const TOKEN = 'pat-e2e-bookings-token';
 const QUEUE_KEYS = 'mkops:queue:{hubspot:';
 const NOTES_CREATE = '/crm/v3/objects/notes/batch/create';
 const NOTES_READ = '/crm/v3/objects/notes/batch/read';
-const CLAIM_IDLE_MS = 2000;
+// Short enough to pass several times in one test, long enough that a loaded machine still renews in time.
+const CLAIM_IDLE_MS = 6000;
 
 let n8n: N8n;
 let hubspot: HubSpotEmulator;
@@ -280,8 +281,8 @@ describe('seed 001 booking flow in real n8n', () => {
 
 	it('a flush round held past its claim window while the next scheduled flushes run: each note is sent and created once', async () => {
 		const since = lastSeq();
-		// HubSpot holds note creates for 12 s: several claim windows and at least two more flushes.
-		hubspot.setFaults({ holdRequests: { path: NOTES_CREATE, count: 100, timeoutMs: 12000 } });
+		// HubSpot holds note creates for 20 s: three claim windows and at least three more flushes.
+		hubspot.setFaults({ holdRequests: { path: NOTES_CREATE, count: 100, timeoutMs: 20000 } });
 		const bookings = await Promise.all(
 			[0, 1, 2].map((i) =>
 				book({
@@ -299,9 +300,9 @@ describe('seed 001 booking flow in real n8n', () => {
 		);
 		await waitFor(
 			() => [0, 1, 2].every((i) => noteFor(contacts[25 + i], `Slow ${i}`) !== undefined),
-			40000,
+			60000,
 		);
-		// Let go only when its 12 s were up, not by a count of waiting creates.
+		// Let go only when its 20 s were up, not by a count of waiting creates.
 		expect(hubspot.state.snapshot({ includeLog: false }).faults.holdRequests?.releasedBy).toBe(
 			'timeout',
 		);
