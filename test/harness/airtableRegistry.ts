@@ -2,12 +2,17 @@
  * The Airtable Registry node in a one-node workflow, run by n8n-core (inProcess.ts) against the
  * Airtable emulator: shared by the node's integration tests and the worker fixture.
  */
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import { AirtableRegistryApi } from '../../credentials/AirtableRegistryApi.credentials';
 import { AirtableRegistry } from '../../nodes/AirtableRegistry/AirtableRegistry.node';
 import type { AirtableEmulator } from '../emulators/airtable/server';
-import { registerCredentialType, registerNodeType, type WorkflowJson } from './inProcess';
+import {
+	registerCredentialType,
+	registerNodeType,
+	startThen,
+	type WorkflowJson,
+} from './inProcess';
 
 registerNodeType('n8n-nodes-marketing-ops.airtableRegistry', new AirtableRegistry());
 registerCredentialType(new AirtableRegistryApi());
@@ -16,33 +21,20 @@ export type OnError = 'continueErrorOutput' | 'continueRegularOutput';
 
 /** Start → "Airtable" (the node with `parameters`); its Redis credential is used only when asked for. */
 export function airtableWorkflow(parameters: IDataObject, onError?: OnError): WorkflowJson {
-	return {
-		id: 'wf-airtable-registry',
-		nodes: [
-			{
-				id: 'start',
-				name: 'Start',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
+	return startThen(
+		{
+			id: 'airtable',
+			name: 'Airtable',
+			type: 'n8n-nodes-marketing-ops.airtableRegistry',
+			parameters,
+			credentials: {
+				airtableRegistryApi: { id: '1', name: 'Airtable' },
+				redis: { id: '2', name: 'Redis' },
 			},
-			{
-				id: 'airtable',
-				name: 'Airtable',
-				type: 'n8n-nodes-marketing-ops.airtableRegistry',
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: parameters as INodeParameters,
-				credentials: {
-					airtableRegistryApi: { id: '1', name: 'Airtable' },
-					redis: { id: '2', name: 'Redis' },
-				},
-				...(onError ? { onError } : {}),
-			},
-		],
-		connections: { Start: { main: [[{ node: 'Airtable', type: 'main', index: 0 }]] } },
-	};
+			onError,
+		},
+		{ id: 'wf-airtable-registry' },
+	);
 }
 
 /** The node's credential for the emulator's base. */

@@ -41,6 +41,7 @@ import type {
 	INode,
 	INodeCredentialsDetails,
 	INodeExecutionData,
+	INodeParameters,
 	INodeProperties,
 	INodeType,
 	INodeTypeDescription,
@@ -334,6 +335,23 @@ const nodeRegistry = new Map<string, INodeType | IVersionedNodeType>([
 
 const credentialRegistry = new Map<string, ICredentialType>([['lumaApi', new LumaApi()]]);
 
+/**
+ * The fields of n8n's built-in `redis` credential (n8n-nodes-base is not loaded in-process).
+ * Not registered by default: whoever runs a node that asks for it registers it (hubSpotBatch.ts does).
+ */
+export class RedisCredentialType implements ICredentialType {
+	name = 'redis';
+	displayName = 'Redis';
+	properties: INodeProperties[] = [
+		{ displayName: 'Password', name: 'password', type: 'string', default: '' },
+		{ displayName: 'User', name: 'user', type: 'string', default: '' },
+		{ displayName: 'Host', name: 'host', type: 'string', default: 'localhost' },
+		{ displayName: 'Port', name: 'port', type: 'number', default: 6379 },
+		{ displayName: 'Database Number', name: 'database', type: 'number', default: 0 },
+		{ displayName: 'SSL', name: 'ssl', type: 'boolean', default: false },
+	];
+}
+
 /** Makes a node type available to every later runWorkflow() call in this module registry. */
 export function registerNodeType(typeName: string, instance: INodeType | IVersionedNodeType): void {
 	nodeRegistry.set(typeName, instance);
@@ -475,6 +493,63 @@ export interface WorkflowJson {
 	settings?: IWorkflowBase['settings'];
 	pinData?: IPinData;
 	staticData?: IDataObject;
+}
+
+/** A node a startThen() workflow runs; typeVersion 1 unless given. */
+export interface NodeUnderTest {
+	name: string;
+	type: string;
+	parameters?: IDataObject | INodeParameters;
+	credentials?: INode['credentials'];
+	onError?: INode['onError'];
+	/** Without one the harness derives `harness-<name>` (see prepareWorkflow). */
+	id?: string;
+	typeVersion?: number;
+	/** Default: 200 to the right of the node before it. */
+	position?: [number, number];
+}
+
+/**
+ * Start (manual trigger) → `nodes`, chained in order: the workflow most integration tests run.
+ * `pinnedItems` become the Start's pin data; without them the Start outputs runWorkflow()'s start items.
+ */
+export function startThen(
+	nodes: NodeUnderTest | NodeUnderTest[],
+	workflow: { id?: string; name?: string; startName?: string; startId?: string; pinnedItems?: IDataObject[] } = {},
+): WorkflowJson {
+	const startName = workflow.startName ?? 'Start';
+	const chain = Array.isArray(nodes) ? nodes : [nodes];
+	const names = [startName, ...chain.map((node) => node.name)];
+	const connections: WorkflowJson['connections'] = {};
+	for (let i = 0; i < names.length - 1; i++) {
+		connections[names[i]] = { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] };
+	}
+	return {
+		...(workflow.id !== undefined ? { id: workflow.id } : {}),
+		...(workflow.name !== undefined ? { name: workflow.name } : {}),
+		nodes: [
+			{
+				id: workflow.startId ?? 'start',
+				name: startName,
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+			...chain.map((node, i) => ({
+				...(node.id !== undefined ? { id: node.id } : {}),
+				name: node.name,
+				type: node.type,
+				typeVersion: node.typeVersion ?? 1,
+				position: node.position ?? ([200 * (i + 1), 0] as [number, number]),
+				parameters: (node.parameters ?? {}) as INodeParameters,
+				...(node.credentials ? { credentials: node.credentials } : {}),
+				...(node.onError ? { onError: node.onError } : {}),
+			})),
+		],
+		connections,
+		...(workflow.pinnedItems ? { pinData: { [startName]: workflow.pinnedItems.map((json) => ({ json })) } } : {}),
+	};
 }
 
 export interface RunWorkflowOptions {

@@ -3,7 +3,6 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import type {
 	ICredentialDataDecryptedObject,
-	ICredentialType,
 	IDataObject,
 	IDataDeduplicator,
 	IExecuteFunctions,
@@ -21,11 +20,13 @@ import { closeSharedRedis } from '../../nodes/shared/redis/connection';
 import { startLumaEmulator, type LumaEmulator } from '../emulators/luma/server';
 import {
 	InMemoryProcessedDataStore,
+	RedisCredentialType,
 	registerCredentialType,
 	registerNodeType,
 	runWorkflow,
 	type RunWorkflowOptions,
 	type RunWorkflowResult,
+	startThen,
 	type WorkflowJson,
 } from '../harness/inProcess';
 import { cleanupPrefix, ensureRedis, testRedis, testRedisCredentials } from '../harness/redis';
@@ -34,21 +35,10 @@ registerNodeType('n8n-nodes-marketing-ops.dedupeNormalize', new DedupeNormalize(
 
 let counter = 0;
 function workflow(parameters: IDataObject, extra: Partial<WorkflowJson> = {}): WorkflowJson {
-	return {
-		id: extra.id ?? `wf-dedupe-${++counter}`,
-		nodes: [
-			{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: 'dedupe-node',
-				name: 'Dedupe',
-				type: 'n8n-nodes-marketing-ops.dedupeNormalize',
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: parameters as INodeParameters,
-			},
-		],
-		connections: { Start: { main: [[{ node: 'Dedupe', type: 'main', index: 0 }]] } },
-	};
+	return startThen(
+		{ id: 'dedupe-node', name: 'Dedupe', type: 'n8n-nodes-marketing-ops.dedupeNormalize', parameters },
+		{ id: extra.id ?? `wf-dedupe-${++counter}` },
+	);
 }
 
 const csvParams = (extra: IDataObject = {}) => ({
@@ -192,19 +182,6 @@ describe('shipped workflow luma-backfill.json in n8n-core, against the Luma emul
 // ---------------------------------------------------------------------------------------------
 // Version 2: a key counts as processed only once a Confirm Processed node has seen its row land.
 
-/** n8n's built-in `redis` credential fields (n8n-nodes-base is not loaded in-process). */
-class RedisCredentialType implements ICredentialType {
-	name = 'redis';
-	displayName = 'Redis';
-	properties = [
-		{ displayName: 'Password', name: 'password', type: 'string' as const, default: '' },
-		{ displayName: 'User', name: 'user', type: 'string' as const, default: '' },
-		{ displayName: 'Host', name: 'host', type: 'string' as const, default: 'localhost' },
-		{ displayName: 'Port', name: 'port', type: 'number' as const, default: 6379 },
-		{ displayName: 'Database Number', name: 'database', type: 'number' as const, default: 0 },
-		{ displayName: 'SSL', name: 'ssl', type: 'boolean' as const, default: false },
-	];
-}
 registerCredentialType(new RedisCredentialType());
 
 /** A promise the test opens when it chooses. */

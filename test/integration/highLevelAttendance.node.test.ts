@@ -10,7 +10,6 @@ import type {
 	IDataObject,
 	INode,
 	INodeExecutionData,
-	INodeParameters,
 	INodeTypes,
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
@@ -37,6 +36,7 @@ import {
 	registerCredentialType,
 	registerNodeType,
 	runWorkflow,
+	startThen,
 	type WorkflowJson,
 } from '../harness/inProcess';
 import { testPostgres, type TestPostgres } from '../harness/postgres';
@@ -202,34 +202,21 @@ function credentials(
 type OnError = 'continueErrorOutput' | 'continueRegularOutput';
 
 function workflow(parameters: IDataObject, onError?: OnError): WorkflowJson {
-	return {
-		id: 'wf-highlevel-attendance',
-		nodes: [
-			{
-				id: 'start',
-				name: 'Webhook',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
+	return startThen(
+		{
+			id: 'hl',
+			name: 'HighLevel',
+			type: NODE_TYPE,
+			parameters,
+			credentials: {
+				highLevelAttendanceApi: { id: '1', name: 'HighLevel' },
+				postgres: { id: '2', name: 'Postgres' },
+				supabaseApi: { id: '3', name: 'Supabase' },
 			},
-			{
-				id: 'hl',
-				name: 'HighLevel',
-				type: NODE_TYPE,
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: parameters as INodeParameters,
-				credentials: {
-					highLevelAttendanceApi: { id: '1', name: 'HighLevel' },
-					postgres: { id: '2', name: 'Postgres' },
-					supabaseApi: { id: '3', name: 'Supabase' },
-				},
-				...(onError ? { onError } : {}),
-			},
-		],
-		connections: { Webhook: { main: [[{ node: 'HighLevel', type: 'main', index: 0 }]] } },
-	};
+			onError,
+		},
+		{ id: 'wf-highlevel-attendance', startName: 'Webhook' },
+	);
 }
 
 /** Check and Tag with the node's defaults (which read a GoHighLevel Webhook action payload). */

@@ -4,23 +4,14 @@
  * HubSpot emulator. Each execution answers for its own rows only.
  */
 import { WorkflowExecute } from 'n8n-core';
-import type { IDataObject, INodeParameters, Workflow } from 'n8n-workflow';
+import type { IDataObject, Workflow } from 'n8n-workflow';
 
-import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
-import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
 import { forgetLearnedLimits } from '../../nodes/shared/transport/client';
 import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
-import {
-	registerCredentialType,
-	registerNodeType,
-	runWorkflow,
-	type WorkflowJson,
-} from '../harness/inProcess';
+import { hubSpotNode } from '../harness/hubSpotBatch';
+import { runWorkflow, startThen, type WorkflowJson } from '../harness/inProcess';
 import { sleep } from '../harness/redis';
-
-registerNodeType('n8n-nodes-marketing-ops.hubSpotBatch', new HubSpotBatch());
-registerCredentialType(new HubSpotBatchApi());
 
 const CREATE = '/crm/v3/objects/contacts/batch/create';
 const PROPERTIES = '/crm/v3/properties/contacts';
@@ -52,35 +43,17 @@ afterEach(async () => {
 });
 
 function workflow(id: string, options: IDataObject): WorkflowJson {
-	return {
-		id,
-		nodes: [
-			{
-				id: `${id}-start`,
-				name: 'Start',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
-			{
-				id: `${id}-hubspot`,
-				name: 'HubSpot',
-				type: 'n8n-nodes-marketing-ops.hubSpotBatch',
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: {
-					resource: 'object',
-					operation: 'batchCreate',
-					objectType: 'contacts',
-					columns: { mappingMode: 'autoMapInputData', value: null },
-					options: { combineWithinMs: 1000, ...options },
-				} as INodeParameters,
-				credentials: { hubSpotBatchApi: { id: '1', name: 'HubSpot' } },
-			},
-		],
-		connections: { Start: { main: [[{ node: 'HubSpot', type: 'main', index: 0 }]] } },
+	const parameters = {
+		resource: 'object',
+		operation: 'batchCreate',
+		objectType: 'contacts',
+		columns: { mappingMode: 'autoMapInputData', value: null },
+		options: { combineWithinMs: 1000, ...options },
 	};
+	return startThen(hubSpotNode(parameters, { id: `${id}-hubspot` }), {
+		id,
+		startId: `${id}-start`,
+	});
 }
 
 /** Starts an execution creating one contact per email (a webhook call's rows). */

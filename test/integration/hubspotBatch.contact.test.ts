@@ -1,8 +1,6 @@
 /** HubSpot Batch › Contact › Upsert run by n8n-core in-process, over real HTTP, against the HubSpot emulator. */
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
-import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
 import { normalizeEmail } from '../../nodes/shared/normalize/email';
 import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
 import {
@@ -10,15 +8,8 @@ import {
 	type HubSpotEmulator,
 	type StartHubSpotEmulatorOptions,
 } from '../emulators/hubspot/server';
-import {
-	registerCredentialType,
-	registerNodeType,
-	runWorkflow,
-	type WorkflowJson,
-} from '../harness/inProcess';
-
-registerNodeType('n8n-nodes-marketing-ops.hubSpotBatch', new HubSpotBatch());
-registerCredentialType(new HubSpotBatchApi());
+import { hubSpotNode } from '../harness/hubSpotBatch';
+import { runWorkflow, startThen, type WorkflowJson } from '../harness/inProcess';
 
 const UPSERT = '/crm/v3/objects/contacts/batch/upsert';
 const READ = '/crm/v3/objects/contacts/batch/read';
@@ -38,36 +29,8 @@ function workflow(
 	parameters: IDataObject,
 	onError?: 'continueErrorOutput' | 'continueRegularOutput',
 ): WorkflowJson {
-	return {
-		id: 'wf-hubspot-contact',
-		nodes: [
-			{
-				id: 'start',
-				name: 'Start',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
-			{
-				id: 'hubspot',
-				name: 'HubSpot',
-				type: 'n8n-nodes-marketing-ops.hubSpotBatch',
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: {
-					resource: 'contact',
-					operation: 'upsert',
-					...parameters,
-				} as INodeParameters,
-				credentials: { hubSpotBatchApi: { id: '1', name: 'HubSpot' } },
-				...(onError ? { onError } : {}),
-			},
-		],
-		connections: {
-			Start: { main: [[{ node: 'HubSpot', type: 'main', index: 0 }]] },
-		},
-	};
+	const upsert = { resource: 'contact', operation: 'upsert', ...parameters };
+	return startThen(hubSpotNode(upsert, { onError }), { id: 'wf-hubspot-contact' });
 }
 
 const autoMap = { columns: { mappingMode: 'autoMapInputData', value: null } };

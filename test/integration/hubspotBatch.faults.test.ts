@@ -6,10 +6,8 @@
  * - batch answers in any order, with or without objectWriteTraceId: every row is accounted for by
  *   key (objectWriteTraceId, or the email / ID property), never by position.
  */
-import type { ICredentialType, IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
-import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
-import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
 import { closeSharedRedis } from '../../nodes/shared/redis/connection';
 import { forgetLearnedLimits } from '../../nodes/shared/transport/client';
 import { rateLimiterKey, resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
@@ -19,12 +17,8 @@ import {
 	type HubSpotEmulator,
 	type StartHubSpotEmulatorOptions,
 } from '../emulators/hubspot/server';
-import {
-	registerCredentialType,
-	registerNodeType,
-	runWorkflow,
-	type WorkflowJson,
-} from '../harness/inProcess';
+import { hubSpotNode } from '../harness/hubSpotBatch';
+import { runWorkflow, startThen, type WorkflowJson } from '../harness/inProcess';
 import {
 	cleanupPrefix,
 	ensureRedis,
@@ -32,24 +26,6 @@ import {
 	testRedis,
 	testRedisCredentials,
 } from '../harness/redis';
-
-/** The fields of n8n's built-in `redis` credential (n8n-nodes-base is not loaded in-process). */
-class RedisCredentialType implements ICredentialType {
-	name = 'redis';
-	displayName = 'Redis';
-	properties = [
-		{ displayName: 'Password', name: 'password', type: 'string' as const, default: '' },
-		{ displayName: 'User', name: 'user', type: 'string' as const, default: '' },
-		{ displayName: 'Host', name: 'host', type: 'string' as const, default: 'localhost' },
-		{ displayName: 'Port', name: 'port', type: 'number' as const, default: 6379 },
-		{ displayName: 'Database Number', name: 'database', type: 'number' as const, default: 0 },
-		{ displayName: 'SSL', name: 'ssl', type: 'boolean' as const, default: false },
-	];
-}
-
-registerNodeType('n8n-nodes-marketing-ops.hubSpotBatch', new HubSpotBatch());
-registerCredentialType(new HubSpotBatchApi());
-registerCredentialType(new RedisCredentialType());
 
 const TOKEN = 'pat-emulator-token';
 const UPSERT = '/crm/v3/objects/contacts/batch/upsert';
@@ -79,33 +55,8 @@ async function start(opts: StartHubSpotEmulatorOptions = {}) {
 }
 
 function workflow(parameters: IDataObject): WorkflowJson {
-	return {
-		id: 'wf-hubspot-faults',
-		nodes: [
-			{
-				id: 'start',
-				name: 'Start',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
-			{
-				id: 'hubspot',
-				name: 'HubSpot',
-				type: 'n8n-nodes-marketing-ops.hubSpotBatch',
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: parameters as INodeParameters,
-				credentials: {
-					hubSpotBatchApi: { id: '1', name: 'HubSpot' },
-					redis: { id: '2', name: 'Redis' },
-				},
-				onError: 'continueRegularOutput',
-			},
-		],
-		connections: { Start: { main: [[{ node: 'HubSpot', type: 'main', index: 0 }]] } },
-	};
+	const node = hubSpotNode(parameters, { redis: true, onError: 'continueRegularOutput' });
+	return startThen(node, { id: 'wf-hubspot-faults' });
 }
 
 async function run(rows: IDataObject[], parameters: IDataObject, credential: IDataObject = {}) {

@@ -3,21 +3,17 @@ import { once } from 'node:events';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
-import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
-import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
 import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
+import { hubSpotNode } from '../harness/hubSpotBatch';
 import {
-	registerCredentialType,
-	registerNodeType,
+	type NodeUnderTest,
 	runWorkflow,
+	startThen,
 	type WorkflowJson,
 } from '../harness/inProcess';
-
-registerNodeType('n8n-nodes-marketing-ops.hubSpotBatch', new HubSpotBatch());
-registerCredentialType(new HubSpotBatchApi());
 
 let emulator: HubSpotEmulator;
 afterEach(async () => {
@@ -25,37 +21,16 @@ afterEach(async () => {
 	resetRateLimiters();
 });
 
-const node = (name: string, parameters: IDataObject, x: number, extra: IDataObject = {}) => ({
-	id: name,
-	name,
-	type: 'n8n-nodes-marketing-ops.hubSpotBatch',
-	typeVersion: 1,
+type Extra = Pick<NodeUnderTest, 'onError'>;
+
+const node = (name: string, parameters: IDataObject, x: number, extra: Extra = {}) => ({
+	...hubSpotNode(parameters, { id: name, name, ...extra }),
 	position: [x, 0] as [number, number],
-	parameters: parameters as INodeParameters,
-	credentials: { hubSpotBatchApi: { id: '1', name: 'HubSpot' } },
-	...extra,
 });
 
 /** Start → Upsert → Add Members (or just the nodes given), chained. */
 function chain(nodes: ReturnType<typeof node>[]): WorkflowJson {
-	const all = [
-		{
-			id: 'start',
-			name: 'Start',
-			type: 'n8n-nodes-base.manualTrigger',
-			typeVersion: 1,
-			position: [0, 0] as [number, number],
-			parameters: {},
-		},
-		...nodes,
-	];
-	const connections: WorkflowJson['connections'] = {};
-	for (let i = 0; i < all.length - 1; i++) {
-		connections[all[i].name] = {
-			main: [[{ node: all[i + 1].name, type: 'main', index: 0 }]],
-		};
-	}
-	return { id: 'wf-hubspot-lists', nodes: all, connections };
+	return startThen(nodes, { id: 'wf-hubspot-lists' });
 }
 
 async function run(workflow: WorkflowJson, rows: IDataObject[]) {
@@ -80,7 +55,7 @@ const upsert = node(
 	},
 	200,
 );
-const addMembers = (params: IDataObject = {}, extra: IDataObject = {}) =>
+const addMembers = (params: IDataObject = {}, extra: Extra = {}) =>
 	node('Add Members', { resource: 'list', operation: 'addMembers', ...params }, 400, extra);
 
 const registration = (i: number, event = 'CFO Roundtable', date = '2025-12-15T18:00:00-05:00') => ({

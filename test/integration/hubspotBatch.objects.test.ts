@@ -2,10 +2,8 @@
  * HubSpot Batch › Object (Batch Upsert / Create / Read), Association › Batch Create (v4) and
  * Note › Batch Create, run by n8n-core in-process over real HTTP against the HubSpot emulator.
  */
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
-import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
 import {
 	getObjectColumns,
 	getObjectIdPropertyOptions,
@@ -19,16 +17,13 @@ import {
 	type HubSpotEmulator,
 	type StartHubSpotEmulatorOptions,
 } from '../emulators/hubspot/server';
+import { hubSpotNode } from '../harness/hubSpotBatch';
 import {
 	createLoadOptionsContext,
-	registerCredentialType,
-	registerNodeType,
 	runWorkflow,
+	startThen,
 	type WorkflowJson,
 } from '../harness/inProcess';
-
-registerNodeType('n8n-nodes-marketing-ops.hubSpotBatch', new HubSpotBatch());
-registerCredentialType(new HubSpotBatchApi());
 
 const TOKEN = 'pat-emulator-token';
 const objectsPath = (type: string, action: string) => `/crm/v3/objects/${type}/batch/${action}`;
@@ -52,30 +47,7 @@ function workflow(
 	parameters: IDataObject,
 	onError?: 'continueErrorOutput' | 'continueRegularOutput',
 ): WorkflowJson {
-	return {
-		id: 'wf-hubspot-objects',
-		nodes: [
-			{
-				id: 'start',
-				name: 'Start',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
-			{
-				id: 'hubspot',
-				name: 'HubSpot',
-				type: 'n8n-nodes-marketing-ops.hubSpotBatch',
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: parameters as INodeParameters,
-				credentials: { hubSpotBatchApi: { id: '1', name: 'HubSpot' } },
-				...(onError ? { onError } : {}),
-			},
-		],
-		connections: { Start: { main: [[{ node: 'HubSpot', type: 'main', index: 0 }]] } },
-	};
+	return startThen(hubSpotNode(parameters, { onError }), { id: 'wf-hubspot-objects' });
 }
 
 async function run(

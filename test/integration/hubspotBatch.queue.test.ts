@@ -1,20 +1,14 @@
 /** HubSpot Batch › Queue (Enqueue / Flush / Stats) in n8n-core, against real Redis and the HubSpot emulator. */
-import type { ICredentialType, IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
-import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
-import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
 import { NOTE_KEY_PROPERTY } from '../../nodes/HubSpotBatch/v1/helpers/queue';
 import { ReliableQueue } from '../../nodes/shared/queue/reliableQueue';
 import { closeSharedRedis } from '../../nodes/shared/redis/connection';
 import { forgetLearnedLimits } from '../../nodes/shared/transport/client';
 import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
-import {
-	registerCredentialType,
-	registerNodeType,
-	runWorkflow,
-	type WorkflowJson,
-} from '../harness/inProcess';
+import { hubSpotNode } from '../harness/hubSpotBatch';
+import { runWorkflow, startThen, type WorkflowJson } from '../harness/inProcess';
 import {
 	cleanupPrefix,
 	ensureRedis,
@@ -22,24 +16,6 @@ import {
 	testRedis,
 	testRedisCredentials,
 } from '../harness/redis';
-
-/** The fields of n8n's built-in `redis` credential (n8n-nodes-base is not loaded in-process). */
-class RedisCredentialType implements ICredentialType {
-	name = 'redis';
-	displayName = 'Redis';
-	properties = [
-		{ displayName: 'Password', name: 'password', type: 'string' as const, default: '' },
-		{ displayName: 'User', name: 'user', type: 'string' as const, default: '' },
-		{ displayName: 'Host', name: 'host', type: 'string' as const, default: 'localhost' },
-		{ displayName: 'Port', name: 'port', type: 'number' as const, default: 6379 },
-		{ displayName: 'Database Number', name: 'database', type: 'number' as const, default: 0 },
-		{ displayName: 'SSL', name: 'ssl', type: 'boolean' as const, default: false },
-	];
-}
-
-registerNodeType('n8n-nodes-marketing-ops.hubSpotBatch', new HubSpotBatch());
-registerCredentialType(new HubSpotBatchApi());
-registerCredentialType(new RedisCredentialType());
 
 let emulator: HubSpotEmulator;
 let queueName: string;
@@ -66,32 +42,11 @@ afterAll(async () => {
 });
 
 function workflow(parameters: IDataObject): WorkflowJson {
-	return {
-		id: 'wf-hubspot-queue',
-		nodes: [
-			{
-				id: 'start',
-				name: 'Start',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
-			{
-				id: 'queue',
-				name: 'Queue',
-				type: 'n8n-nodes-marketing-ops.hubSpotBatch',
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: { resource: 'queue', queueName, ...parameters } as INodeParameters,
-				credentials: {
-					hubSpotBatchApi: { id: '1', name: 'HubSpot' },
-					redis: { id: '2', name: 'Redis' },
-				},
-			},
-		],
-		connections: { Start: { main: [[{ node: 'Queue', type: 'main', index: 0 }]] } },
-	};
+	const node = hubSpotNode(
+		{ resource: 'queue', queueName, ...parameters },
+		{ id: 'queue', name: 'Queue', redis: true },
+	);
+	return startThen(node, { id: 'wf-hubspot-queue' });
 }
 
 async function run(

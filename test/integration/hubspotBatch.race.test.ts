@@ -8,13 +8,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
-import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
-import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
 import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
-import { registerCredentialType, registerNodeType, runWorkflow } from '../harness/inProcess';
+import { hubSpotNode } from '../harness/hubSpotBatch';
+import { runWorkflow, startThen } from '../harness/inProcess';
 import {
 	cleanupPrefix,
 	ensureRedis,
@@ -23,9 +22,6 @@ import {
 	testRedis,
 	testRedisCredentials,
 } from '../harness/redis';
-
-registerNodeType('n8n-nodes-marketing-ops.hubSpotBatch', new HubSpotBatch());
-registerCredentialType(new HubSpotBatchApi());
 
 const TOKEN = 'pat-emulator-token';
 const EMAIL = 'race@example.com';
@@ -74,34 +70,15 @@ describe('Contact › Upsert: two executions for one email at the same moment', 
 		emulator.setFaults({ holdRequests: { path: READ, count: 2, timeoutMs: 2000 } });
 		const run = async () =>
 			await runWorkflow(
-				{
-					id: 'wf-hubspot-race',
-					nodes: [
-						{
-							id: 'start',
-							name: 'Start',
-							type: 'n8n-nodes-base.manualTrigger',
-							typeVersion: 1,
-							position: [0, 0],
-							parameters: {},
-						},
-						{
-							id: 'hubspot',
-							name: 'HubSpot',
-							type: 'n8n-nodes-marketing-ops.hubSpotBatch',
-							typeVersion: 1,
-							position: [200, 0],
-							parameters: {
-								resource: 'contact',
-								operation: 'upsert',
-								columns: { mappingMode: 'autoMapInputData', value: null },
-								...incrementParameters,
-							} as INodeParameters,
-							credentials: { hubSpotBatchApi: { id: '1', name: 'HubSpot' } },
-						},
-					],
-					connections: { Start: { main: [[{ node: 'HubSpot', type: 'main', index: 0 }]] } },
-				},
+				startThen(
+					hubSpotNode({
+						resource: 'contact',
+						operation: 'upsert',
+						columns: { mappingMode: 'autoMapInputData', value: null },
+						...incrementParameters,
+					}),
+					{ id: 'wf-hubspot-race' },
+				),
 				{
 					startItems: [{ json: { email: EMAIL } }],
 					credentials: {

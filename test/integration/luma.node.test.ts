@@ -25,6 +25,7 @@ import {
 	createLoadOptionsContext,
 	registerNodeType,
 	runWorkflow,
+	startThen,
 } from '../harness/inProcess';
 
 const LUMA = 'n8n-nodes-marketing-ops.luma';
@@ -36,30 +37,16 @@ interface WorkflowOpts {
 }
 
 function lumaWorkflow(parameters: INodeParameters, opts: WorkflowOpts = {}): WorkflowJson {
-	return {
-		id: opts.id ?? 'wf-luma',
-		name: 'Luma test',
-		nodes: [
-			{
-				name: 'Start',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
-			{
-				name: 'Luma',
-				type: LUMA,
-				typeVersion: 1,
-				position: [220, 0],
-				parameters,
-				credentials: { lumaApi: { id: 'cred-1', name: 'Luma account' } },
-				...(opts.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
-			},
-		],
-		connections: { Start: { main: [[{ node: 'Luma', type: 'main', index: 0 }]] } },
-		pinData: opts.items ? { Start: opts.items.map((json) => ({ json })) } : undefined,
-	};
+	return startThen(
+		{
+			name: 'Luma',
+			type: LUMA,
+			parameters,
+			credentials: { lumaApi: { id: 'cred-1', name: 'Luma account' } },
+			onError: opts.continueOnFail ? 'continueRegularOutput' : undefined,
+		},
+		{ id: opts.id ?? 'wf-luma', name: 'Luma test', pinnedItems: opts.items },
+	);
 }
 
 const byId = (value: string) => ({ __rl: true, mode: 'id', value });
@@ -630,15 +617,8 @@ describe('Luma node against the emulator (in-process n8n)', () => {
 			}
 		}
 
-		const dedupeWorkflow = (keys: string[]): WorkflowJson => ({
-			id: 'wf-dedupe',
-			nodes: [
-				{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-				{ name: 'Seen', type: 'test.seenFilter', typeVersion: 1, position: [200, 0], parameters: {} },
-			],
-			connections: { Start: { main: [[{ node: 'Seen', type: 'main', index: 0 }]] } },
-			pinData: { Start: keys.map((key) => ({ json: { key } })) },
-		});
+		const dedupeWorkflow = (keys: string[]): WorkflowJson =>
+			startThen({ name: 'Seen', type: 'test.seenFilter' }, { id: 'wf-dedupe', pinnedItems: keys.map((key) => ({ key })) });
 
 		it('checkProcessedAndRecord works in-process and persists across runs of one workflow', async () => {
 			registerNodeType('test.seenFilter', new SeenFilter());

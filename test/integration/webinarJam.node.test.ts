@@ -50,6 +50,7 @@ import {
 	registerNodeType,
 	runWorkflow,
 	type RunWorkflowResult,
+	startThen,
 	type WorkflowJson,
 } from '../harness/inProcess';
 import { type TestPostgres, testPostgres } from '../harness/postgres';
@@ -150,34 +151,20 @@ function workflow(
 	parameters: INodeParameters,
 	opts: { onError?: OnError; items?: IDataObject[] } = {},
 ): WorkflowJson {
-	return {
-		id: 'wf-webinarjam',
-		name: 'WebinarJam test',
-		nodes: [
-			{
-				name: 'Start',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
+	return startThen(
+		{
+			name: 'WebinarJam',
+			type: WEBINARJAM,
+			parameters,
+			credentials: {
+				webinarJamApi: { id: 'wj', name: 'WebinarJam account' },
+				postgres: { id: 'pg', name: 'Postgres account' },
+				supabaseApi: { id: 'sb', name: 'Supabase account' },
 			},
-			{
-				name: 'WebinarJam',
-				type: WEBINARJAM,
-				typeVersion: 1,
-				position: [220, 0],
-				parameters,
-				credentials: {
-					webinarJamApi: { id: 'wj', name: 'WebinarJam account' },
-					postgres: { id: 'pg', name: 'Postgres account' },
-					supabaseApi: { id: 'sb', name: 'Supabase account' },
-				},
-				...(opts.onError ? { onError: opts.onError } : {}),
-			},
-		],
-		connections: { Start: { main: [[{ node: 'WebinarJam', type: 'main', index: 0 }]] } },
-		pinData: opts.items ? { Start: opts.items.map((json) => ({ json })) } : undefined,
-	};
+			onError: opts.onError,
+		},
+		{ id: 'wf-webinarjam', name: 'WebinarJam test', pinnedItems: opts.items },
+	);
 }
 
 const byId = (value: number | string) => ({ __rl: true, mode: 'id', value: String(value) });
@@ -306,26 +293,11 @@ describe('WebinarJam node (in-process n8n, WebinarJam emulator, real Postgres)',
 		): Promise<{ status: string; message: string }> {
 			const test = new WebinarJamApi().test;
 			const result = await runWorkflow(
-				{
-					nodes: [
-						{
-							name: 'Start',
-							type: 'n8n-nodes-base.manualTrigger',
-							typeVersion: 1,
-							position: [0, 0],
-							parameters: {},
-						},
-						{
-							name: 'Test',
-							type: 'test.credentialTestRunner',
-							typeVersion: 1,
-							position: [200, 0],
-							parameters: {},
-							credentials: { webinarJamApi: { id: 'wj', name: 'WebinarJam' } },
-						},
-					],
-					connections: { Start: { main: [[{ node: 'Test', type: 'main', index: 0 }]] } },
-				},
+				startThen({
+					name: 'Test',
+					type: 'test.credentialTestRunner',
+					credentials: { webinarJamApi: { id: 'wj', name: 'WebinarJam' } },
+				}),
 				{ credentials: { webinarJamApi: data } },
 			);
 			const rules = (test.rules ?? []) as unknown as Array<{
