@@ -157,6 +157,8 @@ async function runSide(n8n, emulator, side, label, timeoutMs, count, { reset = t
 	// Each side starts with an empty account and a full rate-limit window; a re-run keeps the account.
 	if (reset) emulator.reset();
 	const since = emulator.requests().length;
+	// The webhook answers before its execution is listed: wait for a newer one than the last run's.
+	const previous = (await latestExecution(n8n, side.id))?.id;
 	const started = Date.now();
 	const res = await fetch(`${n8n.baseUrl}/webhook/${side.path}`, {
 		method: 'POST',
@@ -171,6 +173,7 @@ async function runSide(n8n, emulator, side, label, timeoutMs, count, { reset = t
 		summary = await latestExecution(n8n, side.id);
 		if (
 			summary &&
+			summary.id !== previous &&
 			summary.status !== 'running' &&
 			summary.status !== 'new' &&
 			(summary.finished || summary.stoppedAt)
