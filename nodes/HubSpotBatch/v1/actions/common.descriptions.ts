@@ -49,7 +49,7 @@ export const batchOptions: INodeProperties[] = [
 	},
 ];
 
-/** For webhook flows that create one record per execution (seed 001's bookings). */
+/** For webhook flows that create one record per execution (e.g. one booking per request). */
 export const combineOption: INodeProperties = {
 	displayName: 'Combine With Concurrent Executions (Ms)',
 	name: 'combineWithinMs',

@@ -20,7 +20,7 @@ export const description: INodeProperties[] = [
 		name: 'queueAlertThreshold',
 		type: 'number',
 		default: 1000,
-		description: "Seed 001's threshold: a backlog this long means the flush is not keeping up",
+		description: 'A backlog longer than this means the flush is not keeping up',
 		displayOptions: { show },
 	},
 	{
@@ -28,7 +28,7 @@ export const description: INodeProperties[] = [
 		name: 'deadLetterAlertThreshold',
 		type: 'number',
 		default: 10,
-		description: "Seed 001's threshold: jobs that failed 3 times and need a person",
+		description: 'Jobs that failed 3 times need a person: alert when there are more than this',
 		displayOptions: { show },
 	},
 ];
