@@ -40,6 +40,7 @@ import {
 } from './attempt';
 import type { DescribeContext, RateBudget, RetrySettings, VendorPolicy } from './policy';
 import { retrySettings } from './policy';
+import { checkedBaseUrl, checkedPath } from './urlSafety';
 import type { SlidingWindowRateLimiter } from './rateLimiter';
 import { getRateLimiter } from './rateLimiter';
 import type { RedisSlidingWindowLimiter } from './redisRateLimiter';
@@ -143,7 +144,7 @@ export class VendorClient {
 				...policy.credentialRetry?.(credentials),
 				...retry,
 			});
-			this.baseUrl = policy.baseUrl(credentials).replace(/\/+$/, '');
+			this.baseUrl = checkedBaseUrl(policy.baseUrl(credentials));
 			this.budget = policy.budget(credentials, this.baseUrl);
 		} catch (error) {
 			throw new NodeOperationError(this.node, (error as Error).message);
@@ -186,10 +187,16 @@ export class VendorClient {
 
 	/** One call through n8n's request helper: paced, retried, aborted on timeout. */
 	async request<T = JsonObject>(req: VendorRequest): Promise<VendorResponse<T>> {
+		let url: string;
+		try {
+			url = `${this.baseUrl}${checkedPath(req.path)}`;
+		} catch (error) {
+			throw new NodeOperationError(this.node, (error as Error).message);
+		}
 		return await this.send<T>({ idempotent: req.idempotent !== false }, async (signal) => {
 			const options: IHttpRequestOptions = {
 				method: req.method,
-				url: `${this.baseUrl}${req.path}`,
+				url,
 				qs: req.qs,
 				headers: { Accept: 'application/json', ...req.headers },
 				json: true,
