@@ -250,6 +250,26 @@ describe('VendorClient over real HTTP', () => {
 		expect(nodeError.context.itemIndex).toBe(4);
 	});
 
+	it('refuses a plain-http base URL other than localhost before any token is sent', () => {
+		expect(
+			() => new VendorClient(context(), policy('http://api.acme.example'), { apiKey: 'k-secret-1234' }),
+		).toThrow(/must start with https:\/\//);
+		expect(server.seen).toHaveLength(0);
+	});
+
+	it('sends nothing when an id in the path would step out of the API', async () => {
+		const client = new VendorClient(context(), policy(server.url), { apiKey: 'k-secret-1234' });
+		const id = '..';
+		const error = await client
+			.request({ method: 'POST', path: `/contacts/${encodeURIComponent(id)}/tags`, idempotent: false })
+			.catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect((error as Error).message).toMatch(/not a plain value/);
+		expect(server.seen).toHaveLength(0);
+		await client.request({ method: 'POST', path: '/contacts/abc/tags', idempotent: false });
+		expect(server.seen.map((r) => r.url)).toEqual(['/contacts/abc/tags']);
+	});
+
 	it('sends a create again when the TLS handshake failed (the request never left)', async () => {
 		const dir = mkdtempSync(join(tmpdir(), 'vendor-client-tls-'));
 		const tls = makeTlsFiles(dir, ['localhost']);
