@@ -10,6 +10,7 @@
 // serves TLS on 127.0.0.1:443 under a throwaway CA and a marked /etc/hosts line points the name there
 // (BENCH_SIDES=ours skips it). Everything is undone at the end and on Ctrl-C.
 require('./ts-register');
+const { randomBytes } = require('crypto');
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('fs');
 const { tmpdir } = require('os');
 const { join } = require('path');
@@ -210,6 +211,18 @@ return out;`;
 	};
 }
 
+/** The import form asks for a login (Basic Auth): the bench's own, for the shipped credential. */
+const FORM_LOGIN = (() => {
+	const user = 'bench-uploader';
+	const password = randomBytes(18).toString('base64url');
+	return {
+		id: 'mkopsCsvFormAut1',
+		user,
+		password,
+		header: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+	};
+})();
+
 /** What the form page's script does: wait until the execution waits at the Form Ending, then load it. */
 async function summaryPage(formWaitingUrl, timeoutMs) {
 	const statusUrl = new URL(formWaitingUrl);
@@ -237,6 +250,7 @@ async function runOurs(n8n, airtable, hubspot) {
 	const res = await fetch(`${n8n.baseUrl}/form/registration-csv-import`, {
 		method: 'POST',
 		body: form,
+		headers: { authorization: FORM_LOGIN.header },
 	});
 	if (res.status !== 200)
 		throw new Error(`form upload answered ${res.status}: ${await res.text()}`);
@@ -383,6 +397,8 @@ async function runBuiltIn(n8n, airtable) {
 					},
 				};
 			if (c.type === 'slackApi') return { ...c, data: { accessToken: slack.defaultToken } };
+			if (c.type === 'httpBasicAuth' && c.id === FORM_LOGIN.id)
+				return { ...c, data: { user: FORM_LOGIN.user, password: FORM_LOGIN.password } };
 			return c;
 		}),
 		{

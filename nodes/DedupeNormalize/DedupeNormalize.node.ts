@@ -4,15 +4,21 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { coordinateWorkersProperties, redisCredential } from '../shared/redis/coordination';
 import { CANONICAL_FIELDS, FIELD_LABELS, type MappableField } from './canonical';
 import { DEFAULT_CLAIM_TIMEOUT_SECONDS, dedupeAndNormalize } from './execute';
-import { confirmProcessed, DEFAULT_HISTORY_SIZE, DEFAULT_KEY_FIELD, releaseClaims } from './settle';
+import {
+	clearMemory,
+	confirmProcessed,
+	DEFAULT_HISTORY_SIZE,
+	DEFAULT_KEY_FIELD,
+	releaseClaims,
+} from './settle';
 
 const canonicalOptions = CANONICAL_FIELDS.map((value) => ({ name: FIELD_LABELS[value], value }));
 const mappableOptions = (Object.keys(FIELD_LABELS) as MappableField[])
 	.map((value) => ({ name: FIELD_LABELS[value], value }))
 	.sort((a, b) => a.name.localeCompare(b.name));
 
-/** Version 2's steps that end a flow: one output, items passed through. */
-const SETTLE = ['confirm', 'release'];
+/** Version 2's steps that end a flow or clear memory: one output, items passed through. */
+const SETTLE = ['confirm', 'release', 'clear'];
 const onlyNormalize = { hide: { operation: SETTLE } };
 const v1 = { show: { '@version': [1] } };
 const v2 = { show: { '@version': [2] } };
@@ -21,8 +27,11 @@ const operations = {
 	normalize: dedupeAndNormalize,
 	confirm: confirmProcessed,
 	release: releaseClaims,
+	clear: clearMemory,
 };
 
+// Not an agent tool: three outputs, and it changes what later executions treat as new.
+// eslint-disable-next-line @n8n/community-nodes/node-usable-as-tool
 export class DedupeNormalize implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Dedupe & Normalize',
@@ -31,8 +40,8 @@ export class DedupeNormalize implements INodeType {
 		group: ['transform'],
 		version: [1, 2],
 		defaultVersion: 2,
-		usableAsTool: true,
-		subtitle: '={{$parameter["operation"] === "confirm" ? "Confirm Processed" : $parameter["operation"] === "release" ? "Release" : $parameter["source"]}}',
+		subtitle:
+			'={{ {"confirm": "Confirm Processed", "release": "Release", "clear": "Clear Memory"}[$parameter["operation"]] ?? $parameter["source"] }}',
 		description:
 			'Maps registrations to one canonical contact, normalizes email, names, phone and dates, and splits them into Valid, Duplicate and Invalid',
 		defaults: { name: 'Dedupe & Normalize' },
@@ -49,6 +58,13 @@ export class DedupeNormalize implements INodeType {
 				default: 'normalize',
 				displayOptions: v2,
 				options: [
+					{
+						name: 'Clear Memory',
+						value: 'clear',
+						action: 'Forget remembered registrations',
+						description:
+							'Forget registrations so their next delivery is new again: those on the input, or everything this workflow remembers',
+					},
 					{
 						name: 'Confirm Processed',
 						value: 'confirm',
@@ -80,11 +96,32 @@ export class DedupeNormalize implements INodeType {
 				displayOptions: { show: { '@version': [2], operation: ['normalize'], acrossRuns: [true] } },
 			},
 			{
+				displayName: 'Forget',
+				name: 'clearMode',
+				type: 'options',
+				default: 'input',
+				displayOptions: { show: { '@version': [2], operation: ['clear'] } },
+				options: [
+					{
+						name: 'Registrations on the Input',
+						value: 'input',
+						description:
+							'The registrations of the input items (connect a Dedupe & Normalize output), under this node’s Memory Key',
+					},
+					{
+						name: 'Everything This Workflow Remembers',
+						value: 'all',
+						description:
+							'Every registration this workflow’s Dedupe & Normalize nodes remember, whatever their Memory Key',
+					},
+				],
+			},
+			{
 				displayName: 'Key Field',
 				name: 'keyField',
 				type: 'string',
 				default: DEFAULT_KEY_FIELD,
-				displayOptions: { show: { '@version': [2], operation: SETTLE } },
+				displayOptions: { show: { '@version': [2], operation: SETTLE }, hide: { clearMode: ['all'] } },
 				description:
 					'Field holding the key Dedupe & Normalize wrote to each Valid row. The nodes of this package keep it on their outputs.',
 			},
@@ -189,6 +226,27 @@ export class DedupeNormalize implements INodeType {
 				default: true,
 				description:
 					'Whether to send rows already seen in an earlier execution to Duplicate. Uses n8n’s processed-data store, so it survives restarts and works in queue mode.',
+			},
+			{
+				displayName: 'Memory Key',
+				name: 'memoryKey',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. backfill',
+				displayOptions: {
+					show: { '@version': [2] },
+					hide: { acrossRuns: [false], clearMode: ['all'] },
+				},
+				description:
+					'Keeps this flow’s memory apart from other flows in the same workflow: nodes with the same Memory Key (here, in Confirm Processed, Release and Clear Memory) share one memory. Leave empty for the workflow’s memory.',
+			},
+			{
+				displayName:
+					'Manual executions are remembered too: rows of a test run count as processed, and later executions send them to Duplicate. Turn this off while testing, or forget them afterwards with a node set to Clear Memory.',
+				name: 'manualRunNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { acrossRuns: [true] }, hide: { operation: SETTLE } },
 			},
 			...coordinateWorkersProperties().map((property) => ({
 				...property,

@@ -1,4 +1,4 @@
-/** The canonical contact of seed 000, in output order. */
+/** The canonical contact every source maps onto, in output order. */
 export const CANONICAL_FIELDS = [
 	'email',
 	'first_name',

@@ -13,6 +13,7 @@ import { dedupeKey, dedupeWithinRun, type Candidate, type KeepStrategy } from '.
 import { ClaimWaitError, ProcessedMemory } from './memory';
 import { buildPreset, pathReader, type PresetName } from './presets';
 import { normalizeRecord, type RecordSettings } from './record';
+import { hintManualMemory, memoryKeyOf } from './settle';
 
 interface Options {
 	acrossRunsScope?: 'node' | 'workflow';
@@ -122,9 +123,13 @@ async function seenInEarlierExecutions(
 	keys: string[],
 	settings: Settings,
 ): Promise<Set<string>> {
-	const memory = await ProcessedMemory.of(this);
-	if (this.getNode().typeVersion < 2)
-		return await memory.checkAndRecord(keys, settings.scope, settings.historySize);
+	if (this.getNode().typeVersion < 2) {
+		const memory = await ProcessedMemory.of(this);
+		const seen = await memory.checkAndRecord(keys, settings.scope, settings.historySize);
+		hintManualMemory(this, keys.length - seen.size, 'now count as processed');
+		return seen;
+	}
+	const memory = await ProcessedMemory.of(this, memoryKeyOf(this));
 	await memory.claim(keys, settings.claimTimeoutMs, this.getExecutionCancelSignal());
 	let checked = false;
 	try {
@@ -223,6 +228,12 @@ export async function dedupeAndNormalize(this: IExecuteFunctions): Promise<INode
 		}
 	}
 
+	if (settings.acrossRuns && this.getNode().typeVersion >= 2)
+		hintManualMemory(
+			this,
+			kept.length - seenBefore.size,
+			'will count as processed once they reach Confirm Processed',
+		);
 	for (const k of kept) {
 		if (seenBefore.has(k.candidate.key)) {
 			duplicate.push(

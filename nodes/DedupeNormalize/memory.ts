@@ -11,6 +11,9 @@
  * n8n's store reads and rewrites one list per workflow without a lock, so every change to it runs
  * under one lock per workflow (across workers when Redis coordinates them); otherwise two executions
  * writing at once would lose one's keys.
+ *
+ * A Memory Key keeps a flow's keys apart from the rest of the workflow's (they are stored under it),
+ * so a backfill placed in the same workflow as the live flow cannot make the live flow skip anyone.
  */
 import { EventEmitter } from 'node:events';
 
@@ -27,6 +30,8 @@ const MAX_POLL_MS = 500;
 const FIRST_POLL_MS = 20;
 /** Tries of the removal that undoes a check's temporary record before giving up. */
 const UNDO_TRIES = 3;
+/** Between a Memory Key and a dedupe key: a control character no key contains. */
+const MEMORY_KEY_SEPARATOR = '\u001e';
 
 export class ClaimWaitError extends Error {}
 
@@ -128,10 +133,15 @@ export class ProcessedMemory {
 	/** Names this execution's claims among all of this process's. */
 	private readonly holder: string;
 
+	/** Stored keys start with it when a Memory Key is set. */
+	private readonly prefix: string;
+
 	constructor(
 		private readonly ctx: IExecuteFunctions,
 		redis: Redis | undefined,
+		memoryKey = '',
 	) {
+		this.prefix = memoryKey.trim() === '' ? '' : `${memoryKey.trim()}${MEMORY_KEY_SEPARATOR}`;
 		const workflowId = String(ctx.getWorkflow().id ?? '');
 		this.storeLock = keyLocks(`dedupe-store:${workflowId}`, redis);
 		this.claims = keyLocks(`dedupe:${workflowId}`, redis);
@@ -139,9 +149,9 @@ export class ProcessedMemory {
 	}
 
 	/** The node's memory, through Redis when it coordinates workers (version 2). */
-	static async of(ctx: IExecuteFunctions): Promise<ProcessedMemory> {
+	static async of(ctx: IExecuteFunctions, memoryKey = ''): Promise<ProcessedMemory> {
 		const redis = ctx.getNode().typeVersion >= 2 ? await coordinationRedis(ctx) : undefined;
-		return new ProcessedMemory(ctx, redis);
+		return new ProcessedMemory(ctx, redis, memoryKey);
 	}
 
 	/** This execution: the holder of the claims it takes. */
@@ -171,9 +181,11 @@ export class ProcessedMemory {
 	 * by this node while it was version 1 (its own memory), so upgrading forgets no registration.
 	 */
 	async processedAmong(keys: string[]): Promise<Set<string>> {
-		const confirmed = await this.recordedIn('workflow', keys);
+		const stored = await this.recordedIn('workflow', this.stored(keys));
+		const confirmed = new Set(keys.filter((key) => stored.has(this.prefix + key)));
 		const rest = keys.filter((key) => !confirmed.has(key));
-		if (rest.length === 0) return confirmed;
+		// Version 1 had no Memory Key: its memory is the workflow's default one.
+		if (rest.length === 0 || this.prefix !== '') return confirmed;
 		const fromVersion1 = await this.recordedIn('node', rest);
 		return new Set([...confirmed, ...fromVersion1]);
 	}
@@ -182,10 +194,25 @@ export class ProcessedMemory {
 	async record(keys: string[], historySize: number): Promise<void> {
 		if (keys.length === 0) return;
 		await this.underStoreLock('workflow', async () => {
-			await this.ctx.helpers.checkProcessedAndRecord(keys, 'workflow', {
+			await this.ctx.helpers.checkProcessedAndRecord(this.stored(keys), 'workflow', {
 				mode: 'entries',
 				maxEntries: historySize,
 			});
+		});
+	}
+
+	/** Forgets the keys: their next delivery is new again. */
+	async forget(keys: string[]): Promise<void> {
+		if (keys.length === 0) return;
+		await this.underStoreLock('workflow', async () => {
+			await this.ctx.helpers.removeProcessed(this.stored(keys), 'workflow', { mode: 'entries' });
+		});
+	}
+
+	/** Forgets everything the workflow's Confirm Processed and Release steps recorded, every Memory Key. */
+	async forgetAll(): Promise<void> {
+		await this.underStoreLock('workflow', async () => {
+			await this.ctx.helpers.clearAllProcessedItems('workflow', { mode: 'entries' });
 		});
 	}
 
@@ -202,11 +229,11 @@ export class ProcessedMemory {
 		for (;;) {
 			const claimedAt = Date.now();
 			const taken = await this.claims.tryAcquire(
-				keys,
+				this.stored(keys),
 				this.token,
 				Math.min(claimTesting.leaseMs, capMs),
 			);
-			if (taken === true) return this.keepRenewing(keys, claimedAt + capMs, signal);
+			if (taken === true) return this.keepRenewing(this.stored(keys), claimedAt + capMs, signal);
 			claimTesting.events.emit('refused', { token: this.token, keys });
 			// A holder with the same Claim Timeout has let go by then; longer means something is stuck.
 			if (Date.now() - started > capMs + claimTesting.leaseMs)
@@ -221,8 +248,14 @@ export class ProcessedMemory {
 	/** Frees this execution's claims on the keys (others' are left alone), and stops renewing them. */
 	async release(keys: string[]): Promise<void> {
 		if (keys.length === 0) return;
-		for (const renewal of [...(renewing.get(this.holder) ?? [])]) renewal.settle(keys);
-		await this.claims.release(keys, this.token);
+		const stored = this.stored(keys);
+		for (const renewal of [...(renewing.get(this.holder) ?? [])]) renewal.settle(stored);
+		await this.claims.release(stored, this.token);
+	}
+
+	/** The keys as stored: under the Memory Key when there is one. */
+	private stored(keys: string[]): string[] {
+		return this.prefix === '' ? keys : keys.map((key) => this.prefix + key);
 	}
 
 	private keepRenewing(keys: string[], endsAt: number, signal?: AbortSignal): void {

@@ -121,7 +121,7 @@ function csvReaders(): Partial<Record<MappableField, FieldReader>> {
 export function buildPreset(name: PresetName): Preset {
 	switch (name) {
 		case 'lumaWebhook':
-			// Output of the Luma Trigger node; also accepts the seed's {user, registration, event} shape.
+			// Output of the Luma Trigger node; also accepts the {user, registration, event} shape.
 			return {
 				readers: {
 					email: anyOf('guest.user_email', 'guest.email', 'payload.user.email'),
@@ -161,7 +161,7 @@ export function buildPreset(name: PresetName): Preset {
 				defaults: { registration_source: 'Luma API', utm_source: 'luma', utm_medium: 'event' },
 			};
 		case 'webinarJamRegistrant':
-			// WebinarJam registrant rows (seed 002): phone comes split into country code and number.
+			// WebinarJam registrant rows: phone comes split into country code and number.
 			return {
 				readers: {
 					email: anyOf('email'),

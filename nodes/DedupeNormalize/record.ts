@@ -91,7 +91,7 @@ export function normalizeRecord(
 			if (r.ok) event.eventDate = r.value;
 			else event.error = { field: 'event_date', value: ev.value ?? ev.input, reason: r.reason };
 		}
-		// The seed's formula wins when both parts are known, so every source agrees on the campaign.
+		// The shared formula wins when both parts are known, so every source agrees on the campaign.
 		if (eventName && event.eventDate) event.campaign = utmCampaign(eventName, event.eventDate);
 		if (settings.eventCache) {
 			if (settings.eventCache.size >= EVENT_CACHE_LIMIT) settings.eventCache.clear();

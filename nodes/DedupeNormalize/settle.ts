@@ -1,6 +1,7 @@
 /**
  * Version 2's steps at the end of a flow: Confirm Processed (the rows landed: their keys now count as
- * processed) and Release (they failed: the next delivery may try again). Both pass items through.
+ * processed) and Release (they failed: the next delivery may try again), and Clear Memory (forget
+ * registrations, e.g. after a trial run). All pass items through.
  */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
@@ -10,6 +11,27 @@ import { pathReader } from './presets';
 
 export const DEFAULT_KEY_FIELD = 'dedupe_key';
 export const DEFAULT_HISTORY_SIZE = 10000;
+
+/** The Memory Key parameter: empty is the workflow's default memory. */
+export function memoryKeyOf(ctx: IExecuteFunctions): string {
+	return String(ctx.getNodeParameter('memoryKey', 0, '') ?? '').trim();
+}
+
+/**
+ * A manual execution's rows are remembered like production ones: said on the output, since a test
+ * run of a backfill would otherwise make every later run skip those registrations.
+ */
+export function hintManualMemory(
+	ctx: IExecuteFunctions,
+	count: number,
+	whatHappened: string,
+): void {
+	if (ctx.getMode() !== 'manual' || count === 0) return;
+	ctx.addExecutionHints({
+		message: `This manual execution is remembered like a production one: ${count} registration(s) ${whatHappened}, and later executions of this workflow send them to Duplicate. To forget them, run a Dedupe & Normalize node set to Clear Memory; while testing, turn off Remember Across Executions.`,
+		location: 'outputPane',
+	});
+}
 
 const passThrough = (items: INodeExecutionData[]): INodeExecutionData[][] => [
 	items.map((item, index) => ({ ...item, pairedItem: { item: index } })),
@@ -45,10 +67,11 @@ export async function confirmProcessed(this: IExecuteFunctions): Promise<INodeEx
 		});
 	}
 	const landed = [...new Set(keys.filter((key) => key !== ''))];
-	const memory = await ProcessedMemory.of(this);
+	const memory = await ProcessedMemory.of(this, memoryKeyOf(this));
 	// Recorded before the claims go: whoever waits for them then finds the key processed.
 	await memory.record(landed, historySizeOf(this));
 	await memory.release(landed);
+	hintManualMemory(this, landed.length, 'now count as processed');
 	return passThrough(items);
 }
 
@@ -68,8 +91,33 @@ export async function releaseClaims(this: IExecuteFunctions): Promise<INodeExecu
 	const keys = keysOf(this, items);
 	const uncertain = new Set(keys.filter((key, i) => key !== '' && mayHaveLanded(items[i])));
 	const retry = new Set(keys.filter((key) => key !== '' && !uncertain.has(key)));
-	const memory = await ProcessedMemory.of(this);
+	const memory = await ProcessedMemory.of(this, memoryKeyOf(this));
 	if (uncertain.size > 0) await memory.record([...uncertain], historySizeOf(this));
 	await memory.release([...retry, ...uncertain]);
+	hintManualMemory(this, uncertain.size, 'whose write may have landed now count as processed');
+	return passThrough(items);
+}
+
+/**
+ * Forgets registrations, as n8n's Remove Duplicates does: the keys on the input items (under this
+ * node's Memory Key), or everything the workflow remembers. Version 1 nodes keep their own memory.
+ */
+export async function clearMemory(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const memory = await ProcessedMemory.of(this, memoryKeyOf(this));
+	if (this.getNodeParameter('clearMode', 0, 'input') === 'all') {
+		await memory.forgetAll();
+		return passThrough(items);
+	}
+	const keys = keysOf(this, items);
+	const missing = keys.findIndex((key) => key === '');
+	if (missing !== -1 && !this.continueOnFail()) {
+		throw new NodeOperationError(this.getNode(), 'This item has no dedupe key to forget', {
+			itemIndex: missing,
+			description:
+				'Connect Clear Memory after a Dedupe & Normalize output (its items carry the key), or set Key Field to where the key is.',
+		});
+	}
+	await memory.forget([...new Set(keys.filter((key) => key !== ''))]);
 	return passThrough(items);
 }

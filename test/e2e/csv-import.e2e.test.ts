@@ -1,8 +1,11 @@
 /**
  * The shipped CSV registration import in real n8n 2.40.7: a 1,000-row CSV posted (multipart) to the n8n Form's
- * production URL, every row accounted for on the summary page, in Airtable and in HubSpot.
+ * production URL, every row accounted for on the summary page, in Airtable and in HubSpot. The form asks for
+ * its login (Basic Auth); the summary does not depend on the canvas layout; Slack being down costs only the alert.
  */
-import { readdirSync, readFileSync } from 'fs';
+import { randomBytes } from 'crypto';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 
 import { startAirtableEmulator, type AirtableEmulator } from '../emulators/airtable/server';
@@ -16,6 +19,15 @@ const ERROR_WORKFLOW = 'mkopsErrorAlerts';
 const HUBSPOT_TOKEN = 'pat-e2e-csv-import-token';
 const EVENT = { name: 'Partner Treasury Day', date: '2026-02-10', type: 'Partner Event' };
 const EVENT_ID = `csv:${EVENT.name.toLowerCase()}|${EVENT.date}`;
+/** The shipped form's login credential, given this run's user and password. */
+const FORM_LOGIN = {
+	id: 'mkopsCsvFormAut1',
+	user: 'uploader',
+	password: randomBytes(18).toString('base64url'),
+};
+const AUTH = `Basic ${Buffer.from(`${FORM_LOGIN.user}:${FORM_LOGIN.password}`).toString('base64')}`;
+/** The shipped workflow with every node's vertical position mirrored: upper branches become lower ones. */
+const MIRRORED = { id: 'mkopsCsvMirrord1', path: 'registration-csv-import-mirrored' };
 
 let n8n: N8n;
 let hubspot: HubSpotEmulator;
@@ -40,8 +52,25 @@ function credentials() {
 				},
 			};
 		if (c.type === 'slackApi') return { ...c, data: { accessToken: slack.defaultToken } };
+		if (c.type === 'httpBasicAuth' && (c as { id?: string }).id === FORM_LOGIN.id)
+			return { ...c, data: { user: FORM_LOGIN.user, password: FORM_LOGIN.password } };
 		return c;
 	});
+}
+
+/** The shipped import, every node's y mirrored (so n8n meets each fork's branches in the other order), at its own path. */
+function mirroredWorkflowFile(): string {
+	const wf = JSON.parse(readFileSync(join(ROOT, 'workflows/csv-registration-import.json'), 'utf8'));
+	wf.id = MIRRORED.id;
+	wf.name = 'CSV registration import (mirrored)';
+	for (const node of wf.nodes) {
+		node.position = [node.position[0], -node.position[1]];
+		if (node.webhookId) node.webhookId = node.webhookId.replace(/..$/, '0f');
+		if (node.name === 'Registration CSV Form') node.parameters.options.path = MIRRORED.path;
+	}
+	const file = join(mkdtempSync(join(tmpdir(), 'csv-mirrored-')), 'workflow.json');
+	writeFileSync(file, JSON.stringify(wf));
+	return file;
 }
 
 /** 1,000 rows: 900 distinct people, 50 repeats of them in other spellings, 50 rows without a usable email. */
@@ -67,16 +96,21 @@ async function summaryPage(formWaitingUrl: string, timeoutMs: number): Promise<s
 	return await page.text();
 }
 
-async function postCsv(csv: string): Promise<string> {
+function csvForm(csv: string): FormData {
 	const form = new FormData();
 	form.append('field-0', new Blob([csv], { type: 'text/csv' }), 'partner-treasury-day.csv');
 	form.append('field-1', EVENT.name);
 	form.append('field-2', EVENT.date);
 	form.append('field-3', EVENT.type);
 	form.append('field-4', '');
-	const res = await fetch(`${n8n.baseUrl}/form/registration-csv-import`, {
+	return form;
+}
+
+async function postCsv(csv: string, path = 'registration-csv-import'): Promise<string> {
+	const res = await fetch(`${n8n.baseUrl}/form/${path}`, {
 		method: 'POST',
-		body: form,
+		body: csvForm(csv),
+		headers: { authorization: AUTH },
 	});
 	expect(res.status).toBe(200);
 	const { formWaitingUrl } = (await res.json()) as { formWaitingUrl: string };
@@ -97,6 +131,8 @@ beforeAll(async () => {
 	)) {
 		n8n.importWorkflow(join(ROOT, 'workflows', file));
 	}
+	n8n.importWorkflow(mirroredWorkflowFile());
+	n8n.publish(MIRRORED.id);
 	n8n.publish(WORKFLOW);
 	n8n.publish(ERROR_WORKFLOW);
 	await n8n.start();
@@ -111,8 +147,26 @@ afterAll(async () => {
 });
 
 describe('CSV registration import in real n8n', () => {
+	it('without its login the form answers 401, and nothing runs or is written', async () => {
+		const url = `${n8n.baseUrl}/form/registration-csv-import`;
+		const writes = () => [airtable.requests().length, hubspot.requests().length];
+		const before = writes();
+		const executions = (await n8n.executions(WORKFLOW)).length;
+		const wrong = `Basic ${Buffer.from(`${FORM_LOGIN.user}:not-the-password`).toString('base64')}`;
+		for (const headers of [{}, { authorization: wrong }] as Array<Record<string, string>>) {
+			expect((await fetch(url, { headers })).status).toBe(401);
+			const res = await fetch(url, { method: 'POST', body: csvForm(csvRows().csv), headers });
+			expect(res.status).toBe(401);
+			expect(res.headers.get('www-authenticate')).toContain('Basic');
+		}
+		expect(writes()).toEqual(before);
+		expect(await n8n.executions(WORKFLOW)).toHaveLength(executions);
+	});
+
 	it('the form page is served at its production URL', async () => {
-		const res = await fetch(`${n8n.baseUrl}/form/registration-csv-import`);
+		const res = await fetch(`${n8n.baseUrl}/form/registration-csv-import`, {
+			headers: { authorization: AUTH },
+		});
 		expect(res.status).toBe(200);
 		const html = await res.text();
 		expect(html).toContain('Import event registrations (CSV)');
@@ -250,4 +304,64 @@ describe('CSV registration import in real n8n', () => {
 		const again = await summaryPage(await postCsv(csv), 120000);
 		expect(again).toMatch(/Duplicate: 2\b/);
 	}, 400000);
+
+	it('the summary counts every row whatever the canvas layout (every node mirrored top to bottom)', async () => {
+		const csv =
+			'Email,First Name,Last Name\n' +
+			['m.one@example.com', 'm.two@example.com', 'M.One@example.com ', 'not-an-email']
+				.map((e, i) => `${e},Mirror${i},Person`)
+				.join('\n') +
+			'\n';
+		const page = await summaryPage(await postCsv(csv, MIRRORED.path), 120000);
+		expect(page).toMatch(/Rows: 4\b/);
+		expect(page).toMatch(/Valid: 2\b/);
+		expect(page).toMatch(/Duplicate: 1\b/);
+		expect(page).toMatch(/Invalid: 1\b/);
+		expect(page).toMatch(/Recorded in Airtable: 2\b/);
+		expect(page).toMatch(/Synced to HubSpot: 2\b/);
+		expect(page).toMatch(/Failed: 0\b/);
+		// The registrations still link to the event: it was found before they were written.
+		const [event] = airtable.records('Events').filter((e) => e.fields.event_name === EVENT.name);
+		const mirrored = airtable
+			.records('Registrations')
+			.filter((r) => String(r.fields.email).startsWith('m.'));
+		expect(mirrored.map((r) => r.fields.event_id)).toEqual([[event.id], [event.id]]);
+	}, 180000);
+
+	it('registrant text reaches Slack escaped: no <!channel>, no disguised link', async () => {
+		const csv = 'Email,First Name\n<!channel>@x,Mallory\n<https://evil.example|click>,Eve\n';
+		slack.reset();
+		const page = await summaryPage(await postCsv(csv), 120000);
+		expect(page).toMatch(/Invalid: 2\b/);
+		const [alert] = slack.messages().filter((m) => m.text.includes('CSV import for'));
+		expect(alert.text).toContain('&lt;!channel&gt;@x');
+		expect(alert.text).toContain('&lt;https://evil.example|click&gt;');
+		expect(alert.text).not.toMatch(/<!channel>|<https:/);
+	}, 180000);
+
+	it('with Slack unreachable, the uploader still gets the summary and the failed alert is in the execution', async () => {
+		const port = slack.port;
+		await slack.close();
+		try {
+			const { csv } = registrationCsv({ valid: 40, duplicates: 2, invalid: 2 });
+			const formWaitingUrl = await postCsv(csv);
+			const page = await summaryPage(formWaitingUrl, 180000);
+			expect(page).toMatch(/Rows: 44\b/);
+			expect(page).toMatch(/Invalid: 2\b/);
+			const [latest] = await n8n.executions(WORKFLOW, { ignoreDataSizeLimit: true });
+			const run = (latest.data?.resultData.runData['Slack: Alert Import Problems'] ?? [])[0] as
+				| { error?: { message?: string }; data?: { main: Array<Array<{ json: any }>> } }
+				| undefined;
+			expect(run).toBeDefined();
+			const shown = JSON.stringify([
+				run?.error ?? null,
+				nodeOutputs(latest, 'Slack: Alert Import Problems'),
+			]);
+			// The alert's failure is on the Slack node (n8n keeps its error on the item), not lost.
+			expect(shown).toMatch(/error/i);
+			expect(nodeOutputs(latest, 'Slack: Alert Import Problems')[0][0].error).toBeTruthy();
+		} finally {
+			slack = await startSlackEmulator({ port });
+		}
+	}, 240000);
 });

@@ -176,6 +176,17 @@ describe('shipped workflow luma-backfill.json in n8n-core, against the Luma emul
 		const second = await runWorkflow(wf, { credentials, processedDataStore: store, startNode: 'Run now' });
 		expect(second.outputs('Dedupe & Normalize')[0]).toHaveLength(0);
 		expect(second.outputs('Dedupe & Normalize')[1]).toHaveLength(360);
+		// The backfill remembers under its own Memory Key, apart from a live flow's memory.
+		const remembered = (store.get(wf.id as string, 'workflow')?.data ?? []) as unknown[];
+		expect(remembered).toHaveLength(360);
+		expect(remembered.every((k) => String(k).startsWith('luma-backfill'))).toBe(true);
+
+		// Its Forget step, connected to Run now once, makes every guest new again.
+		const forget = 'Forget What the Backfill Remembers';
+		const forgetRun = { ...wf, connections: { 'Run now': { main: [[{ node: forget, type: 'main', index: 0 }]] } } } as WorkflowJson;
+		expect((await runWorkflow(forgetRun, { credentials, processedDataStore: store, startNode: 'Run now' })).error).toBeUndefined();
+		const third = await runWorkflow(wf, { credentials, processedDataStore: store, startNode: 'Run now' });
+		expect(third.outputs('Dedupe & Normalize')[0]).toHaveLength(360);
 	});
 });
 
@@ -527,5 +538,103 @@ describe('Dedupe & Normalize version 2: processed only once the row has landed',
 			await first;
 			expect(writes.landed).toEqual(['ann@example.com']);
 		}, 30_000);
+	});
+});
+
+describe('Dedupe & Normalize memory: Clear Memory, Memory Key, manual executions', () => {
+	let store: InMemoryProcessedDataStore;
+	let id: string;
+	beforeEach(() => {
+		store = new InMemoryProcessedDataStore();
+		id = `wf-dedupe-memory-${process.pid}-${++counter}`;
+		writes.plan = [];
+		writes.landed = [];
+	});
+	afterEach(() => claimTesting.stopRenewing());
+
+	const bo = { Email: 'bo@example.com' };
+	/** The flow of v2Flow, its three Dedupe & Normalize nodes under `memoryKey`. */
+	const keyedFlow = (memoryKey: string) => {
+		const wf = v2Flow(id);
+		for (const n of wf.nodes)
+			if (n.type.endsWith('dedupeNormalize')) n.parameters = { ...n.parameters, memoryKey };
+		return wf;
+	};
+	/** Start → Dedupe & Normalize (no memory, it only computes keys) → Clear Memory. */
+	const clearFlow = (clear: IDataObject) => {
+		const wf = v2Flow(id);
+		const dedupe = wf.nodes.find((n) => n.name === 'Dedupe')!;
+		dedupe.parameters = { ...dedupe.parameters, acrossRuns: false };
+		wf.nodes = [
+			...wf.nodes.filter((n) => ['Start', 'Dedupe'].includes(n.name)),
+			{ ...dedupe, id: 'node-Clear', name: 'Clear', position: [400, 0], parameters: { operation: 'clear', ...clear } },
+		];
+		wf.connections = {
+			Start: wf.connections.Start,
+			Dedupe: { main: [[{ node: 'Clear', type: 'main', index: 0 }], [], []] },
+		};
+		return wf;
+	};
+	const run = async (wf: WorkflowJson, items: IDataObject[], mode?: RunWorkflowOptions['mode']) =>
+		await runWorkflow(wf, { startItems: items.map((json) => ({ json })), processedDataStore: store, mode });
+
+	it('Clear Memory, registrations on the input: those are new again, the others stay Duplicate', async () => {
+		await run(v2Flow(id), [ann, bo]);
+		expect(writes.landed).toEqual(['ann@example.com', 'bo@example.com']);
+
+		const cleared = await run(clearFlow({ clearMode: 'input' }), [ann]);
+		expect(cleared.error).toBeUndefined();
+		// Items pass through, paired to their input.
+		expect(cleared.outputs('Clear')[0].map((i) => [i.json.email, i.pairedItem])).toEqual([['ann@example.com', { item: 0 }]]);
+
+		const again = await run(v2Flow(id), [ann, bo]);
+		expect(split(again)).toEqual({ valid: ['ann@example.com'], duplicate: ['bo@example.com'] });
+		expect(writes.landed).toEqual(['ann@example.com', 'bo@example.com', 'ann@example.com']);
+	});
+
+	it('Clear Memory, everything: every remembered registration is new again', async () => {
+		await run(v2Flow(id), [ann, bo]);
+		// Run as a Manual Trigger would start it: one empty item, no dedupe key needed.
+		const wf = clearFlow({ clearMode: 'all' });
+		wf.connections = { Start: { main: [[{ node: 'Clear', type: 'main', index: 0 }]] } };
+		expect((await run(wf, [{}])).error).toBeUndefined();
+		expect(store.get(id, 'workflow')?.data ?? []).toEqual([]);
+		expect(split(await run(v2Flow(id), [ann, bo]))).toEqual({ valid: ['ann@example.com', 'bo@example.com'], duplicate: [] });
+	});
+
+	it('Clear Memory on an item without a dedupe key says what to connect', async () => {
+		const wf = clearFlow({ clearMode: 'input' });
+		wf.connections = { Start: { main: [[{ node: 'Clear', type: 'main', index: 0 }]] } };
+		const result = await run(wf, [{ email: 'x@example.com' }]);
+		expect(result.error?.message).toBe('This item has no dedupe key to forget');
+	});
+
+	it('a Memory Key keeps a backfill apart from the live flow of the same workflow, and Clear Memory forgets only its own', async () => {
+		await run(keyedFlow('backfill'), [ann]);
+		// The live flow (no Memory Key) has not seen Ann: it lands her too.
+		expect(split(await run(v2Flow(id), [ann]))).toEqual({ valid: ['ann@example.com'], duplicate: [] });
+		expect(split(await run(keyedFlow('backfill'), [ann]))).toEqual({ valid: [], duplicate: ['ann@example.com'] });
+		expect(writes.landed).toEqual(['ann@example.com', 'ann@example.com']);
+
+		await run(clearFlow({ clearMode: 'input', memoryKey: 'backfill' }), [ann]);
+		expect(split(await run(keyedFlow('backfill'), [ann])).valid).toEqual(['ann@example.com']);
+		expect(split(await run(v2Flow(id), [ann])).duplicate).toEqual(['ann@example.com']);
+	});
+
+	it('a manual execution says on the output that its rows will be remembered; a production one says nothing', async () => {
+		const hints = (result: RunWorkflowResult, node: string) =>
+			(result.runData[node]?.[0]?.hints ?? []).map((h) => h.message);
+		const manual = await run(v2Flow(id), [ann], 'manual');
+		expect(hints(manual, 'Dedupe')).toEqual([expect.stringContaining('1 registration(s) will count as processed once they reach Confirm Processed')]);
+		expect(hints(manual, 'Confirm')).toEqual([expect.stringContaining('Clear Memory')]);
+
+		const production = await run(v2Flow(id), [bo], 'trigger');
+		expect(hints(production, 'Dedupe')).toEqual([]);
+		expect(hints(production, 'Confirm')).toEqual([]);
+
+		// Version 1 records at the check: the hint counts the rows it just remembered.
+		const v1 = workflow(csvParams());
+		const first = await runWorkflow(v1, { startItems: [{ json: rows[0] }, { json: rows[4] }], processedDataStore: store, mode: 'manual' });
+		expect(hints(first, 'Dedupe')).toEqual([expect.stringContaining('2 registration(s) now count as processed')]);
 	});
 });

@@ -1,6 +1,8 @@
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import { NodeHelpers } from 'n8n-workflow';
 
 import type { CanonicalField } from '../../nodes/DedupeNormalize/canonical';
+import { DedupeNormalize } from '../../nodes/DedupeNormalize/DedupeNormalize.node';
 import { dedupeKey, dedupeWithinRun, type Candidate } from '../../nodes/DedupeNormalize/dedupe';
 import { buildPreset, pathReader, type PresetName } from '../../nodes/DedupeNormalize/presets';
 import { normalizeRecord, type RecordSettings } from '../../nodes/DedupeNormalize/record';
@@ -121,5 +123,37 @@ describe('dedupe within a run', () => {
 		expect(kept[0].candidate.contact.company).toBe(company);
 		// Every row is accounted for exactly once.
 		expect(kept.length + duplicates.length).toBe(rows.length);
+	});
+});
+
+describe('the node in the editor', () => {
+	const { description } = new DedupeNormalize();
+	/** The parameters n8n keeps for these values (defaults filled in, hidden ones dropped), as the editor shows them. */
+	const shown = (values: INodeParameters, typeVersion = 2) =>
+		Object.keys(NodeHelpers.getNodeParameters(description.properties, values, true, false, { typeVersion }, description) ?? {});
+
+	it('offers Clear Memory, and a Memory Key wherever the memory is used', () => {
+		const operation = description.properties.find((p) => p.name === 'operation')!;
+		expect((operation.options as Array<{ value: string }>).map((o) => o.value)).toContain('clear');
+		expect(shown({ operation: 'normalize' })).toContain('memoryKey');
+		expect(shown({ operation: 'normalize', acrossRuns: false })).not.toContain('memoryKey');
+		for (const op of ['confirm', 'release']) expect(shown({ operation: op })).toContain('memoryKey');
+		expect(shown({ operation: 'clear' })).toEqual(expect.arrayContaining(['clearMode', 'keyField', 'memoryKey']));
+		// Forgetting everything takes neither a key field nor a Memory Key.
+		expect(shown({ operation: 'clear', clearMode: 'all' })).not.toContain('memoryKey');
+		expect(shown({ operation: 'clear', clearMode: 'all' })).not.toContain('keyField');
+		// Version 1 workflows keep their parameters.
+		expect(shown({}, 1)).not.toContain('memoryKey');
+	});
+
+	it('warns that manual executions are remembered, only while memory is on', () => {
+		expect(shown({ operation: 'normalize' })).toContain('manualRunNotice');
+		expect(shown({ operation: 'normalize', acrossRuns: false })).not.toContain('manualRunNotice');
+		expect(shown({ operation: 'confirm' })).not.toContain('manualRunNotice');
+	});
+
+	it('is not an agent tool, and says nothing about internal design documents', () => {
+		expect(description.usableAsTool).toBeFalsy();
+		expect(JSON.stringify(description)).not.toMatch(/seed/i);
 	});
 });
