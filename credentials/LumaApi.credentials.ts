@@ -1,11 +1,13 @@
 import type {
 	IAuthenticateGeneric,
 	Icon,
-	ICredentialTestRequest,
 	ICredentialType,
 	INodeProperties,
 } from 'n8n-workflow';
 
+// Tested by the Luma nodes (testedBy: 'lumaApiCredentialTest'), which refuse a non-https base URL
+// and an undecodable whsec_ secret; the rule cannot see testedBy inside versioned nodes.
+// eslint-disable-next-line @n8n/community-nodes/credential-test-required
 export class LumaApi implements ICredentialType {
 	name = 'lumaApi';
 
@@ -32,7 +34,7 @@ export class LumaApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			description:
-				'Secret shown when the webhook was created in Luma (whsec_…). Used by the Luma Trigger in Manual mode; leave empty when the trigger registers its own webhook.',
+				'Secret shown when the webhook was created in Luma (whsec_…, base64). Used by the Luma Trigger in Manual mode; leave empty when the trigger registers its own webhook. Several secrets separated by spaces allow a rotation.',
 		},
 		{
 			displayName: 'Requests per Minute',
@@ -57,16 +59,12 @@ export class LumaApi implements ICredentialType {
 			name: 'baseUrl',
 			type: 'string',
 			default: 'https://public-api.luma.com',
-			description: 'Change only to point at a proxy or a sandbox',
+			description: 'Change only to point at a proxy or a sandbox. Must start with https:// (http only for localhost).',
 		},
 	];
 
 	authenticate: IAuthenticateGeneric = {
 		type: 'generic',
 		properties: { headers: { 'x-luma-api-key': '={{$credentials.apiKey}}' } },
-	};
-
-	test: ICredentialTestRequest = {
-		request: { baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}', url: '/v1/users/get-self' },
 	};
 }

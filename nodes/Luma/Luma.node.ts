@@ -11,11 +11,12 @@ export class Luma extends VersionedNodeType {
 			icon: { light: 'file:luma.svg', dark: 'file:luma.dark.svg' },
 			group: ['transform'],
 			description: 'Read Luma events and guests and manage Luma webhooks',
-			defaultVersion: 1,
+			defaultVersion: 2,
 		};
 
 		const nodeVersions: IVersionedNodeType['nodeVersions'] = {
 			1: new LumaV1(baseDescription),
+			2: new LumaV1(baseDescription),
 		};
 
 		super(nodeVersions, baseDescription);

@@ -1,7 +1,6 @@
-import { createHash } from 'crypto';
 import type { IDataObject } from 'n8n-workflow';
 
-import type { HeaderBag, SignatureScheme } from '../shared/signature/webhookSignature';
+import type { SignatureScheme } from '../shared/signature/webhookSignature';
 
 /** Event types the trigger can listen for; `event.*` and `*` are groups. */
 export const EVENT_TYPE_GROUPS: Record<string, string[]> = {
@@ -29,13 +28,14 @@ export function eventTypeMatches(type: string, selected: string[]): boolean {
 const asObject = (value: unknown): IDataObject | undefined =>
 	value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as IDataObject) : undefined;
 
-const firstHeader = (headers: HeaderBag, name: string) => {
-	const v = headers[name];
-	return Array.isArray(v) ? v[0] : v;
-};
+/** A delivery the trigger can describe: a JSON object with a non-empty `type`. Anything else is a 400. */
+export function isDeliveryBody(body: unknown): body is IDataObject & { type: string } {
+	const object = asObject(body);
+	return object !== undefined && typeof object.type === 'string' && object.type.trim() !== '';
+}
 
-/** Luma's own `{type, data}` shape, or the seed's `{event, user, registration}` shape (no type: a registration). */
-export function describeDelivery(body: IDataObject): {
+/** Luma's own `{type, data}` shape, or the design's flat `{type, event, user, registration}` shape. */
+export function describeDelivery(body: IDataObject & { type: string }): {
 	type: string;
 	event: IDataObject | null;
 	guest: IDataObject | null;
@@ -64,17 +64,11 @@ export function describeDelivery(body: IDataObject): {
 		};
 	}
 	return {
-		type: typeof body.type === 'string' ? body.type : 'guest.registered',
+		type: body.type,
 		event: asObject(body.event) ?? null,
 		guest: asObject(body.user) ?? asObject(body.guest) ?? null,
 		registration: asObject(body.registration) ?? null,
 	};
-}
-
-/** The id that stays the same when Luma redelivers: webhook-id if sent, else a hash of the exact bytes. */
-export function deliveryId(headers: HeaderBag, rawBody: Buffer): string {
-	const id = firstHeader(headers, 'webhook-id') ?? firstHeader(headers, 'x-luma-delivery-id');
-	return id ? String(id) : `sha256:${createHash('sha256').update(rawBody).digest('hex').slice(0, 32)}`;
 }
 
 export function guestId(delivery: ReturnType<typeof describeDelivery>): string | null {
@@ -83,17 +77,17 @@ export function guestId(delivery: ReturnType<typeof describeDelivery>): string |
 	return (found as string | undefined) ?? null;
 }
 
+/** `deliveryId` comes from the verified signature (signed material only), never from a bare header. */
 export function buildOutput(
-	body: IDataObject,
-	headers: HeaderBag,
-	rawBody: Buffer,
+	body: IDataObject & { type: string },
+	deliveryId: string,
 	scheme: SignatureScheme,
 	signedAt: number | undefined,
 ): IDataObject {
 	const delivery = describeDelivery(body);
 	return {
 		event_type: delivery.type,
-		delivery_id: deliveryId(headers, rawBody),
+		delivery_id: deliveryId,
 		guest_id: guestId(delivery),
 		signature_scheme: scheme,
 		signed_at: signedAt === undefined ? null : new Date(signedAt * 1000).toISOString(),

@@ -31,6 +31,12 @@ const WORKFLOW = 'mkopsLumaRegSync';
 const AUTO_WORKFLOW = 'mkopsLumaAutoE2E';
 const ERROR_WORKFLOW = 'mkopsErrorAlerts';
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+/** Luma Trigger v2's production path: `<node webhook ID>/luma`, read from the shipped workflow. */
+const TRIGGER_PATH = (() => {
+	const shipped = JSON.parse(readFileSync(join(ROOT, 'workflows/luma-registration-sync.json'), 'utf8'));
+	const node = shipped.nodes.find((n: { type: string }) => n.type === 'n8n-nodes-marketing-ops.lumaTrigger');
+	return `${node.webhookId}/luma`;
+})();
 
 let n8n: N8n;
 let luma: LumaEmulator;
@@ -90,6 +96,12 @@ const registration = (n: number, overrides: Record<string, unknown> = {}) =>
 const registrationRecord = (email: string, lumaEventId: string) =>
 	airtable.records('Registrations').find((r) => r.fields.dedupe_key === `${email}|${lumaEventId}`);
 
+/** Every write the HubSpot and Airtable emulators have taken so far (anything but a read). */
+const writesSoFar = () => ({
+	hubspot: hubspot.requests().filter((r) => r.method !== 'GET').length,
+	airtable: airtable.requests().filter((r) => r.method !== 'GET').length,
+});
+
 async function executionCountAfterQuietPeriod(): Promise<number> {
 	await sleep(1500);
 	return (await n8n.executions(WORKFLOW)).length;
@@ -117,7 +129,7 @@ beforeAll(async () => {
 	n8n.publish(ERROR_WORKFLOW);
 	await n8n.start();
 	await n8n.login();
-	url = `${n8n.baseUrl}/webhook/luma-registration`;
+	url = `${n8n.baseUrl}/webhook/${TRIGGER_PATH}`;
 	setupRunOutput = await n8n.cliAsync(['execute', '--id=mkopsHsSetupProp', '--rawOutput'], {
 		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
 	});
@@ -144,7 +156,7 @@ describe('package loads in real n8n', () => {
 			expect(nodeNames).toContain(`n8n-nodes-marketing-ops.${new cls().description.name}`);
 		}
 		for (const file of pkg.n8n.credentials as string[]) {
-			const cls = Object.values(require(join(ROOT, file)))[0] as new () => { name: string };
+			const cls = Object.values(require(join(ROOT, file))).find((v) => typeof v === 'function') as new () => { name: string };
 			expect(credentialNames).toContain(new cls().name);
 		}
 		expect(n8n.log()).not.toMatch(
@@ -179,7 +191,8 @@ describe('package loads in real n8n', () => {
 });
 
 describe('signed deliveries in real n8n', () => {
-	const schemes: LumaSignatureScheme[] = ['luma', 'standard', 'legacy'];
+	// Legacy (no timestamp) is refused under Auto, the shipped setting: see the rejections below.
+	const schemes: LumaSignatureScheme[] = ['luma', 'standard'];
 
 	it.each(schemes.map((s, i) => [s, i] as const))(
 		'%s signature: 200 and the Valid output holds the normalized contact',
@@ -254,6 +267,10 @@ describe('signed deliveries in real n8n', () => {
 			}),
 		],
 		[
+			'legacy X-Luma-Signature under Auto (no timestamp: never accepted unless chosen)',
+			() => ({ scheme: 'legacy', secret: SECRET, payload: registration(106) }),
+		],
+		[
 			'replayed delivery signed a day ago',
 			() => ({
 				scheme: 'standard',
@@ -265,12 +282,38 @@ describe('signed deliveries in real n8n', () => {
 		],
 	];
 
-	it.each(rejections)('%s: 401 with a generic body, and no execution runs', async (_name, make) => {
+	it.each(rejections)('%s: 401 with a generic body, no execution runs, nothing is written', async (_name, make) => {
 		const before = (await n8n.executions(WORKFLOW)).length;
+		const writes = writesSoFar();
 		const res = await sendLumaWebhook(url, make());
 		expect(res.status).toBe(401);
 		expect(res.body).toEqual({ message: 'Unauthorized' });
 		expect(await executionCountAfterQuietPeriod()).toBe(before);
+		expect(writesSoFar()).toEqual(writes);
+	});
+
+	it('the same signed delivery sent twice starts exactly one execution; the repeat gets 200 and writes nothing', async () => {
+		const before = (await n8n.executions(WORKFLOW)).length;
+		const delivery = { scheme: 'luma' as const, secret: SECRET, payload: registration(600), timestamp: now() };
+		expect(await sendLumaWebhook(url, delivery)).toMatchObject({ status: 200, body: { received: true } });
+		await n8n.waitForExecutions(WORKFLOW, before + 1);
+		await sleep(1000);
+		const writes = writesSoFar();
+		expect(await sendLumaWebhook(url, delivery)).toMatchObject({
+			status: 200,
+			body: { received: true, duplicate: true },
+		});
+		expect(await executionCountAfterQuietPeriod()).toBe(before + 1);
+		expect(writesSoFar()).toEqual(writes);
+	});
+
+	it('a signed null body gets 400 and starts no execution', async () => {
+		const before = (await n8n.executions(WORKFLOW)).length;
+		const writes = writesSoFar();
+		const res = await sendLumaWebhook(url, { scheme: 'luma', secret: SECRET, body: 'null' });
+		expect(res).toMatchObject({ status: 400, body: { message: 'Body must be a JSON object with a "type"' } });
+		expect(await executionCountAfterQuietPeriod()).toBe(before);
+		expect(writesSoFar()).toEqual(writes);
 	});
 
 	it('an event type outside the filter gets 200 and starts nothing', async () => {
@@ -314,6 +357,8 @@ describe('signed deliveries in real n8n', () => {
 					scheme: 'luma',
 					secret: SECRET,
 					payload: registration(500, { type: i % 2 ? 'guest.updated' : 'guest.registered' }),
+					// Each its own signature: a byte-identical copy would be refused as a replay.
+					timestamp: now() - i,
 				}),
 			),
 		);

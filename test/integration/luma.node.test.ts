@@ -55,7 +55,9 @@ const HOOK_BASE_URL = 'http://localhost:5678/webhook';
 
 /** The Luma Trigger's activation hooks, run in n8n-core's own HookContext (as n8n does on publish). */
 function triggerActivation(credentials: ICredentialDataDecryptedObject) {
-	const trigger = new LumaTrigger();
+	// Version 1 (a full path of the user's choosing): existing workflows keep it.
+	const trigger = new LumaTrigger().getNodeType(1);
+	const hooks = trigger.webhookMethods!.default!;
 	const node: INode = {
 		id: 'luma-trigger',
 		name: 'Luma Trigger',
@@ -96,8 +98,8 @@ function triggerActivation(credentials: ICredentialDataDecryptedObject) {
 	const ctx = new HookContext(workflow, workflow.getNode(node.name)!, additionalData, 'trigger', 'activate', webhookData);
 	return {
 		url: `${HOOK_BASE_URL}/luma-activation`,
-		create: async () => await trigger.webhookMethods.default.create.call(ctx),
-		delete: async () => await trigger.webhookMethods.default.delete.call(ctx),
+		create: async () => await hooks.create!.call(ctx),
+		delete: async () => await hooks.delete!.call(ctx),
 		stored: () => ctx.getWorkflowStaticData('node'),
 	};
 }

@@ -1,6 +1,13 @@
-import { createHmac, randomBytes } from 'crypto';
+import { createHash, createHmac, randomBytes } from 'crypto';
+
+import { claimDelivery, replayKey, resetReplayMemory } from '../../nodes/shared/signature/replayGuard';
 import {
+	AUTO_SCHEMES,
+	clampTolerance,
+	MAX_TOLERANCE_SECONDS,
+	standardWebhooksKey,
 	verifyWebhookSignature,
+	webhookSecretProblem,
 	type HeaderBag,
 	type SignatureScheme,
 } from '../../nodes/shared/signature/webhookSignature';
@@ -154,5 +161,100 @@ describe('verifyWebhookSignature: reasons', () => {
 		const opts = { rawBody: body, headers, secrets: [secret], allowedSchemes: ALL };
 		expect(verifyWebhookSignature({ ...opts, toleranceSeconds: 300, nowSeconds: NOW }).valid).toBe(false);
 		expect(verifyWebhookSignature({ ...opts, toleranceSeconds: 1000, nowSeconds: NOW }).valid).toBe(true);
+	});
+});
+
+describe('verifyWebhookSignature: what issue F closed', () => {
+	const body = Buffer.from('{"type":"guest.registered","data":{"id":"gst-1"}}');
+	const secret = 'whsec_' + Buffer.from('0123456789abcdef0123').toString('base64');
+	const verify = (headers: HeaderBag, o: Partial<Parameters<typeof verifyWebhookSignature>[0]> = {}) =>
+		verifyWebhookSignature({ rawBody: body, headers, secrets: [secret], allowedSchemes: AUTO_SCHEMES, toleranceSeconds: TOL, nowSeconds: NOW, ...o });
+
+	it('Auto never accepts the untimestamped legacy scheme; chosen explicitly, it does', () => {
+		const legacy = sign('legacy', secret, body, NOW);
+		expect(verify(legacy)).toEqual({ valid: false, reason: 'scheme_not_allowed', scheme: 'legacy' });
+		expect(verify(legacy, { allowedSchemes: ['legacy'] })).toMatchObject({ valid: true, scheme: 'legacy' });
+	});
+
+	it('Auto cannot be downgraded: a broken timestamped header next to a valid legacy one is refused', () => {
+		const headers = { ...sign('legacy', secret, body, NOW), 'webhook-signature': 'garbage' };
+		expect(verify(headers).valid).toBe(false);
+	});
+
+	it('the tolerance has a ceiling of 900 s whatever is configured', () => {
+		expect(clampTolerance(100000)).toBe(MAX_TOLERANCE_SECONDS);
+		expect(MAX_TOLERANCE_SECONDS).toBe(900);
+		expect(clampTolerance('x')).toBe(300);
+		expect(clampTolerance(0)).toBe(300);
+		expect(verify(sign('luma', secret, body, NOW - 1000), { toleranceSeconds: 100000 })).toMatchObject({
+			valid: false,
+			reason: 'timestamp_out_of_tolerance',
+		});
+		expect(verify(sign('luma', secret, body, NOW - 900), { toleranceSeconds: 100000 }).valid).toBe(true);
+	});
+
+	it('the delivery id is signed material: webhook-id for Standard Webhooks, the signed content hash for Luma', () => {
+		const standard = verify(sign('standard', secret, body, NOW, 'msg_abc'));
+		expect(standard).toMatchObject({ valid: true, deliveryId: 'msg_abc' });
+		const luma = sign('luma', secret, body, NOW);
+		const expected = `sha256:${createHash('sha256').update(`${NOW}.`).update(body).digest('hex').slice(0, 32)}`;
+		// Unsigned headers a replayer could change, and an extra junk v1 entry, change nothing.
+		const noisy = { ...luma, 'webhook-id': 'attacker', 'x-luma-delivery-id': 'attacker', 'webhook-signature': `${luma['webhook-signature']},v1=00` };
+		expect(verify(luma)).toMatchObject({ valid: true, deliveryId: expected });
+		expect(verify(noisy)).toMatchObject({ valid: true, deliveryId: expected });
+		expect(verify(sign('luma', secret, body, NOW - 1))).not.toMatchObject({ deliveryId: expected });
+	});
+
+	it('a whsec_ secret in base64url decodes as such', () => {
+		// 0xfb 0xef 0xbe is "++++" in base64 and "----" in base64url.
+		const key = Buffer.concat([randomBytes(21), Buffer.from([0xfb, 0xef, 0xbe])]);
+		const urlSecret = `whsec_${key.toString('base64url')}`;
+		expect(urlSecret).toMatch(/-/);
+		const sig = b64Mac(key, Buffer.concat([Buffer.from(`msg_1.${NOW}.`), body]));
+		const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(NOW), 'webhook-signature': `v1,${sig}` };
+		expect(verify(headers, { secrets: [urlSecret] })).toMatchObject({ valid: true, scheme: 'standard' });
+		expect(standardWebhooksKey(urlSecret)).toEqual(key);
+		expect(webhookSecretProblem(urlSecret)).toBeUndefined();
+	});
+
+	it('a whsec_ secret that does not decode is refused, never used as text', () => {
+		const bad = 'whsec_not*base64!';
+		expect(webhookSecretProblem(bad)).toMatch(/not base64/);
+		expect(webhookSecretProblem(bad)).not.toContain(bad);
+		expect(webhookSecretProblem('whsec_abc+def_')).toMatch(/not base64/); // mixed alphabets
+		expect(webhookSecretProblem('plain-luma-secret')).toBeUndefined();
+		// Signed with the secret's text as the key: what the old code silently accepted.
+		const sig = b64Mac(Buffer.from(bad, 'utf8'), Buffer.concat([Buffer.from(`msg_1.${NOW}.`), body]));
+		const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(NOW), 'webhook-signature': `v1,${sig}` };
+		expect(verify(headers, { secrets: [bad] })).toEqual({ valid: false, reason: 'secret_not_decodable', scheme: 'standard' });
+	});
+});
+
+describe('replay guard (in memory)', () => {
+	beforeEach(() => resetReplayMemory());
+
+	it('a delivery is claimed once within its window, and again once the window has passed', async () => {
+		const key = replayKey(['wf-1', 'node-1'], 'luma:sha256:abc');
+		expect(await claimDelivery(key, 600_000, undefined, 1_000)).toBe(true);
+		expect(await claimDelivery(key, 600_000, undefined, 1_000)).toBe(false);
+		expect(await claimDelivery(key, 600_000, undefined, 600_999)).toBe(false);
+		expect(await claimDelivery(key, 600_000, undefined, 601_000)).toBe(true);
+	});
+
+	it('keys are scoped per workflow and node, and hold no sender-chosen text', async () => {
+		const a = replayKey(['wf-1', 'node-1'], 'standard:msg_1');
+		const b = replayKey(['wf-2', 'node-1'], 'standard:msg_1');
+		expect(a).not.toBe(b);
+		expect(a).toMatch(/^mkops:webhook-delivery:[0-9a-f]{64}$/);
+		expect(await claimDelivery(a, 1000, undefined, 0)).toBe(true);
+		expect(await claimDelivery(b, 1000, undefined, 0)).toBe(true);
+	});
+
+	it('after many deliveries, an expired one can be claimed again and a live one stays refused', async () => {
+		for (let i = 0; i < 1100; i++) await claimDelivery(`k${i}`, 1000, undefined, 0);
+		// At t=5000 every earlier entry has expired.
+		expect(await claimDelivery('live', 10_000, undefined, 5_000)).toBe(true);
+		expect(await claimDelivery('k0', 1000, undefined, 5_000)).toBe(true);
+		expect(await claimDelivery('live', 10_000, undefined, 5_001)).toBe(false);
 	});
 });

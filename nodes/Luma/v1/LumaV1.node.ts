@@ -8,8 +8,10 @@ import type {
 
 import { versionDescription } from './actions/node.description';
 import { router } from './actions/router';
-import { searchEvents } from './methods/listSearch';
+import { lumaApiCredentialTest } from './methods/credentialTest';
+import { searchEvents, searchWebhooks } from './methods/listSearch';
 
+/** Versions 1 and 2: they differ only in descriptions (`@version` display options). */
 // The icon is set on the versioned wrapper (Luma.node.ts) and arrives via baseDescription.
 // eslint-disable-next-line @n8n/community-nodes/icon-validation
 export class LumaV1 implements INodeType {
@@ -23,7 +25,8 @@ export class LumaV1 implements INodeType {
 	}
 
 	methods = {
-		listSearch: { searchEvents },
+		listSearch: { searchEvents, searchWebhooks },
+		credentialTest: { lumaApiCredentialTest },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

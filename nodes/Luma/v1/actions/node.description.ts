@@ -1,4 +1,5 @@
-/* eslint-disable n8n-nodes-base/node-filename-against-convention -- versioned-node layout: description of v1 */
+/* eslint-disable n8n-nodes-base/node-filename-against-convention -- versioned-node layout: description of v1 and v2 */
+// Version 2: Webhook › Delete picks the webhook from a list (a resource locator instead of a typed ID).
 import type { INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
@@ -10,7 +11,7 @@ export const versionDescription: INodeTypeDescription = {
 	displayName: 'Luma',
 	name: 'luma',
 	group: ['transform'],
-	version: 1,
+	version: [1, 2],
 	subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
 	description: 'Read Luma events and guests and manage Luma webhooks',
 	defaults: {
@@ -23,6 +24,7 @@ export const versionDescription: INodeTypeDescription = {
 		{
 			name: 'lumaApi',
 			required: true,
+			testedBy: 'lumaApiCredentialTest',
 		},
 	],
 	properties: [

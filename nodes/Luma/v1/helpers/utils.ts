@@ -36,3 +36,13 @@ export function getPaging(this: IExecuteFunctions, itemIndex: number): { returnA
 	const limit = returnAll ? 0 : (this.getNodeParameter('limit', itemIndex, 50) as number);
 	return { returnAll, limit };
 }
+
+/**
+ * Webhook create and delete change where Luma sends guest data: an AI agent (the node used as a
+ * tool) must not reach them, even through a workflow saved before the tool hid them.
+ */
+export function refuseAgent(this: IExecuteFunctions, action: string, itemIndex: number): void {
+	if (this.getNode().type.endsWith('Tool')) {
+		throw new NodeOperationError(this.getNode(), `${action} is not available to an AI agent`, { itemIndex });
+	}
+}

@@ -37,3 +37,32 @@ export async function searchEvents(
 	const next = page.has_more && typeof page.next_cursor === 'string' ? page.next_cursor : undefined;
 	return { results, paginationToken: next };
 }
+
+/** Webhook picker: one Luma page per call, filtered on the URL, an event type or the ID. */
+export async function searchWebhooks(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+): Promise<INodeListSearchResult> {
+	const page = (await lumaApiRequest.call(this, 'GET', '/v1/webhooks/list', {
+		qs: { pagination_limit: PAGE_SIZE, pagination_cursor: paginationToken },
+	})) as LumaPage;
+	const needle = (filter ?? '').trim().toLowerCase();
+	const results = (page.entries ?? [])
+		.map((entry) => unwrap(entry, 'webhook'))
+		.filter((hook) => {
+			const types = Array.isArray(hook.event_types) ? (hook.event_types as string[]) : [];
+			return (
+				needle === '' ||
+				String(hook.url ?? '').toLowerCase().includes(needle) ||
+				types.some((t) => t.toLowerCase().includes(needle)) ||
+				String(hook.id ?? '').toLowerCase() === needle
+			);
+		})
+		.map((hook) => {
+			const types = Array.isArray(hook.event_types) ? (hook.event_types as string[]).join(', ') : '';
+			return { name: `${String(hook.url ?? hook.id)}${types ? ` (${types})` : ''}`, value: String(hook.id) };
+		});
+	const next = page.has_more && typeof page.next_cursor === 'string' ? page.next_cursor : undefined;
+	return { results, paginationToken: next };
+}

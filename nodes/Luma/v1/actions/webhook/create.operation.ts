@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { getRequiredString } from '../../helpers/utils';
+import { getRequiredString, refuseAgent } from '../../helpers/utils';
 import { lumaApiRequest } from '../../transport';
 import { optionsCollection } from '../common.descriptions';
 
@@ -18,6 +18,13 @@ export const WEBHOOK_EVENT_TYPES = [
 ];
 
 const properties: INodeProperties[] = [
+	{
+		displayName:
+			'To start a workflow on Luma events, use the Luma Trigger instead: with Register Automatically it creates its webhook and keeps the signing secret for you',
+		name: 'triggerNotice',
+		type: 'notice',
+		default: '',
+	},
 	{
 		displayName: 'URL',
 		name: 'url',
@@ -60,6 +67,7 @@ export function withoutSecret(webhook: IDataObject): IDataObject {
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
+	refuseAgent.call(this, 'Creating a Luma webhook', itemIndex);
 	const url = getRequiredString.call(this, 'url', 'URL', itemIndex);
 	if (!/^https?:\/\/\S+$/i.test(url)) {
 		throw new NodeOperationError(this.getNode(), `"URL" must be an http(s) URL, got '${url}'`, { itemIndex });

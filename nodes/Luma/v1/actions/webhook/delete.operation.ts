@@ -1,8 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { getRequiredString } from '../../helpers/utils';
+import { refuseAgent } from '../../helpers/utils';
 import { lumaApiRequest } from '../../transport';
+
+const WEBHOOK_ID = '^\\s*whk-[A-Za-z0-9]+\\s*$';
 
 const properties: INodeProperties[] = [
 	{
@@ -13,6 +15,39 @@ const properties: INodeProperties[] = [
 		default: '',
 		placeholder: 'whk-AbC123xyz',
 		description: 'ID of the webhook to delete',
+		displayOptions: { show: { '@version': [1] } },
+	},
+	{
+		displayName: 'Webhook',
+		name: 'webhookId',
+		type: 'resourceLocator',
+		required: true,
+		default: { mode: 'list', value: '' },
+		description: 'The Luma webhook to delete',
+		displayOptions: { show: { '@version': [{ _cnd: { gte: 2 } }] } },
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				typeOptions: { searchListMethod: 'searchWebhooks', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'whk-AbC123xyz',
+				validation: [
+					{
+						type: 'regex',
+						properties: {
+							regex: WEBHOOK_ID,
+							errorMessage: 'Not a valid Luma webhook ID (it starts with "whk-")',
+						},
+					},
+				],
+			},
+		],
 	},
 ];
 
@@ -21,7 +56,15 @@ const displayOptions = { show: { resource: ['webhook'], operation: ['delete'] } 
 export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
-	const webhookId = getRequiredString.call(this, 'webhookId', 'Webhook ID', itemIndex);
+	refuseAgent.call(this, 'Deleting a Luma webhook', itemIndex);
+	// Version 1 holds a string, version 2 a resource locator: extractValue reads both.
+	const value = this.getNodeParameter('webhookId', itemIndex, '', { extractValue: true });
+	const webhookId = String(value ?? '').trim();
+	if (webhookId === '') {
+		throw new NodeOperationError(this.getNode(), 'No webhook selected: pick one from the list or enter its ID', {
+			itemIndex,
+		});
+	}
 	await lumaApiRequest.call(this, 'POST', '/v1/webhooks/delete', {
 		body: { id: webhookId },
 		itemIndex,

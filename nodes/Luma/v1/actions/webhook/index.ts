@@ -7,13 +7,17 @@ import * as list from './list.operation';
 // `delete` is a reserved word, so the module is imported under another name and re-keyed here.
 export { create, list, deleteWebhook as delete };
 
+/**
+ * As an AI agent's tool the node only lists webhooks: creating or deleting one changes where Luma
+ * sends guest data, which no agent should decide.
+ */
 export const description: INodeProperties[] = [
 	{
 		displayName: 'Operation',
 		name: 'operation',
 		type: 'options',
 		noDataExpression: true,
-		displayOptions: { show: { resource: ['webhook'] } },
+		displayOptions: { show: { resource: ['webhook'], '@tool': [false] } },
 		options: [
 			{
 				name: 'Create',
@@ -27,6 +31,22 @@ export const description: INodeProperties[] = [
 				description: 'Remove a webhook from Luma',
 				action: 'Delete a webhook',
 			},
+			{
+				name: 'List',
+				value: 'list',
+				description: 'List the webhooks registered for the calendar',
+				action: 'List webhooks',
+			},
+		],
+		default: 'list',
+	},
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['webhook'], '@tool': [true] } },
+		options: [
 			{
 				name: 'List',
 				value: 'list',
