@@ -1,11 +1,8 @@
-import type {
-	IAuthenticateGeneric,
-	Icon,
-	ICredentialTestRequest,
-	ICredentialType,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IAuthenticateGeneric, Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
 
+// Tested by the Airtable Registry node (testedBy: 'airtableRegistryApiTest'), which refuses a
+// non-https base URL before the token is sent; the rule cannot see testedBy inside versioned nodes.
+// eslint-disable-next-line @n8n/community-nodes/credential-test-required
 export class AirtableRegistryApi implements ICredentialType {
 	name = 'airtableRegistryApi';
 
@@ -27,26 +24,33 @@ export class AirtableRegistryApi implements ICredentialType {
 			default: '',
 			required: true,
 			description:
-				'From airtable.com/create/tokens. Scopes: data.records:read, data.records:write, and schema.bases:read for automatic field mapping. Access: the registry base.',
+				'From airtable.com/create/tokens. Scopes: data.records:read, data.records:write, schema.bases:read (to pick bases and tables and map fields). Access: every base the node should reach.',
 		},
 		{
-			displayName: 'Base ID',
+			displayName:
+				'One credential serves any number of bases: the node (version 2) picks the base and tables. The three fields below are read only by nodes of version 1.',
+			name: 'versionNotice',
+			type: 'notice',
+			default: '',
+		},
+		{
+			displayName: 'Base ID (Version 1 Only)',
 			name: 'baseId',
 			type: 'string',
 			default: '',
-			required: true,
 			placeholder: 'appXXXXXXXXXXXXXX',
-			description: 'The app… part of the base URL (airtable.com/appXXXXXXXXXXXXXX/…)',
+			description:
+				'The app… part of the base URL (airtable.com/appXXXXXXXXXXXXXX/…). Leave empty for version 2 nodes.',
 		},
 		{
-			displayName: 'Events Table',
+			displayName: 'Events Table (Version 1 Only)',
 			name: 'eventsTable',
 			type: 'string',
 			default: 'Events',
 			description: 'Name or ID (tbl…) of the Events table',
 		},
 		{
-			displayName: 'Registrations Table',
+			displayName: 'Registrations Table (Version 1 Only)',
 			name: 'registrationsTable',
 			type: 'string',
 			default: 'Registrations',
@@ -57,7 +61,8 @@ export class AirtableRegistryApi implements ICredentialType {
 			name: 'baseUrl',
 			type: 'string',
 			default: 'https://api.airtable.com',
-			description: 'Change only to point at a proxy or a sandbox',
+			description:
+				'Change only to point at a proxy or a sandbox. Must start with https:// (plain http only for localhost).',
 		},
 	];
 
@@ -65,15 +70,6 @@ export class AirtableRegistryApi implements ICredentialType {
 		type: 'generic',
 		properties: {
 			headers: { Authorization: '=Bearer {{$credentials.accessToken}}' },
-		},
-	};
-
-	// Lists one Events record: needs only data.records:read, and proves token, base and table name.
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '=/v0/{{$credentials.baseId.trim()}}/{{encodeURIComponent($credentials.eventsTable)}}',
-			qs: { pageSize: 1 },
 		},
 	};
 }

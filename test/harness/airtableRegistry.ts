@@ -20,12 +20,17 @@ registerCredentialType(new AirtableRegistryApi());
 export type OnError = 'continueErrorOutput' | 'continueRegularOutput';
 
 /** Start → "Airtable" (the node with `parameters`); its Redis credential is used only when asked for. */
-export function airtableWorkflow(parameters: IDataObject, onError?: OnError): WorkflowJson {
+export function airtableWorkflow(
+	parameters: IDataObject,
+	onError?: OnError,
+	typeVersion = 1,
+): WorkflowJson {
 	return startThen(
 		{
 			id: 'airtable',
 			name: 'Airtable',
 			type: 'n8n-nodes-marketing-ops.airtableRegistry',
+			typeVersion,
 			parameters,
 			credentials: {
 				airtableRegistryApi: { id: '1', name: 'Airtable' },
@@ -44,6 +49,27 @@ export const airtableCredentials = (
 ) => ({
 	accessToken: token,
 	baseId: emulator.baseId,
+	baseUrl: emulator.url,
+	eventsTable: 'Events',
+	registrationsTable: 'Registrations',
+});
+
+/** Version 2's base locator, as picking the base from the list stores it. */
+export const pickedBase = (baseId: string, name = baseId) => ({
+	__rl: true,
+	mode: 'list',
+	value: baseId,
+	cachedResultName: name,
+	cachedResultUrl: `https://airtable.com/${baseId}`,
+});
+
+/** A version 2 credential: the token and the URL, no base (the node picks it). */
+export const tokenOnlyCredentials = (
+	emulator: Pick<AirtableEmulator, 'url' | 'defaultToken'>,
+	token = emulator.defaultToken,
+) => ({
+	accessToken: token,
+	baseId: '',
 	baseUrl: emulator.url,
 	eventsTable: 'Events',
 	registrationsTable: 'Registrations',

@@ -1,5 +1,13 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
 import { blamedField } from '../../nodes/AirtableRegistry/v1/helpers/batchWrite';
-import { toAirtableValue } from '../../nodes/AirtableRegistry/v1/helpers/fields';
+import { mappedFields, toAirtableValue } from '../../nodes/AirtableRegistry/v1/helpers/fields';
+import {
+	checkChoices,
+	exactNames,
+	matchField,
+	schemaNames,
+} from '../../nodes/AirtableRegistry/v1/helpers/names';
 import {
 	fieldRef,
 	formulaString,
@@ -64,5 +72,85 @@ describe('Airtable Registry helpers', () => {
 		expect(toAirtableValue('TRUE', f('checkbox'))).toBe(true);
 		expect(toAirtableValue('recAbc123', f('multipleRecordLinks'))).toEqual(['recAbc123']);
 		expect(toAirtableValue(undefined, f('email'))).toBeUndefined();
+	});
+});
+
+describe('names and choices of another base (version 2)', () => {
+	const field = (name: string, type = 'singleLineText', choices?: string[]) => ({
+		id: `fld${name}`,
+		name,
+		type,
+		...(choices ? { options: { choices: choices.map((c) => ({ id: `sel${c}`, name: c })) } } : {}),
+	});
+	const table = {
+		id: 'tblEvents',
+		name: 'events',
+		primaryFieldId: 'fldEvent Name',
+		fields: [
+			field('Event Name'),
+			field('event name'),
+			field('Sync Status', 'singleSelect', ['pending', 'synced to hubspot']),
+			field('Tags', 'multipleSelects', ['VIP', 'Press']),
+			field('Host'),
+		],
+	};
+
+	it('a default name takes the field of that name, else the one spelled alike, never a guess between two', () => {
+		expect(matchField(table.fields, 'Event Name')?.name).toBe('Event Name');
+		// "Event Name" and "event name" both normalize to eventname: no loose match is made.
+		expect(matchField(table.fields, 'event_name')).toBeUndefined();
+		const names = schemaNames(table);
+		expect(names.name('sync_status')).toBe('Sync Status');
+		expect(names.name('HOST')).toBe('Host');
+		expect(names.name('utm_source')).toBe('utm_source');
+		expect(exactNames.name('sync_status')).toBe('sync_status');
+	});
+
+	it('select values take the table spelling; a value that is no choice follows the rule', () => {
+		const fields = { 'Sync Status': 'Synced_To_HubSpot', Host: 'anything', Tags: ['vip', 'Radio'] };
+		expect(checkChoices(table, { 'Sync Status': 'SYNCED TO HUBSPOT' }, 'error')).toEqual({
+			fields: { 'Sync Status': 'synced to hubspot' },
+			skipped: {},
+			typecast: false,
+		});
+		expect(checkChoices(table, fields, 'error').refused).toEqual({
+			field: 'Tags',
+			message: `Field 'Tags': "Radio" is not one of its choices (VIP, Press)`,
+		});
+		expect(checkChoices(table, fields, 'leaveEmpty')).toEqual({
+			fields: { 'Sync Status': 'synced to hubspot', Host: 'anything', Tags: ['VIP'] },
+			skipped: { Tags: ['vip', 'Radio'] },
+			typecast: false,
+		});
+		expect(checkChoices(table, { 'Sync Status': 'Done' }, 'addChoice')).toEqual({
+			fields: { 'Sync Status': 'Done' },
+			skipped: {},
+			typecast: true,
+		});
+		expect(checkChoices(table, { 'Sync Status': 'Done' }, 'leaveEmpty')).toEqual({
+			fields: {},
+			skipped: { 'Sync Status': 'Done' },
+			typecast: false,
+		});
+	});
+
+	it('an input field maps to the table field spelled alike; an exact name wins over a loose one', () => {
+		const registrations = {
+			id: 'tblReg',
+			name: 'registrations',
+			primaryFieldId: 'fldEmail',
+			fields: [field('Email', 'email'), field('First Name'), field('first_name')],
+		};
+		const ctx = {
+			getNodeParameter: (name: string) =>
+				name === 'columns.mappingMode' ? 'autoMapInputData' : undefined,
+		} as unknown as IExecuteFunctions;
+		const item = { json: { email: 'a@b.c', FIRST_NAME: 'Loose', first_name: 'Exact' } };
+		expect(mappedFields(ctx, item, 0, registrations, true)).toEqual({
+			Email: 'a@b.c',
+			first_name: 'Exact',
+		});
+		// Version 1: names as they are.
+		expect(mappedFields(ctx, item, 0, registrations, false)).toEqual({ first_name: 'Exact' });
 	});
 });

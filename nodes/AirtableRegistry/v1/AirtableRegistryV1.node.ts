@@ -8,6 +8,7 @@ import type {
 
 import { versionDescription } from './actions/node.description';
 import { router } from './actions/router';
+import { airtableRegistryApiTest } from './methods/credentialTest';
 import * as resourceMapping from './methods/resourceMapping';
 
 // The icon is set on the versioned wrapper (AirtableRegistry.node.ts) and arrives via baseDescription.
@@ -26,6 +27,7 @@ export class AirtableRegistryV1 implements INodeType {
 		resourceMapping: {
 			getRegistrationColumns: resourceMapping.getRegistrationColumns,
 		},
+		credentialTest: { airtableRegistryApiTest },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -39,6 +39,8 @@ export interface FaultPatch extends Partial<AirtableFaults> {
 	limitPerSecond?: number;
 	penaltyMs?: number;
 	revokeToken?: string;
+	/** Bases per page of `GET /v0/meta/bases` (default 1000). */
+	basesPageSize?: number;
 	restoreToken?: string;
 }
 
@@ -64,6 +66,31 @@ export interface RequestLogEntry {
 	held?: 'together' | 'timeout';
 	/** Applied, then answered late (`lateAnswers`). */
 	late?: boolean;
+}
+
+/** A base a test creates: its tables and fields as the meta API will list them. */
+export interface BaseSpec {
+	id?: string;
+	name: string;
+	permissionLevel?: 'none' | 'read' | 'comment' | 'edit' | 'create';
+	tables: Array<{
+		name: string;
+		description?: string;
+		fields: Array<{
+			name: string;
+			type: string;
+			/** `choices` may be plain names; links, counts and lookups name `linkedTable`. */
+			options?: Record<string, unknown>;
+			default?: unknown;
+		}>;
+	}>;
+}
+
+export interface MetaTable {
+	id: string;
+	name: string;
+	primaryFieldId: string;
+	fields: Array<{ id: string; name: string; type: string; options?: Record<string, unknown> }>;
 }
 
 export interface StartAirtableEmulatorOptions {
@@ -94,7 +121,10 @@ export interface AirtableEmulator {
 		limits: { limitPerSecond: number; penaltyMs: number };
 	};
 	requests(filter?: Partial<RequestLogEntry>): RequestLogEntry[];
-	records(table: string): AirtableRecord[];
+	/** A table's records, in the default base unless `baseId` is given. */
+	records(table: string, baseId?: string): AirtableRecord[];
+	/** A new base (the token reaches it); returns its ID and tables as the meta API lists them. */
+	createBase(spec: BaseSpec): { id: string; name: string; tables: MetaTable[] };
 	/** Stores records directly (typecast on), outside the rate limit and the log. */
 	seed(table: string, fields: Array<Record<string, unknown>>): AirtableRecord[];
 	close(): Promise<void>;

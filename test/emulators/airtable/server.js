@@ -1,7 +1,10 @@
 'use strict';
 // In-memory emulator of the parts of Airtable's Web API (v0) that the Airtable Registry node uses:
-// list / create / update (incl. performUpsert) records, the meta tables endpoint, bearer PAT auth,
-// 422 validation errors, and the 5 requests/s per base limit with its 30-second penalty.
+// list / create / update (incl. performUpsert) records, the meta API (list bases with `offset`
+// pagination and permissionLevel, a base's tables with fields, types and select choices), bearer
+// PAT auth, any number of bases (createBase: a test gives the schema),
+// 422 validation errors, and the 5 requests/s per base limit with its 30-second penalty (each base
+// its own window).
 // A write request is applied all or nothing, as Airtable's is: a request refused with 422 (or any
 // other error) leaves no record, no auto number and no typecast select option behind.
 // Test switches (setFaults): `shuffleResults` answers writes with the records in another order
@@ -333,11 +336,23 @@ class AirtableState {
 
 	reset() {
 		this.tables = seedSchema();
+		this.bases = new Map([
+			[
+				this.baseId,
+				{
+					id: this.baseId,
+					name: 'Event Registry',
+					permissionLevel: 'create',
+					tables: this.tables,
+				},
+			],
+		]);
 		this.records = new Map(this.tables.map((t) => [t.id, new Map()]));
 		this.autoNumbers = new Map();
+		this.basesPageSize = 1000;
 		this.log = [];
-		this.hits = [];
-		this.penaltyUntil = 0;
+		// Airtable's limit is per base: one window (accepted request times, penalty end) per base.
+		this.windows = new Map();
 		this.revokedTokens = new Set();
 		this.limits = {
 			limitPerSecond: this.defaults.limitPerSecond,
@@ -425,15 +440,79 @@ class AirtableState {
 		for (const k of Object.keys(defaultFaults())) if (k in p) this.faults[k] = p[k];
 		if ('limitPerSecond' in p) this.limits.limitPerSecond = p.limitPerSecond;
 		if ('penaltyMs' in p) this.limits.penaltyMs = p.penaltyMs;
+		if ('basesPageSize' in p) this.basesPageSize = p.basesPageSize;
 		if (p.revokeToken) this.revokedTokens.add(p.revokeToken);
 		if (p.restoreToken) this.revokedTokens.delete(p.restoreToken);
 		return { faults: { ...this.faults }, limits: { ...this.limits } };
 	}
 
-	table(nameOrId) {
-		const t = this.tables.find((x) => x.id === nameOrId || x.name === nameOrId);
+	/** A base the token can reach; an unknown one is a 403, as Airtable answers it. */
+	base(baseId) {
+		const base = this.bases.get(baseId);
+		if (!base) throw invalidPermissions();
+		return base;
+	}
+
+	table(nameOrId, baseId = this.baseId) {
+		const t = this.base(baseId).tables.find((x) => x.id === nameOrId || x.name === nameOrId);
 		if (!t) throw invalidPermissions();
 		return t;
+	}
+
+	/** Any base's table by id (links and counts stay within their base). */
+	tableById(id) {
+		for (const base of this.bases.values()) {
+			const t = base.tables.find((x) => x.id === id);
+			if (t) return t;
+		}
+		return undefined;
+	}
+
+	/**
+	 * A new base with the schema a test gives: `{ id?, name, permissionLevel?, tables: [{ name,
+	 * fields: [{ name, type, options?, default? }] }] }`. Select `options.choices` may be plain
+	 * names; a link, count or lookup names its table with `options.linkedTable` (a table name).
+	 */
+	createBase(spec) {
+		const id = spec.id || airtableId('app');
+		if (this.bases.has(id)) throw new Error(`Base ${id} exists`);
+		const tables = spec.tables.map((t) => ({
+			id: airtableId('tbl'),
+			name: t.name,
+			description: t.description,
+			fields: [],
+		}));
+		spec.tables.forEach((t, i) => {
+			tables[i].fields = t.fields.map((f) => {
+				const options = f.options ? JSON.parse(JSON.stringify(f.options)) : undefined;
+				if (options && Array.isArray(options.choices))
+					options.choices = options.choices.map((c) =>
+						typeof c === 'string' ? { id: airtableId('sel'), name: c } : c,
+					);
+				if (options && options.linkedTable) {
+					const linked = tables.find((x) => x.name === options.linkedTable);
+					if (!linked) throw new Error(`No table ${options.linkedTable} in the new base`);
+					options.linkedTableId = linked.id;
+					delete options.linkedTable;
+				}
+				return {
+					id: airtableId('fld'),
+					name: f.name,
+					type: f.type,
+					...(options ? { options } : {}),
+					...(f.default !== undefined ? { default: f.default } : {}),
+				};
+			});
+		});
+		for (const t of tables) this.records.set(t.id, new Map());
+		const base = {
+			id,
+			name: spec.name || id,
+			permissionLevel: spec.permissionLevel || 'create',
+			tables,
+		};
+		this.bases.set(id, base);
+		return { id, name: base.name, tables: metaTables(base).tables };
 	}
 
 	tableRecords(nameOrId) {
@@ -472,7 +551,7 @@ class AirtableState {
 					throw err;
 				}
 			case 'count': {
-				const linked = this.tables.find((t) => t.id === def.options.linkedTableId);
+				const linked = this.tableById(def.options.linkedTableId);
 				const link = linked.fields.find(
 					(x) => x.type === 'multipleRecordLinks' && x.options.linkedTableId === table.id,
 				);
@@ -483,7 +562,7 @@ class AirtableState {
 			}
 			case 'multipleLookupValues': {
 				const link = table.fields.find((x) => x.type === 'multipleRecordLinks');
-				const linked = this.tables.find((t) => t.id === link.options.linkedTableId);
+				const linked = this.tableById(link.options.linkedTableId);
 				const target = linked.fields.find((x) => x.name === def.options.lookupFieldName);
 				const out = [];
 				for (const id of rec.fields[link.name] || []) {
@@ -621,17 +700,31 @@ class AirtableState {
 		return { id: airtableId('rec'), createdTime: now, modifiedTime: now, autoNumber: n, fields };
 	}
 
+	tableSnapshot(tables) {
+		return Object.fromEntries(
+			tables.map((t) => [t.name, [...this.records.get(t.id).values()].map((r) => this.view(t, r))]),
+		);
+	}
+
+	/** The rate window of a base (the meta API's bases listing has one of its own). */
+	window(key) {
+		let w = this.windows.get(key);
+		if (!w) this.windows.set(key, (w = { hits: [], penaltyUntil: 0 }));
+		return w;
+	}
+
 	snapshot(opts) {
 		const out = {
 			baseId: this.baseId,
 			limits: { ...this.limits },
 			faults: { ...this.faults },
-			penaltyUntil: this.penaltyUntil,
+			penaltyUntil: this.window(this.baseId).penaltyUntil,
 			counters: { ...this.counters },
-			tables: Object.fromEntries(
-				this.tables.map((t) => [
-					t.name,
-					[...this.records.get(t.id).values()].map((r) => this.view(t, r)),
+			tables: this.tableSnapshot(this.tables),
+			bases: Object.fromEntries(
+				[...this.bases.values()].map((b) => [
+					b.id,
+					{ name: b.name, tables: this.tableSnapshot(b.tables) },
 				]),
 			),
 		};
@@ -847,9 +940,23 @@ function updateRecords(state, table, body, destructive, entry) {
 	return { records: state.answerOrder(updated, entry) };
 }
 
-function metaTables(state) {
+/** `GET /v0/meta/bases`: `{ bases: [{ id, name, permissionLevel }], offset? }`, a page at a time. */
+function metaBases(state, query) {
+	const all = [...state.bases.values()];
+	const start = query.offset ? Number(String(query.offset).replace(/^itr/, '')) : 0;
+	if (!Number.isInteger(start) || start < 0 || start > all.length)
+		throw new AirtableError(422, 'INVALID_OFFSET_VALUE', 'The offset is invalid');
+	const page = all.slice(start, start + state.basesPageSize);
+	const out = {
+		bases: page.map((b) => ({ id: b.id, name: b.name, permissionLevel: b.permissionLevel })),
+	};
+	if (start + state.basesPageSize < all.length) out.offset = `itr${start + state.basesPageSize}`;
+	return out;
+}
+
+function metaTables(base) {
 	return {
-		tables: state.tables.map((t) => ({
+		tables: base.tables.map((t) => ({
 			id: t.id,
 			name: t.name,
 			description: t.description,
@@ -868,20 +975,21 @@ function metaTables(state) {
 /** Returns [status, payload]; `entry` gets the table and record count for the log. */
 async function route(state, method, segments, query, body, entry) {
 	if (segments[0] === 'meta') {
+		if (method === 'GET' && segments[1] === 'bases' && segments.length === 2)
+			return [200, metaBases(state, query)];
 		if (
 			method === 'GET' &&
 			segments[1] === 'bases' &&
 			segments[3] === 'tables' &&
 			segments.length === 4
-		) {
-			if (segments[2] !== state.baseId) throw invalidPermissions();
-			return [200, metaTables(state)];
-		}
+		)
+			return [200, metaTables(state.base(segments[2]))];
 		throw new AirtableError(404, 'NOT_FOUND', 'Could not find what you are looking for');
 	}
 	const [baseId, tableName, recordId] = segments;
-	if (baseId !== state.baseId || !tableName) throw invalidPermissions();
-	const table = state.table(tableName);
+	if (!tableName)
+		throw new AirtableError(404, 'NOT_FOUND', 'Could not find what you are looking for');
+	const table = state.table(tableName, baseId);
 	entry.table = table.name;
 	if (body && Array.isArray(body.records)) entry.recordCount = body.records.length;
 	if (body && body.performUpsert) entry.upsert = true;
@@ -985,21 +1093,25 @@ async function handleApi(state, req, res, url) {
 		entry.errorType = 'RATE_LIMIT_REACHED';
 		return reply(429, rateLimited());
 	};
-	if (now < state.penaltyUntil) {
+	const [first, second, third] = url.pathname.replace(/^\/v0\//, '').split('/');
+	const win = state.window(
+		first === 'meta' ? (second === 'bases' && third ? third : 'meta') : first,
+	);
+	if (now < win.penaltyUntil) {
 		entry.inPenalty = true;
 		return tooMany(false);
 	}
 	if (f.force429 > 0) {
 		f.force429 -= 1;
-		state.penaltyUntil = now + state.limits.penaltyMs;
+		win.penaltyUntil = now + state.limits.penaltyMs;
 		return tooMany(true);
 	}
-	while (state.hits.length && state.hits[0] <= now - 1000) state.hits.shift();
-	if (state.hits.length >= state.limits.limitPerSecond) {
-		state.penaltyUntil = now + state.limits.penaltyMs;
+	while (win.hits.length && win.hits[0] <= now - 1000) win.hits.shift();
+	if (win.hits.length >= state.limits.limitPerSecond) {
+		win.penaltyUntil = now + state.limits.penaltyMs;
 		return tooMany(false);
 	}
-	state.hits.push(now);
+	win.hits.push(now);
 	if (f.force5xx > 0) {
 		f.force5xx -= 1;
 		entry.forced = true;
@@ -1067,6 +1179,7 @@ async function handleControl(state, req, res, url) {
 			});
 		}
 		if (key === 'POST /__emulator/faults') return send(res, 200, state.setFaults(body));
+		if (key === 'POST /__emulator/bases') return send(res, 200, state.createBase(body));
 		if (key === 'POST /__emulator/reset') {
 			state.reset();
 			return send(res, 200, { ok: true });
@@ -1075,6 +1188,11 @@ async function handleControl(state, req, res, url) {
 		if (seedMatch)
 			return send(res, 200, {
 				records: seedRecords(state, decodeURIComponent(seedMatch[1]), body.records || []),
+			});
+		const recordsMatch = /^GET \/__emulator\/bases\/([^/]+)\/records\/([^/]+)$/.exec(key);
+		if (recordsMatch)
+			return send(res, 200, {
+				records: baseRecords(state, recordsMatch[1], decodeURIComponent(recordsMatch[2])),
 			});
 		return send(res, 404, {
 			error: { type: 'NOT_FOUND', message: 'Unknown emulator control endpoint' },
@@ -1086,6 +1204,12 @@ async function handleControl(state, req, res, url) {
 			error: { type: 'SERVER_ERROR', message: `Emulator control failed: ${err && err.message}` },
 		});
 	}
+}
+
+/** A table's records in any base, as the API returns them. */
+function baseRecords(state, baseId, tableName) {
+	const t = state.table(tableName, baseId);
+	return [...state.records.get(t.id).values()].map((r) => state.view(t, r));
 }
 
 /** Test setup: stores records (fields validated with typecast) without touching limits or the log. */
@@ -1142,10 +1266,8 @@ async function startAirtableEmulator(opts) {
 		reset: () => state.reset(),
 		setFaults: (faults) => state.setFaults(faults),
 		requests: (filter) => filterLog(state, filter),
-		records: (table) => {
-			const t = state.table(table);
-			return [...state.records.get(t.id).values()].map((r) => state.view(t, r));
-		},
+		records: (table, baseId = state.baseId) => baseRecords(state, baseId, table),
+		createBase: (spec) => state.createBase(spec),
 		seed: (table, fieldsList) => seedRecords(state, table, fieldsList),
 		close: async () => {
 			state.releaseLookups();

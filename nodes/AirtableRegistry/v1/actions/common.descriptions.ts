@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import type { UnknownChoice } from '../helpers/names';
 import type { AirtableSettings } from '../transport';
 import { DEFAULT_RETRY, RATE_LIMIT_PENALTY_MS } from '../transport';
 
@@ -11,6 +12,39 @@ export const typecastOption: INodeProperties = {
 	description:
 		'Whether Airtable converts values to the field types (text to numbers, dates, new select options). Off: a wrong type or an unknown select option is reported for that row.',
 };
+
+/** Version 2: what happens to a select value the table does not offer. */
+export const unknownChoiceOption: INodeProperties = {
+	displayName: 'Value Not Among the Choices',
+	name: 'unknownChoice',
+	type: 'options',
+	default: 'error',
+	options: [
+		{
+			name: 'Report the Item',
+			value: 'error',
+			description: 'The item goes to the error output, naming the field and its choices',
+		},
+		{
+			name: 'Leave the Field Empty',
+			value: 'leaveEmpty',
+			description:
+				'The record is written without that field (its default applies); the item lists it in skipped_choices',
+		},
+		{
+			name: 'Add It as a New Choice',
+			value: 'addChoice',
+			description: 'Airtable adds the value to the field (sent with typecast)',
+		},
+	],
+	description:
+		"For a single select value that is none of the field's choices. Values that differ only in case, spaces or underscores match the choice and are written as the table spells it.",
+};
+
+export function unknownChoiceRule(ctx: IExecuteFunctions): UnknownChoice {
+	const rule = ctx.getNodeParameter('options.unknownChoice', 0, 'error');
+	return rule === 'leaveEmpty' || rule === 'addChoice' ? rule : 'error';
+}
 
 /** Retry and pacing settings shared by every operation's Options collection. */
 export const retryOptions: INodeProperties[] = [

@@ -24,6 +24,7 @@ export const versionDescription: INodeTypeDescription = {
 		{
 			name: 'airtableRegistryApi',
 			required: true,
+			testedBy: 'airtableRegistryApiTest',
 		},
 		// Spread: n8n's lint rules read credential entries as object literals (a bare name crashes them).
 		{ ...redisCredential },

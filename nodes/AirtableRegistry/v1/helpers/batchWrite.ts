@@ -11,6 +11,8 @@ export interface WriteRow extends BatchRow {
 	fields: JsonObject;
 	/** Record ID, for plain updates. */
 	id?: string;
+	/** A select value is to be added as a new choice: the request goes with typecast. */
+	typecast?: boolean;
 }
 
 export interface Written {
@@ -29,6 +31,8 @@ export interface WriteAnswer {
 export interface Group {
 	fields: JsonObject;
 	itemIndexes: number[];
+	/** A select value is to be added as a new choice. */
+	typecast?: boolean;
 }
 
 export function addToGroup(
@@ -36,12 +40,14 @@ export function addToGroup(
 	key: string,
 	fields: JsonObject,
 	itemIndex: number,
+	typecast = false,
 ): void {
 	const group = groups.get(key);
-	if (group === undefined) groups.set(key, { fields, itemIndexes: [itemIndex] });
+	if (group === undefined) groups.set(key, { fields, itemIndexes: [itemIndex], typecast });
 	else {
 		Object.assign(group.fields, fields);
 		group.itemIndexes.push(itemIndex);
+		group.typecast = group.typecast === true || typecast;
 	}
 }
 

@@ -9,6 +9,7 @@ import type {
 
 import type { TableField, TableSchema } from '../transport';
 import { COMPUTED_FIELD_TYPES } from '../transport';
+import { matchField } from './names';
 
 export const isWritable = (field: TableField) => !COMPUTED_FIELD_TYPES.includes(field.type);
 
@@ -75,13 +76,15 @@ function holdsRecordIds(value: unknown): boolean {
 /**
  * The fields to write for one item. Automatic mapping takes every input field named like a writable
  * field of the table (link fields only when they hold record IDs); manual mapping takes the
- * mapper's values.
+ * mapper's values. `loose` (version 2): an input field also matches a field whose name differs
+ * only in case, spaces or underscores (first_name → First Name), and is written under the table's name.
  */
 export function mappedFields(
 	ctx: IExecuteFunctions,
 	item: INodeExecutionData,
 	itemIndex: number,
 	table: TableSchema,
+	loose = false,
 ): JsonObject {
 	const mode = ctx.getNodeParameter('columns.mappingMode', itemIndex) as string;
 	const auto = mode === 'autoMapInputData';
@@ -91,7 +94,7 @@ export function mappedFields(
 	const byName = new Map(table.fields.map((f) => [f.name, f]));
 	const out: JsonObject = {};
 	for (const [name, value] of Object.entries(source)) {
-		const field = byName.get(name);
+		const field = byName.get(name) ?? (loose ? matchField(table.fields, name) : undefined);
 		if (field === undefined) {
 			// Manual mapping: let Airtable name the unknown field (UNKNOWN_FIELD_NAME).
 			if (!auto && value !== undefined) out[name] = value as JsonObject[string];
@@ -104,7 +107,9 @@ export function mappedFields(
 			continue;
 		}
 		const converted = toAirtableValue(value, field);
-		if (converted !== undefined) out[name] = converted as JsonObject[string];
+		// An exact name wins over a loose match of another input field.
+		if (converted !== undefined && (field.name === name || !(field.name in out)))
+			out[field.name] = converted as JsonObject[string];
 	}
 	return out;
 }

@@ -19,7 +19,7 @@ export function utcDay(value: unknown): string | undefined {
 }
 
 /**
- * The seed's Events.utm_campaign formula, evaluated here the way Airtable does:
+ * The default Events table's utm_campaign formula, evaluated here the way Airtable does:
  * `"event_" & LOWER(SUBSTITUTE({event_name}, " ", "-")) & "_" & DATETIME_FORMAT({event_date}, 'YYYY-MM-DD')`.
  * Only spaces become dashes (punctuation stays), unlike Dedupe & Normalize's slug.
  */

@@ -20,10 +20,13 @@ import { NodeOperationError as OperationError } from 'n8n-workflow';
 import type { KeyLocks } from '../../../shared/locks';
 import { keyLocks } from '../../../shared/locks';
 import { lowerCaseHeaders } from '../../../shared/transport/attempt';
+import { checkedPath } from '../../../shared/transport/urlSafety';
 import type { RequestStats } from '../../../shared/transport/client';
 import { VendorClient } from '../../../shared/transport/client';
 import type { RetrySettings } from '../../../shared/transport/policy';
 import { RedisSlidingWindowLimiter } from '../../../shared/transport/redisRateLimiter';
+import type { FieldNames } from '../helpers/names';
+import { exactNames, schemaNames, sameName } from '../helpers/names';
 import { RATE_LIMIT_PENALTY_MS, airtablePolicy, airtablePolicyWaiting } from './policy';
 
 export type { RetrySettings } from '../../../shared/transport/policy';
@@ -47,6 +50,26 @@ export interface AirtableSettings {
 	rateLimitWaitMs?: number;
 	/** n8n's Redis, when the node coordinates workers: the base's window and locks are shared there. */
 	redis?: Redis;
+	/**
+	 * Version 2: base and tables picked in the node (they replace the credential's), and field
+	 * names, table names and select choices matched to the base's schema (helpers/names.ts).
+	 */
+	target?: RegistryTarget;
+	/** Only the account's meta API (list bases): no base is needed. */
+	basesOnly?: boolean;
+}
+
+export interface BaseSummary {
+	id: string;
+	name: string;
+	permissionLevel: string;
+}
+
+/** The base and tables a version 2 node picked. */
+export interface RegistryTarget {
+	baseId: string;
+	eventsTable: string;
+	registrationsTable: string;
 }
 
 export interface AirtableRequest {
@@ -115,13 +138,19 @@ export class AirtableApi {
 
 	readonly baseId: string;
 
-	readonly eventsTable: string;
+	/** Name or ID; version 2 replaces it with the table's ID once resolved (resolveTable). */
+	eventsTable: string;
 
-	readonly registrationsTable: string;
+	registrationsTable: string;
+
+	/** Version 2: names and choices follow the base's schema. */
+	readonly schemaAware: boolean;
 
 	private readonly base: Airtable.Base;
 
 	private readonly metaBase: Airtable.Base;
+
+	private readonly metaRoot: Airtable.Base;
 
 	private schema: Promise<TableSchema[]> | undefined;
 
@@ -130,6 +159,8 @@ export class AirtableApi {
 		credentials: ICredentialDataDecryptedObject,
 		private readonly settings: AirtableSettings = {},
 	) {
+		if (settings.target !== undefined) credentials = { ...credentials, ...settings.target };
+		this.schemaAware = settings.target !== undefined;
 		const waitMs = settings.rateLimitWaitMs ?? RATE_LIMIT_PENALTY_MS;
 		const policy = airtablePolicyWaiting(waitMs);
 		this.client = new VendorClient(ctx, policy, credentials, {
@@ -148,8 +179,15 @@ export class AirtableApi {
 				windowMs: this.client.limiter.windowMs,
 			});
 		}
-		// The policy has checked both (budget()).
-		this.baseId = String(credentials.baseId).trim();
+		// The policy has checked both (budget()); only a bases listing may go without a base.
+		this.baseId = String(credentials.baseId ?? '').trim();
+		if (this.baseId === '' && settings.basesOnly !== true)
+			throw new OperationError(
+				ctx.getNode(),
+				settings.target !== undefined
+					? 'No base is selected: pick one in the Base field'
+					: 'The Airtable credential\'s Base ID "" is not a base ID (app…)',
+			);
 		this.eventsTable = String(credentials.eventsTable || 'Events').trim();
 		this.registrationsTable = String(credentials.registrationsTable || 'Registrations').trim();
 		const airtable = new Airtable({
@@ -162,6 +200,7 @@ export class AirtableApi {
 		// The package builds <endpoint>/v0/<base id><path>; the meta API lives at
 		// /v0/meta/bases/<base id>/tables, so a "base" named meta/bases/<id> reaches it the same way.
 		this.metaBase = airtable.base(`meta/bases/${this.baseId}`);
+		this.metaRoot = airtable.base('meta');
 	}
 
 	static async fromContext(
@@ -198,6 +237,14 @@ export class AirtableApi {
 
 	/** One call through the shared client (paced per base, retried by its rules). */
 	async request<T = JsonObject>(req: AirtableRequest, base: Airtable.Base = this.base): Promise<T> {
+		// The package builds the URL from the path as it is: no segment may step out of the table.
+		let refused: string | undefined;
+		try {
+			checkedPath(req.path);
+		} catch (error) {
+			refused = (error as Error).message;
+		}
+		if (refused !== undefined) throw new OperationError(this.ctx.getNode(), refused);
 		// The package aborts the request at the client's timeout (requestTimeout), so the signal is not needed.
 		const { body } = await this.client.send<T>(
 			{ idempotent: req.idempotent !== false },
@@ -222,6 +269,15 @@ export class AirtableApi {
 		return body;
 	}
 
+	/** One page of the bases the token can reach (meta API; needs schema.bases:read). */
+	async bases(offset?: string): Promise<{ bases: BaseSummary[]; offset?: string }> {
+		const body = await this.request<{ bases?: BaseSummary[]; offset?: string }>(
+			{ method: 'GET', path: '/bases', qs: offset ? { offset } : {} },
+			this.metaRoot,
+		);
+		return { bases: body.bases ?? [], offset: body.offset };
+	}
+
 	/** The base's tables and fields (meta API; needs schema.bases:read). Cached per node run. */
 	async tables(): Promise<TableSchema[]> {
 		if (this.schema === undefined) {
@@ -240,7 +296,9 @@ export class AirtableApi {
 
 	async table(nameOrId: string): Promise<TableSchema> {
 		const tables = await this.tables();
-		const found = tables.find((t) => t.id === nameOrId || t.name === nameOrId);
+		const found =
+			tables.find((t) => t.id === nameOrId || t.name === nameOrId) ??
+			(this.schemaAware ? tables.find((t) => sameName(t.name, nameOrId)) : undefined);
 		if (found === undefined) {
 			throw new OperationError(
 				this.ctx.getNode(),
@@ -248,6 +306,23 @@ export class AirtableApi {
 			);
 		}
 		return found;
+	}
+
+	/**
+	 * Version 2: the table the node picked, by its ID from now on, so a name that matched only
+	 * loosely ("events" for Events) reaches the right table.
+	 */
+	async resolveTable(which: 'eventsTable' | 'registrationsTable'): Promise<void> {
+		if (!this.schemaAware) return;
+		this[which] = (await this.table(this[which])).id;
+	}
+
+	/**
+	 * The table's field names: version 1 writes the default names as they are; version 2 matches
+	 * each to the table's own field (see helpers/names.ts).
+	 */
+	async names(table: string): Promise<FieldNames> {
+		return this.schemaAware ? schemaNames(await this.table(table)) : exactNames;
 	}
 
 	/** Lists records matching a formula, following offsets. */

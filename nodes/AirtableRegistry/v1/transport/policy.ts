@@ -39,6 +39,9 @@ export const airtablePolicyWaiting = (rateLimitWaitMs: number): VendorPolicy => 
 		if (String(credentials.accessToken ?? '').trim() === '')
 			throw new Error('The Airtable credential has no access token');
 		const baseId = String(credentials.baseId ?? '').trim();
+		// No base: the account's meta API only (listing bases); AirtableApi refuses it otherwise.
+		if (baseId === '')
+			return { key: `airtable:${baseUrl}#bases`, limit: REQUESTS_PER_SECOND, windowMs: WINDOW_MS };
 		if (!/^app[A-Za-z0-9]+$/.test(baseId))
 			throw new Error(`The Airtable credential's Base ID "${baseId}" is not a base ID (app…)`);
 		// Airtable limits per base, whatever the token.
@@ -72,7 +75,7 @@ export const airtablePolicyWaiting = (rateLimitWaitMs: number): VendorPolicy => 
 		if (error.status === 403 || error.status === 404)
 			return {
 				message: `Airtable refused the request (${error.status}): the token lacks a scope or access to ${context.account}, or a table name is wrong`,
-				description: `Check the token's scopes (data.records:read/write, schema.bases:read) and the table names in the credential. Airtable said: ${server}`,
+				description: `Check the token's scopes (data.records:read/write, schema.bases:read), its access to the base, and the base and table names. Airtable said: ${server}`,
 			};
 		if (error.status === 429) {
 			const retries = context.retry.maxRateLimitRetries;

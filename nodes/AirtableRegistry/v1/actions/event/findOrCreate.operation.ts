@@ -14,10 +14,17 @@ import { mapWithConcurrency } from '../../../../shared/transport/batcher';
 import type { WriteAnswer } from '../../helpers/batchWrite';
 import { isRejection, rejectedRecord } from '../../helpers/batchWrite';
 import { fieldRef, formulaString, seedUtmCampaign, utcDay } from '../../helpers/formula';
+import type { FieldNames } from '../../helpers/names';
+import { checkChoices, fieldsInTable } from '../../helpers/names';
 import type { RowOutcome } from '../../helpers/outcome';
 import { failedItem } from '../../helpers/outcome';
-import type { AirtableApi, AirtableRecord } from '../../transport';
-import { batchSettings, retryOptions, typecastOption } from '../common.descriptions';
+import type { AirtableApi, AirtableRecord, TableSchema } from '../../transport';
+import {
+	batchSettings,
+	retryOptions,
+	typecastOption,
+	unknownChoiceRule,
+} from '../common.descriptions';
 
 const show = { resource: ['event'], operation: ['findOrCreate'] };
 
@@ -177,7 +184,7 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: 'luma_event_id',
 				description:
-					'Events text field that holds the Luma event ID (not part of the seed schema; add it to the table)',
+					'Events text field that holds the Luma event ID (add it to the table if it has none)',
 			},
 			typecastOption,
 			...retryOptions,
@@ -192,8 +199,14 @@ interface EventQuery {
 	day: string;
 	date: string;
 	itemIndexes: number[];
-	/** The fields of the event, should it have to be created. */
+	/** The fields of the event, should it have to be created (the table's names). */
 	create: JsonObject;
+	/** Select values left out because they are none of the field's choices (version 2). */
+	skipped: JsonObject;
+	/** Fields left out because the table has none of that name (version 2). */
+	missing: string[];
+	/** A value is to be added as a new choice. */
+	typecast: boolean;
 }
 
 interface Found {
@@ -204,6 +217,8 @@ interface Found {
 /** What every step needs: the API, the Events field holding the Luma event ID, Typecast, the locks. */
 interface Events {
 	api: AirtableApi;
+	/** The Events table's names for the default ones (as they are in version 1). */
+	names: FieldNames;
 	lumaField: string;
 	typecast: boolean;
 	/** Per event, across workers when the node coordinates them through Redis. */
@@ -223,9 +238,11 @@ const lockKeys = (q: EventQuery) =>
 function eventQueries(
 	ctx: IExecuteFunctions,
 	items: INodeExecutionData[],
-	lumaField: string,
+	{ names, lumaField }: Pick<Events, 'names' | 'lumaField'>,
+	schema: TableSchema | undefined,
 	outcomes: RowOutcome[],
 ): EventQuery[] {
+	const rule = unknownChoiceRule(ctx);
 	const queries = new Map<string, EventQuery>();
 	const parameters = new ParameterReader(ctx);
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
@@ -255,7 +272,7 @@ function eventQueries(
 			continue;
 		}
 		const additional = parameters.get<IDataObject>('additionalFields', itemIndex, {});
-		const create: JsonObject = {
+		const wanted: JsonObject = {
 			event_name: name,
 			event_date: new Date(
 				Date.parse(date.length === 10 ? `${date}T00:00:00Z` : date),
@@ -267,17 +284,50 @@ function eventQueries(
 			utm_medium: get('utmMedium'),
 		};
 		for (const [field, value] of Object.entries(additional)) {
-			if (value !== '' && value !== undefined) create[field] = value as JsonObject[string];
+			if (value !== '' && value !== undefined) wanted[field] = value as JsonObject[string];
+		}
+		let create: JsonObject = {};
+		for (const [field, value] of Object.entries(wanted)) {
+			// Version 2 leaves an empty select to the field's default; version 1 sends what it has.
+			if (schema !== undefined && value === '') continue;
+			create[names.name(field)] = value;
 		}
 		if (lumaEventId !== '') create[lumaField] = lumaEventId;
-		queries.set(key, { lumaEventId, name, day, date, itemIndexes: [itemIndex], create });
+		let skipped: JsonObject = {};
+		let missing: string[] = [];
+		let typecast = false;
+		if (schema !== undefined) {
+			const always = [names.name('event_name'), names.name('event_date'), lumaField];
+			({ fields: create, missing } = fieldsInTable(schema, create, always));
+			const checked = checkChoices(schema, create, rule);
+			if (checked.refused !== undefined) {
+				outcomes.push(
+					failedItem(ctx, items, itemIndex, checked.refused.message, {
+						field: checked.refused.field,
+					}),
+				);
+				continue;
+			}
+			({ fields: create, skipped, typecast } = checked);
+		}
+		queries.set(key, {
+			lumaEventId,
+			name,
+			day,
+			date,
+			itemIndexes: [itemIndex],
+			create,
+			skipped,
+			missing,
+			typecast,
+		});
 	}
 	return [...queries.values()];
 }
 
 /** The event by its Luma event ID, else by name and UTC day (recording the Luma event ID on it). */
 async function findEvent(
-	{ api, lumaField }: Events,
+	{ api, names, lumaField }: Events,
 	q: EventQuery,
 ): Promise<AirtableRecord | undefined> {
 	if (q.lumaEventId !== '') {
@@ -290,7 +340,7 @@ async function findEvent(
 	}
 	const [hit] = await api.list(
 		api.eventsTable,
-		`AND(${fieldRef('event_name')} = ${formulaString(q.name)}, DATETIME_FORMAT(${fieldRef('event_date')}, 'YYYY-MM-DD') = ${formulaString(q.day)})`,
+		`AND(${fieldRef(names.name('event_name'))} = ${formulaString(q.name)}, DATETIME_FORMAT(${fieldRef(names.name('event_date'))}, 'YYYY-MM-DD') = ${formulaString(q.day)})`,
 		1,
 	);
 	if (hit === undefined || q.lumaEventId === '' || hit.fields[lumaField] !== undefined) return hit;
@@ -304,10 +354,11 @@ async function findEvent(
 }
 
 /** True for the record made for `q`: the answer is tied to the event by key, not by position. */
-function isEventOf(record: AirtableRecord, q: EventQuery, lumaField: string): boolean {
+function isEventOf(record: AirtableRecord, q: EventQuery, { names, lumaField }: Events): boolean {
 	return q.lumaEventId !== ''
 		? record.fields[lumaField] === q.lumaEventId
-		: record.fields.event_name === q.name && utcDay(record.fields.event_date) === q.day;
+		: record.fields[names.name('event_name')] === q.name &&
+				utcDay(record.fields[names.name('event_date')]) === q.day;
 }
 
 class UnconfirmedEvent extends Error {
@@ -323,7 +374,8 @@ class UnconfirmedEvent extends Error {
  * lost connection) it is not sent again, the event is looked up instead and adopted if it was made.
  */
 async function createEvent(events: Events, q: EventQuery): Promise<AirtableRecord> {
-	const { api, lumaField, typecast } = events;
+	const { api } = events;
+	const typecast = events.typecast || q.typecast;
 	let answer: WriteAnswer | undefined;
 	let failure: unknown;
 	try {
@@ -342,7 +394,7 @@ async function createEvent(events: Events, q: EventQuery): Promise<AirtableRecor
 		if (made !== undefined) return made;
 		throw failure;
 	}
-	const record = answer.records?.find((r) => isEventOf(r, q, lumaField));
+	const record = answer.records?.find((r) => isEventOf(r, q, events));
 	if (record === undefined) throw new UnconfirmedEvent();
 	return record;
 }
@@ -361,9 +413,10 @@ function foundOutcome(
 	itemIndex: number,
 	q: EventQuery,
 	found: Found,
+	names: FieldNames,
 ): RowOutcome {
 	const { record, status } = found;
-	const computed = record.fields.utm_campaign;
+	const computed = record.fields[names.name('utm_campaign')];
 	return {
 		itemIndex,
 		json: {
@@ -375,10 +428,14 @@ function foundOutcome(
 				typeof computed === 'string'
 					? computed
 					: (seedUtmCampaign(
-							String(record.fields.event_name ?? q.name),
-							record.fields.event_date ?? q.date,
+							String(record.fields[names.name('event_name')] ?? q.name),
+							record.fields[names.name('event_date')] ?? q.date,
 						) ?? null),
 			event: { id: record.id, createdTime: record.createdTime, ...record.fields } as IDataObject,
+			...(status === 'created' && Object.keys(q.skipped).length > 0
+				? { skipped_choices: q.skipped as IDataObject }
+				: {}),
+			...(status === 'created' && q.missing.length > 0 ? { skipped_fields: q.missing } : {}),
 		},
 	};
 }
@@ -405,14 +462,19 @@ function failedOutcome(
 
 export const execute: BatchOperation<AirtableApi> = async function (items, api) {
 	const settings = batchSettings(this);
+	const schema = api.schemaAware ? await api.table(api.eventsTable) : undefined;
+	const names = await api.names(api.eventsTable);
 	const events: Events = {
 		api,
-		lumaField: String(this.getNodeParameter('options.lumaEventIdField', 0, 'luma_event_id')).trim(),
+		names,
+		lumaField: names.name(
+			String(this.getNodeParameter('options.lumaEventIdField', 0, 'luma_event_id')).trim(),
+		),
 		typecast: settings.typecast,
 		locks: api.locks('event'),
 	};
 	const outcomes: RowOutcome[] = [];
-	const queries = eventQueries(this, items, events.lumaField, outcomes);
+	const queries = eventQueries(this, items, events, schema, outcomes);
 	const results = await mapWithConcurrency(queries, settings.concurrency, async (q) => {
 		try {
 			return { ok: true as const, found: await findOrCreateEvent(events, q) };
@@ -427,7 +489,7 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 		for (const itemIndex of q.itemIndexes)
 			outcomes.push(
 				result.ok
-					? foundOutcome(items, itemIndex, q, result.found)
+					? foundOutcome(items, itemIndex, q, result.found, names)
 					: failedOutcome(this, api, items, itemIndex, q, result.error),
 			);
 	});

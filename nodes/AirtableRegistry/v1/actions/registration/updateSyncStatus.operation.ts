@@ -1,13 +1,20 @@
-import type { IDisplayOptions, INodeProperties, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IDisplayOptions, INodeProperties, JsonObject } from 'n8n-workflow';
 
 import type { BatchOperation } from '../../../../shared/batch/routers';
 import { ParameterReader } from '../../../../shared/parameters';
 import type { Group, WriteRow } from '../../helpers/batchWrite';
 import { addToGroup, writeRecords } from '../../helpers/batchWrite';
+import type { FieldNames } from '../../helpers/names';
+import { checkChoices, exactNames, fieldsInTable } from '../../helpers/names';
 import type { RowOutcome } from '../../helpers/outcome';
 import { failedItem, writeOutcomes } from '../../helpers/outcome';
 import type { AirtableApi } from '../../transport';
-import { batchSettings, retryOptions, typecastOption } from '../common.descriptions';
+import {
+	batchSettings,
+	retryOptions,
+	typecastOption,
+	unknownChoiceRule,
+} from '../common.descriptions';
 
 const show = { resource: ['registration'], operation: ['updateSyncStatus'] };
 const RECORD_ID = /^rec[A-Za-z0-9]{3,}$/;
@@ -49,17 +56,36 @@ export function syncStatusProperties(
 	];
 }
 
-/** The sync_status / sync_error / hubspot_contact_id fields of one item, as Airtable takes them. */
-export function syncStatusFields(parameters: ParameterReader, itemIndex: number): JsonObject {
+/** The sync_status / sync_error / hubspot_contact_id fields of one item, under the table's names. */
+export function syncStatusFields(
+	parameters: ParameterReader,
+	itemIndex: number,
+	names: FieldNames = exactNames,
+): JsonObject {
 	const fields: JsonObject = {
-		sync_status: String(parameters.get('syncStatus', itemIndex)),
+		[names.name('sync_status')]: String(parameters.get('syncStatus', itemIndex)),
 	};
 	const syncError = String(parameters.get('syncError', itemIndex, '') ?? '');
-	fields.sync_error = syncError === '' ? null : syncError;
+	fields[names.name('sync_error')] = syncError === '' ? null : syncError;
 	const contactId = String(parameters.get('hubspotContactId', itemIndex, '') ?? '').trim();
 	if (contactId !== '')
-		fields.hubspot_contact_id = /^\d+$/.test(contactId) ? Number(contactId) : contactId;
+		fields[names.name('hubspot_contact_id')] = /^\d+$/.test(contactId)
+			? Number(contactId)
+			: contactId;
 	return fields;
+}
+
+/** Landed items that had select values left out say which (`skipped_choices`). */
+export function withSkippedChoices(
+	outcomes: RowOutcome[],
+	skipped: Map<number, JsonObject>,
+): RowOutcome[] {
+	for (const outcome of outcomes) {
+		const left = skipped.get(outcome.itemIndex);
+		if (left !== undefined && outcome.error === undefined)
+			outcome.json.skipped_choices = left as IDataObject;
+	}
+	return outcomes;
 }
 
 export const description: INodeProperties[] = [
@@ -87,6 +113,10 @@ export const description: INodeProperties[] = [
 export const execute: BatchOperation<AirtableApi> = async function (items, api) {
 	const settings = batchSettings(this);
 	const parameters = new ParameterReader(this);
+	const schema = api.schemaAware ? await api.table(api.registrationsTable) : undefined;
+	const names = await api.names(api.registrationsTable);
+	const rule = unknownChoiceRule(this);
+	const skippedChoices = new Map<number, JsonObject>();
 	const outcomes: RowOutcome[] = [];
 	// The same record twice: one write, the later item's values win.
 	const groups = new Map<string, Group>();
@@ -104,13 +134,31 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 			);
 			continue;
 		}
-		addToGroup(groups, recordId, syncStatusFields(parameters, itemIndex), itemIndex);
+		let fields = syncStatusFields(parameters, itemIndex, names);
+		let typecast = false;
+		if (schema !== undefined) {
+			// A base without sync_error or hubspot_contact_id still takes the status.
+			fields = fieldsInTable(schema, fields, [names.name('sync_status')]).fields;
+			const checked = checkChoices(schema, fields, rule);
+			if (checked.refused !== undefined) {
+				outcomes.push(
+					failedItem(this, items, itemIndex, checked.refused.message, {
+						field: checked.refused.field,
+					}),
+				);
+				continue;
+			}
+			({ fields, typecast } = checked);
+			if (Object.keys(checked.skipped).length > 0) skippedChoices.set(itemIndex, checked.skipped);
+		}
+		addToGroup(groups, recordId, fields, itemIndex, typecast);
 	}
 
 	const rows: WriteRow[] = [...groups.entries()].map(([id, g]) => ({
 		key: id,
 		id,
 		fields: g.fields,
+		typecast: g.typecast,
 	}));
 	const results = await writeRecords(api, rows, {
 		concurrency: settings.concurrency,
@@ -120,18 +168,21 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 				path: api.tablePath(api.registrationsTable),
 				body: {
 					records: batch.map((row) => ({ id: row.id, fields: row.fields })),
-					...(settings.typecast ? { typecast: true } : {}),
+					...(settings.typecast || batch.some((row) => row.typecast) ? { typecast: true } : {}),
 				},
 			}),
 		keyOf: (record) => record.id,
 	});
 
 	outcomes.push(
-		...writeOutcomes(this, api, items, groups, results, ({ record }) => ({
-			airtable_id: record.id,
-			status: 'updated',
-			sync_status: record.fields.sync_status ?? null,
-		})),
+		...withSkippedChoices(
+			writeOutcomes(this, api, items, groups, results, ({ record }) => ({
+				airtable_id: record.id,
+				status: 'updated',
+				sync_status: record.fields[names.name('sync_status')] ?? null,
+			})),
+			skippedChoices,
+		),
 	);
 	return outcomes;
 };

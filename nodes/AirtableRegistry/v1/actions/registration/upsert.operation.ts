@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+	JsonObject,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { BatchOperation } from '../../../../shared/batch/routers';
@@ -6,11 +11,22 @@ import { ParameterReader } from '../../../../shared/parameters';
 import type { Group, WriteRow } from '../../helpers/batchWrite';
 import { addToGroup, mergeKey, writeRecords } from '../../helpers/batchWrite';
 import { mappedFields } from '../../helpers/fields';
+import type { FieldNames } from '../../helpers/names';
+import { checkChoices, fieldsInTable } from '../../helpers/names';
 import type { RowOutcome } from '../../helpers/outcome';
 import { failedItem, writeOutcomes } from '../../helpers/outcome';
 import type { AirtableApi, TableSchema } from '../../transport';
-import { batchSettings, retryOptions, typecastOption } from '../common.descriptions';
-import { syncStatusFields, syncStatusProperties } from './updateSyncStatus.operation';
+import {
+	batchSettings,
+	retryOptions,
+	typecastOption,
+	unknownChoiceRule,
+} from '../common.descriptions';
+import {
+	syncStatusFields,
+	syncStatusProperties,
+	withSkippedChoices,
+} from './updateSyncStatus.operation';
 
 const show = { resource: ['registration'], operation: ['upsert'] };
 const RECORD_ID = /^rec[A-Za-z0-9]{3,}$/;
@@ -108,21 +124,34 @@ function groupByMergeKey(
 	ctx: IExecuteFunctions,
 	items: INodeExecutionData[],
 	table: TableSchema,
+	names: FieldNames,
+	schemaAware: boolean,
 	mergeOn: string[],
 	outcomes: RowOutcome[],
+	skippedChoices: Map<number, JsonObject>,
 ): Map<string, Group> {
 	const writeSyncStatus = ctx.getNodeParameter('writeSyncStatus', 0, false) === true;
 	const parameters = new ParameterReader(ctx);
+	const rule = unknownChoiceRule(ctx);
+	const linkName = names.name('event_id');
 	const linkField = table.fields.find(
-		(f) => f.name === 'event_id' && f.type === 'multipleRecordLinks',
+		(f) => f.name === linkName && f.type === 'multipleRecordLinks',
 	);
+	const dedupeField = names.name('dedupe_key');
 	const groups = new Map<string, Group>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const fields = mappedFields(ctx, items[itemIndex], itemIndex, table);
-		if (writeSyncStatus) Object.assign(fields, syncStatusFields(parameters, itemIndex));
-		if (mergeOn.includes('dedupe_key')) {
+		let fields = mappedFields(ctx, items[itemIndex], itemIndex, table, schemaAware);
+		if (writeSyncStatus) {
+			const sync = syncStatusFields(parameters, itemIndex, names);
+			// Version 2: a base without sync_error or hubspot_contact_id still takes the status.
+			Object.assign(
+				fields,
+				schemaAware ? fieldsInTable(table, sync, [names.name('sync_status')]).fields : sync,
+			);
+		}
+		if (mergeOn.includes(dedupeField)) {
 			const key = String(parameters.get('dedupeKey', itemIndex, '') ?? '').trim();
-			if (key !== '') fields.dedupe_key = key;
+			if (key !== '') fields[dedupeField] = key;
 		}
 		const eventRecordId = String(parameters.get('eventRecordId', itemIndex, '') ?? '').trim();
 		if (eventRecordId !== '') {
@@ -133,7 +162,7 @@ function groupByMergeKey(
 						items,
 						itemIndex,
 						linkField === undefined
-							? `Field 'eventRecordId': the Registrations table has no event_id link field`
+							? `Field 'eventRecordId': the Registrations table has no ${linkName} link field`
 							: `Field 'eventRecordId': "${eventRecordId}" is not an Airtable record ID (rec…)`,
 						{ field: 'eventRecordId' },
 					),
@@ -141,6 +170,21 @@ function groupByMergeKey(
 				continue;
 			}
 			fields[linkField.name] = [eventRecordId];
+		}
+		let typecast = false;
+		if (schemaAware) {
+			const checked = checkChoices(table, fields, rule);
+			if (checked.refused !== undefined) {
+				outcomes.push(
+					failedItem(ctx, items, itemIndex, checked.refused.message, {
+						field: checked.refused.field,
+					}),
+				);
+				continue;
+			}
+			fields = checked.fields;
+			typecast = checked.typecast;
+			if (Object.keys(checked.skipped).length > 0) skippedChoices.set(itemIndex, checked.skipped);
 		}
 		const missing = mergeOn.filter((name) => {
 			const v = fields[name];
@@ -158,19 +202,34 @@ function groupByMergeKey(
 			);
 			continue;
 		}
-		addToGroup(groups, mergeKey(fields, mergeOn), fields, itemIndex);
+		addToGroup(groups, mergeKey(fields, mergeOn), fields, itemIndex, typecast);
 	}
 	return groups;
 }
 
 export const execute: BatchOperation<AirtableApi> = async function (items, api) {
 	const settings = batchSettings(this);
-	const mergeOn = fieldsToMergeOn(this);
 	const table = await api.table(api.registrationsTable);
+	const names = await api.names(api.registrationsTable);
+	const mergeOn = fieldsToMergeOn(this).map((name) => names.name(name));
 	const outcomes: RowOutcome[] = [];
-	const groups = groupByMergeKey(this, items, table, mergeOn, outcomes);
+	const skippedChoices = new Map<number, JsonObject>();
+	const groups = groupByMergeKey(
+		this,
+		items,
+		table,
+		names,
+		api.schemaAware,
+		mergeOn,
+		outcomes,
+		skippedChoices,
+	);
 
-	const rows: WriteRow[] = [...groups.entries()].map(([key, g]) => ({ key, fields: g.fields }));
+	const rows: WriteRow[] = [...groups.entries()].map(([key, g]) => ({
+		key,
+		fields: g.fields,
+		typecast: g.typecast,
+	}));
 	const results = await writeRecords(api, rows, {
 		concurrency: settings.concurrency,
 		send: async (batch) =>
@@ -180,7 +239,7 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 				body: {
 					performUpsert: { fieldsToMergeOn: mergeOn },
 					records: batch.map((row) => ({ fields: row.fields })),
-					...(settings.typecast ? { typecast: true } : {}),
+					...(settings.typecast || batch.some((row) => row.typecast) ? { typecast: true } : {}),
 				},
 			}),
 		// Airtable's answer names each record by the values it was merged on.
@@ -188,10 +247,13 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 	});
 
 	outcomes.push(
-		...writeOutcomes(this, api, items, groups, results, ({ record, created }) => ({
-			airtable_id: record.id,
-			status: created ? 'created' : 'updated',
-		})),
+		...withSkippedChoices(
+			writeOutcomes(this, api, items, groups, results, ({ record, created }) => ({
+				airtable_id: record.id,
+				status: created ? 'created' : 'updated',
+			})),
+			skippedChoices,
+		),
 	);
 	return outcomes;
 };
