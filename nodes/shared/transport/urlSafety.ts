@@ -10,18 +10,30 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
  * not send its token elsewhere in clear text. Returns the URL without a trailing slash.
  */
 export function checkedBaseUrl(raw: string, field = 'Base URL'): string {
-	let url: URL;
-	try {
-		url = new URL(raw.trim());
-	} catch {
-		throw new Error(`${field} is not a URL: expected https://host`);
-	}
+	const url = parseUrl(raw.trim());
+	if (!url) throw new Error(`${field} is not a URL: expected https://host`);
 	const local = LOCAL_HOSTS.has(url.hostname) || url.hostname.endsWith('.localhost');
 	if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local))
 		throw new Error(`${field} must start with https:// (plain http is allowed for localhost only)`);
 	if (url.username || url.password) throw new Error(`${field} must not contain a user or password`);
 	if (url.search || url.hash) throw new Error(`${field} must not contain a query or fragment`);
 	return url.toString().replace(/\/+$/, '');
+}
+
+function parseUrl(raw: string): URL | undefined {
+	try {
+		return new URL(raw);
+	} catch {
+		return undefined;
+	}
+}
+
+function decodeSegment(segment: string): string | undefined {
+	try {
+		return decodeURIComponent(segment);
+	} catch {
+		return undefined;
+	}
 }
 
 /**
@@ -32,12 +44,8 @@ export function checkedPath(path: string): string {
 	if (!path.startsWith('/')) throw new Error(`Request path must start with "/": ${path}`);
 	const [pathname] = path.split('?');
 	for (const segment of pathname.slice(1).split('/')) {
-		let decoded = segment;
-		try {
-			decoded = decodeURIComponent(segment);
-		} catch {
-			throw new Error('Request path has a malformed percent-encoding');
-		}
+		const decoded = decodeSegment(segment);
+		if (decoded === undefined) throw new Error('Request path has a malformed percent-encoding');
 		if (decoded === '.' || decoded === '..' || decoded.includes('/') || decoded.includes('\\'))
 			throw new Error('Request path has an id that is not a plain value (".", ".." or a slash)');
 	}
