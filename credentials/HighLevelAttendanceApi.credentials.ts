@@ -1,10 +1,4 @@
-import type {
-	IAuthenticateGeneric,
-	Icon,
-	ICredentialTestRequest,
-	ICredentialType,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IAuthenticateGeneric, Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
 
 /**
  * HighLevel (LeadConnector API v2) Private Integration token for one location (sub-account).
@@ -14,6 +8,8 @@ import type {
  * resolves a credential type name to the last package that defines it, so reusing the name would
  * replace n8n's own credential for every workflow on the instance.
  */
+// Tested by the HighLevel Attendance node (highLevelAttendanceApiTest) through testedBy, which the rule cannot find in a versioned node.
+// eslint-disable-next-line @n8n/community-nodes/credential-test-required
 export class HighLevelAttendanceApi implements ICredentialType {
 	name = 'highLevelAttendanceApi';
 
@@ -57,11 +53,21 @@ export class HighLevelAttendanceApi implements ICredentialType {
 				'HighLevel allows 100 requests per 10 seconds per integration per location. Raise it only if HighLevel raised your limit; lower it to leave room for other apps using the same token.',
 		},
 		{
+			displayName: 'Webhook Secret',
+			name: 'webhookSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				'A random value of at least 16 characters that your GoHighLevel workflow sends with every attendance check: in the X-Webhook-Secret header (Custom Webhook action) or as ?secret= at the end of the URL (Webhook action). Check and Tag refuses requests without it.',
+		},
+		{
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',
 			default: 'https://services.leadconnectorhq.com',
-			description: 'Change only to point at a proxy or a sandbox',
+			description:
+				'Change only to point at a proxy or a sandbox. Must start with https:// (http only for localhost).',
 		},
 	];
 
@@ -76,11 +82,6 @@ export class HighLevelAttendanceApi implements ICredentialType {
 		},
 	};
 
-	// Reads the location: proves the token, that it belongs to this location, and the Version header.
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '=/locations/{{encodeURIComponent($credentials.locationId.trim())}}',
-		},
-	};
+	// No declarative test: the HighLevel Attendance node tests this credential (highLevelAttendanceApiTest),
+	// so that a base URL that is not https:// is refused before the token is sent anywhere.
 }

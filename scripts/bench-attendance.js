@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench:attendance: seed 002's lightning checker with 100,000 registrants in real PostgreSQL.
+// npm run bench:attendance: the GoHighLevel attendance checker with 100,000 registrants in real PostgreSQL.
 // 1. lookup latency of the node's query alone (its prepared statement on the shared pool);
 // 2. end-to-end latency through real n8n 2.40.7 at a fixed request rate for the shipped ghl-attendance-checker
 //    and, in the same run, the same flow built from n8n's built-in nodes (Webhook → Postgres → IF → HTTP
@@ -31,6 +31,8 @@ const CONCURRENT = Number(process.env.BENCH_CONCURRENT || 1000);
 const WEBINAR = 5150;
 const SCHEDULE = 9;
 const HL_LIMIT = 100000;
+// The checker is closed by default: every request carries the credential's Webhook Secret.
+const SECRET = 'bench-attendance-webhook-secret-01';
 const OURS = {
 	id: 'mkopsGhlAttend01',
 	path: 'ghl-attendance',
@@ -63,7 +65,7 @@ function node(n, name, type, typeVersion, position, parameters, extra = {}) {
 	};
 }
 
-/** The seed's flow with n8n's own nodes: look up, tag with two HTTP calls, write the audit row, answer. */
+/** The same flow with n8n's own nodes: look up, tag with two HTTP calls, write the audit row, answer. */
 function builtInWorkflow(schema, hl) {
 	const table = `"${schema}".webinar_registrants`;
 	const headers = {
@@ -245,11 +247,11 @@ async function lookupLatency(pg) {
 }
 
 let contactSeq = 0;
-function payload(hl, contactIds) {
-	const g = 1 + Math.floor(Math.random() * ROWS);
-	const i = contactSeq++ % contactIds.length;
+/** A registrant's webhook: the contact's own email (the checker ties the contact id to it). */
+function payload(hl, contacts) {
+	const { id, g } = contacts[contactSeq++ % contacts.length];
 	return {
-		contact_id: contactIds[i],
+		contact_id: id,
 		email: `att${g}@example.com`,
 		tags: 'webinar-registered',
 		customData: { webinar_id: String(WEBINAR), schedule_id: String(SCHEDULE) },
@@ -261,7 +263,7 @@ async function post(url, body) {
 	const t0 = performance.now();
 	const res = await fetch(url, {
 		method: 'POST',
-		headers: { 'content-type': 'application/json' },
+		headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET },
 		body: JSON.stringify(body),
 	});
 	await res.text();
@@ -296,38 +298,44 @@ async function atRate(url, rate, makeBody) {
 	const n8n = await N8n.create({ env: { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '' } });
 	try {
 		await loadRegistrants(pg);
-		const contactIds = Array.from(
-			{ length: 500 },
-			(_, i) => hl.seedContact({ email: `ghl${i}@example.com`, tags: ['webinar-registered'] }).id,
-		);
+		// 500 registrants spread over the table, each with a HighLevel contact of the same email.
+		const contactIds = Array.from({ length: 500 }, (_, i) => {
+			const g = 1 + ((i * 7919) % ROWS);
+			const id = hl.seedContact({ email: `att${g}@example.com`, tags: ['webinar-registered'] }).id;
+			return { id, g };
+		});
 		installPackage(n8n.userFolder);
 		const template = JSON.parse(
 			readFileSync(join(ROOT, 'workflows/credentials.template.json'), 'utf8'),
 		);
 		n8n.importCredentials(
 			template
-				.filter((c) => c.type === 'highLevelAttendanceApi' || c.type === 'postgres')
+				.filter((c) => ['highLevelAttendanceApi', 'postgres', 'slackApi'].includes(c.type))
+				// Slack is only on the checker's 503 path, which a benchmark does not take.
 				.map((c) =>
-					c.type === 'postgres'
-						? {
-								...c,
-								data: {
-									...c.data,
-									...pg.connection,
-									port: Number(pg.connection.port),
-									ssl: 'disable',
+					c.type === 'slackApi'
+						? c
+						: c.type === 'postgres'
+							? {
+									...c,
+									data: {
+										...c.data,
+										...pg.connection,
+										port: Number(pg.connection.port),
+										ssl: 'disable',
+									},
+								}
+							: {
+									...c,
+									data: {
+										...c.data,
+										accessToken: hl.defaultToken,
+										locationId: hl.locationId,
+										baseUrl: hl.url,
+										requestsPer10s: HL_LIMIT,
+										webhookSecret: SECRET,
+									},
 								},
-							}
-						: {
-								...c,
-								data: {
-									...c.data,
-									accessToken: hl.defaultToken,
-									locationId: hl.locationId,
-									baseUrl: hl.url,
-									requestsPer10s: HL_LIMIT,
-								},
-							},
 				),
 		);
 		const shipped = JSON.parse(

@@ -1,15 +1,18 @@
 /**
- * Seed 002 in real n8n 2.40.7: the shipped WebinarJam → database sync fills real Postgres from the WebinarJam
- * emulator, then the shipped GoHighLevel attendance checker answers GoHighLevel webhooks for an attendee, a
- * no-show and an unknown email with the right tags in the HighLevel emulator, a JSON reply and an audit row.
- * A second sync after attendance changed updates those rows and leaves the others untouched.
+ * The WebinarJam and GoHighLevel workflows in real n8n 2.40.7: the shipped WebinarJam → database sync fills a
+ * PostgreSQL cluster of this test's own from the WebinarJam emulator, then the shipped GoHighLevel attendance
+ * checker answers GoHighLevel webhooks for an attendee, a no-show and an unknown email with the right tags in
+ * the HighLevel emulator, a JSON reply and an audit row. The checker is closed by default (no secret: 401/403,
+ * nothing written), ties the contact to the email, and answers 503 with a Slack alert when HighLevel or the
+ * database is down (the private cluster is stopped for that, never the machine's shared server).
  */
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
 import { startHighLevelEmulator, type HighLevelEmulator } from '../emulators/highlevel/server';
+import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server';
 import { startWebinarJamEmulator, type WebinarJamEmulator } from '../emulators/webinarjam/server';
-import { testPostgres, type TestPostgres } from '../harness/postgres';
+import { privatePostgres, type PrivatePostgres } from '../harness/privatePostgres';
 import { freePort, installPackage, N8n, parseCliRun, ROOT } from './harness/n8n';
 
 const SYNC = 'mkopsWjSyncDb001';
@@ -20,7 +23,10 @@ const SCHEDULE = 88;
 let n8n: N8n;
 let wj: WebinarJamEmulator;
 let hl: HighLevelEmulator;
-let pg: TestPostgres;
+let pg: PrivatePostgres;
+let slack: SlackEmulator;
+/** The HighLevel credential's Webhook Secret in this run. */
+const SECRET = 'e2e-ghl-webhook-secret-7f3a9c21';
 const contacts: Record<string, string> = {};
 let registrantIds: Record<string, number> = {};
 
@@ -58,8 +64,11 @@ function credentials() {
 					accessToken: hl.defaultToken,
 					locationId: hl.locationId,
 					baseUrl: hl.url,
+					webhookSecret: SECRET,
 				},
 			};
+		// n8n's Slack node always calls https://slack.com: the emulator is its HTTPS proxy (n8nEnv()).
+		if (c.type === 'slackApi') return { ...c, data: { accessToken: slack.defaultToken } };
 		return c;
 	});
 }
@@ -72,15 +81,25 @@ async function sync() {
 	return run.resultData.runData['Sync registrants'][0].data.main[0][0].json as Record<string, any>;
 }
 
+/** How the request carries the secret: a header (Custom Webhook action) or the URL (Webhook action). */
+type SecretIn = { header: string } | { query: string } | 'none';
+
 /** What a GoHighLevel workflow "Webhook" action posts for a contact. */
 async function ghlWebhook(
 	email: string,
 	contactId: string | undefined,
 	tags = 'webinar-registered',
+	secret: SecretIn = { header: SECRET },
 ) {
-	const res = await fetch(`${n8n.baseUrl}/webhook/ghl-attendance`, {
+	const query =
+		typeof secret === 'object' && 'query' in secret
+			? `?secret=${encodeURIComponent(secret.query)}`
+			: '';
+	const headers: Record<string, string> = { 'content-type': 'application/json' };
+	if (typeof secret === 'object' && 'header' in secret) headers['x-webhook-secret'] = secret.header;
+	const res = await fetch(`${n8n.baseUrl}/webhook/ghl-attendance${query}`, {
 		method: 'POST',
-		headers: { 'content-type': 'application/json' },
+		headers,
 		body: JSON.stringify({
 			contact_id: contactId,
 			email,
@@ -90,11 +109,28 @@ async function ghlWebhook(
 			customData: { webinar_id: String(WEBINAR), schedule_id: String(SCHEDULE) },
 		}),
 	});
-	return { status: res.status, json: (await res.json()) as Record<string, any> };
+	const text = await res.text();
+	return { status: res.status, text, json: JSON.parse(text) as Record<string, any> };
+}
+
+const auditCount = async () =>
+	Number(
+		(await pg.query(`SELECT count(*)::int AS n FROM ${pg.qualified('attendance_checks')}`)).rows[0]
+			.n,
+	);
+
+/** Waits (bounded) for a Slack message containing `text`: the alert is posted after the reply. */
+async function slackMessage(text: string) {
+	for (let i = 0; i < 200; i++) {
+		const found = slack.messages().find((m) => m.text.includes(text));
+		if (found) return found;
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	throw new Error(`no Slack message containing "${text}"`);
 }
 
 beforeAll(async () => {
-	pg = await testPostgres('e2e_wj');
+	pg = await privatePostgres();
 	wj = await startWebinarJamEmulator({ data: null });
 	const seeded = wj.seed({
 		webinars: [
@@ -149,7 +185,8 @@ beforeAll(async () => {
 			tags: key === 'attendee' ? ['webinar-registered', 'webinar-no-show'] : ['webinar-registered'],
 		}).id;
 
-	n8n = await N8n.create();
+	slack = await startSlackEmulator();
+	n8n = await N8n.create({ env: slack.n8nEnv() });
 	installPackage(n8n.userFolder);
 	n8n.importCredentials(credentials());
 	n8n.importWorkflow(join(ROOT, 'workflows/error-alerts.json'));
@@ -164,10 +201,11 @@ afterAll(async () => {
 	await n8n?.stop();
 	await wj?.close();
 	await hl?.close();
+	await slack?.close();
 	await pg?.cleanup();
 });
 
-describe('seed 002 in real n8n: WebinarJam → Postgres sync and the GoHighLevel attendance checker', () => {
+describe('in real n8n: WebinarJam → Postgres sync and the GoHighLevel attendance checker', () => {
 	it('the WebinarJam and HighLevel credentials pass their Test, and fail it clearly with a bad key', async () => {
 		for (const c of credentials().filter((x) =>
 			['webinarJamApi', 'highLevelAttendanceApi'].includes(x.type),
@@ -224,7 +262,10 @@ describe('seed 002 in real n8n: WebinarJam → Postgres sync and the GoHighLevel
 			tag_added: 'webinar-attended',
 			tag_removed: 'webinar-no-show',
 		});
-		expect(hl.tagsOf(contacts.attendee)?.sort()).toEqual(['webinar-attended', 'webinar-registered']);
+		expect(hl.tagsOf(contacts.attendee)?.sort()).toEqual([
+			'webinar-attended',
+			'webinar-registered',
+		]);
 		const audit = await pg.query(
 			`SELECT attendance_status, ghl_contact_id, tag_added, tag_removed, response_time_ms
 			   FROM ${pg.qualified('attendance_checks')} WHERE email = $1`,
@@ -313,5 +354,129 @@ describe('seed 002 in real n8n: WebinarJam → Postgres sync and the GoHighLevel
 			`SELECT updated, unchanged FROM ${pg.qualified('sync_runs')} ORDER BY id`,
 		);
 		expect(runs.rows.at(-1)).toEqual({ updated: 2, unchanged: 148 });
+	});
+});
+
+describe('in real n8n: the sync alerts Slack with registrant text escaped, and a Slack outage does not fail it', () => {
+	it('a row WebinarJam sends with <!channel> and a disguised link is posted escaped; with Slack refusing, the run still succeeds', async () => {
+		const bad = registrantIds['viewer7@example.com'];
+		wj.updateRegistrant(bad, { time_live: '<!channel> <https://evil.example|click> & more' });
+		const runSync = async () =>
+			parseCliRun(
+				await n8n.cliAsync(['execute', `--id=${SYNC}`, '--rawOutput'], {
+					N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+				}),
+			);
+		const before = slack.messages().length;
+		const first = await runSync();
+		// The run with a failed row goes out on the error output, to Slack.
+		const problem = first.resultData.runData['Sync registrants'][0].data.main[1][0].json;
+		expect(JSON.stringify(problem)).toContain('time_live');
+		const posted = slack.messages().slice(before);
+		expect(posted).toHaveLength(1);
+		expect(posted[0].channel).toBe('#mops-alerts');
+		expect(posted[0].text).toContain(
+			'&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; more',
+		);
+		expect(posted[0].text).not.toMatch(/<!channel>|<https:/);
+
+		// Slack down (the next post refused): the sync run is still a success.
+		slack.setFaults({ failNext: 1, failError: 'channel_not_found' });
+		const second = await runSync();
+		expect(second.resultData.error).toBeUndefined();
+		expect(second.resultData.runData['Slack: Sync problems'][0].executionStatus).toBe('success');
+		expect(slack.messages().length).toBe(before + 1);
+		wj.updateRegistrant(bad, { time_live: '00:30:00' });
+	});
+});
+
+describe('in real n8n: the attendance checker is closed by default and every failure reaches a human', () => {
+	it('without the secret (header or query, missing or wrong, or the template placeholder): 401/403, no tag, no attendance_checks row', async () => {
+		const hlBefore = hl.requests().length;
+		const auditBefore = await auditCount();
+		const tagsBefore = hl.tagsOf(contacts.stranger);
+		const variants: Array<[SecretIn, number]> = [
+			['none', 401],
+			[{ header: `${SECRET}-wrong` }, 403],
+			[{ query: 'not-the-secret-at-all' }, 403],
+			[{ query: 'REPLACE_WITH_A_RANDOM_SECRET_OF_32_CHARACTERS' }, 403],
+			[{ header: '' }, 401],
+		];
+		for (const [secret, status] of variants) {
+			const res = await ghlWebhook('sam.stranger@example.com', contacts.stranger, 'x', secret);
+			expect([secret, res.status]).toEqual([secret, status]);
+			expect(res.json).toMatchObject({ status: 'error' });
+			expect(res.text).not.toContain(SECRET);
+		}
+		expect(hl.requests().length).toBe(hlBefore);
+		expect(hl.tagsOf(contacts.stranger)).toEqual(tagsBefore);
+		expect(await auditCount()).toBe(auditBefore);
+	});
+
+	it('with the secret in the query string (the plain Webhook action): the check runs', async () => {
+		const res = await ghlWebhook('nora.noshow@example.com', contacts.noshow, '', { query: SECRET });
+		expect(res.status).toBe(200);
+		expect(res.json).toMatchObject({ status: expect.stringMatching(/^(attended|no_show)$/) });
+		expect(res.text).not.toContain(SECRET);
+	});
+
+	it("a contact id with someone else's email: 422 naming the contact id, no tag, no personal data in the reply", async () => {
+		const before = hl.requests().length;
+		const auditBefore = await auditCount();
+		// The stranger's contact, with the email of Ada (an attendee who purchased for 97.00).
+		const res = await ghlWebhook('ada.attendee@example.com', contacts.stranger);
+		expect(res.status).toBe(422);
+		expect(res.json).toEqual({
+			status: 'error',
+			field: 'contactId',
+			error: "Field 'contactId': the contact’s email is not the email in the request",
+		});
+		expect(res.text).not.toMatch(/Ada|97|revenue|purchased|attended_live|registrant/i);
+		expect(hl.tagsOf(contacts.stranger)).toEqual(['webinar-registered']);
+		expect(
+			hl
+				.requests()
+				.slice(before)
+				.filter((r) => r.path.includes('/tags')),
+		).toHaveLength(0);
+		// The refused check is audited as an error.
+		expect(await auditCount()).toBe(auditBefore + 1);
+	});
+
+	it('HighLevel down: 503 with a reason naming no location or host, and the alert arrives in Slack', async () => {
+		const slackBefore = slack.messages().length;
+		hl.setFaults({ force5xx: 3, status5xx: 503 });
+		const res = await ghlWebhook('nora.noshow@example.com', contacts.noshow, '');
+		expect(res.status).toBe(503);
+		expect(res.json).toEqual({ status: 'error', field: null, error: 'HighLevel is unavailable' });
+		expect(res.text).not.toContain(hl.locationId);
+		const alert = await slackMessage('HighLevel is unavailable');
+		expect(alert.channel).toBe('#mops-alerts');
+		expect(alert.text).toContain('answered 503');
+		expect(slack.messages().length).toBe(slackBefore + 1);
+	});
+
+	it('PostgreSQL down (this test’s own cluster stopped): 503 with no database host in the reply, the alert in Slack, no tag', async () => {
+		const before = hl.requests().length;
+		await pg.stop();
+		const res = await ghlWebhook('ada.attendee@example.com', contacts.attendee, '');
+		expect(res.status).toBe(503);
+		expect(res.json).toEqual({
+			status: 'error',
+			field: 'database',
+			error: 'the attendance database is unavailable',
+		});
+		expect(res.text).not.toContain('127.0.0.1');
+		expect(res.text).not.toContain(String(pg.connection.port));
+		const alert = await slackMessage('the attendance database is unavailable');
+		expect(alert.channel).toBe('#mops-alerts');
+		// The alert names where (for whoever fixes it); the reply did not.
+		expect(alert.text).toContain(String(pg.connection.port));
+		expect(
+			hl
+				.requests()
+				.slice(before)
+				.filter((r) => r.path.includes('/tags')),
+		).toHaveLength(0);
 	});
 });

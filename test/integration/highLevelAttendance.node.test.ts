@@ -8,11 +8,8 @@ import type {
 	ICredentialDataDecryptedObject,
 	ICredentialType,
 	IDataObject,
-	INode,
 	INodeExecutionData,
-	INodeTypes,
 } from 'n8n-workflow';
-import { Workflow } from 'n8n-workflow';
 
 import { HighLevelAttendanceApi } from '../../credentials/HighLevelAttendanceApi.credentials';
 import { HighLevelAttendance } from '../../nodes/HighLevelAttendance/HighLevelAttendance.node';
@@ -31,8 +28,9 @@ import {
 	type StartHighLevelEmulatorOptions,
 } from '../emulators/highlevel/server';
 import { startPostgrestDouble, type PostgrestDouble } from '../emulators/postgrest/server';
+import { searchContacts } from '../../nodes/HighLevelAttendance/v1/methods/listSearch';
 import {
-	MapCredentialsHelper,
+	createLoadOptionsContext,
 	registerCredentialType,
 	registerNodeType,
 	runWorkflow,
@@ -83,6 +81,8 @@ registerCredentialType(new HighLevelAttendanceApi());
 registerCredentialType(new PostgresCredentialType());
 registerCredentialType(new SupabaseCredentialType());
 
+/** The HighLevel credential's Webhook Secret; GoHighLevel sends it with every check. */
+const SECRET = 'whs-Attendance-Secret-0123456789';
 // Trust auth ignores it, but it must never show up anywhere.
 const PG_PASSWORD = 'pg-Sekret-Passw0rd-4711';
 const WEBINAR = 90210;
@@ -189,6 +189,7 @@ function credentials(
 			locationId: emulator.locationId,
 			baseUrl: emulator.url,
 			requestsPer10s: 100,
+			webhookSecret: SECRET,
 			...overrides.highLevel,
 		} as ICredentialDataDecryptedObject,
 		postgres: pgCredentials(overrides.postgres) as ICredentialDataDecryptedObject,
@@ -242,7 +243,11 @@ async function run(
 /** What n8n's Webhook node outputs for a GoHighLevel workflow "Webhook" action. */
 function ghlWebhook(body: IDataObject): IDataObject {
 	return {
-		headers: { 'content-type': 'application/json', 'user-agent': 'HighLevel' },
+		headers: {
+			'content-type': 'application/json',
+			'user-agent': 'HighLevel',
+			'x-webhook-secret': SECRET,
+		},
 		params: {},
 		query: {},
 		body: {
@@ -333,7 +338,7 @@ function expectNoSecrets(value: unknown) {
 }
 
 describe('Attendance › Check and Tag (Postgres)', () => {
-	it('attended: adds the Attended Tag, removes the No-Show Tag, outputs the registrant and writes an audit row', async () => {
+	it('attended: reads the contact, adds the Attended Tag, removes the No-Show Tag, outputs the status (no personal data) and writes an audit row', async () => {
 		await start();
 		const ada = emulator.seedContact({
 			email: 'ada@example.com',
@@ -357,24 +362,11 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 			attended: true,
 			tag_added: 'webinar-attended',
 			tag_removed: 'webinar-no-show',
-			highlevel_calls: 2,
+			highlevel_calls: 3,
 		});
-		// The newer of Ada's two registrations, in one JSON shape.
-		expect(json.registrant).toEqual({
-			id: Number(await registrantId(2)),
-			email: 'ada@example.com',
-			first_name: 'Ada',
-			last_name: 'Lovelace',
-			webinar_name: 'Scaling Ops',
-			webinar_id: WEBINAR,
-			schedule_id: SCHEDULE,
-			attended_live: true,
-			date_live: '2030-03-14T17:02:00.000Z',
-			time_live: '00:42:10',
-			purchased_live: true,
-			revenue_live: 497.5,
-			attended_replay: false,
-		});
+		// The check's status only: the registrant's row (name, purchase, revenue) never leaves the node.
+		expect(json).not.toHaveProperty('registrant');
+		expect(JSON.stringify(json)).not.toMatch(/Lovelace|497|revenue|purchased/);
 		expect(typeof json.lookup_ms).toBe('number');
 		expect(json.response_time_ms as number).toBeGreaterThanOrEqual(json.lookup_ms as number);
 
@@ -384,7 +376,9 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 			['DELETE', `/contacts/${ada.id}/tags`, { tags: ['webinar-no-show'] }, API_VERSION, 200],
 			['POST', `/contacts/${ada.id}/tags`, { tags: ['webinar-attended'] }, API_VERSION, 201],
 		]);
-		expect(apiCalls()).toHaveLength(2);
+		// The contact was read first, to tie the id to the email.
+		expect(apiCalls().map((c) => [c.method, c.path])[0]).toEqual(['GET', `/contacts/${ada.id}`]);
+		expect(apiCalls()).toHaveLength(3);
 
 		const rows = await auditRows();
 		expect(rows).toEqual([
@@ -422,7 +416,6 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 			attended: false,
 			tag_added: 'webinar-no-show',
 			tag_removed: 'webinar-attended',
-			registrant: expect.objectContaining({ first_name: 'Cy', schedule_id: SCHEDULE }),
 		});
 		expect(emulator.tagsOf(cy.id)).toEqual(['webinar-no-show']);
 		expect(
@@ -460,8 +453,9 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 		const [cyOut, bobOut] = first.json('HighLevel');
 		// Cy's later registration (schedule 8) attended.
 		expect(cyOut).toMatchObject({ status: 'attended', schedule_id: null });
-		expect((cyOut.registrant as IDataObject).schedule_id).toBe(SCHEDULE + 1);
 		expect(bobOut).toMatchObject({ status: 'no_show', attended: false });
+		const cyAudit = (await auditRows()).find((r) => r.email === 'cy@example.com');
+		expect(cyAudit?.registrant_id).toBe(await registrantId(5));
 
 		expect(emulator.tagsOf(bob.id)).toEqual(['webinar-no-show']);
 		const replay = await run(
@@ -480,23 +474,23 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 		expect(emulator.tagsOf(bob.id)).toEqual(['webinar-attended']);
 	});
 
-	it("payload tags skip needless calls: only what the contact's tags show is missing is sent", async () => {
+	it("the contact's tags as HighLevel returns them skip needless calls; the payload's tags are not trusted", async () => {
 		await start();
 		const ada = emulator.seedContact({ email: 'ada@example.com', tags: ['webinar-attended'] });
 		const cy = emulator.seedContact({ email: 'cy@example.com', tags: ['vip'] });
 		const result = await run(
 			[
-				// Already attended-tagged, no no-show tag: nothing to do.
-				ghlWebhook({ contact_id: ada.id, email: 'ada@example.com', tags: 'Webinar-Attended ' }),
-				// No-show without either tag, tags given as an array: one add, no remove.
-				ghlWebhook({ contact_id: cy.id, email: 'cy@example.com', tags: ['VIP'] }),
+				// Already attended-tagged in HighLevel (whatever the payload says): nothing to do.
+				ghlWebhook({ contact_id: ada.id, email: 'ada@example.com', tags: 'webinar-no-show' }),
+				// No-show without either tag: one add, no remove.
+				ghlWebhook({ contact_id: cy.id, email: 'cy@example.com', tags: ['webinar-no-show'] }),
 			],
 			checkAndTag(),
 		);
 		expect(result.error).toBeUndefined();
 		const [adaOut, cyOut] = result.json('HighLevel');
-		expect(adaOut).toMatchObject({ status: 'attended', highlevel_calls: 0 });
-		expect(cyOut).toMatchObject({ status: 'no_show', highlevel_calls: 1 });
+		expect(adaOut).toMatchObject({ status: 'attended', highlevel_calls: 1 });
+		expect(cyOut).toMatchObject({ status: 'no_show', highlevel_calls: 2 });
 		expect(tagCalls().map((c) => [c.method, c.path, c.body])).toEqual([
 			['POST', `/contacts/${cy.id}/tags`, { tags: ['webinar-no-show'] }],
 		]);
@@ -513,7 +507,7 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 			[ghlWebhook({ contact_id: ada.id, email: 'ada@example.com', tags: 'webinar-attended' })],
 			checkAndTag({ useTagsFromPayload: false }),
 		);
-		expect(off.json('HighLevel')[0]).toMatchObject({ status: 'attended', highlevel_calls: 2 });
+		expect(off.json('HighLevel')[0]).toMatchObject({ status: 'attended', highlevel_calls: 3 });
 		expect(
 			tagCalls()
 				.map((c) => c.method)
@@ -521,7 +515,7 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 		).toEqual(['DELETE', 'POST']);
 	});
 
-	it('not found, No Change: no HighLevel call, status not_found, audit row not_found', async () => {
+	it('not found, No Change: no tag call (only the contact read), status not_found, audit row not_found', async () => {
 		await start();
 		const zed = emulator.seedContact({ email: 'zed@example.com', tags: ['webinar-no-show'] });
 		const result = await run(
@@ -534,10 +528,9 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 			attended: null,
 			tag_added: null,
 			tag_removed: null,
-			registrant: null,
-			highlevel_calls: 0,
+			highlevel_calls: 1,
 		});
-		expect(apiCalls()).toHaveLength(0);
+		expect(apiCalls().map((c) => c.method)).toEqual(['GET']);
 		expect(emulator.tagsOf(zed.id)).toEqual(['webinar-no-show']);
 		expect(await auditRows()).toEqual([
 			expect.objectContaining({
@@ -616,19 +609,19 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 		expect(paired(ok)).toEqual([0]);
 		expect(ok[0].json).toMatchObject({ status: 'no_show', contact_id: cy.id });
 		expect(paired(failed)).toEqual([1, 2, 3]);
-		expect(failed[0].json.error).toBe(
-			"Field 'contactId': HighLevel rejected the request (400): Contact with id noSuchContact0000001 not found",
-		);
+		expect(failed[0].json.error).toBe("Field 'contactId': contact not found in HighLevel");
 		expect(failed[0].json.details).toMatchObject({
 			error_field: 'contactId',
 			status: 'error',
 			email: 'ada@example.com',
 			contact_id: 'noSuchContact0000001',
+			http_status: 422,
+			reason: "Field 'contactId': contact not found in HighLevel",
 		});
-		expect(failed[1].json.error).toBe(
-			`Field 'email': no HighLevel contact has the email nobody@example.com in location ${emulator.locationId}`,
-		);
-		expect(failed[1].json.details).toMatchObject({ error_field: 'email' });
+		expect(failed[1].json.error).toBe("Field 'email': no HighLevel contact has this email");
+		expect(failed[1].json.details).toMatchObject({ error_field: 'email', http_status: 422 });
+		// What the caller may read names the field, never the location.
+		expect(JSON.stringify(failed.map((f) => f.json.details))).not.toContain(emulator.locationId);
 		expect(failed[2].json.error).toBe(
 			`Field 'email': "not-an-email" is not a valid email address: missing '@'`,
 		);
@@ -643,14 +636,14 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 			'no_show',
 		]);
 		const unknown = rows.find((r) => r.ghl_contact_id === 'noSuchContact0000001')!;
-		// The lookup found Ada; the tag call failed, so her row says error with the reason.
+		// The contact read failed before any decision: an error row, and no tag call for it.
 		expect(unknown).toMatchObject({
-			registrant_id: await registrantId(2),
-			attended: true,
-			error: expect.stringContaining('Contact with id noSuchContact0000001 not found'),
+			attended: null,
+			error: "Field 'contactId': contact not found in HighLevel",
 		});
+		expect(tagCalls().filter((c) => c.path.includes('noSuchContact'))).toHaveLength(0);
 		expect(rows.find((r) => r.email === 'nobody@example.com')).toMatchObject({
-			error: expect.stringContaining('no HighLevel contact has the email'),
+			error: expect.stringContaining('no HighLevel contact has this email'),
 		});
 	});
 
@@ -660,9 +653,7 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 			[ghlWebhook({ contact_id: 'noSuchContact0000001', email: 'ada@example.com', tags: '' })],
 			checkAndTag(),
 		);
-		expect(result.error?.message).toBe(
-			"Field 'contactId': HighLevel rejected the request (400): Contact with id noSuchContact0000001 not found",
-		);
+		expect(result.error?.message).toBe("Field 'contactId': contact not found in HighLevel");
 	});
 
 	it('429s are waited out (the interval HighLevel reports) and never reach the user', async () => {
@@ -677,7 +668,7 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 		expect(result.json('HighLevel')[0]).toMatchObject({ status: 'attended' });
 		expect(emulator.tagsOf(ada.id)).toEqual(['webinar-attended']);
 		expect(apiCalls((e) => e.status === 429)).toHaveLength(3);
-		expect(apiCalls((e) => e.status < 300)).toHaveLength(2);
+		expect(apiCalls((e) => e.status < 300)).toHaveLength(3);
 		expect(apiCalls((e) => e.status === 429).every((e) => e.rateLimit === 'burst')).toBe(true);
 		// Each 429 pauses every caller on the token (the two calls share it) for the 400 ms interval.
 		expectWaitedAfter429s(400);
@@ -741,8 +732,8 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 		expect(result.error?.message).toBe(
 			'HighLevel rejected the token (401): token revoked or invalid',
 		);
-		// The first item's two calls, refused once each; the other items made none.
-		expect(apiCalls()).toHaveLength(2);
+		// The first item's contact read, refused once; the other items made no call.
+		expect(apiCalls()).toHaveLength(1);
 		expect(apiCalls().every((e) => e.status === 401)).toBe(true);
 		// Every failed check is in the audit table.
 		const audit = await auditRows();
@@ -762,7 +753,7 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 	});
 
 	it('the daily limit stops the run without retrying: later items make no call', async () => {
-		await start({ dailyLimit: 1 });
+		await start({ dailyLimit: 2 });
 		const ada = emulator.seedContact({ email: 'ada@example.com' });
 		const rows = [1, 2, 3].map(() =>
 			ghlWebhook({ contact_id: ada.id, email: 'ada@example.com', tags: '' }),
@@ -772,11 +763,11 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 		});
 		const out = result.json('HighLevel');
 		expect(out[0]).toMatchObject({ status: 'attended' });
-		const daily = `HighLevel daily API limit reached for location ${emulator.locationId} (1 requests per day): stopped without retrying`;
+		const daily = `HighLevel daily API limit reached for location ${emulator.locationId} (2 requests per day): stopped without retrying`;
 		expect(out.slice(1).map((o) => o.error)).toEqual([daily, daily]);
-		// Item 1's refused call, and nothing after it.
-		expect(apiCalls()).toHaveLength(2);
-		expect(apiCalls()[1]).toMatchObject({ status: 429, rateLimit: 'daily' });
+		// Item 0's read and add, item 1's refused read, and nothing after it.
+		expect(apiCalls()).toHaveLength(3);
+		expect(apiCalls()[2]).toMatchObject({ status: 429, rateLimit: 'daily' });
 	});
 
 	it('network errors and timeouts are retried three times, then named in words', async () => {
@@ -862,7 +853,7 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 		}
 		const result = await running;
 		expect(result.error).toBeUndefined();
-		expect(result.json('HighLevel')[0]).toMatchObject({ status: 'attended', highlevel_calls: 2 });
+		expect(result.json('HighLevel')[0]).toMatchObject({ status: 'attended', highlevel_calls: 3 });
 		expect(emulator.tagsOf(ada.id)).toEqual(['webinar-attended']);
 	});
 
@@ -891,6 +882,7 @@ describe('Attendance › Check and Tag (Postgres)', () => {
 				error_field: 'writeAuditRow',
 				check_status: 'attended',
 				tag_added: 'webinar-attended',
+				http_status: 503,
 			});
 			expect(emulator.tagsOf(ada.id)).toEqual(['webinar-attended']);
 			expect(await auditRows()).toEqual([]);
@@ -979,11 +971,12 @@ describe('Attendance › Check and Tag (Supabase, through the PostgREST double)'
 		await start();
 		const ada = emulator.seedContact({ email: 'ada@example.com', tags: ['webinar-no-show'] });
 		const cy = emulator.seedContact({ email: 'cy@example.com' });
+		const zed = emulator.seedContact({ email: 'zed@example.com' });
 		const result = await run(
 			[
 				ghlWebhook({ contact_id: ada.id, email: 'ada@example.com', tags: 'webinar-no-show' }),
 				ghlWebhook({ email: 'cy@example.com' }),
-				ghlWebhook({ contact_id: cy.id, email: 'zed@example.com', tags: '' }),
+				ghlWebhook({ contact_id: zed.id, email: 'zed@example.com', tags: '' }),
 			],
 			checkAndTag({ database: 'supabase' }),
 			{ creds: { supabase: supabase(), postgres: { port: 1 } } },
@@ -995,23 +988,9 @@ describe('Attendance › Check and Tag (Supabase, through the PostgREST double)'
 			tag_added: 'webinar-attended',
 			tag_removed: 'webinar-no-show',
 		});
-		expect(adaOut.registrant).toEqual({
-			id: Number(await registrantId(2)),
-			email: 'ada@example.com',
-			first_name: 'Ada',
-			last_name: 'Lovelace',
-			webinar_name: 'Scaling Ops',
-			webinar_id: WEBINAR,
-			schedule_id: SCHEDULE,
-			attended_live: true,
-			date_live: '2030-03-14T17:02:00.000Z',
-			time_live: '00:42:10',
-			purchased_live: true,
-			revenue_live: 497.5,
-			attended_replay: false,
-		});
+		expect(adaOut).not.toHaveProperty('registrant');
 		expect(cyOut).toMatchObject({ status: 'no_show', contact_id: cy.id });
-		expect(zedOut).toMatchObject({ status: 'not_found', registrant: null });
+		expect(zedOut).toMatchObject({ status: 'not_found' });
 		expect(emulator.tagsOf(ada.id)).toEqual(['webinar-attended']);
 		expect(emulator.tagsOf(cy.id)).toEqual(['webinar-no-show']);
 
@@ -1020,7 +999,7 @@ describe('Attendance › Check and Tag (Supabase, through the PostgREST double)'
 			[
 				['ada@example.com', 'attended', ada.id],
 				['cy@example.com', 'no_show', cy.id],
-				['zed@example.com', 'not_found', cy.id],
+				['zed@example.com', 'not_found', zed.id],
 			].sort(),
 		);
 		expect(rows.every((r) => typeof r.response_time_ms === 'number')).toBe(true);
@@ -1041,11 +1020,25 @@ describe('Attendance › Check and Tag (Supabase, through the PostgREST double)'
 
 	it('a failed tag call turns the audit row written alongside it into an error row', async () => {
 		await start();
-		const result = await run(
-			[ghlWebhook({ contact_id: 'noSuchContact0000001', email: 'ada@example.com', tags: '' })],
+		const ada = emulator.seedContact({ email: 'ada@example.com' });
+		// The contact is deleted in HighLevel between the read and the tag call.
+		const gate = emulator.hold((e) => e.path.endsWith('/tags'));
+		const running = run(
+			[ghlWebhook({ contact_id: ada.id, email: 'ada@example.com', tags: '' })],
 			checkAndTag({ database: 'supabase' }),
 			{ onError: 'continueRegularOutput', creds: { supabase: supabase() } },
 		);
+		try {
+			await gate.reached(1);
+			const deleted = await fetch(`${emulator.url}/contacts/${ada.id}`, {
+				method: 'DELETE',
+				headers: { Authorization: `Bearer ${emulator.defaultToken}`, Version: API_VERSION },
+			});
+			expect(deleted.status).toBe(200);
+		} finally {
+			gate.release();
+		}
+		const result = await running;
 		expect(result.json('HighLevel')[0]).toMatchObject({
 			status: 'error',
 			error_field: 'contactId',
@@ -1054,7 +1047,7 @@ describe('Attendance › Check and Tag (Supabase, through the PostgREST double)'
 			expect.objectContaining({
 				attendance_status: 'error',
 				attended: true,
-				error: expect.stringContaining('Contact with id noSuchContact0000001 not found'),
+				error: expect.stringContaining(`Contact with id ${ada.id} not found`),
 			}),
 		]);
 		expect(double.requests({ method: 'PATCH', table: 'attendance_checks' })).toHaveLength(1);
@@ -1145,6 +1138,38 @@ describe('Contact operations', () => {
 	});
 });
 
+describe('Contact picker', () => {
+	it("lists the location's contacts matching name or email (POST /contacts/search), and feeds Add Tags", async () => {
+		await start();
+		const ada = emulator.seedContact({
+			email: 'ada@example.com',
+			firstName: 'Ada',
+			lastName: 'Lovelace',
+		});
+		emulator.seedContact({ email: 'cy@example.com', firstName: 'Cy' });
+		const params = {
+			resource: 'contact',
+			operation: 'addTags',
+			contactId: { __rl: true, mode: 'list', value: ada.id },
+			tags: 'vip',
+		};
+		const ctx = createLoadOptionsContext(workflow(params), 'HighLevel', {
+			credentials: credentials(),
+		});
+		const found = await searchContacts.call(ctx, 'lovelace');
+		expect(found.results).toEqual([{ name: 'Ada Lovelace – ada@example.com', value: ada.id }]);
+		expect((await searchContacts.call(ctx)).results.map((r) => r.value)).toHaveLength(2);
+		expect(apiCalls()[0]).toMatchObject({
+			method: 'POST',
+			path: '/contacts/search',
+			body: { locationId: emulator.locationId, query: 'lovelace', page: 1, pageLimit: 50 },
+		});
+		const tagged = await run([{}], params);
+		expect(tagged.error).toBeUndefined();
+		expect(emulator.tagsOf(ada.id)).toEqual(['vip']);
+	});
+});
+
 describe('contact ids that are not HighLevel ids (the id goes into the URL the token is sent to)', () => {
 	// `..` would make /contacts/../tags, which the HTTP client sends as /tags.
 	const BAD_IDS = ['..', 'a/b', '%2e%2e', '   '];
@@ -1208,7 +1233,7 @@ describe('contact ids that are not HighLevel ids (the id goes into the URL the t
 		const [ok, failed] = result.outputs('HighLevel');
 		expect(ok).toHaveLength(0);
 		expect(failed[0].json.error).toBe(
-			`Field 'contactId': HighLevel's contact for ada@example.com: ".." is not a HighLevel contact id (1 to 64 letters and digits)`,
+			`Field 'contactId': HighLevel’s contact for this email: ".." is not a HighLevel contact id (1 to 64 letters and digits)`,
 		);
 		expect(failed[0].json.details).toMatchObject({ error_field: 'contactId', contact_id: '..' });
 		expect(apiCalls().map((c) => [c.method, c.path])).toEqual([
@@ -1218,46 +1243,49 @@ describe('contact ids that are not HighLevel ids (the id goes into the URL the t
 });
 
 describe('Credential tests', () => {
-	/** What n8n's credential tester does with the declarative test: resolve, authenticate, send. */
+	/**
+	 * The node's test of the HighLevel credential, as n8n's credential tester calls it, with a
+	 * request helper over real HTTP (what n8n's helper does: a non-2xx answer throws its status).
+	 */
 	async function testHighLevelCredential(data: IDataObject) {
 		const type = new HighLevelAttendanceApi();
 		const withDefaults: IDataObject = {};
 		for (const p of type.properties) withDefaults[p.name] = p.default;
-		const creds = { ...withDefaults, ...data } as ICredentialDataDecryptedObject;
-		const node: INode = {
-			id: 'cred-test',
-			name: 'Credential test',
-			type: 'n8n-nodes-base.noOp',
-			typeVersion: 1,
-			position: [0, 0],
-			parameters: {},
+		const v1 = new HighLevelAttendance().nodeVersions[1] as unknown as {
+			methods: { credentialTest: Record<string, (c: unknown) => Promise<IDataObject>> };
+			description: { credentials: Array<{ name: string; testedBy?: string }> };
 		};
-		const nodeTypes: INodeTypes = {
-			getByName: () => ({ description: { properties: [] } }) as never,
-			getByNameAndVersion: () => ({ description: { properties: [] } }) as never,
-			getKnownTypes: () => ({}),
+		const testedBy = v1.description.credentials.find(
+			(c) => c.name === 'highLevelAttendanceApi',
+		)?.testedBy;
+		const sent: string[] = [];
+		const helpers = {
+			request: async (options: {
+				method: string;
+				uri: string;
+				headers: Record<string, string>;
+			}) => {
+				sent.push(options.uri);
+				const response = await fetch(options.uri, {
+					method: options.method,
+					headers: options.headers,
+				});
+				const body = (await response.json()) as IDataObject;
+				if (!response.ok)
+					throw Object.assign(new Error('request failed'), { statusCode: response.status });
+				return body;
+			},
 		};
-		const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
-		const resolve = (value: unknown) =>
-			workflow.expression.getSimpleParameterValue(
-				node,
-				value as string,
-				'internal',
-				{ $credentials: creds },
-				undefined,
-				'',
-			) as string;
-		const request = type.test.request;
-		const url = `${resolve(request.baseURL)}${resolve(request.url)}`;
-		const options = await new MapCredentialsHelper({}).authenticate(
-			creds,
-			'highLevelAttendanceApi',
-			{ url, method: 'GET', headers: {} },
-			workflow,
-			node,
+		const result = await v1.methods.credentialTest[testedBy!].call(
+			{ helpers },
+			{
+				id: '1',
+				name: 'HighLevel',
+				type: 'highLevelAttendanceApi',
+				data: { ...withDefaults, ...data },
+			},
 		);
-		const response = await fetch(url, { headers: options.headers as Record<string, string> });
-		return { url, status: response.status, body: (await response.json()) as IDataObject };
+		return { result, sent };
 	}
 
 	it('HighLevel: reads the location with the Version header; a revoked token or another location fails without the token', async () => {
@@ -1269,9 +1297,8 @@ describe('Credential tests', () => {
 			locationId: ` ${emulator.locationId} `,
 			baseUrl: `${emulator.url}/`,
 		});
-		expect(ok.url).toBe(`${emulator.url}/locations/${emulator.locationId}`);
-		expect(ok.status).toBe(200);
-		expect((ok.body.location as IDataObject).id).toBe(emulator.locationId);
+		expect(ok.sent).toEqual([`${emulator.url}/locations/${emulator.locationId}`]);
+		expect(ok.result).toEqual({ status: 'OK', message: 'Connection successful' });
 		expect(apiCalls()[0]).toMatchObject({ version: API_VERSION, status: 200 });
 
 		const wrongLocation = await testHighLevelCredential({
@@ -1279,8 +1306,10 @@ describe('Credential tests', () => {
 			locationId: emulator.locationId,
 			baseUrl: emulator.url,
 		});
-		expect(wrongLocation.status).toBe(403);
-		expect(wrongLocation.body.message).toBe('The token does not have access to this location.');
+		expect(wrongLocation.result.status).toBe('Error');
+		expect(wrongLocation.result.message).toMatch(
+			/^The token has no access to this Location ID \(403\)/,
+		);
 
 		emulator.setFaults({ revokeToken: emulator.defaultToken });
 		const revoked = await testHighLevelCredential({
@@ -1288,8 +1317,52 @@ describe('Credential tests', () => {
 			locationId: emulator.locationId,
 			baseUrl: emulator.url,
 		});
-		expect(revoked.status).toBe(401);
-		expect(JSON.stringify(revoked.body)).not.toContain(emulator.defaultToken);
+		expect(revoked.result).toEqual({
+			status: 'Error',
+			message: 'HighLevel rejected the Private Integration Token (401)',
+		});
+		expect(JSON.stringify(revoked)).not.toContain(emulator.defaultToken);
+	});
+
+	it('HighLevel: a Base URL that is not https:// (except localhost) is refused before the token is sent', async () => {
+		await start();
+		for (const baseUrl of ['http://services.example.com', 'ftp://example.com', 'not a url']) {
+			const refused = await testHighLevelCredential({
+				accessToken: emulator.defaultToken,
+				locationId: emulator.locationId,
+				baseUrl,
+			});
+			expect(refused.result.status).toBe('Error');
+			expect(refused.result.message).toMatch(/Base URL/);
+			expect(refused.sent).toEqual([]);
+		}
+		// A location id that would step out of the path is refused the same way.
+		const dots = await testHighLevelCredential({
+			accessToken: emulator.defaultToken,
+			locationId: '..',
+			baseUrl: emulator.url,
+		});
+		expect(dots.result.status).toBe('Error');
+		expect(dots.sent).toEqual([]);
+		expect(apiCalls()).toHaveLength(0);
+	});
+
+	it('HighLevel: a Webhook Secret that is a placeholder or too short fails the test', async () => {
+		await start();
+		const base = {
+			accessToken: emulator.defaultToken,
+			locationId: emulator.locationId,
+			baseUrl: emulator.url,
+		};
+		for (const webhookSecret of ['REPLACE_WITH_A_RANDOM_SECRET_OF_32_CHARACTERS', 'short-secret']) {
+			const tested = await testHighLevelCredential({ ...base, webhookSecret });
+			expect(tested.result.status).toBe('Error');
+			expect(tested.result.message).toMatch(/Webhook Secret/);
+			expect(JSON.stringify(tested.result)).not.toContain(webhookSecret);
+		}
+		expect((await testHighLevelCredential({ ...base, webhookSecret: SECRET })).result.status).toBe(
+			'OK',
+		);
 	});
 
 	it("Postgres (the node's credentialTest): OK names the server; a failure names it and the reason, never the password", async () => {
@@ -1337,8 +1410,10 @@ describe('one email rule', () => {
 
 	it.each(addresses)('Check and Tag treats %p as normalizeEmail does', async (address) => {
 		await start();
+		// The contact's own email, as HighLevel stores it: the check compares the two by the same rule.
+		const jane = emulator.seedContact({ email: 'jane@example.com' });
 		const result = await run(
-			[ghlWebhook({ contact_id: 'c1', email: address, tags: '' })],
+			[ghlWebhook({ contact_id: jane.id, email: address, tags: '' })],
 			checkAndTag(),
 			{
 				onError: 'continueRegularOutput',
@@ -1404,5 +1479,151 @@ describe('attendance lookup', () => {
 		expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain(
 			'idx_webinar_registrants_lookup',
 		);
+	});
+});
+
+describe('closed by default: the webhook secret and the contact tied to the email', () => {
+	const withoutSecret = (
+		body: IDataObject,
+		where: { headers?: IDataObject; query?: IDataObject },
+	) => {
+		const item = ghlWebhook(body);
+		const headers = { ...(item.headers as IDataObject) };
+		delete headers['x-webhook-secret'];
+		return { ...item, headers: { ...headers, ...where.headers }, query: { ...where.query } };
+	};
+
+	it('no secret: 401, wrong secret: 403, before any HighLevel call or audit row; the output never holds the secret', async () => {
+		await start();
+		const ada = emulator.seedContact({ email: 'ada@example.com', tags: ['webinar-no-show'] });
+		const body = { contact_id: ada.id, email: 'ada@example.com', tags: '' };
+		const result = await run(
+			[
+				withoutSecret(body, {}),
+				withoutSecret(body, { headers: { 'x-webhook-secret': `${SECRET}x` } }),
+				withoutSecret(body, { query: { secret: 'REPLACE_WITH_A_RANDOM_SECRET_OF_32_CHARACTERS' } }),
+				withoutSecret(body, { headers: { authorization: `Bearer ${SECRET}` } }),
+			],
+			checkAndTag(),
+			{ onError: 'continueErrorOutput' },
+		);
+		const [ok, failed] = result.outputs('HighLevel');
+		expect(ok).toHaveLength(0);
+		expect(failed.map((f) => (f.json.details as IDataObject).http_status)).toEqual([
+			401, 403, 403, 401,
+		]);
+		expect((failed[0].json.details as IDataObject).reason).toMatch(/no secret given/);
+		expect(apiCalls()).toHaveLength(0);
+		expect(await auditRows()).toEqual([]);
+		expect(emulator.tagsOf(ada.id)).toEqual(['webinar-no-show']);
+		// What the node adds to the item (details, error) never repeats a secret.
+		for (const f of failed) {
+			expect(JSON.stringify([f.json.error, f.json.details])).not.toContain(SECRET);
+		}
+	});
+
+	it('the secret in the query string (the plain Webhook action) or the header (any case) is accepted', async () => {
+		await start();
+		const ada = emulator.seedContact({ email: 'ada@example.com' });
+		const cy = emulator.seedContact({ email: 'cy@example.com' });
+		const result = await run(
+			[
+				withoutSecret(
+					{ contact_id: ada.id, email: 'ada@example.com' },
+					{ query: { secret: SECRET } },
+				),
+				withoutSecret(
+					{ contact_id: cy.id, email: 'cy@example.com' },
+					{ headers: { 'X-Webhook-Secret': SECRET } },
+				),
+			],
+			checkAndTag(),
+		);
+		expect(result.error).toBeUndefined();
+		expect(result.json('HighLevel').map((o) => o.status)).toEqual(['attended', 'no_show']);
+		expect(JSON.stringify(result.outputs('HighLevel'))).not.toContain(SECRET);
+	});
+
+	it('a credential whose Webhook Secret is empty, short or the placeholder lets nobody in (503, so someone is alerted)', async () => {
+		await start();
+		const ada = emulator.seedContact({ email: 'ada@example.com' });
+		for (const webhookSecret of [
+			'',
+			'too-short',
+			'REPLACE_WITH_A_RANDOM_SECRET_OF_32_CHARACTERS',
+		]) {
+			const item = withoutSecret(
+				{ contact_id: ada.id, email: 'ada@example.com' },
+				{ headers: { 'x-webhook-secret': webhookSecret } },
+			);
+			const result = await run([item], checkAndTag(), {
+				onError: 'continueErrorOutput',
+				creds: { highLevel: { webhookSecret } },
+			});
+			const [ok, failed] = result.outputs('HighLevel');
+			expect(ok).toHaveLength(0);
+			expect((failed[0].json.details as IDataObject).http_status).toBe(503);
+			expect((failed[0].json.details as IDataObject).reason).toMatch(/Webhook Secret/);
+		}
+		expect(apiCalls()).toHaveLength(0);
+		expect(await auditRows()).toEqual([]);
+	});
+
+	it('Caller Authentication "None" leaves it to the workflow: no secret needed', async () => {
+		await start();
+		const ada = emulator.seedContact({ email: 'ada@example.com' });
+		const result = await run(
+			[withoutSecret({ contact_id: ada.id, email: 'ada@example.com' }, {})],
+			checkAndTag({ authentication: 'none' }),
+			{ creds: { highLevel: { webhookSecret: '' } } },
+		);
+		expect(result.error).toBeUndefined();
+		expect(result.json('HighLevel')[0].status).toBe('attended');
+	});
+
+	it("a contact id with someone else's email: 422 on the contact id, no tag, and nothing of the registrant in the output", async () => {
+		await start();
+		const victim = emulator.seedContact({ email: 'cy@example.com', tags: ['vip'] });
+		const result = await run(
+			// Ada is a registrant (attended, purchased); the request names Cy's contact with Ada's email.
+			[ghlWebhook({ contact_id: victim.id, email: 'ada@example.com', tags: '' })],
+			checkAndTag(),
+			{ onError: 'continueErrorOutput' },
+		);
+		const [ok, failed] = result.outputs('HighLevel');
+		expect(ok).toHaveLength(0);
+		expect(failed[0].json.error).toBe(
+			"Field 'contactId': the contact’s email is not the email in the request",
+		);
+		const details = failed[0].json.details as IDataObject;
+		expect(details).toMatchObject({ http_status: 422, error_field: 'contactId', attended: null });
+		expect(JSON.stringify(details)).not.toMatch(/Lovelace|Ada|497|revenue|purchased|registrant/);
+		expect(tagCalls()).toHaveLength(0);
+		expect(emulator.tagsOf(victim.id)).toEqual(['vip']);
+		expect(apiCalls().map((c) => [c.method, c.path])).toEqual([['GET', `/contacts/${victim.id}`]]);
+	});
+
+	it('database down: 503 with a reason that names no host; HighLevel down: 503 "HighLevel is unavailable"', async () => {
+		await start();
+		const ada = emulator.seedContact({ email: 'ada@example.com' });
+		const item = ghlWebhook({ contact_id: ada.id, email: 'ada@example.com' });
+		const dbDown = await run([item], checkAndTag(), {
+			onError: 'continueErrorOutput',
+			creds: { postgres: { port: 1 } },
+		});
+		const dbDetails = dbDown.outputs('HighLevel')[1][0].json.details as IDataObject;
+		expect(dbDetails).toMatchObject({
+			http_status: 503,
+			reason: 'the attendance database is unavailable',
+		});
+		expect(String(dbDown.outputs('HighLevel')[1][0].json.error)).toContain('127.0.0.1:1');
+		expect(tagCalls()).toHaveLength(0);
+
+		emulator.setFaults({ force5xx: 3, status5xx: 503 });
+		const hlDown = await run([item], checkAndTag(), { onError: 'continueErrorOutput' });
+		const hlDetails = hlDown.outputs('HighLevel')[1][0].json.details as IDataObject;
+		expect(hlDetails).toMatchObject({ http_status: 503, reason: 'HighLevel is unavailable' });
+		expect(JSON.stringify(hlDetails.reason)).not.toContain(emulator.locationId);
+		expect(emulator.tagsOf(ada.id)).toEqual([]);
 	});
 });

@@ -13,10 +13,7 @@ import type {
 	INodeExecutionData,
 	INodeParameters,
 	INodeProperties,
-	INodeType,
-	INodeTypeDescription,
 } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { WebinarJamApi } from '../../credentials/WebinarJamApi.credentials';
 import {
@@ -37,8 +34,11 @@ import {
 	webinarContext,
 } from '../../nodes/WebinarJam/v1/database/transform';
 import { WebinarJam } from '../../nodes/WebinarJam/WebinarJam.node';
-import { webinarJamPostgresTest } from '../../nodes/WebinarJam/v1/methods/credentialTest';
-import { searchWebinars } from '../../nodes/WebinarJam/v1/methods/listSearch';
+import {
+	webinarJamApiTest,
+	webinarJamPostgresTest,
+} from '../../nodes/WebinarJam/v1/methods/credentialTest';
+import { searchSchedules, searchWebinars } from '../../nodes/WebinarJam/v1/methods/listSearch';
 import { getWebinars } from '../../nodes/WebinarJam/v1/methods/loadOptions';
 import type { PostgrestDouble } from '../emulators/postgrest/server';
 import { startPostgrestDouble } from '../emulators/postgrest/server';
@@ -112,35 +112,7 @@ class SupabaseCredentialType implements ICredentialType {
 	];
 }
 
-/**
- * A declarative node whose one request is the credential's `test.request`: n8n's credential
- * tester runs the test exactly this way (RoutingNode + the credential's authenticate).
- */
-class CredentialTestRunner implements INodeType {
-	description: INodeTypeDescription = {
-		displayName: 'Credential Test Runner',
-		name: 'credentialTestRunner',
-		group: ['transform'],
-		version: 1,
-		description: 'Runs WebinarJamApi.test.request',
-		defaults: { name: 'Credential Test Runner' },
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'webinarJamApi', required: true }],
-		properties: [
-			{
-				displayName: 'Temp',
-				name: 'temp',
-				type: 'string',
-				default: '',
-				routing: { request: new WebinarJamApi().test.request },
-			},
-		],
-	};
-}
-
 registerNodeType(WEBINARJAM, new WebinarJam());
-registerNodeType('test.credentialTestRunner', new CredentialTestRunner());
 registerCredentialType(new WebinarJamApi());
 registerCredentialType(new PostgresCredentialType());
 registerCredentialType(new SupabaseCredentialType());
@@ -287,47 +259,41 @@ describe('WebinarJam node (in-process n8n, WebinarJam emulator, real Postgres)',
 	});
 
 	describe('credential', () => {
-		/** Runs the credential's test request as n8n's tester does and applies its rules. */
+		/**
+		 * The node's test of the WebinarJam credential (testedBy), as n8n's tester calls it, with a
+		 * request helper over real HTTP that encodes `form` and throws a non-2xx status, as n8n's does.
+		 */
 		async function credentialTest(
 			data: ICredentialDataDecryptedObject,
-		): Promise<{ status: string; message: string }> {
-			const test = new WebinarJamApi().test;
-			const result = await runWorkflow(
-				startThen({
-					name: 'Test',
-					type: 'test.credentialTestRunner',
-					credentials: { webinarJamApi: { id: 'wj', name: 'WebinarJam' } },
-				}),
-				{ credentials: { webinarJamApi: data } },
-			);
-			const rules = (test.rules ?? []) as unknown as Array<{
-				type: string;
-				properties: IDataObject;
-			}>;
-			if (result.error) {
-				const status = Number((result.error as { httpCode?: string }).httpCode);
-				const rule = rules.find((r) => r.type === 'responseCode' && r.properties.value === status);
-				return {
-					status: 'Error',
-					message: rule ? String(rule.properties.message) : result.error.message,
-				};
-			}
-			const body = result.json('Test')[0];
-			for (const rule of rules) {
-				if (
-					rule.type === 'responseSuccessBody' &&
-					body[String(rule.properties.key)] === rule.properties.value
-				) {
-					return { status: 'Error', message: String(rule.properties.message) };
-				}
-			}
-			return { status: 'OK', message: 'Connection successful!' };
+		): Promise<{ status: string; message: string; sent: string[] }> {
+			const sent: string[] = [];
+			const helpers = {
+				request: async (options: { method: string; uri: string; form: Record<string, string> }) => {
+					sent.push(options.uri);
+					const response = await fetch(options.uri, {
+						method: options.method,
+						headers: { 'content-type': 'application/x-www-form-urlencoded' },
+						body: new URLSearchParams(options.form).toString(),
+					});
+					const text = await response.text();
+					if (!response.ok)
+						throw Object.assign(new Error('request failed'), { statusCode: response.status });
+					return text === '' ? undefined : (JSON.parse(text) as IDataObject);
+				},
+			};
+			const result = await webinarJamApiTest.call({ helpers } as never, {
+				id: 'wj',
+				name: 'WebinarJam',
+				type: 'webinarJamApi',
+				data,
+			});
+			return { ...result, sent };
 		}
 
 		it('Test sends a form-encoded POST to /webinars with api_key in the body', async () => {
-			expect(await credentialTest(wj())).toEqual({
+			expect(await credentialTest(wj())).toMatchObject({
 				status: 'OK',
-				message: 'Connection successful!',
+				message: 'Connection successful',
 			});
 			const [entry] = api();
 			expect(entry).toMatchObject({
@@ -348,10 +314,30 @@ describe('WebinarJam node (in-process n8n, WebinarJam emulator, real Postgres)',
 		});
 
 		it('Test fails on a wrong key with a clear message', async () => {
-			expect(await credentialTest(wj({ apiKey: 'wrong-key'.padEnd(64, 'x') }))).toEqual({
+			expect(await credentialTest(wj({ apiKey: 'wrong-key'.padEnd(64, 'x') }))).toMatchObject({
 				status: 'Error',
 				message: 'WebinarJam rejected the API key (401): check the key and the Product',
 			});
+		});
+
+		it('Test refuses a Base URL that is not https:// (except localhost) before the key is sent', async () => {
+			for (const baseUrl of ['http://api.example.com/webinarjam', 'ftp://example.com', 'nope']) {
+				const refused = await credentialTest(wj({ baseUrl }));
+				expect(refused.status).toBe('Error');
+				expect(refused.message).toMatch(/Base URL/);
+				expect(refused.sent).toEqual([]);
+			}
+			expect(api()).toHaveLength(0);
+		});
+
+		it('the node tests its own credential (a declarative test would send the key to any URL)', () => {
+			const v1 = new WebinarJam().nodeVersions[1] as unknown as {
+				description: { credentials: Array<{ name: string; testedBy?: string }> };
+			};
+			expect(v1.description.credentials.find((c) => c.name === 'webinarJamApi')?.testedBy).toBe(
+				'webinarJamApiTest',
+			);
+			expect((new WebinarJamApi() as { test?: unknown }).test).toBeUndefined();
 		});
 
 		it('Postgres credential Test connects, and names host and user (never the password) when it cannot', async () => {
@@ -476,6 +462,27 @@ describe('WebinarJam node (in-process n8n, WebinarJam emulator, real Postgres)',
 				},
 				{ name: 'Weekly Product Demo (#2)', value: 2, description: 'Europe/London' },
 			]);
+		});
+
+		it('the schedule picker lists the schedules of the webinar picked above, and nothing before one is picked', async () => {
+			const ctx = (webinarId: ReturnType<typeof byId>) =>
+				createLoadOptionsContext(
+					workflow({ resource: 'registrant', operation: 'register', webinarId }),
+					'WebinarJam',
+					{ credentials: { webinarJamApi: wj() } },
+				);
+			const webinar = (await searchWebinars.call(ctx(byId(1)))).results[0];
+			expect(webinar.value).toBe('1');
+			const listed = await searchSchedules.call(ctx({ __rl: true, mode: 'list', value: '1' }));
+			const ids = listed.results.map((r) => r.value);
+			expect(ids.length).toBeGreaterThan(0);
+			expect(ids.every((id) => /^\d+$/.test(String(id)))).toBe(true);
+			expect(ids).toContain('1001');
+			// The one call was the picked webinar's details.
+			expect(api({ endpoint: 'webinar' }).map((e) => e.params.webinar_id)).toEqual(['1']);
+			expect(
+				(await searchSchedules.call(ctx({ __rl: true, mode: 'list', value: '' }))).results,
+			).toEqual([]);
 		});
 	});
 
@@ -622,6 +629,21 @@ describe('WebinarJam node (in-process n8n, WebinarJam emulator, real Postgres)',
 				phone_country_code: '+1',
 				phone: '6175550100',
 			});
+			// The picker's value (a resource locator) is sent the same way as the plain number above.
+			const picked = ok(
+				await run(
+					{ ...params, schedule: { __rl: true, mode: 'list', value: '1001' } },
+					{ items: [{ first: 'Ada', email: 'ada.picker@example.com' }] },
+				),
+			);
+			expect(picked.json('WebinarJam')[0]).toMatchObject({ schedule: '1001' });
+			// Required: n8n refuses to run the node without one.
+			await expect(
+				run(
+					{ ...params, schedule: { __rl: true, mode: 'list', value: '' } },
+					{ items: [{ first: 'X', email: 'x@example.com' }] },
+				),
+			).rejects.toThrow(/Parameter "Schedule" is required/);
 			const invalid = await run(
 				{ ...params, schedule: 4242 },
 				{ items: [{ first: 'X', email: 'x@example.com' }] },
@@ -1431,8 +1453,9 @@ describe('WebinarJam node (in-process n8n, WebinarJam emulator, real Postgres)',
 							// While page N is written, pages N + 1 … N + lookahead are fetched (the pipeline
 							// overlaps) …
 							const ahead = Math.min(6, page + lookahead);
-							await eventually(`page ${ahead} fetched while page ${page} is written`, () =>
-								fetched() >= ahead,
+							await eventually(
+								`page ${ahead} fetched while page ${page} is written`,
+								() => fetched() >= ahead,
 							);
 							// … and no further: the next page is asked for only once page N is written.
 							await new Promise((r) => setTimeout(r, 100));

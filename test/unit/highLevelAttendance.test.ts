@@ -9,6 +9,12 @@ import {
 } from '../../nodes/HighLevelAttendance/v1/helpers/decision';
 import { ms } from '../../nodes/HighLevelAttendance/v1/helpers/items';
 import {
+	configuredSecretProblem,
+	presentedSecret,
+	secretsMatch,
+	verifyRequestSecret,
+} from '../../nodes/HighLevelAttendance/v1/helpers/secret';
+import {
 	normalizeTag,
 	parseTagList,
 	tagSet,
@@ -395,5 +401,59 @@ describe('attendance SQL and rows', () => {
 			revenue_live: 497.5,
 		});
 		expect(toRegistrant({ date_live: null, time_live: null }).date_live).toBeNull();
+	});
+});
+
+describe('the attendance webhook secret', () => {
+	const SECRET = 'a-long-random-webhook-secret-42';
+
+	it('refuses a configured secret that is empty, shorter than 16 characters or the template placeholder', () => {
+		expect(configuredSecretProblem('')).toMatch(/no Webhook Secret/);
+		expect(configuredSecretProblem('   ')).toMatch(/no Webhook Secret/);
+		expect(configuredSecretProblem(undefined)).toMatch(/no Webhook Secret/);
+		expect(configuredSecretProblem('fifteen-chars-x')).toMatch(/shorter than 16/);
+		expect(configuredSecretProblem('REPLACE_WITH_A_RANDOM_SECRET_OF_32_CHARACTERS')).toMatch(
+			/placeholder/,
+		);
+		expect(configuredSecretProblem('sixteen-chars-xx')).toBeUndefined();
+	});
+
+	it('reads the X-Webhook-Secret header in any case, else ?secret=, never another header', () => {
+		expect(presentedSecret({ headers: { 'x-webhook-secret': 'h' }, query: { secret: 'q' } })).toBe(
+			'h',
+		);
+		expect(presentedSecret({ headers: { 'X-Webhook-Secret': ['h1', 'h2'] } })).toBe('h1');
+		expect(presentedSecret({ headers: {}, query: { secret: 'q' } })).toBe('q');
+		expect(presentedSecret({ headers: { 'x-webhook-secret': '' }, query: { secret: 'q' } })).toBe(
+			'q',
+		);
+		expect(presentedSecret({ headers: { authorization: `Bearer ${SECRET}` } })).toBeUndefined();
+		expect(presentedSecret({ body: { secret: SECRET } })).toBeUndefined();
+	});
+
+	it('compares whole secrets of any length (digests of equal length go to timingSafeEqual)', () => {
+		expect(secretsMatch(SECRET, SECRET)).toBe(true);
+		expect(secretsMatch(SECRET.slice(0, -1), SECRET)).toBe(false);
+		expect(secretsMatch(`${SECRET}x`, SECRET)).toBe(false);
+		expect(secretsMatch('', SECRET)).toBe(false);
+		expect(secretsMatch(SECRET.toUpperCase(), SECRET)).toBe(false);
+	});
+
+	it('401 without a secret, 403 with a wrong one, 503 when none usable is configured; reasons never repeat a secret', () => {
+		expect(verifyRequestSecret({ headers: {}, query: {} }, SECRET)).toMatchObject({
+			ok: false,
+			httpStatus: 401,
+		});
+		const wrong = verifyRequestSecret({ query: { secret: 'guess-guess-guess' } }, SECRET);
+		expect(wrong).toMatchObject({ ok: false, httpStatus: 403 });
+		expect(JSON.stringify(wrong)).not.toContain('guess-guess-guess');
+		expect(verifyRequestSecret({ query: { secret: SECRET } }, SECRET)).toEqual({ ok: true });
+		// The placeholder is refused even when the request sends the placeholder itself.
+		const placeholder = 'REPLACE_WITH_A_RANDOM_SECRET_OF_32_CHARACTERS';
+		expect(verifyRequestSecret({ query: { secret: placeholder } }, placeholder)).toMatchObject({
+			ok: false,
+			httpStatus: 503,
+		});
+		expect(verifyRequestSecret({ query: { secret: '' } }, '')).toMatchObject({ httpStatus: 503 });
 	});
 });

@@ -1,17 +1,18 @@
 import type {
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
 	IExecuteFunctions,
-	INodeCredentialTestResult,
 	INodeExecutionData,
 	INodeType,
 	INodeTypeBaseDescription,
 	INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { testPostgresConnection } from '../../shared/database/connection';
 import { versionDescription } from './actions/node.description';
 import { router } from './actions/router';
+import {
+	highLevelAttendanceApiTest,
+	highLevelAttendancePostgresTest,
+} from './methods/credentialTest';
+import { searchContacts } from './methods/listSearch';
 
 // The icon is set on the versioned wrapper (HighLevelAttendance.node.ts) and arrives via baseDescription.
 // eslint-disable-next-line @n8n/community-nodes/icon-validation
@@ -26,15 +27,8 @@ export class HighLevelAttendanceV1 implements INodeType {
 	}
 
 	methods = {
-		credentialTest: {
-			// The Test button of n8n's Postgres credential, when it is opened from this node.
-			async highLevelAttendancePostgresTest(
-				this: ICredentialTestFunctions,
-				credential: ICredentialsDecrypted,
-			): Promise<INodeCredentialTestResult> {
-				return await testPostgresConnection(credential.data ?? {});
-			},
-		},
+		credentialTest: { highLevelAttendanceApiTest, highLevelAttendancePostgresTest },
+		listSearch: { searchContacts },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -8,8 +8,8 @@ import type {
 
 import { versionDescription } from './actions/node.description';
 import { router } from './actions/router';
-import { webinarJamPostgresTest } from './methods/credentialTest';
-import { searchWebinars } from './methods/listSearch';
+import { webinarJamApiTest, webinarJamPostgresTest } from './methods/credentialTest';
+import { searchSchedules, searchWebinars } from './methods/listSearch';
 import { getWebinars } from './methods/loadOptions';
 
 // The icon is set on the versioned wrapper (WebinarJam.node.ts) and arrives via baseDescription.
@@ -25,8 +25,8 @@ export class WebinarJamV1 implements INodeType {
 	}
 
 	methods = {
-		credentialTest: { webinarJamPostgresTest },
-		listSearch: { searchWebinars },
+		credentialTest: { webinarJamApiTest, webinarJamPostgresTest },
+		listSearch: { searchSchedules, searchWebinars },
 		loadOptions: { getWebinars },
 	};
 

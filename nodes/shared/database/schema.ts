@@ -1,13 +1,13 @@
 /**
- * Seed 002's tables, as this package creates them (Database › Apply Schema) and writes them.
+ * The attendance tables, as this package creates them (Database › Apply Schema) and writes them.
  *
- * Differences from the seed, and why:
+ * Differences from the original design, and why:
  * - Dates are TIMESTAMPTZ: WebinarJam gives local times in the webinar's time zone, and a bare
  *   TIMESTAMP would lose which zone they were in.
  * - webinarjam_id / lead_id are BIGINT: nothing to gain from overflowing at 2^31.
- * - The lookup index also covers `event_date DESC`, so the seed's lightning query
+ * - The lookup index also covers `event_date DESC`, so the attendance lookup
  *   (`… ORDER BY event_date DESC LIMIT 1`) is one index probe with no sort.
- * - `sync_runs` records every sync (the seed's "Log: record sync results").
+ * - `sync_runs` records every sync.
  */
 import { quoteIdent } from './connection';
 
@@ -126,7 +126,7 @@ ${columns.join(',\n')},
 	finished_at TIMESTAMPTZ
 )`,
 		`CREATE INDEX IF NOT EXISTS idx_sync_runs_started ON ${t(TABLES.syncRuns)} (started_at)`,
-		// Seed 002's performance dashboard query, over every hour that has checks.
+		// The performance dashboard's query, over every hour that has checks.
 		`CREATE OR REPLACE VIEW ${t(VIEWS.performanceHourly)} AS
 SELECT DATE_TRUNC('hour', checked_at) AS hour,
 	COUNT(*) AS total_checks,

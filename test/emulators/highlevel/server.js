@@ -486,6 +486,39 @@ function route(state, method, segments, query, body, locationId, entry) {
 				{ new: !existing, contact: state.view(c), traceId: crypto.randomUUID() },
 			];
 		}
+		// Search Contacts (POST /contacts/search): {locationId, query, pageLimit (max 500), page}
+		// -> {contacts, total}; the query matches name, email or phone, ignoring case.
+		if (segments.length === 2 && a === 'search' && method === 'POST') {
+			const input = requireObject(body);
+			if (typeof input.locationId !== 'string' || input.locationId === '')
+				throw unprocessable(['locationId should not be empty']);
+			if (input.locationId !== locationId) throw forbidden();
+			const limit = Number(input.pageLimit ?? 20);
+			if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+				throw unprocessable(['pageLimit must not be greater than 500']);
+			const page = Math.max(1, Number(input.page ?? 1) || 1);
+			const needle = String(input.query ?? '')
+				.trim()
+				.toLowerCase();
+			const hits = [...state.contactsById.values()]
+				.filter((c) => c.locationId === locationId)
+				.filter((c) => {
+					if (needle === '') return true;
+					const v = state.view(c);
+					return [v.name, v.email, v.phone].some((f) =>
+						String(f ?? '')
+							.toLowerCase()
+							.includes(needle),
+					);
+				});
+			return [
+				200,
+				{
+					contacts: hits.slice((page - 1) * limit, page * limit).map((c) => state.view(c)),
+					total: hits.length,
+				},
+			];
+		}
 		if (segments.length === 3 && a === 'search' && b === 'duplicate' && method === 'GET') {
 			if (!query.locationId) throw unprocessable(['locationId should not be empty']);
 			if (query.locationId !== locationId) throw forbidden();

@@ -23,6 +23,7 @@ export const versionDescription: INodeTypeDescription = {
 		{
 			name: 'highLevelAttendanceApi',
 			required: true,
+			testedBy: 'highLevelAttendanceApiTest',
 		},
 		{
 			// n8n's built-in Postgres credential: the attendance data lives in the user's database.

@@ -1,7 +1,7 @@
 /**
  * The attendance checker's two database calls, for both connection modes:
  *
- * - `lookup`: seed 002's lightning query (the newest registration of this email for the webinar and
+ * - `lookup`: the attendance lookup (the newest registration of this email for the webinar and
  *   schedule), one probe of idx_webinar_registrants_lookup. Postgres mode runs it as a named
  *   prepared statement on the credential's shared pool (parsed and planned once per connection);
  *   Supabase mode sends the same filter, order and limit through supabase-js (PostgREST).
@@ -33,7 +33,7 @@ import { TABLES } from '../../../shared/database/schema';
 import { normalizeEmail } from '../../../shared/normalize/email';
 import type { Normalized } from '../../../shared/normalize/result';
 
-/** The lightning query's columns (seed 002), plus attended_replay for "Replay Counts as Attended". */
+/** The attendance lookup's columns, plus attended_replay for "Replay Counts as Attended". */
 export const LOOKUP_COLUMNS = [
 	'id',
 	'email',
@@ -112,7 +112,7 @@ export function lookupEmail(raw: unknown): Normalized<string> {
 	return normalizeEmail(raw === undefined || raw === null ? '' : String(raw));
 }
 
-/** Seed 002's lightning query against `schema`; without a schedule it matches email + webinar. */
+/** The attendance lookup against `schema`; without a schedule it matches email + webinar. */
 export function lookupSql(schema: string, withSchedule: boolean): string {
 	const table = `${quoteIdent(schema, 'Schema')}.${quoteIdent(TABLES.registrants)}`;
 	return [

@@ -8,12 +8,14 @@ import type {
 	ICredentialDataDecryptedObject,
 	IDataObject,
 	IExecuteFunctions,
+	ILoadOptionsFunctions,
 	NodeApiError,
 	NodeOperationError,
 } from 'n8n-workflow';
 
 import { AttemptError } from '../../../shared/transport/attempt';
-import type { RequestStats, VendorRequest } from '../../../shared/transport/client';
+import { pathId } from '../../../shared/transport/urlSafety';
+import type { RequestContext, RequestStats, VendorRequest } from '../../../shared/transport/client';
 import { VendorClient } from '../../../shared/transport/client';
 import type { RetrySettings } from '../../../shared/transport/policy';
 import { CREDENTIAL_TYPE, highLevelPolicy, locationIdOf } from './policy';
@@ -54,12 +56,17 @@ export function contactIdProblem(contactId: string): string | undefined {
 /** A contact id refused before any call (see contactIdProblem). */
 export class InvalidContactIdError extends Error {}
 
-/** `/contacts/{id}/tags`, only for an id that cannot leave that path. */
-function contactTagsPath(contactId: string): string {
+/** The id as it may go into a path; anything else is refused before the call. */
+function contactPathId(contactId: string): string {
 	const problem = contactIdProblem(contactId);
 	if (problem !== undefined) throw new InvalidContactIdError(problem);
-	return `/contacts/${contactId}/tags`;
+	return pathId(contactId, 'contactId', CONTACT_ID);
 }
+
+const isContactNotFound = (error: unknown) =>
+	error instanceof AttemptError &&
+	error.status === 400 &&
+	/not found/i.test(error.serverMessage ?? '');
 
 /** The endpoints this node uses, on one client per execution. */
 export class HighLevelApi {
@@ -68,7 +75,7 @@ export class HighLevelApi {
 	readonly locationId: string;
 
 	constructor(
-		ctx: IExecuteFunctions,
+		ctx: RequestContext,
 		credentials: ICredentialDataDecryptedObject,
 		retry: Partial<RetrySettings> = {},
 	) {
@@ -77,7 +84,7 @@ export class HighLevelApi {
 	}
 
 	static async fromContext(
-		ctx: IExecuteFunctions,
+		ctx: IExecuteFunctions | ILoadOptionsFunctions,
 		retry?: Partial<RetrySettings>,
 	): Promise<HighLevelApi> {
 		return new HighLevelApi(ctx, await ctx.getCredentials(CREDENTIAL_TYPE), retry);
@@ -104,12 +111,42 @@ export class HighLevelApi {
 			: null;
 	}
 
+	/** `POST /contacts/search`: up to `limit` of the location's contacts matching name, email or phone. */
+	async searchContacts(query: string, limit = 20): Promise<HighLevelContact[]> {
+		const body = await this.call<{ contacts?: unknown }>({
+			method: 'POST',
+			path: '/contacts/search',
+			body: { locationId: this.locationId, page: 1, pageLimit: limit, query },
+			idempotent: true,
+		});
+		return (Array.isArray(body?.contacts) ? body.contacts : []).filter(
+			(c): c is HighLevelContact =>
+				typeof c === 'object' && c !== null && typeof (c as IDataObject).id === 'string',
+		);
+	}
+
+	/** `GET /contacts/{id}`: the contact, or null when HighLevel has no contact with that id. */
+	async getContact(contactId: string): Promise<HighLevelContact | null> {
+		const body = await this.call<{ contact?: HighLevelContact | null }>({
+			method: 'GET',
+			path: `/contacts/${contactPathId(contactId)}`,
+		}).catch((error: unknown) => {
+			// HighLevel answers an unknown id with 400 "Contact with id … not found".
+			if (isContactNotFound(error)) return null;
+			throw error;
+		});
+		const contact = body?.contact;
+		return contact && typeof contact === 'object' && typeof contact.id === 'string'
+			? contact
+			: null;
+	}
+
 	/** `POST /contacts/{id}/tags`; the contact's tags when HighLevel lists them. Adding twice is harmless. */
 	async addTags(contactId: string, tags: string[]): Promise<string[] | undefined> {
 		return tagsOf(
 			await this.call<{ tags?: unknown }>({
 				method: 'POST',
-				path: contactTagsPath(contactId),
+				path: `/contacts/${contactPathId(contactId)}/tags`,
 				body: { tags },
 				idempotent: true,
 			}),
@@ -121,7 +158,7 @@ export class HighLevelApi {
 		return tagsOf(
 			await this.call<{ tags?: unknown }>({
 				method: 'DELETE',
-				path: contactTagsPath(contactId),
+				path: `/contacts/${contactPathId(contactId)}/tags`,
 				body: { tags },
 			}),
 		);

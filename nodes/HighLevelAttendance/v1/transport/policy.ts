@@ -8,7 +8,11 @@ import type { ICredentialDataDecryptedObject, JsonObject } from 'n8n-workflow';
 
 import type { AttemptError } from '../../../shared/transport/attempt';
 import type { VendorPolicy } from '../../../shared/transport/policy';
-import { rateLimitHeaders, STANDARD_RETRY, windowOrDailyLimit } from '../../../shared/transport/policy';
+import {
+	rateLimitHeaders,
+	STANDARD_RETRY,
+	windowOrDailyLimit,
+} from '../../../shared/transport/policy';
 import { rateLimiterKey } from '../../../shared/transport/rateLimiter';
 
 /** The credential type (see credentials/HighLevelAttendanceApi.credentials.ts for why it is not `highLevelApi`). */

@@ -17,13 +17,14 @@ export const versionDescription: INodeTypeDescription = {
 	defaults: {
 		name: 'WebinarJam',
 	},
-	usableAsTool: true,
+	// Not an agent tool: Sync to Database runs for minutes and Apply Schema changes the database.
 	inputs: [NodeConnectionTypes.Main],
 	outputs: [NodeConnectionTypes.Main],
 	credentials: [
 		{
 			name: 'webinarJamApi',
 			required: true,
+			testedBy: 'webinarJamApiTest',
 			displayOptions: { hide: { resource: ['database'] } },
 		},
 		{

@@ -1,5 +1,5 @@
 /**
- * `sync_runs`: one row per sync (seed 002's "Log: record sync results"). A run is written as
+ * `sync_runs`: one row per sync. A run is written as
  * `running` when it starts and finished as `success`, `partial` (some rows or webinars failed) or
  * `failed` (the sync stopped), with its counts, the first errors as JSON and its duration.
  */

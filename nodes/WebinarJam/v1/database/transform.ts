@@ -1,5 +1,5 @@
 /**
- * WebinarJam registrant → one `webinar_registrants` row (seed 002's sketch, made strict). The value
+ * WebinarJam registrant → one `webinar_registrants` row (the original sketch, made strict). The value
  * rules are the shared parsers (nodes/shared/normalize):
  * - `Yes`/`No` and `1`/`0` → booleans; an empty value is `false`; anything else fails the row.
  * - `HH:MM:SS` → a Postgres interval; empty → NULL; anything else fails.

@@ -1,6 +1,6 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
-import { listWebinars } from '../helpers/api';
+import { getWebinar, listWebinars } from '../helpers/api';
 import { WebinarJamClient } from '../transport';
 
 export function webinarLabel(webinar: IDataObject): string {
@@ -28,5 +28,32 @@ export async function searchWebinars(
 				String(w.webinar_id) === needle,
 		)
 		.map((w) => ({ name: webinarLabel(w), value: String(w.webinar_id) }));
+	return { results };
+}
+
+/** Schedule picker: the schedules of the webinar picked above (POST /webinar). */
+export async function searchSchedules(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+): Promise<INodeListSearchResult> {
+	// The editor sends the parameters being edited; the saved ones otherwise.
+	const raw =
+		(this.getCurrentNodeParameter('webinarId', { extractValue: true }) as unknown) ??
+		this.getNodeParameter('webinarId', '', { extractValue: true });
+	const webinarId = Number(String(raw ?? '').trim());
+	if (!Number.isInteger(webinarId) || webinarId <= 0) return { results: [] };
+	const client = await WebinarJamClient.create(this);
+	const webinar = await getWebinar(client, webinarId);
+	const needle = (filter ?? '').trim().toLowerCase();
+	const schedules = Array.isArray(webinar.schedules) ? (webinar.schedules as IDataObject[]) : [];
+	const results = schedules
+		.map((s) => {
+			const parts = [s.date, s.comment].filter((p) => String(p ?? '').trim() !== '');
+			return {
+				name: `${parts.map(String).join(' – ') || 'Schedule'} (#${String(s.schedule)})`,
+				value: String(s.schedule),
+			};
+		})
+		.filter((r) => needle === '' || r.name.toLowerCase().includes(needle));
 	return { results };
 }

@@ -23,14 +23,47 @@ import type { Decision, TagSettings, WhenNotFound } from '../../helpers/decision
 import { decideAttendance, tagSettingsProblem } from '../../helpers/decision';
 import type { FatalGate } from '../../helpers/items';
 import { emailProblem, highLevelFailure, ms, processItems } from '../../helpers/items';
+import { verifyRequestSecret } from '../../helpers/secret';
 import { tagSet } from '../../helpers/tags';
 import type { HighLevelApi } from '../../transport';
-import { contactIdProblem } from '../../transport';
+import { contactIdProblem, CREDENTIAL_TYPE } from '../../transport';
 import { concurrencyOf, requestOptions, retrySettings } from '../common.descriptions';
 
 const show = { resource: ['attendance'], operation: ['checkAndTag'] };
 
 export const description: INodeProperties[] = [
+	{
+		displayName:
+			'Run WebinarJam › Database › Apply Schema once first: it creates the webinar_registrants and attendance_checks tables this check reads and writes.',
+		name: 'applySchemaNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Caller Authentication',
+		name: 'authentication',
+		type: 'options',
+		noDataExpression: true,
+		default: 'webhookSecret',
+		options: [
+			{
+				name: 'Webhook Secret',
+				value: 'webhookSecret',
+				description:
+					'The request must carry the HighLevel credential’s Webhook Secret in the X-Webhook-Secret header or as ?secret= in the URL; anything else is refused before any lookup or write',
+			},
+			{
+				name: 'None',
+				value: 'none',
+				description:
+					'The workflow authenticates the caller itself before this node (for example the Webhook node’s Header Auth)',
+			},
+		],
+		description:
+			'How the incoming webhook request (this node’s input item, as n8n’s Webhook node outputs it) proves it comes from your GoHighLevel workflow',
+		displayOptions: { show },
+	},
 	{
 		displayName: 'Email',
 		name: 'email',
@@ -48,7 +81,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.body.contact_id }}',
 		description:
-			'The HighLevel contact to tag (its ID: letters and digits). Leave empty to find the contact by email (one more HighLevel call, made while the database is queried).',
+			'The HighLevel contact to tag (its ID: letters and digits). It is read from HighLevel and used only when its email is the Email above. Leave empty to find the contact by email. Either way it is one HighLevel call, made while the database is queried.',
 		displayOptions: { show },
 	},
 	{
@@ -71,22 +104,13 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 	},
 	{
-		displayName: 'Use Tags From Payload',
+		displayName: 'Skip Tag Calls Not Needed',
 		name: 'useTagsFromPayload',
 		type: 'boolean',
 		default: true,
 		description:
-			'Whether to skip adding a tag the contact already has and removing one it does not have, judging by the tags HighLevel sent. Saves up to half the HighLevel calls (the limit is 100 per 10 seconds).',
+			'Whether to skip adding a tag the contact already has and removing one it does not have, judging by the contact’s tags as HighLevel returns them. Saves up to half the HighLevel calls (the limit is 100 per 10 seconds).',
 		displayOptions: { show },
-	},
-	{
-		displayName: 'Contact Tags',
-		name: 'contactTags',
-		type: 'string',
-		default: '={{ $json.body.tags }}',
-		description:
-			'The contact’s current tags: the comma-separated string HighLevel’s Webhook action sends, or an array. When it resolves to nothing, no call is skipped.',
-		displayOptions: { show: { ...show, useTagsFromPayload: [true] } },
 	},
 	{
 		displayName: 'Attended Tag',
@@ -169,7 +193,6 @@ interface CheckResult extends IDataObject {
 	attended: boolean | null;
 	tag_added: string | null;
 	tag_removed: string | null;
-	registrant: IDataObject | null;
 	lookup_ms: number | null;
 	response_time_ms: number;
 	highlevel_calls: number;
@@ -180,8 +203,6 @@ interface CheckInputs {
 	webinarId: number;
 	scheduleId: number | undefined;
 	settings: TagSettings;
-	/** The contact's tags as the payload gives them; undefined = unknown (no call is skipped). */
-	payloadTags: Set<string> | undefined;
 	useTagsFromPayload: boolean;
 	writeAudit: boolean;
 }
@@ -198,11 +219,23 @@ interface Written {
 class CheckFailure extends Error {
 	constructor(
 		message: string,
-		readonly details: { field?: string; cause?: unknown; databaseDown?: boolean } = {},
+		readonly details: {
+			field?: string;
+			cause?: unknown;
+			databaseDown?: boolean;
+			/** The reply's status: 401/403 unauthenticated, 422 bad input, 503 a dependency is down. */
+			httpStatus?: number;
+			/** What the caller may read: names the field, never a host, location or person. */
+			reason?: string;
+			/** Refused before anything was looked up: no audit row either. */
+			unauthenticated?: boolean;
+		} = {},
 	) {
 		super(message);
 	}
 }
+
+const HIGHLEVEL_DOWN = { httpStatus: 503, reason: 'HighLevel is unavailable' };
 
 async function openStore(
 	ctx: IExecuteFunctions,
@@ -268,7 +301,6 @@ class AttendanceCheck {
 		attended: null,
 		tag_added: null,
 		tag_removed: null,
-		registrant: null,
 		lookup_ms: null,
 		response_time_ms: 0,
 		highlevel_calls: 0,
@@ -280,6 +312,8 @@ class AttendanceCheck {
 		private readonly api: HighLevelApi,
 		private readonly gate: FatalGate,
 		private readonly itemIndex: number,
+		/** The credential's Webhook Secret; undefined when the workflow authenticates the caller. */
+		private readonly webhookSecret: string | undefined,
 	) {}
 
 	async run(parameters: ParameterReader): Promise<RowOutcome> {
@@ -291,9 +325,11 @@ class AttendanceCheck {
 	}
 
 	private async steps(parameters: ParameterReader): Promise<RowOutcome> {
+		this.authenticate();
 		const inputs = this.validateInputs(parameters);
 		// The token or location is wrong, or the daily budget is gone: no call can succeed.
-		if (this.gate.error !== undefined) throw new CheckFailure(this.gate.error.message);
+		if (this.gate.error !== undefined)
+			throw new CheckFailure(this.gate.error.message, HIGHLEVEL_DOWN);
 		const currentTags = await this.lookUp(inputs);
 		const decision = this.decide(inputs, currentTags);
 		const written = await this.writeTagsAndAudit(decision, inputs.writeAudit);
@@ -302,6 +338,19 @@ class AttendanceCheck {
 
 	private elapsed(): number {
 		return performance.now() - this.started;
+	}
+
+	/** First of all: a request without the secret is refused before anything is read or written. */
+	private authenticate(): void {
+		if (this.webhookSecret === undefined) return;
+		const request = this.ctx.getInputData()[this.itemIndex]?.json ?? {};
+		const verdict = verifyRequestSecret(request, this.webhookSecret);
+		if (verdict.ok) return;
+		throw new CheckFailure(`Webhook request refused: ${verdict.reason}`, {
+			httpStatus: verdict.httpStatus,
+			reason: verdict.reason,
+			unauthenticated: true,
+		});
 	}
 
 	/** The item's parameters, checked; the output fields are filled as they become known. */
@@ -340,22 +389,27 @@ class AttendanceCheck {
 			replayCountsAsAttended: options.replayCountsAsAttended === true,
 		};
 		const problem = tagSettingsProblem(settings);
+		// The workflow's own settings, not the caller's input: a 503 that alerts.
 		if (problem !== undefined)
-			throw new CheckFailure(problem, { field: /^Field '(\w+)'/.exec(problem)?.[1] });
+			throw new CheckFailure(problem, {
+				field: /^Field '(\w+)'/.exec(problem)?.[1],
+				httpStatus: 503,
+				reason: 'the attendance check is misconfigured',
+			});
 		const useTagsFromPayload = get('useTagsFromPayload', true) !== false;
 		return {
 			webinarId,
 			scheduleId,
 			settings,
-			payloadTags: useTagsFromPayload ? tagSet(get('contactTags', undefined)) : undefined,
 			useTagsFromPayload,
 			writeAudit: this.writeAudit,
 		};
 	}
 
 	/**
-	 * The registrant from the database and, without a contact id, the contact from HighLevel: both
-	 * at once. Resolves to the contact's tags as best known (HighLevel's own answer wins).
+	 * The registrant from the database and the contact from HighLevel, both at once: by its id when
+	 * the request names one (then its email must be the request's), else by the email. Resolves to
+	 * the contact's tags as HighLevel returns them.
 	 */
 	private async lookUp(inputs: CheckInputs): Promise<Set<string> | undefined> {
 		const lookupStarted = performance.now();
@@ -368,45 +422,57 @@ class AttendanceCheck {
 			.finally(() => {
 				this.result.lookup_ms = ms(performance.now() - lookupStarted);
 			});
-		const search =
-			this.result.contact_id === null ? this.api.findContactByEmail(this.result.email) : undefined;
-		if (search !== undefined) this.result.highlevel_calls++;
+		const givenId = this.result.contact_id;
+		const contactCall =
+			givenId === null
+				? this.api.findContactByEmail(this.result.email)
+				: this.api.getContact(givenId);
+		this.result.highlevel_calls++;
 		// Both are awaited below; these keep an early failure of one from going unhandled.
 		lookup.catch(() => undefined);
-		search?.catch(() => undefined);
+		contactCall.catch(() => undefined);
 
 		const found = await lookup.then(
 			(registrant) => ({ registrant, error: undefined }),
 			(error: unknown) => ({ registrant: null, error }),
 		);
 		if (found.error !== undefined) {
-			await search?.catch(() => undefined);
+			await contactCall.catch(() => undefined);
 			throw new CheckFailure((found.error as Error).message, {
 				field: 'database',
 				databaseDown: true,
+				httpStatus: 503,
+				reason: 'the attendance database is unavailable',
 			});
 		}
 		this.registrant = found.registrant;
-		this.result.registrant = this.registrant as unknown as IDataObject | null;
-		if (search === undefined) return inputs.payloadTags;
 		let contact;
 		try {
-			contact = await search;
+			contact = await contactCall;
 		} catch (error) {
 			throw this.highLevelFailure(error);
 		}
 		if (contact === null)
-			throw new CheckFailure(
-				fieldError(
-					'email',
-					`no HighLevel contact has the email ${this.result.email} in location ${this.api.locationId}`,
-				),
-				{ field: 'email' },
-			);
-		this.result.contact_id = contact.id;
-		checkContactId(contact.id, `HighLevel's contact for ${this.result.email}: `);
-		// Fresher than any payload: HighLevel's own answer of a moment ago.
-		return inputs.useTagsFromPayload ? tagSet(contact.tags) : undefined;
+			throw givenId === null
+				? new CheckFailure(fieldError('email', 'no HighLevel contact has this email'), {
+						field: 'email',
+					})
+				: new CheckFailure(fieldError('contactId', 'contact not found in HighLevel'), {
+						field: 'contactId',
+					});
+		if (givenId !== null) {
+			// The id alone proves nothing: the contact must be the person the email names.
+			const theirs = lookupEmail(contact.email ?? '');
+			if (!theirs.ok || theirs.value !== this.result.email)
+				throw new CheckFailure(
+					fieldError('contactId', 'the contact’s email is not the email in the request'),
+					{ field: 'contactId' },
+				);
+		} else {
+			this.result.contact_id = contact.id;
+			checkContactId(contact.id, 'HighLevel’s contact for this email: ');
+		}
+		return inputs.useTagsFromPayload ? tagSet(contact.tags ?? []) : undefined;
 	}
 
 	private decide(inputs: CheckInputs, currentTags: Set<string> | undefined): Decision {
@@ -453,7 +519,13 @@ class AttendanceCheck {
 				),
 				{
 					field: 'writeAuditRow',
-					base: { ...this.result, status: 'error', check_status: decision.status },
+					base: {
+						...this.result,
+						status: 'error',
+						check_status: decision.status,
+						http_status: 503,
+						reason: 'the attendance database is unavailable (the tags were written)',
+					},
 				},
 			);
 		return { itemIndex: this.itemIndex, json: this.result };
@@ -498,13 +570,18 @@ class AttendanceCheck {
 
 	private highLevelFailure(error: unknown): CheckFailure {
 		const failure = highLevelFailure(this.api, this.gate, this.itemIndex, error);
-		return new CheckFailure(failure.message, failure);
+		// A contact HighLevel refuses is the caller's input; anything else means HighLevel is down.
+		return new CheckFailure(
+			failure.message,
+			failure.field === undefined ? { ...failure, ...HIGHLEVEL_DOWN } : failure,
+		);
 	}
 
 	/** A check that stopped early: an 'error' audit row when the database is reachable, then the item error. */
 	private async fail(failure: CheckFailure): Promise<RowOutcome> {
 		let message = failure.message;
-		if (this.writeAudit && failure.details.databaseDown !== true) {
+		const unreachable = failure.details.databaseDown === true;
+		if (this.writeAudit && !unreachable && failure.details.unauthenticated !== true) {
 			try {
 				await this.store.recordCheck(this.auditRow('error', message));
 			} catch (error) {
@@ -514,12 +591,16 @@ class AttendanceCheck {
 		return this.failed(message, failure.details);
 	}
 
-	private failed(message: string, details: { field?: string; cause?: unknown }): RowOutcome {
+	private failed(message: string, details: CheckFailure['details']): RowOutcome {
 		this.result.status = 'error';
 		this.result.response_time_ms = ms(this.elapsed());
+		// Without a named reason it is the caller's input (422) only when a field is at fault.
+		const httpStatus = details.httpStatus ?? (details.field === undefined ? 503 : 422);
+		const reason =
+			details.reason ?? (httpStatus === 422 ? message : 'the check could not be completed');
 		return failedRow(this.ctx, this.itemIndex, message, {
 			field: details.field,
-			base: this.result,
+			base: { ...this.result, http_status: httpStatus, reason },
 			cause: details.cause,
 		});
 	}
@@ -534,11 +615,15 @@ export async function execute(
 	const schema = String(this.getNodeParameter('schema', 0, 'public') ?? '').trim() || 'public';
 	const store = await openStore(this, database, schema, retrySettings(this).timeoutMs);
 	const parameters = new ParameterReader(this);
+	const webhookSecret =
+		this.getNodeParameter('authentication', 0, 'webhookSecret') === 'none'
+			? undefined
+			: String((await this.getCredentials(CREDENTIAL_TYPE)).webhookSecret ?? '');
 	return await processItems(
 		this,
 		items.length,
 		concurrencyOf(this),
 		async (itemIndex, gate) =>
-			await new AttendanceCheck(this, store, api, gate, itemIndex).run(parameters),
+			await new AttendanceCheck(this, store, api, gate, itemIndex, webhookSecret).run(parameters),
 	);
 }

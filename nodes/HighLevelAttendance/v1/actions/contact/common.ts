@@ -21,13 +21,36 @@ export function tagDescription(operation: TagOperation): INodeProperties[] {
 	const adding = operation === 'addTags';
 	return [
 		{
-			displayName: 'Contact ID',
+			displayName: 'Contact',
 			name: 'contactId',
-			type: 'string',
-			default: '={{ $json.contact_id }}',
+			type: 'resourceLocator',
+			default: { __rl: true, mode: 'id', value: '={{ $json.contact_id }}' },
 			required: true,
-			description: 'The HighLevel contact’s ID (letters and digits)',
+			description: 'The HighLevel contact to change',
 			displayOptions: { show },
+			modes: [
+				{
+					displayName: 'From List',
+					name: 'list',
+					type: 'list',
+					typeOptions: { searchListMethod: 'searchContacts', searchable: true },
+				},
+				{
+					displayName: 'By ID',
+					name: 'id',
+					type: 'string',
+					placeholder: 'e.g. ocQHyuzHvysMo5N5VsXc',
+					validation: [
+						{
+							type: 'regex',
+							properties: {
+								regex: '^[A-Za-z0-9]{1,64}$',
+								errorMessage: 'A HighLevel contact ID is 1 to 64 letters and digits',
+							},
+						},
+					],
+				},
+			],
 		},
 		{
 			displayName: 'Tags',
@@ -75,7 +98,9 @@ export async function executeTags(
 ): Promise<RowOutcome[]> {
 	const adding = operation === 'addTags';
 	return await processItems(ctx, items.length, concurrencyOf(ctx), async (itemIndex, gate) => {
-		const contactId = String(ctx.getNodeParameter('contactId', itemIndex, '') ?? '').trim();
+		const contactId = String(
+			ctx.getNodeParameter('contactId', itemIndex, '', { extractValue: true }) ?? '',
+		).trim();
 		const tags = parseTagList(ctx.getNodeParameter('tags', itemIndex, '') as unknown) ?? [];
 		const base = {
 			contact_id: contactId || null,

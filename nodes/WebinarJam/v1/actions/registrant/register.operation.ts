@@ -26,14 +26,35 @@ const properties: INodeProperties[] = [
 			'Sent as email. Registering the same email for the same schedule again returns the existing registration.',
 	},
 	{
-		displayName: 'Schedule ID',
+		displayName: 'Schedule',
 		name: 'schedule',
-		type: 'number',
-		default: 0,
+		type: 'resourceLocator',
+		default: { __rl: true, mode: 'list', value: '' },
 		required: true,
-		typeOptions: { minValue: 0 },
-		description:
-			'The schedule to register for (sent as schedule; the schedule IDs are in Webinar › Get)',
+		description: 'The session of the webinar to register for (sent as schedule)',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				typeOptions: { searchListMethod: 'searchSchedules', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. 12',
+				validation: [
+					{
+						type: 'regex',
+						properties: {
+							regex: '^\\s*[1-9]\\d*\\s*$',
+							errorMessage: 'Not a schedule ID (a whole number above 0)',
+						},
+					},
+				],
+			},
+		],
 	},
 	{
 		displayName: 'Additional Fields',
@@ -104,7 +125,11 @@ export async function execute(
 	const webinarId = getWebinarId.call(this, itemIndex);
 	const firstName = String(this.getNodeParameter('firstName', itemIndex, '') ?? '').trim();
 	const email = String(this.getNodeParameter('email', itemIndex, '') ?? '').trim();
-	const schedule = Number(this.getNodeParameter('schedule', itemIndex, 0));
+	// A resource locator; workflows saved before it was one hold a plain number.
+	const schedule = Number(
+		String(this.getNodeParameter('schedule', itemIndex, '', { extractValue: true }) ?? '').trim() ||
+			Number.NaN,
+	);
 	if (firstName === '') {
 		throw new NodeOperationError(this.getNode(), '"First Name" is required', { itemIndex });
 	}
@@ -113,7 +138,7 @@ export async function execute(
 	if (!Number.isInteger(schedule) || schedule <= 0) {
 		throw new NodeOperationError(
 			this.getNode(),
-			'"Schedule ID" is required: the schedule IDs of a webinar are in Webinar › Get',
+			'No schedule selected: pick one from the list (it shows the webinar’s schedules) or enter its ID',
 			{ itemIndex },
 		);
 	}

@@ -31,6 +31,13 @@ export const MAX_SUPABASE_CHUNK = 500;
 export const MAX_POSTGRES_CHUNK = 5000;
 
 const properties: INodeProperties[] = [
+	{
+		displayName:
+			'Run Database › Apply Schema once first (or on every run, before this node): it creates the webinar_registrants and sync_runs tables this sync writes.',
+		name: 'applySchemaNotice',
+		type: 'notice',
+		default: '',
+	},
 	databaseOption,
 	{
 		displayName: 'Webinars',
