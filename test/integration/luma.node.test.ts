@@ -5,6 +5,7 @@ import type {
 	IExecuteFunctions,
 	INode,
 	INodeExecutionData,
+	INodeParameterResourceLocator,
 	INodeParameters,
 	INodeType,
 	INodeTypeDescription,
@@ -13,7 +14,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, Workflow } from 'n8n-workflow';
 
-import { searchEvents } from '../../nodes/Luma/v1/methods/listSearch';
+import { Luma } from '../../nodes/Luma/Luma.node';
+import { searchEvents, searchWebhooks } from '../../nodes/Luma/v1/methods/listSearch';
 import { LumaTrigger } from '../../nodes/LumaTrigger/LumaTrigger.node';
 import { resetRateLimiters } from '../../nodes/shared/transport/rateLimiter';
 import type { LumaEmulator } from '../emulators/luma/server';
@@ -34,6 +36,7 @@ interface WorkflowOpts {
 	items?: IDataObject[];
 	continueOnFail?: boolean;
 	id?: string;
+	typeVersion?: number;
 }
 
 function lumaWorkflow(parameters: INodeParameters, opts: WorkflowOpts = {}): WorkflowJson {
@@ -44,12 +47,13 @@ function lumaWorkflow(parameters: INodeParameters, opts: WorkflowOpts = {}): Wor
 			parameters,
 			credentials: { lumaApi: { id: 'cred-1', name: 'Luma account' } },
 			onError: opts.continueOnFail ? 'continueRegularOutput' : undefined,
+			typeVersion: opts.typeVersion,
 		},
 		{ id: opts.id ?? 'wf-luma', name: 'Luma test', pinnedItems: opts.items },
 	);
 }
 
-const byId = (value: string) => ({ __rl: true, mode: 'id', value });
+const byId = (value: string) => ({ __rl: true as const, mode: 'id', value });
 
 const HOOK_BASE_URL = 'http://localhost:5678/webhook';
 
@@ -362,6 +366,216 @@ describe('Luma node against the emulator (in-process n8n)', () => {
 			});
 			expect(result.error?.message).toBe('Select at least one event type');
 			expect(emulator.requests()).toHaveLength(0);
+		});
+	});
+
+	describe('Webhook picker and Delete (version 2)', () => {
+		const seedHooks = (n: number, eventTypes = ['guest.registered']) =>
+			emulator.seed({
+				webhooks: Array.from({ length: n }, (_, i) => ({ url: `https://n8n.example.com/webhook/hook-${i}`, event_types: eventTypes })),
+			}).webhooks;
+		const picker = () =>
+			createLoadOptionsContext(
+				lumaWorkflow({ resource: 'webhook', operation: 'delete', webhookId: { __rl: true, mode: 'list', value: '' } }, { typeVersion: 2 }),
+				'Luma',
+				{ credentials },
+			);
+		const deleteV2 = async (webhookId: INodeParameterResourceLocator, opts: WorkflowOpts = {}) =>
+			await run({ resource: 'webhook', operation: 'delete', webhookId }, { ...opts, typeVersion: 2 });
+
+		it('the picker lists every webhook by URL and event types, one Luma page at a time', async () => {
+			const hooks = seedHooks(54);
+			const [crm] = emulator.seed({
+				webhooks: [{ url: 'https://crm.example.org/luma-sync', event_types: ['guest.updated', 'event.created'] }],
+			}).webhooks;
+			const ctx = picker();
+			const first = await searchWebhooks.call(ctx);
+			expect(first.results).toHaveLength(50);
+			expect(first.results[0]).toEqual({ name: 'https://n8n.example.com/webhook/hook-0 (guest.registered)', value: hooks[0].id });
+			expect(first.paginationToken).toEqual(expect.any(String));
+			const second = await searchWebhooks.call(ctx, undefined, first.paginationToken as string);
+			expect(second.paginationToken).toBeUndefined();
+			expect([...first.results, ...second.results].map((r) => r.value)).toEqual([...hooks, crm].map((h) => h.id));
+			expect(second.results.at(-1)).toEqual({
+				name: 'https://crm.example.org/luma-sync (guest.updated, event.created)',
+				value: crm.id,
+			});
+			// The cursor Luma gave is the one sent back; the signing secrets never reach the picker.
+			const pages = emulator.requests({ path: '/v1/webhooks/list' });
+			expect(pages.map((p) => p.query.pagination_cursor)).toEqual([undefined, first.paginationToken]);
+			expect(JSON.stringify([first, second])).not.toContain('whsec_');
+		});
+
+		it('the picker filters on the URL, an event type or the exact ID', async () => {
+			const hooks = seedHooks(3);
+			const [crm] = emulator.seed({
+				webhooks: [{ url: 'https://crm.example.org/luma-sync', event_types: ['guest.updated', 'event.created'] }],
+			}).webhooks;
+			const ctx = picker();
+			const values = async (filter: string) => (await searchWebhooks.call(ctx, filter)).results.map((r) => r.value);
+			expect(await values('CRM.example')).toEqual([crm.id]);
+			expect(await values('event.created')).toEqual([crm.id]);
+			expect(await values('guest.registered')).toEqual(hooks.map((h) => h.id));
+			expect(await values(` ${hooks[1].id.toUpperCase()} `)).toEqual([hooks[1].id]);
+			// Part of an ID is not a match: the ID filter is for pasting one.
+			expect(await values(hooks[1].id.slice(0, 8))).toEqual([]);
+		});
+
+		it('Delete takes the webhook picked from the list or typed by ID, and only that one', async () => {
+			const [a, b, c] = seedHooks(3);
+			const picked = await deleteV2({ __rl: true, mode: 'list', value: a.id, cachedResultName: a.url });
+			expect(picked.error).toBeUndefined();
+			expect(picked.json('Luma')).toEqual([{ id: a.id, deleted: true }]);
+			const typed = await deleteV2(byId(` ${b.id} `));
+			expect(typed.json('Luma')).toEqual([{ id: b.id, deleted: true }]);
+			expect([...emulator.state.webhooks.keys()]).toEqual([c.id]);
+			const sent = emulator.requests({ path: '/v1/webhooks/delete' }).map((r) => JSON.parse(r.body ?? '{}'));
+			expect(sent).toEqual([{ id: a.id }, { id: b.id }]);
+		});
+
+		const BAD_IDS = [
+			['another kind of Luma ID', 'evt-AbC123'],
+			['a slash', 'whk-AbC123/../whk-Other'],
+			['dots only', '..'],
+			['a query string', 'whk-AbC123?calendar=other'],
+		];
+
+		it.each(BAD_IDS)('Delete refuses a typed ID with %s before any request (the field\'s own check)', async (_kind, id) => {
+			const [kept] = seedHooks(1);
+			await expect(deleteV2(byId(id))).rejects.toThrow('Not a valid Luma webhook ID (it starts with "whk-")');
+			expect(emulator.requests()).toHaveLength(0);
+			expect([...emulator.state.webhooks.keys()]).toEqual([kept.id]);
+		});
+
+		it('an ID from an expression is checked when the node runs: each bad one reported on its item, the good one deleted', async () => {
+			const [a, kept] = seedHooks(2);
+			const result = await deleteV2(byId('={{ $json.hook }}'), {
+				items: [...BAD_IDS.map(([, hook]) => ({ hook })), { hook: a.id }],
+				continueOnFail: true,
+			});
+			const [items] = result.outputs('Luma');
+			expect(items.map((i) => i.json)).toEqual([
+				...BAD_IDS.map(([, id]) => ({ error: `Webhook ID "${id}" is not a valid id (expected ^whk-[A-Za-z0-9]+$)` })),
+				{ id: a.id, deleted: true },
+			]);
+			expect(pairedIndexes(items)).toEqual([0, 1, 2, 3, 4]);
+			expect(emulator.requests({ path: '/v1/webhooks/delete' }).map((r) => JSON.parse(r.body ?? '{}'))).toEqual([{ id: a.id }]);
+			expect([...emulator.state.webhooks.keys()]).toEqual([kept.id]);
+		});
+
+		it('version 1 (a typed Webhook ID) is held to the same format', async () => {
+			const result = await run({ resource: 'webhook', operation: 'delete', webhookId: '../whk-AbC123' });
+			expect(result.error?.message).toMatch(/^Webhook ID "\.\.\/whk-AbC123" is not a valid id/);
+			expect(emulator.requests()).toHaveLength(0);
+		});
+	});
+
+	describe("as an AI agent's tool: List only", () => {
+		const LUMA_TOOL = `${LUMA}Tool`;
+
+		/** The Luma node as n8n offers it to an agent: type `…lumaTool`, its one output an ai_tool connection. */
+		function lumaAsTool(): INodeType {
+			const node = new Luma().getNodeType(2);
+			expect(node.description.usableAsTool).toBe(true);
+			return Object.create(node, {
+				description: {
+					value: {
+						...node.description,
+						name: 'lumaTool',
+						displayName: 'Luma Tool',
+						inputs: [],
+						outputs: [NodeConnectionTypes.AiTool],
+					},
+				},
+			}) as INodeType;
+		}
+
+		/** Stands in for the AI Agent: takes its tools from n8n-core (createNodeAsTool) and calls each once. */
+		class ToolCaller implements INodeType {
+			description: INodeTypeDescription = {
+				displayName: 'Tool Caller',
+				name: 'toolCaller',
+				group: ['transform'],
+				version: 1,
+				description: 'test node',
+				defaults: { name: 'Agent' },
+				inputs: [NodeConnectionTypes.Main, { type: NodeConnectionTypes.AiTool, displayName: 'Tools' }],
+				outputs: [NodeConnectionTypes.Main],
+				properties: [],
+			};
+
+			async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+				const tools = (await this.getInputConnectionData(NodeConnectionTypes.AiTool, 0)) as Array<{
+					invoke(input: IDataObject): Promise<string>;
+				}>;
+				const out: INodeExecutionData[] = [];
+				for (const tool of tools) {
+					try {
+						out.push({ json: { result: JSON.parse(await tool.invoke({})) as IDataObject } });
+					} catch (error) {
+						out.push({ json: { error: (error as Error).message } });
+					}
+				}
+				return [out];
+			}
+		}
+
+		const callAsTool = async (parameters: INodeParameters) =>
+			await runWorkflow(
+				{
+					id: 'wf-luma-agent',
+					nodes: [
+						{ id: 'start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+						{ id: 'agent', name: 'Agent', type: 'test.toolCaller', typeVersion: 1, position: [200, 0], parameters: {} },
+						{
+							id: 'luma-tool',
+							name: 'Luma Tool',
+							type: LUMA_TOOL,
+							typeVersion: 2,
+							position: [200, 200],
+							parameters,
+							credentials: { lumaApi: { id: 'cred-1', name: 'Luma account' } },
+						},
+					],
+					connections: {
+						Start: { main: [[{ node: 'Agent', type: NodeConnectionTypes.Main, index: 0 }]] },
+						'Luma Tool': { ai_tool: [[{ node: 'Agent', type: NodeConnectionTypes.AiTool, index: 0 }]] },
+					},
+				},
+				{ credentials, startNode: 'Start', nodeTypes: { [LUMA_TOOL]: lumaAsTool(), 'test.toolCaller': new ToolCaller() } },
+			);
+
+		it('List works from a tool node', async () => {
+			const hooks = emulator.seed({
+				webhooks: [{ url: 'https://n8n.example.com/webhook/a', event_types: ['guest.registered'] }],
+			}).webhooks;
+			const result = await callAsTool({ resource: 'webhook', operation: 'list', returnAll: true });
+			expect(result.error).toBeUndefined();
+			const [answer] = result.json('Agent');
+			expect(answer.error).toBeUndefined();
+			expect(JSON.stringify(answer.result)).toContain(hooks[0].id);
+		});
+
+		it('Create is refused from a tool node: nothing reaches Luma', async () => {
+			const result = await callAsTool({
+				resource: 'webhook',
+				operation: 'create',
+				url: 'https://attacker.example.com/collect',
+				eventTypes: ['*'],
+			});
+			expect(result.json('Agent')).toEqual([{ error: expect.stringContaining('Creating a Luma webhook is not available to an AI agent') }]);
+			expect(emulator.requests()).toHaveLength(0);
+			expect(emulator.state.webhooks.size).toBe(0);
+		});
+
+		it('Delete is refused from a tool node: the webhook stays', async () => {
+			const [hook] = emulator.seed({
+				webhooks: [{ url: 'https://n8n.example.com/webhook/a', event_types: ['guest.registered'] }],
+			}).webhooks;
+			const result = await callAsTool({ resource: 'webhook', operation: 'delete', webhookId: byId(hook.id) });
+			expect(result.json('Agent')).toEqual([{ error: expect.stringContaining('Deleting a Luma webhook is not available to an AI agent') }]);
+			expect(emulator.requests()).toHaveLength(0);
+			expect([...emulator.state.webhooks.keys()]).toEqual([hook.id]);
 		});
 	});
 

@@ -2,13 +2,16 @@
  * The Luma Trigger's webhook over real HTTP (test/harness/lumaTrigger.ts), signed by the emulator's
  * independent signer; the replay memory in real Redis for the shared case.
  */
+import { type ChildProcess, spawn } from 'child_process';
 import { createHash, randomBytes } from 'crypto';
+import { once } from 'events';
+import { createServer } from 'net';
 
 import { CredentialTestContext } from 'n8n-core';
 import type { IWorkflowExecuteAdditionalData } from 'n8n-workflow';
 
 import { lumaApiCredentialTest } from '../../nodes/Luma/v1/methods/credentialTest';
-import { closeSharedRedis } from '../../nodes/shared/redis/connection';
+import { closeSharedRedis, redisCredentialsOf, sharedRedis } from '../../nodes/shared/redis/connection';
 import { replayKey, resetReplayMemory } from '../../nodes/shared/signature/replayGuard';
 import { DEFAULT_API_KEY, startLumaEmulator, type LumaEmulator } from '../emulators/luma/server';
 import { sampleGuestRegistered, sendLumaWebhook, signLumaDelivery } from '../emulators/luma/webhookSender';
@@ -23,6 +26,15 @@ const payload = (n: number, type = 'guest.registered') =>
 async function postRaw(url: string, raw: string, headers: Record<string, string>) {
 	const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: raw });
 	return { status: res.status, body: (await res.json()) as unknown };
+}
+
+/** A port nothing listens on (yet). */
+async function freePort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as { port: number };
+	await new Promise((resolve) => server.close(resolve));
+	return port;
 }
 
 const started: TriggerUnderTest[] = [];
@@ -80,10 +92,19 @@ describe('replayed deliveries start no execution', () => {
 		const redisCredentials = { ...testRedisCredentials() };
 		const keys: string[] = [];
 		beforeAll(async () => await ensureRedis());
+		let redisServer: ChildProcess | undefined;
 		afterAll(async () => {
 			const redis = testRedis();
 			if (keys.length > 0) await redis.del(...keys);
 			await redis.quit();
+			// Quit the trigger's connections while their servers still answer: a connection left
+			// reconnecting to a server that is gone keeps the process alive.
+			await closeSharedRedis();
+			if (redisServer !== undefined && redisServer.exitCode === null) {
+				const exited = once(redisServer, 'exit');
+				redisServer.kill('SIGTERM');
+				await exited;
+			}
 		});
 
 		it('a delivery accepted by one process is refused by another (memory of this process cleared)', async () => {
@@ -114,15 +135,32 @@ describe('replayed deliveries start no execution', () => {
 			expect(t.executions).toHaveLength(2);
 		});
 
-		it('Redis unreachable: 503 and no execution, so the sender retries later', async () => {
+		it('Redis unreachable: 503 and no execution; the retry once Redis answers starts it, once', async () => {
+			const down = { host: '127.0.0.1', port: await freePort() };
 			const t = await trigger({
 				parameters: { coordinateWorkers: true },
-				credentials: { lumaApi: { apiKey: 'k', webhookSecret: SECRET }, redis: { host: '127.0.0.1', port: 1 } },
+				credentials: { lumaApi: { apiKey: 'k', webhookSecret: SECRET }, redis: down },
 			});
-			const res = await sendLumaWebhook(t.url, { scheme: 'luma', secret: SECRET, payload: payload(7) });
-			expect(res).toMatchObject({ status: 503, body: { message: 'Service Unavailable' } });
+			const delivery = { scheme: 'luma' as const, secret: SECRET, payload: payload(7), timestamp: now() };
+			expect(await sendLumaWebhook(t.url, delivery)).toMatchObject({ status: 503, body: { message: 'Service Unavailable' } });
 			expect(t.executions).toHaveLength(0);
-		}, 30000);
+
+			// The trigger's connection keeps trying; Redis coming up on that port is all it takes.
+			const connection = sharedRedis(redisCredentialsOf(down));
+			// Not events.once: it would reject on the 'error' each failed reconnect emits.
+			const ready = new Promise((resolve) => connection.once('ready', resolve));
+			redisServer = spawn('redis-server', ['--port', String(down.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+				stdio: 'ignore',
+			});
+			const failed = once(redisServer, 'exit').then(() => {
+				throw new Error('redis-server exited before it answered');
+			});
+			failed.catch(() => undefined); // Only a failure while waiting for 'ready'; the server is stopped in afterAll.
+			await Promise.race([ready, failed]);
+			expect(await sendLumaWebhook(t.url, delivery)).toMatchObject({ status: 200, body: { received: true } });
+			expect((await sendLumaWebhook(t.url, delivery)).body).toEqual({ received: true, duplicate: true });
+			expect(t.executions).toHaveLength(1);
+		});
 	});
 });
 

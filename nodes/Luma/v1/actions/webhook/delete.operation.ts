@@ -1,10 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import { pathId } from '../../../../shared/transport/urlSafety';
 import { refuseAgent } from '../../helpers/utils';
 import { lumaApiRequest } from '../../transport';
 
 const WEBHOOK_ID = '^\\s*whk-[A-Za-z0-9]+\\s*$';
+/** Luma's webhook id format, checked again when the node runs: n8n enforces the field's regex in the editor only. */
+const WEBHOOK_ID_FORMAT = /^whk-[A-Za-z0-9]+$/;
 
 const properties: INodeProperties[] = [
 	{
@@ -59,11 +62,16 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	refuseAgent.call(this, 'Deleting a Luma webhook', itemIndex);
 	// Version 1 holds a string, version 2 a resource locator: extractValue reads both.
 	const value = this.getNodeParameter('webhookId', itemIndex, '', { extractValue: true });
-	const webhookId = String(value ?? '').trim();
-	if (webhookId === '') {
+	if (String(value ?? '').trim() === '') {
 		throw new NodeOperationError(this.getNode(), 'No webhook selected: pick one from the list or enter its ID', {
 			itemIndex,
 		});
+	}
+	let webhookId: string;
+	try {
+		webhookId = pathId(value, 'Webhook ID', WEBHOOK_ID_FORMAT);
+	} catch (error) {
+		throw new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex });
 	}
 	await lumaApiRequest.call(this, 'POST', '/v1/webhooks/delete', {
 		body: { id: webhookId },
