@@ -6,6 +6,14 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+/**
+ * The Test button's base URL: the credential's when it is https:// (or http:// on this machine),
+ * else a reserved name that never resolves, so the token is not sent in clear text and the failure
+ * names the rule. The node's client applies the same rule (checkedBaseUrl) to every request.
+ */
+export const TEST_BASE_URL =
+	'={{ (/^https:\\/\\/[^\\/?#@\\s]+/i.test($credentials.baseUrl.trim()) || /^http:\\/\\/(localhost|127\\.0\\.0\\.1|\\[::1\\])(:\\d+)?(\\/|$)/i.test($credentials.baseUrl.trim())) ? $credentials.baseUrl.trim().replace(/\\/+$/, "") : "https://base-url-must-start-with-https.invalid" }}';
+
 export class HubSpotBatchApi implements ICredentialType {
 	name = 'hubSpotBatchApi';
 
@@ -30,10 +38,17 @@ export class HubSpotBatchApi implements ICredentialType {
 				'From HubSpot › Settings › Integrations › Private Apps. Scopes: crm.objects.contacts.read/write, crm.lists.read/write, crm.schemas.contacts.read/write, plus the objects you write.',
 		},
 		{
+			displayName:
+				'Requests start at the safest rate, 100 per 10 seconds, which every HubSpot account allows. On a Professional or Enterprise account (190) or with the API Limit Increase (250), choose it under Account Tier to write faster; leave room for other apps that use the same private app.',
+			name: 'tierNotice',
+			type: 'notice',
+			default: '',
+		},
+		{
 			displayName: 'Account Tier',
 			name: 'tier',
 			type: 'options',
-			default: 'professional',
+			default: 'starter',
 			description: "Sets how fast requests are sent, to stay inside the account's 10-second limit",
 			options: [
 				{ name: 'Free / Starter (100 per 10 s)', value: 'starter' },
@@ -78,7 +93,8 @@ export class HubSpotBatchApi implements ICredentialType {
 			name: 'baseUrl',
 			type: 'string',
 			default: 'https://api.hubapi.com',
-			description: 'Change only to point at a proxy or a sandbox',
+			description:
+				'Change only to point at a proxy or a sandbox. Must start with https:// (plain http only for localhost).',
 		},
 	];
 
@@ -92,7 +108,7 @@ export class HubSpotBatchApi implements ICredentialType {
 	// Reads one contact: proves the token works and has the contacts read scope.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			baseURL: TEST_BASE_URL,
 			url: '/crm/v3/objects/contacts',
 			qs: { limit: 1 },
 		},

@@ -1,15 +1,21 @@
 /**
- * Seed 001's booking flow in real n8n 2.40.7: the shipped hubspot-booking-create workflow answers
+ * The booking flow in real n8n 2.40.7: the shipped hubspot-booking-create workflow answers
  * 201 at once and queues associations and the note in real Redis; the shipped hubspot-queue-flush
  * workflow (schedule every 5 s) sends them to the HubSpot emulator in batches. The shipped setup
  * workflow (n8n execute) creates the unique note key first. The flush runs with a 2 s claim window
  * and a 1 s retry delay here, so a round held past its window, and a retry, happen within seconds.
+ * The webhook requires its secret header; Slack is the emulator (through n8n's proxy settings), and
+ * "Redis is down" is a private redis-server of this test's own, used by a copy of the booking workflow.
  */
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
+import { connectRedis } from '../../nodes/shared/redis/connection';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
-import { cleanupPrefix, ensureRedis, testRedis } from '../harness/redis';
+import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server';
+import { bookingSecret, credentialsTemplate } from '../harness/bookingWebhook';
+import { PrivateRedis } from '../harness/privateRedis';
+import { cleanupPrefix, ensureRedis, testRedis, testRedisCredentials } from '../harness/redis';
 import {
 	freePort,
 	installPackage,
@@ -29,7 +35,13 @@ const CLAIM_IDLE_MS = 6000;
 
 let n8n: N8n;
 let hubspot: HubSpotEmulator;
+let slack: SlackEmulator;
+let privateRedis: PrivateRedis;
+let secretHeaders: Record<string, string>;
 let url: string;
+/** The copy of the booking workflow on the private Redis (path bookings-private-redis). */
+let privateUrl: string;
+const PRIVATE_BOOKINGS = 'mkopsHsBookPriv1';
 let contacts: string[];
 let tickets: string[];
 let setupRun: ReturnType<typeof parseCliRun>;
@@ -45,18 +57,24 @@ async function create(type: string, inputs: Array<Record<string, string>>): Prom
 	return body.results.map((r) => r.id);
 }
 
-async function book(body: Record<string, unknown>) {
+async function book(
+	body: Record<string, unknown>,
+	opts: { to?: string; headers?: Record<string, string> } = {},
+) {
 	const started = Date.now();
-	const res = await fetch(url, {
+	const res = await fetch(opts.to ?? url, {
 		method: 'POST',
-		headers: { 'content-type': 'application/json' },
+		headers: { 'content-type': 'application/json', ...(opts.headers ?? secretHeaders) },
 		body: JSON.stringify(body),
 	});
-	return {
-		status: res.status,
-		json: (await res.json()) as Record<string, unknown>,
-		ms: Date.now() - started,
-	};
+	const text = await res.text();
+	let json: Record<string, unknown> = {};
+	try {
+		json = JSON.parse(text) as Record<string, unknown>;
+	} catch {
+		json = { text };
+	}
+	return { status: res.status, json, ms: Date.now() - started };
 }
 
 /** Waits until `check()` holds, polling the emulator; returns how long it took. */
@@ -108,7 +126,29 @@ function quickFlushWorkflow(): string {
 	const flow = JSON.parse(readFileSync(join(ROOT, 'workflows/hubspot-queue-flush.json'), 'utf8'));
 	const flush = flow.nodes.find((n: { name: string }) => n.name === 'HubSpot: Flush Queue');
 	flush.parameters.options = { claimIdleMs: CLAIM_IDLE_MS, retryDelayMs: 1000 };
+	// Any dead letter is an alert here (the last test makes one).
+	flush.parameters.deadLetterAlertThreshold = 0;
 	const file = join(n8n.userFolder, 'hubspot-queue-flush.quick.json');
+	writeFileSync(file, JSON.stringify(flow));
+	return file;
+}
+
+/** The shipped booking workflow on its own path, with a Redis credential for the private server. */
+function privateRedisBookingWorkflow(): string {
+	const flow = JSON.parse(
+		readFileSync(join(ROOT, 'workflows/hubspot-booking-create.json'), 'utf8'),
+	);
+	flow.id = PRIVATE_BOOKINGS;
+	flow.name = 'Booking create (private Redis)';
+	for (const node of flow.nodes) {
+		if (node.name === 'Booking webhook') {
+			node.parameters.path = 'bookings-private-redis';
+			node.webhookId = '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9';
+		}
+		if (node.credentials?.redis)
+			node.credentials.redis = { id: 'mkopsRedisPriv1', name: 'Private Redis' };
+	}
+	const file = join(n8n.userFolder, 'hubspot-booking-create.private.json');
 	writeFileSync(file, JSON.stringify(flow));
 	return file;
 }
@@ -116,6 +156,8 @@ function quickFlushWorkflow(): string {
 beforeAll(async () => {
 	await ensureRedis();
 	await cleanupPrefix(redis, QUEUE_KEYS);
+	privateRedis = await PrivateRedis.start();
+	slack = await startSlackEmulator();
 	hubspot = await startHubSpotEmulator({ tokens: [TOKEN] });
 	contacts = await create(
 		'contacts',
@@ -125,29 +167,56 @@ beforeAll(async () => {
 		'tickets',
 		Array.from({ length: 3 }, (_, i) => ({ subject: `Exam ${i}` })),
 	);
-	n8n = await N8n.create();
+	n8n = await N8n.create({ env: slack.n8nEnv() });
 	installPackage(n8n.userFolder);
-	const template = JSON.parse(
-		readFileSync(join(ROOT, 'workflows/credentials.template.json'), 'utf8'),
-	) as Array<{ type: string; data: Record<string, unknown> }>;
-	n8n.importCredentials(
-		template
-			.filter((c) => c.type === 'hubSpotBatchApi' || c.type === 'redis')
+	const secret = bookingSecret();
+	secretHeaders = secret.headers;
+	const template = credentialsTemplate();
+	// The template's Redis is a placeholder: the test server (and, below, the private one) instead.
+	const template0 = credentialsTemplate();
+	const testRedisData = {
+		...template0.find((c) => c.type === 'redis')!.data,
+		...testRedisCredentials(),
+		password: testRedisCredentials().password ?? '',
+	};
+	const redisCredential = { ...template0.find((c) => c.type === 'redis')!, data: testRedisData };
+	n8n.importCredentials([
+		secret.credential,
+		...template
+			.filter((c) => ['hubSpotBatchApi', 'redis', 'slackApi'].includes(c.type))
 			.map((c) =>
 				c.type === 'hubSpotBatchApi'
 					? { ...c, data: { ...c.data, accessToken: TOKEN, baseUrl: hubspot.url } }
-					: c,
+					: c.type === 'slackApi'
+						? { ...c, data: { accessToken: slack.defaultToken } }
+						: c.type === 'redis'
+							? redisCredential
+							: c,
 			),
-	);
-	for (const file of ['hubspot-booking-create.json', 'hubspot-setup-properties.json']) {
+		{
+			...redisCredential,
+			id: 'mkopsRedisPriv1',
+			name: 'Private Redis',
+			data: { ...redisCredential.data, host: '127.0.0.1', port: privateRedis.port, password: '' },
+		},
+	]);
+	for (const file of [
+		'hubspot-booking-create.json',
+		'hubspot-setup-properties.json',
+		'error-alerts.json',
+	]) {
 		n8n.importWorkflow(join(ROOT, 'workflows', file));
 	}
 	n8n.importWorkflow(quickFlushWorkflow());
+	n8n.importWorkflow(privateRedisBookingWorkflow());
 	n8n.publish('mkopsHsBookings1');
 	n8n.publish('mkopsHsQueueFlsh');
+	n8n.publish('mkopsErrorAlerts');
+	n8n.publish(PRIVATE_BOOKINGS);
 	await n8n.start();
 	await n8n.login();
 	url = `${n8n.baseUrl}/webhook/bookings`;
+	privateUrl = `${n8n.baseUrl}/webhook/bookings-private-redis`;
 	setupRun = parseCliRun(
 		await n8n.cliAsync(['execute', '--id=mkopsHsSetupProp', '--rawOutput'], {
 			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
@@ -158,11 +227,13 @@ beforeAll(async () => {
 afterAll(async () => {
 	await n8n?.stop();
 	await hubspot?.close();
+	await slack?.close();
+	await privateRedis?.stop();
 	await cleanupPrefix(redis, QUEUE_KEYS);
 	await redis.quit();
 });
 
-describe('seed 001 booking flow in real n8n', () => {
+describe('booking flow in real n8n', () => {
 	it('answers 201 {booking_id} at once; the schedule flush then creates both associations and the note', async () => {
 		const res = await book({
 			contact_id: contacts[0],
@@ -344,4 +415,127 @@ describe('seed 001 booking flow in real n8n', () => {
 		).toHaveLength(1);
 		expect(await redis.zcard('mkops:queue:{hubspot:notes}:dead')).toBe(0);
 	});
+	it('without the secret header, or with a wrong one, n8n answers 403 before any node runs: nothing reaches HubSpot', async () => {
+		const since = lastSeq();
+		const deals = hubspot.objects('deals').length;
+		const executions = (await n8n.executions('mkopsHsBookings1')).length;
+		const body = {
+			contact_id: contacts[2],
+			exam_id: tickets[0],
+			exam_name: 'No secret',
+			exam_date: '2026-12-05',
+		};
+		const missing = await book(body, { headers: {} });
+		const wrong = await book(body, {
+			headers: Object.fromEntries(
+				Object.keys(secretHeaders).map((name) => [name, 'not-the-secret']),
+			),
+		});
+		const empty = await book(body, {
+			headers: Object.fromEntries(Object.keys(secretHeaders).map((name) => [name, ''])),
+		});
+		expect([missing.status, wrong.status, empty.status]).toEqual([403, 403, 403]);
+		await sleep(1000);
+		expect(hubspot.objects('deals')).toHaveLength(deals);
+		expect(
+			hubspot
+				.requests({ method: 'POST' })
+				.filter((r) => r.seq > since && r.path.includes('/deals')),
+		).toHaveLength(0);
+		expect(await n8n.executions('mkopsHsBookings1')).toHaveLength(executions);
+	});
+
+	it("with the queue's Redis down: 503, no deal created, and the error workflow posts the alert to Slack", async () => {
+		await privateRedis.stop();
+		try {
+			const deals = hubspot.objects('deals').length;
+			const res = await book(
+				{
+					contact_id: contacts[3],
+					exam_id: tickets[0],
+					exam_name: 'Redis down',
+					exam_date: '2026-12-06',
+				},
+				{ to: privateUrl },
+			);
+			expect(res.status).toBe(503);
+			expect(String(res.json.error)).toMatch(/none was created/);
+			// The reply names no internal host.
+			expect(JSON.stringify(res.json)).not.toMatch(/127\.0\.0\.1|Redis at/);
+			expect(hubspot.objects('deals')).toHaveLength(deals);
+			await waitFor(
+				() => slack.messages().some((m) => m.text.includes('A booking was answered 503')),
+				30000,
+			);
+			const alert = slack.messages().find((m) => m.text.includes('A booking was answered 503'))!;
+			expect(alert.channel).toBe('#mops-alerts');
+			expect(alert.text).toMatch(/did not answer/);
+		} finally {
+			await privateRedis.start();
+		}
+	}, 120000);
+
+	it('Redis answers but refuses the jobs (out of memory): the new deal is archived again and the caller gets 503', async () => {
+		const direct = connectRedis({ host: '127.0.0.1', port: privateRedis.port });
+		await direct.config('SET', 'maxmemory-policy', 'noeviction');
+		await direct.config('SET', 'maxmemory', '1');
+		try {
+			const since = lastSeq();
+			const deals = hubspot.objects('deals').length;
+			const res = await book(
+				{
+					contact_id: contacts[4],
+					exam_id: tickets[0],
+					exam_name: 'Redis full',
+					exam_date: '2026-12-07',
+				},
+				{ to: privateUrl },
+			);
+			expect(res.status).toBe(503);
+			// The deal was created, then archived through HubSpot's batch archive: none is left.
+			const created = hubspot
+				.requests({ method: 'POST', path: '/crm/v3/objects/deals/batch/create' })
+				.filter((r) => r.seq > since);
+			expect(created.map((r) => r.status)).toEqual([201]);
+			expect(
+				hubspot
+					.requests({ method: 'POST', path: '/crm/v3/objects/deals/batch/archive' })
+					.filter((r) => r.seq > since),
+			).toHaveLength(1);
+			expect(hubspot.objects('deals')).toHaveLength(deals);
+			await waitFor(
+				() => slack.messages().some((m) => m.text.includes('was archived again')),
+				30000,
+			);
+		} finally {
+			await direct.config('SET', 'maxmemory', '0');
+			await direct.quit();
+		}
+	}, 120000);
+
+	it('a dead letter over the threshold: the flush posts its alert to #mops-alerts once, not at every flush', async () => {
+		// An association to a deal HubSpot does not have fails three times, then is dead-lettered.
+		const { ReliableQueue } = await import('../../nodes/shared/queue/reliableQueue');
+		const queue = new ReliableQueue(redis, {
+			name: 'hubspot:associations',
+			consumer: 'e2e-producer',
+		});
+		await queue.enqueue([
+			{
+				fromType: 'deals',
+				toType: 'contacts',
+				mode: 'default',
+				from: '999999999',
+				to: contacts[0],
+				types: [],
+			},
+		]);
+		const isQueueAlert = (m: { text: string }) => m.text.includes('HubSpot queue alert');
+		await waitFor(() => slack.messages().some(isQueueAlert), 60000);
+		const [alert] = slack.messages().filter(isQueueAlert);
+		expect(alert.channel).toBe('#mops-alerts');
+		expect(alert.text).toMatch(/associations dead-letter queue holds \d+ jobs \(over 0\)/);
+		await sleep(12000); // two more scheduled flushes with the same alert standing
+		expect(slack.messages().filter(isQueueAlert)).toHaveLength(1);
+	}, 120000);
 });

@@ -8,6 +8,7 @@ import type {
 
 import { versionDescription } from './actions/node.description';
 import { router } from './actions/router';
+import * as listSearch from './methods/listSearch';
 import * as loadOptions from './methods/loadOptions';
 import * as objects from './methods/objects';
 import * as resourceMapping from './methods/resourceMapping';
@@ -25,6 +26,10 @@ export class HubSpotBatchV1 implements INodeType {
 	}
 
 	methods = {
+		listSearch: {
+			searchAssociationLabels: listSearch.searchAssociationLabels,
+			searchLists: listSearch.searchLists,
+		},
 		loadOptions: {
 			getContactPropertyOptions: loadOptions.getContactPropertyOptions,
 			getObjectIdPropertyOptions: objects.getObjectIdPropertyOptions,

@@ -567,6 +567,9 @@ class HubSpotState {
     this.log.length = 0;
     this.nextId = 1001;
     this.nextListId = 1;
+    // Labels created in the account (POST /crm/v4/associations/{from}/{to}/labels), per "from|to".
+    this.userLabels = new Map();
+    this.nextLabelTypeId = 500;
     // Custom object schemas (GET/POST /crm/v3/schemas), keyed by objectTypeId ("2-...").
     this.schemas = this.schemas || new Map();
     this.schemas.clear();
@@ -1256,7 +1259,69 @@ function validateOrThrow(state, type, properties, creating) {
   return values;
 }
 
+// ---- association labels ----
+
+// HubSpot-defined labelled types, beyond each pair's unlabelled default (DEFAULT_ASSOCIATION_TYPES).
+const DEFINED_LABELS = {
+  "contacts|companies": [{ typeId: 1, label: "Primary" }],
+  "companies|contacts": [{ typeId: 2, label: "Primary" }],
+  "deals|companies": [{ typeId: 5, label: "Primary" }],
+  "tickets|companies": [{ typeId: 26, label: "Primary" }],
+};
+
+// GET answers { results: [{ category, typeId, label }] } (label null for the unlabelled default);
+// POST { label, name } creates a USER_DEFINED label, as HubSpot's v4 association schema API does.
+function associationLabels(state, method, fromType, toType, body) {
+  const pair = `${fromType}|${toType}`;
+  const user = state.userLabels.get(pair) || [];
+  if (method === "POST") {
+    const b = body || {};
+    if (!b.label || !b.name)
+      throw validation('Association label requires "label" and "name"');
+    const created = {
+      category: "USER_DEFINED",
+      typeId: state.nextLabelTypeId++,
+      label: String(b.label),
+    };
+    user.push(created);
+    state.userLabels.set(pair, user);
+    return [200, { results: [created] }];
+  }
+  const results = [];
+  const unlabelled = DEFAULT_ASSOCIATION_TYPES[pair];
+  if (unlabelled !== undefined)
+    results.push({ category: "HUBSPOT_DEFINED", typeId: unlabelled, label: null });
+  for (const d of DEFINED_LABELS[pair] || [])
+    results.push({ category: "HUBSPOT_DEFINED", typeId: d.typeId, label: d.label });
+  results.push(...user);
+  return [200, { results }];
+}
+
 // ---- lists ----
+
+// POST /crm/v3/lists/search: { query, processingTypes, listIds, offset, count (default 20, max 500) }
+// -> { lists, offset, hasMore, total }, lists ordered by name.
+function searchLists(state, body) {
+  const count = body.count === undefined ? 20 : Number(body.count);
+  if (!Number.isInteger(count) || count < 1 || count > 500)
+    throw validation("count must be between 1 and 500");
+  const offset = Number(body.offset || 0);
+  const query = String(body.query || "").toLowerCase();
+  const types = Array.isArray(body.processingTypes) ? body.processingTypes : null;
+  const ids = Array.isArray(body.listIds) ? body.listIds.map(String) : null;
+  const all = [...state.lists.values()]
+    .filter((l) => query === "" || l.name.toLowerCase().includes(query))
+    .filter((l) => !types || types.includes(l.processingType))
+    .filter((l) => !ids || ids.includes(l.listId))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const page = all.slice(offset, offset + count);
+  return {
+    lists: page.map((l) => state.publicList(l)),
+    offset: offset + page.length,
+    hasMore: offset + page.length < all.length,
+    total: all.length,
+  };
+}
 
 function findListByName(state, objectTypeId, name) {
   const needle = String(name).toLowerCase();
@@ -1837,6 +1902,22 @@ function route(state, method, path, query, body, params) {
       });
     }
     return [errors.length ? 207 : 201, complete(startedAt, results, errors)];
+  }
+  if (
+    (m = path.match(/^\/crm\/v4\/associations\/([^/]+)\/([^/]+)\/labels$/))
+  ) {
+    expect("GET", "POST");
+    return associationLabels(
+      state,
+      method,
+      normalizeType(seg(1)),
+      normalizeType(seg(2)),
+      body,
+    );
+  }
+  if (/^\/crm\/v3\/lists\/search\/?$/.test(path)) {
+    expect("POST");
+    return [200, searchLists(state, body || {})];
   }
   if (/^\/crm\/v3\/lists\/?$/.test(path)) {
     expect("POST");

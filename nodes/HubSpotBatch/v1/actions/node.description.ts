@@ -23,14 +23,15 @@ export const versionDescription: INodeTypeDescription = {
 	defaults: {
 		name: 'HubSpot Batch',
 	},
-	usableAsTool: true,
+	// No usableAsTool: its operations write in batches, drain queues or set up the account; an agent
+	// handling one record at a time is better served by n8n's own HubSpot node.
 	inputs: [NodeConnectionTypes.Main],
 	outputs: [NodeConnectionTypes.Main],
 	credentials: [
 		{
 			name: 'hubSpotBatchApi',
 			required: true,
-			displayOptions: { hide: { operation: ['enqueue', 'stats'] } },
+			displayOptions: { hide: { operation: ['check', 'enqueue', 'stats'] } },
 		},
 		// n8n's built-in Redis credential: the queue lives there, and with Coordinate Workers Through
 		// Redis the 10-second window and the per-contact locks too.

@@ -14,7 +14,7 @@ import * as property from './property';
 import * as queue from './queue';
 
 /** Operations that talk only to Redis, so they need no HubSpot credential. */
-const REDIS_ONLY = new Set(['queue.enqueue', 'queue.stats']);
+const REDIS_ONLY = new Set(['queue.check', 'queue.enqueue', 'queue.stats']);
 
 /** Runs the batch operation; every input item comes out once, paired (shared/batch/routers.ts). */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -22,7 +22,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		operations: { association, contact, list, note, object, property, queue },
 		client: async (resource, operation) =>
 			REDIS_ONLY.has(`${resource}.${operation}`)
-				? undefined // Enqueue and Stats never call HubSpot
+				? undefined // Check, Enqueue and Stats never call HubSpot
 				: await HubSpotApi.fromContext(this, retryOptions(this), {
 						redis: await coordinationRedis(this),
 					}),

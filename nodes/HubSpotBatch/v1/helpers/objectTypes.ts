@@ -26,7 +26,7 @@ export type ObjectPropertyDefinition = PropertyDefinition & { hasUniqueValue?: b
 /** HubSpot record IDs (hs_object_id) are numeric. */
 export const RECORD_ID = /^\d+$/;
 
-const OBJECT_TYPE = /^[A-Za-z0-9_-]+$/;
+export const OBJECT_TYPE = /^[A-Za-z0-9_-]+$/;
 
 /**
  * An object-type parameter, checked: a standard name (`contacts`), an objectTypeId (`0-1`, `2-12345`)

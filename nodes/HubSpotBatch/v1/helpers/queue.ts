@@ -28,6 +28,8 @@ export type NoteJob = NoteInput & { key?: string };
 export const NOTE_KEY_PROPERTY = 'mkops_note_key';
 
 export interface HubSpotQueues {
+	/** The queue name (keys `mkops:queue:{<name>:…}`). */
+	name: string;
 	redis: Redis;
 	associations: ReliableQueue<AssociationJob>;
 	notes: ReliableQueue<NoteJob>;
@@ -58,6 +60,7 @@ export async function openQueues(
 	});
 	const notes = new ReliableQueue<NoteJob>(redis, { name: `${name}:notes`, ...common });
 	return {
+		name,
 		redis,
 		associations,
 		notes,

@@ -19,7 +19,8 @@ export const TIER_LIMITS: Record<string, number> = {
 };
 
 export function limitForTier(credentials: ICredentialDataDecryptedObject): number {
-	const tier = String(credentials.tier ?? 'professional');
+	// No tier saved: the slowest, which every portal allows.
+	const tier = String(credentials.tier ?? 'starter');
 	if (tier === 'custom') {
 		const custom = Number(credentials.customLimit);
 		if (!Number.isInteger(custom) || custom < 1) {
@@ -27,7 +28,7 @@ export function limitForTier(credentials: ICredentialDataDecryptedObject): numbe
 		}
 		return custom;
 	}
-	return TIER_LIMITS[tier] ?? TIER_LIMITS.professional;
+	return TIER_LIMITS[tier] ?? TIER_LIMITS.starter;
 }
 
 const policyName = (error: AttemptError) =>

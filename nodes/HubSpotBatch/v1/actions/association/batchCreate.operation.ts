@@ -116,14 +116,36 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: labelled },
 	},
 	{
-		displayName: 'Association Type ID',
+		displayName: 'Association Label',
 		name: 'associationTypeId',
-		type: 'number',
-		default: 1,
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
 		required: true,
-		typeOptions: { minValue: 1 },
 		description:
-			'The association type ID (HubSpot lists them under GET /crm/v4/associations/{from}/{to}/labels)',
+			'The association type to create, from the labels HubSpot defines between the two object types and those made in your account',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				typeOptions: { searchListMethod: 'searchAssociationLabels', searchable: true },
+			},
+			{
+				displayName: 'By Type ID',
+				name: 'id',
+				type: 'string',
+				placeholder: '1',
+				validation: [
+					{
+						type: 'regex',
+						properties: {
+							regex: '^[1-9]\\d*$',
+							errorMessage: 'A type ID is a positive whole number',
+						},
+					},
+				],
+			},
+		],
 		displayOptions: { show: labelled },
 	},
 	{
@@ -202,7 +224,9 @@ export function readPairInput(
 	let type: AssociationType | undefined;
 	if (problem === undefined && mode === 'labelled') {
 		const category = String(ctx.getNodeParameter('associationCategory', itemIndex, '') ?? '');
-		const typeId = Number(ctx.getNodeParameter('associationTypeId', itemIndex, 0));
+		const typeId = Number(
+			ctx.getNodeParameter('associationTypeId', itemIndex, 0, { extractValue: true }),
+		);
 		if (!CATEGORIES.includes(category)) {
 			problem = {
 				field: 'associationCategory',

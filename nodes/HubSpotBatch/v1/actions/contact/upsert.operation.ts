@@ -39,6 +39,14 @@ const show = { resource: ['contact'], operation: ['upsert'] };
 
 export const description: INodeProperties[] = [
 	{
+		displayName:
+			'Custom contact properties must exist in HubSpot before they can be written. For the event-tracking ones (contact_recent_event_name and the rest), run the HubSpot setup workflow (Property › Ensure Group and Properties) once first.',
+		name: 'setupNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show },
+	},
+	{
 		displayName: 'Properties',
 		name: 'columns',
 		type: 'resourceMapper',

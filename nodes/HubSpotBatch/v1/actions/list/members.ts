@@ -46,16 +46,37 @@ export function membersDescription(operation: 'addMembers' | 'removeMembers'): I
 			default: DEFAULT_LIST_NAME,
 			required: true,
 			description:
-				"The seed's convention by default: Event Registrations - {event_name} - {YYYY-MM-DD}",
+				'By default one list per event: Event Registrations - {event_name} - {YYYY-MM-DD}',
 			displayOptions: { show: { ...show, listBy: ['name'] } },
 		},
 		{
-			displayName: 'List ID',
+			displayName: 'List',
 			name: 'listId',
-			type: 'string',
-			default: '',
+			type: 'resourceLocator',
+			default: { mode: 'list', value: '' },
 			required: true,
-			description: 'ILS list ID, shown in the list URL in HubSpot',
+			description: 'A contact list whose members can be edited (manual or snapshot)',
+			modes: [
+				{
+					displayName: 'From List',
+					name: 'list',
+					type: 'list',
+					typeOptions: { searchListMethod: 'searchLists', searchable: true },
+				},
+				{
+					displayName: 'By ID',
+					name: 'id',
+					type: 'string',
+					placeholder: '123',
+					hint: 'The number at the end of the list URL in HubSpot',
+					validation: [
+						{
+							type: 'regex',
+							properties: { regex: '^\\d+$', errorMessage: 'A list ID is digits only' },
+						},
+					],
+				},
+			],
 			displayOptions: { show: { ...show, listBy: ['id'] } },
 		},
 		...(operation === 'addMembers'
@@ -146,10 +167,17 @@ export async function changeMembers(
 				}),
 			);
 		const listKey = String(
-			parameters.get(listBy === 'name' ? 'listName' : 'listId', itemIndex, ''),
+			listBy === 'name'
+				? parameters.get('listName', itemIndex, '')
+				: (this.getNodeParameter('listId', itemIndex, '', { extractValue: true }) ?? ''),
 		).trim();
 		if (listKey === '') {
 			fail(listBy === 'name' ? 'listName' : 'listId', 'empty');
+			continue;
+		}
+		// It goes into the URL path: HubSpot list IDs are digits.
+		if (listBy === 'id' && !/^\d+$/.test(listKey)) {
+			fail('listId', `"${listKey.slice(0, 64)}" is not a HubSpot list ID (digits only)`);
 			continue;
 		}
 		if (listBy === 'name' && /\s-\s*$/.test(listKey)) {

@@ -1,10 +1,11 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import * as batchArchive from './batchArchive.operation';
 import * as batchCreate from './batchCreate.operation';
 import * as batchRead from './batchRead.operation';
 import * as batchUpsert from './batchUpsert.operation';
 
-export { batchCreate, batchRead, batchUpsert };
+export { batchArchive, batchCreate, batchRead, batchUpsert };
 
 export const description: INodeProperties[] = [
 	{
@@ -14,6 +15,13 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['object'] } },
 		options: [
+			{
+				name: 'Batch Archive',
+				value: 'batchArchive',
+				description:
+					'Archive records by ID, 100 per request (for example to undo a create whose follow-ups failed)',
+				action: 'Archive records in batches',
+			},
 			{
 				name: 'Batch Create',
 				value: 'batchCreate',
@@ -51,4 +59,5 @@ export const description: INodeProperties[] = [
 	...batchUpsert.description,
 	...batchCreate.description,
 	...batchRead.description,
+	...batchArchive.description,
 ];

@@ -25,8 +25,8 @@ interface PropertySpec {
 	hasUniqueValue?: boolean;
 }
 
-/** Seed 000's custom contact properties (Component 3 › Custom Property Definitions). */
-export const SEED_CONTACT_PROPERTIES: PropertySpec[] = [
+/** The event-tracking contact properties the Event Tracking group holds (Include Event Tracking Properties). */
+export const EVENT_TRACKING_PROPERTIES: PropertySpec[] = [
 	{
 		name: 'contact_recent_event_name',
 		label: 'Recent Event Name',
@@ -192,7 +192,7 @@ function specs(ctx: IExecuteFunctions, objectType: string): PropertySpec[] {
 		objectType === 'contacts' &&
 		(ctx.getNodeParameter('includeSeedProperties', 0, true) as boolean)
 	) {
-		list.push(...SEED_CONTACT_PROPERTIES);
+		list.push(...EVENT_TRACKING_PROPERTIES);
 	}
 	if (objectType === 'notes' && (ctx.getNodeParameter('includeNoteKey', 0, true) as boolean)) {
 		list.push(NOTE_KEY_SPEC);

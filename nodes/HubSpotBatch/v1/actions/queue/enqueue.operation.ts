@@ -25,6 +25,14 @@ export const queueNameProperty = (operations: string[]): INodeProperties => ({
 });
 
 export const description: INodeProperties[] = [
+	{
+		displayName:
+			'Queued jobs are sent by Queue › Flush: publish the HubSpot queue flush workflow with the same Redis credential and queue name. Run the HubSpot setup workflow once first, so that each queued note is created only once.',
+		name: 'flushNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show },
+	},
 	queueNameProperty(['enqueue']),
 	{
 		displayName: 'Job',

@@ -22,7 +22,8 @@ import { pairKey, sendAssociations } from '../association/batchCreate.operation'
 import { findNotesByKey, hasUniqueNoteProperty, sendNotes } from '../note/batchCreate.operation';
 import { batchOptions } from '../common.descriptions';
 import { queueNameProperty } from './enqueue.operation';
-import { queueAlerts, stats } from './stats.operation';
+import { shouldPostAlert } from '../../../../shared/queue/alertThrottle';
+import { queueAlertList, stats } from './stats.operation';
 
 const show = { resource: ['queue'], operation: ['flush'] };
 const PER_BATCH = 100;
@@ -512,12 +513,25 @@ export async function execute(
 		while (rounds < maxRounds && run.stoppedBy === undefined && (await flushRound(run))) rounds++;
 		if (run.stoppedBy !== undefined) throw run.stoppedBy;
 		const current = await stats(queues);
+		const found = queueAlertList(this, current);
+		const repeatMinutes = Math.max(
+			1,
+			Number(this.getNodeParameter('alertRepeatMinutes', 0, 30)) || 30,
+		);
+		const notify = await shouldPostAlert(
+			queues.redis,
+			`mkops:queue:{${queues.name}:alerts}:posted`,
+			found.map((a) => a.kind),
+			repeatMinutes * 60_000,
+		);
 		const summary: IDataObject = {
 			rounds,
 			// This flush's tallies, and the queue as it stands afterwards (lifetime counters included).
 			associations: { ...run.associations, queue: { ...current.associations } },
 			notes: { ...run.notes, queue: { ...current.notes } },
-			alerts: queueAlerts(this, current),
+			alerts: found.map((a) => a.message),
+			// Post when true: an alert that starts or changes, or stands past the repeat interval.
+			notify,
 		};
 		return items.map((_, itemIndex) => ({ itemIndex, json: { ...summary } }));
 	} finally {

@@ -1,10 +1,11 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import * as check from './check.operation';
 import * as enqueue from './enqueue.operation';
 import * as flush from './flush.operation';
 import * as stats from './stats.operation';
 
-export { enqueue, flush, stats };
+export { check, enqueue, flush, stats };
 
 export const description: INodeProperties[] = [
 	{
@@ -14,6 +15,13 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['queue'] } },
 		options: [
+			{
+				name: 'Check Connection',
+				value: 'check',
+				description:
+					"Fail when the queue's Redis does not answer, before anything is created that needs queued follow-ups",
+				action: 'Check the queue is reachable',
+			},
 			{
 				name: 'Enqueue',
 				value: 'enqueue',
@@ -36,6 +44,7 @@ export const description: INodeProperties[] = [
 		],
 		default: 'enqueue',
 	},
+	...check.description,
 	...enqueue.description,
 	...flush.description,
 	...stats.description,

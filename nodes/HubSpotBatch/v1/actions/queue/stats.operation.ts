@@ -31,6 +31,16 @@ export const description: INodeProperties[] = [
 		description: 'Jobs that failed 3 times need a person: alert when there are more than this',
 		displayOptions: { show },
 	},
+	{
+		displayName: 'Repeat a Standing Alert After (Minutes)',
+		name: 'alertRepeatMinutes',
+		type: 'number',
+		default: 30,
+		typeOptions: { minValue: 1 },
+		description:
+			"The output's notify is true when an alert starts or changes, then again once per this many minutes while it stands (kept in Redis, so every worker agrees). Post the alert only when notify is true.",
+		displayOptions: { show: { resource: ['queue'], operation: ['flush'] } },
+	},
 ];
 
 export async function stats(
@@ -43,20 +53,35 @@ export async function stats(
 	return { associations, notes };
 }
 
+/** The thresholds crossed, each with its kind (`notes:deadLetters`) and line; empty when all is well. */
+export function queueAlertList(
+	ctx: IExecuteFunctions,
+	current: { associations: QueueStats; notes: QueueStats },
+): Array<{ kind: string; message: string }> {
+	const queueMax = Number(ctx.getNodeParameter('queueAlertThreshold', 0, 1000));
+	const dlqMax = Number(ctx.getNodeParameter('deadLetterAlertThreshold', 0, 10));
+	const alerts: Array<{ kind: string; message: string }> = [];
+	for (const [name, s] of Object.entries(current)) {
+		if (s.length > queueMax)
+			alerts.push({
+				kind: `${name}:backlog`,
+				message: `${name} queue holds ${s.length} jobs (over ${queueMax})`,
+			});
+		if (s.deadLetters > dlqMax)
+			alerts.push({
+				kind: `${name}:deadLetters`,
+				message: `${name} dead-letter queue holds ${s.deadLetters} jobs (over ${dlqMax})`,
+			});
+	}
+	return alerts;
+}
+
 /** Alert lines for the thresholds; empty when all is well. */
 export function queueAlerts(
 	ctx: IExecuteFunctions,
 	current: { associations: QueueStats; notes: QueueStats },
 ): string[] {
-	const queueMax = Number(ctx.getNodeParameter('queueAlertThreshold', 0, 1000));
-	const dlqMax = Number(ctx.getNodeParameter('deadLetterAlertThreshold', 0, 10));
-	const alerts: string[] = [];
-	for (const [name, s] of Object.entries(current)) {
-		if (s.length > queueMax) alerts.push(`${name} queue holds ${s.length} jobs (over ${queueMax})`);
-		if (s.deadLetters > dlqMax)
-			alerts.push(`${name} dead-letter queue holds ${s.deadLetters} jobs (over ${dlqMax})`);
-	}
-	return alerts;
+	return queueAlertList(ctx, current).map((a) => a.message);
 }
 
 export async function execute(

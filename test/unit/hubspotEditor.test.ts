@@ -1,0 +1,208 @@
+/**
+ * What a user sees of HubSpot Batch in the editor and in the shipped workflows: the product's own
+ * words, the safest rate by default, the pickers, the documentation link, and the workflow settings
+ * that keep the booking webhook closed and make every failure reach a human.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
+
+import { HubSpotBatchApi, TEST_BASE_URL } from '../../credentials/HubSpotBatchApi.credentials';
+import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
+import { limitForTier } from '../../nodes/HubSpotBatch/v1/transport/policy';
+
+const ROOT = join(__dirname, '..', '..');
+const description = new HubSpotBatch().nodeVersions[1].description as INodeTypeDescription;
+const credential = new HubSpotBatchApi();
+const workflow = (file: string) =>
+	JSON.parse(readFileSync(join(ROOT, 'workflows', file), 'utf8')) as {
+		settings: Record<string, unknown>;
+		nodes: Array<Record<string, any>>;
+		connections: Record<string, { main: Array<Array<{ node: string }>> }>;
+	};
+
+/** Every user-visible string of a description tree (names, descriptions, hints, options, notices). */
+function visibleText(value: unknown, out: string[] = []): string[] {
+	if (typeof value === 'string') out.push(value);
+	else if (Array.isArray(value)) for (const v of value) visibleText(v, out);
+	else if (value !== null && typeof value === 'object')
+		for (const [key, v] of Object.entries(value))
+			if (
+				[
+					'displayName',
+					'description',
+					'hint',
+					'placeholder',
+					'name',
+					'action',
+					'subtitle',
+				].includes(key) ||
+				typeof v === 'object'
+			)
+				visibleText(v, out);
+	return out;
+}
+
+const property = (name: string, show?: Record<string, string[]>) =>
+	description.properties.find(
+		(p) =>
+			p.name === name &&
+			(show === undefined ||
+				Object.entries(show).every(([k, v]) => String(p.displayOptions?.show?.[k]) === String(v))),
+	) as INodeProperties;
+
+describe('HubSpot Batch in the editor', () => {
+	it('no user-visible string of the node or its credential says "seed"', () => {
+		const texts = [
+			...visibleText(description),
+			...visibleText(credential.properties),
+			credential.displayName,
+		];
+		expect(texts.length).toBeGreaterThan(100);
+		expect(texts.filter((t) => /seed/i.test(t) && t !== 'includeSeedProperties')).toEqual([]);
+	});
+
+	it('the credential defaults to the safest tier (100 per 10 s) and says how to raise it', () => {
+		const tier = credential.properties.find((p) => p.name === 'tier')!;
+		expect(tier.default).toBe('starter');
+		expect(limitForTier({ tier: tier.default as string })).toBe(100);
+		expect(limitForTier({})).toBe(100);
+		const notice = credential.properties.find((p) => p.type === 'notice')!;
+		expect(notice.displayName).toMatch(/100 per 10 seconds/);
+		expect(notice.displayName).toMatch(/Professional or Enterprise account \(190\)/);
+	});
+
+	it("the credential test's base URL keeps the token off plain http, except on this machine", () => {
+		const body = TEST_BASE_URL.replace(/^=\{\{/, '').replace(/\}\}$/, '');
+		// eslint-disable-next-line @typescript-eslint/no-implied-eval -- the expression is plain JavaScript
+		const evaluate = new Function('$credentials', `return ${body}`) as (c: {
+			baseUrl: string;
+		}) => string;
+		const refused = 'https://base-url-must-start-with-https.invalid';
+		expect(evaluate({ baseUrl: 'https://api.hubapi.com/' })).toBe('https://api.hubapi.com');
+		expect(evaluate({ baseUrl: ' https://proxy.example.com/hubspot ' })).toBe(
+			'https://proxy.example.com/hubspot',
+		);
+		expect(evaluate({ baseUrl: 'http://127.0.0.1:4010' })).toBe('http://127.0.0.1:4010');
+		expect(evaluate({ baseUrl: 'http://localhost:4010/' })).toBe('http://localhost:4010');
+		for (const baseUrl of [
+			'http://api.hubapi.com',
+			'http://localhost.evil.example',
+			'http://localhost@evil.example',
+			'http://127.0.0.1.evil.example',
+			'ftp://api.hubapi.com',
+			'api.hubapi.com',
+		])
+			expect([baseUrl, evaluate({ baseUrl })]).toEqual([baseUrl, refused]);
+		expect(credential.test.request.baseURL).toBe(TEST_BASE_URL);
+	});
+
+	it('List ID and Association Label are pickers with list search, not typed API paths', () => {
+		const listId = property('listId', { operation: ['addMembers'] });
+		expect(listId.type).toBe('resourceLocator');
+		expect(listId.modes?.find((m) => m.type === 'list')?.typeOptions?.searchListMethod).toBe(
+			'searchLists',
+		);
+		const label = property('associationTypeId', { resource: ['association'] });
+		expect(label.type).toBe('resourceLocator');
+		expect(label.modes?.find((m) => m.type === 'list')?.typeOptions?.searchListMethod).toBe(
+			'searchAssociationLabels',
+		);
+		expect(JSON.stringify(label)).not.toMatch(/\/crm\/v4/);
+		const methods = new HubSpotBatch().nodeVersions[1].methods!;
+		expect(Object.keys(methods.listSearch!).sort()).toEqual([
+			'searchAssociationLabels',
+			'searchLists',
+		]);
+	});
+
+	it('notices name the prerequisites: the setup workflow before upserts and queued notes', () => {
+		const notices = description.properties
+			.filter((p) => p.type === 'notice')
+			.map((p) => p.displayName);
+		expect(notices.some((n) => /HubSpot setup workflow/.test(n) && /contact/.test(n))).toBe(true);
+		expect(notices.some((n) => /queue flush workflow/.test(n))).toBe(true);
+	});
+
+	it('is not offered as an AI tool; the documentation link and search aliases are set', () => {
+		expect(description.usableAsTool).toBeUndefined();
+		const codex = JSON.parse(
+			readFileSync(join(ROOT, 'nodes/HubSpotBatch/HubSpotBatch.node.json'), 'utf8'),
+		);
+		expect(codex.resources.primaryDocumentation[0].url).toBe(
+			'https://github.com/marketing-ops/n8n-nodes-marketing-ops/blob/main/docs/nodes/hubspot-batch.md',
+		);
+		expect(codex.alias).toEqual(expect.arrayContaining(['HubSpot', 'CRM']));
+	});
+});
+
+describe('the shipped HubSpot workflows', () => {
+	const files = [
+		'hubspot-booking-create.json',
+		'hubspot-queue-flush.json',
+		'hubspot-setup-properties.json',
+	];
+
+	it('every one names the error workflow, and none says "seed" to the user', () => {
+		for (const file of files) {
+			const flow = workflow(file);
+			expect([file, flow.settings.errorWorkflow]).toEqual([file, 'mkopsErrorAlerts']);
+			const notes = flow.nodes.filter((n) => n.type === 'n8n-nodes-base.stickyNote');
+			expect([file, JSON.stringify(notes).match(/seed/i)]).toEqual([file, null]);
+		}
+	});
+
+	it('the booking webhook requires the Header Auth secret from the credentials template', () => {
+		const flow = workflow('hubspot-booking-create.json');
+		const hook = flow.nodes.find((n) => n.type === 'n8n-nodes-base.webhook')!;
+		expect(hook.parameters.authentication).toBe('headerAuth');
+		const template = JSON.parse(
+			readFileSync(join(ROOT, 'workflows/credentials.template.json'), 'utf8'),
+		) as Array<{
+			id: string;
+			type: string;
+			data: Record<string, unknown>;
+		}>;
+		const secret = template.find((c) => c.id === hook.credentials.httpHeaderAuth.id)!;
+		expect(secret.type).toBe('httpHeaderAuth');
+		expect(secret.data.value).toMatch(/^REPLACE_WITH_/);
+		expect(template.find((c) => c.type === 'hubSpotBatchApi')!.data.tier).toBe('starter');
+	});
+
+	it('the booking answers 503 unless the queue is reachable before the create and every job is queued after it', () => {
+		const flow = workflow('hubspot-booking-create.json');
+		const next = (name: string, output: number) =>
+			(flow.connections[name]?.main[output] ?? []).map((c) => c.node);
+		const byName = (name: string) => flow.nodes.find((n) => n.name === name)!;
+		expect(next('Booking properties', 0)).toEqual(['Queue reachable?']);
+		expect(byName('Queue reachable?').parameters.operation).toBe('check');
+		expect(next('Queue reachable?', 0)).toEqual(['HubSpot: Create Booking']);
+		expect(next('Queue reachable?', 1)).toEqual(['Respond 503']);
+		for (const name of [
+			'Queue: booking → contact',
+			'Queue: booking → exam',
+			'Queue: timeline note',
+		]) {
+			expect([name, byName(name).onError]).toEqual([name, 'continueErrorOutput']);
+			expect([name, next(name, 1)]).toEqual([name, ['HubSpot: Remove Booking']]);
+		}
+		expect(byName('HubSpot: Remove Booking').parameters.operation).toBe('batchArchive');
+		expect(next('HubSpot: Remove Booking', 0)).toEqual(['Respond 503']);
+		expect(next('HubSpot: Remove Booking', 1)).toEqual(['Respond 503']);
+		expect(byName('Respond 503').parameters.options.responseCode).toBe(503);
+		expect(next('Respond 503', 0)).toEqual(['Raise booking alert']);
+	});
+
+	it('the flush posts its alerts to Slack #mops-alerts, only when due, and a Slack failure does not fail the flush', () => {
+		const flow = workflow('hubspot-queue-flush.json');
+		const slack = flow.nodes.find((n) => n.type === 'n8n-nodes-base.slack')!;
+		expect(slack.onError).toBe('continueRegularOutput');
+		expect(slack.credentials.slackApi.id).toBe('mkopsSlackCred01');
+		expect(slack.parameters.channelId.value).toBe('#mops-alerts');
+		expect(flow.nodes.some((n) => n.type === 'n8n-nodes-base.stopAndError')).toBe(false);
+		const due = flow.nodes.find((n) => n.name === 'Alert due?')!;
+		expect(JSON.stringify(due.parameters)).toMatch(/\$json\.notify === true/);
+		expect(flow.connections['Alert due?'].main[0].map((c) => c.node)).toEqual([slack.name]);
+	});
+});
