@@ -91,6 +91,8 @@ describe('Queue › Check Connection', () => {
 	it('sends every item to the error output, naming Redis, when Redis is down; HubSpot is not called', async () => {
 		const down = await PrivateRedis.start();
 		await runNode({ resource: 'queue', operation: 'check' }, [{ a: 1 }], { redisPort: down.port });
+		// Closed while its server answers, so the check below opens a connection that never reaches one.
+		await closeSharedRedis();
 		await down.stop();
 		const before = emulator.requests().length;
 		const result = await runNode({ resource: 'queue', operation: 'check' }, [{ a: 1 }, { a: 2 }], {

@@ -135,6 +135,21 @@ describe('replayed deliveries start no execution', () => {
 			expect(t.executions).toHaveLength(2);
 		});
 
+		it('a Redis that never answers: 503, and the trigger leaves no connection reconnecting behind', async () => {
+			const never = { host: '127.0.0.1', port: await freePort() };
+			const connection = sharedRedis(redisCredentialsOf(never));
+			const ended = new Promise((resolve) => connection.once('end', resolve));
+			const t = await trigger({
+				parameters: { coordinateWorkers: true },
+				credentials: { lumaApi: { apiKey: 'k', webhookSecret: SECRET }, redis: never },
+			});
+			const res = await sendLumaWebhook(t.url, { scheme: 'luma', secret: SECRET, payload: payload(70) });
+			expect(res).toMatchObject({ status: 503, body: { message: 'Service Unavailable' } });
+			await ended;
+			expect(connection.status).toBe('end');
+			expect(sharedRedis(redisCredentialsOf(never))).not.toBe(connection);
+		});
+
 		it('Redis unreachable: 503 and no execution; the retry once Redis answers starts it, once', async () => {
 			const down = { host: '127.0.0.1', port: await freePort() };
 			const t = await trigger({

@@ -52,12 +52,21 @@ class MarketingOpsRedis extends Redis {
 	constructor(
 		private readonly endpoint: string,
 		options: RedisOptions,
+		reached = { ever: false },
 	) {
-		super(options);
+		// A connection that has never reached its server (a wrong host or port) gives up once the
+		// commands waiting on it are rejected, instead of reconnecting for the life of the process;
+		// sharedRedis() opens a new one on next use. One that was connected keeps trying (a restart).
+		super({
+			...options,
+			retryStrategy: (times: number) =>
+				reached.ever || times <= REDIS_MAX_RETRIES_PER_REQUEST ? options.retryStrategy?.(times) : null,
+		});
 		this.on('error', (error: Error) => {
 			this.lastConnectionError = redact(error.message, options.password);
 		});
 		this.on('ready', () => {
+			reached.ever = true;
 			this.lastConnectionError = undefined;
 		});
 	}
@@ -167,7 +176,9 @@ export function sharedRedis(creds: RedisCredentials): Redis {
 export async function closeSharedRedis(): Promise<void> {
 	const all = [...shared.values()];
 	shared.clear();
-	await Promise.all(all.map(async (r) => await r.quit().catch(() => r.disconnect())));
+	// An ended connection has nothing to close: quit() on it would arm ioredis' 2 s socket timer.
+	const open = all.filter((r) => r.status !== 'end');
+	await Promise.all(open.map(async (r) => await r.quit().catch(() => r.disconnect())));
 }
 
 /** The fields of n8n's built-in Redis credential (`redis`), as connectRedis takes them. */
