@@ -1,17 +1,19 @@
 #!/usr/bin/env node
-// npm run demo: the package in real n8n 2.40.7 against the local Luma, HubSpot, Airtable and Slack emulators,
-// until Ctrl-C.
+// npm run demo: the package in real n8n 2.40.7 against the local Luma, HubSpot, Airtable, WebinarJam, HighLevel and
+// Slack emulators, with the local PostgreSQL and Redis, until Ctrl-C.
 //   scripts/node24.sh scripts/demo.js          start (or restart) the demo
 //   scripts/node24.sh scripts/demo.js send [email] [--scheme=luma|standard|legacy]
 //                                             POST one signed sample registration to the running demo
 // Env: DEMO_DIR (default <repo>/.n8n-demo), DEMO_N8N_PORT (5678), DEMO_LUMA_PORT (5680), DEMO_HUBSPOT_PORT (5681),
 // DEMO_AIRTABLE_PORT (5682), DEMO_WEBINARJAM_PORT (5683), DEMO_HIGHLEVEL_PORT (5684), DEMO_DATABASE (mkops_demo, on the
-// local PostgreSQL at 127.0.0.1:5432 used by the seed 002 flows; they are left unconnected when it is not running).
+// local PostgreSQL at 127.0.0.1:5432 used by the attendance flows; they are left unconnected when it is not running),
+// DEMO_REDIS_DB (1: the Redis database at 127.0.0.1:6379 holding the booking queue; without Redis the booking flows
+// stay unpublished).
 'use strict';
 const { createHash, randomBytes } = require('crypto');
 const fs = require('fs');
 const net = require('net');
-const { join, resolve } = require('path');
+const { dirname, join, resolve } = require('path');
 
 const ROOT = resolve(__dirname, '..');
 const DEMO_DIR = resolve(process.env.DEMO_DIR || join(ROOT, '.n8n-demo'));
@@ -22,39 +24,68 @@ const AIRTABLE_PORT = portFromEnv('DEMO_AIRTABLE_PORT', 5682);
 const WEBINARJAM_PORT = portFromEnv('DEMO_WEBINARJAM_PORT', 5683);
 const HIGHLEVEL_PORT = portFromEnv('DEMO_HIGHLEVEL_PORT', 5684);
 const DEMO_DATABASE = process.env.DEMO_DATABASE || 'mkops_demo';
-const WEBINARJAM_URL_FILE = join(DEMO_DIR, 'demo-webinarjam-url.txt');
-// Seed 002: the WebinarJam sync (run at every start) and the GoHighLevel attendance checker (published).
-const WJ_SYNC_ID = JSON.parse(fs.readFileSync(join(ROOT, 'workflows', 'webinarjam-supabase-sync.json'), 'utf8')).id;
-const CHECKER = JSON.parse(fs.readFileSync(join(ROOT, 'workflows', 'ghl-attendance-checker.json'), 'utf8'));
-const CHECKER_URL = `http://127.0.0.1:${N8N_PORT}/webhook/${CHECKER.nodes.find((n) => n.type === 'n8n-nodes-base.webhook').parameters.path}`;
+const REDIS = { host: '127.0.0.1', port: 6379, database: redisDbFromEnv() };
+const N8N_URL = `http://127.0.0.1:${N8N_PORT}`;
+const PACKAGE_NAME = JSON.parse(fs.readFileSync(join(ROOT, 'package.json'), 'utf8')).name;
+const AIRTABLE_NODE = `${PACKAGE_NAME}.airtableRegistry`;
+const shipped = (file) => JSON.parse(fs.readFileSync(join(ROOT, 'workflows', file), 'utf8'));
+const webhookPath = (wf) => wf.nodes.find((n) => n.type === 'n8n-nodes-base.webhook').parameters.path;
+
+// The workflow `send` posts to. Luma Trigger v2 serves /webhook/<the node's webhook ID>/luma.
+const SYNC = shipped('luma-registration-sync.json');
+const WORKFLOW_ID = SYNC.id;
+const WEBHOOK_URL = `${N8N_URL}/webhook/${SYNC.nodes.find((n) => n.type === `${PACKAGE_NAME}.lumaTrigger`).webhookId}/luma`;
+// Published next to the sync: every shipped workflow names it as error workflow, and n8n 2.x runs only published ones.
+const ERROR_WORKFLOW_ID = shipped('error-alerts.json').id;
+// The run-once workflow that creates the Event Tracking contact properties the sync writes.
+const SETUP_WORKFLOW_ID = shipped('hubspot-setup-properties.json').id;
+// The CSV import form, behind the "CSV import form login" (Basic Auth).
+const CSV_IMPORT = shipped('csv-registration-import.json');
+const CSV_FORM_URL = `${N8N_URL}/form/${CSV_IMPORT.nodes.find((n) => n.type === 'n8n-nodes-base.formTrigger').parameters.options.path}`;
+// Booking create (Header Auth) queues its follow-ups in Redis; the queue flush sends them.
+const BOOKING = shipped('hubspot-booking-create.json');
+const BOOKING_URL = `${N8N_URL}/webhook/${webhookPath(BOOKING)}`;
+const FLUSH_ID = shipped('hubspot-queue-flush.json').id;
+// The WebinarJam sync (run at every start) and the GoHighLevel attendance checker (published).
+const WJ_SYNC_ID = shipped('webinarjam-supabase-sync.json').id;
+const CHECKER = shipped('ghl-attendance-checker.json');
+const CHECKER_URL = `${N8N_URL}/webhook/${webhookPath(CHECKER)}`;
 const DEMO_WEBINAR = { id: 9001, schedule: 1 };
+
+// The demo folder's secrets: made once, reused on every later start (and by `send`).
 const SECRET_FILE = join(DEMO_DIR, 'demo-secret.txt');
+const CHECKER_SECRET_FILE = join(DEMO_DIR, 'demo-checker-secret.txt');
+const FORM_LOGIN_FILE = join(DEMO_DIR, 'demo-form-login.txt');
+const BOOKING_SECRET_FILE = join(DEMO_DIR, 'demo-booking-secret.txt');
 const API_KEY_FILE = join(DEMO_DIR, 'demo-api-key.txt');
-const LUMA_URL_FILE = join(DEMO_DIR, 'demo-luma-url.txt');
 // Also tells `send` where to read the emulator's stored contacts.
 const HUBSPOT_URL_FILE = join(DEMO_DIR, 'demo-hubspot-url.txt');
 // Also tells `send` where to read the emulator's registrations.
 const AIRTABLE_URL_FILE = join(DEMO_DIR, 'demo-airtable-url.txt');
-// Written once the first setup (imports + publish) has finished, so a setup cut short is redone.
+// Hash of the credentials last imported: they are imported again only when a value (URL, secret) changed.
+const CREDENTIALS_HASH_FILE = join(DEMO_DIR, 'demo-credentials.sha256');
+// Workflows published so far, one ID a line: each start publishes only the ones missing.
+const PUBLISHED_FILE = join(DEMO_DIR, 'demo-published.txt');
+// Written once the workflows are imported; a folder set up by an earlier demo (other mark) gets them again.
 const SETUP_DONE_FILE = join(DEMO_DIR, 'demo-setup-done.txt');
-const PACKAGE_NAME = JSON.parse(fs.readFileSync(join(ROOT, 'package.json'), 'utf8')).name;
+const SETUP_MARK = 'workflows imported: Luma Trigger v2, Airtable base picked in the nodes, secrets on every webhook and form';
+const SAMPLE_CSV_FILE = join(DEMO_DIR, 'demo-registrations.csv');
 
-// The workflow the demo publishes, and its trigger's path, as shipped.
-const SYNC_FILE = join(ROOT, 'workflows', 'luma-registration-sync.json');
-const SYNC = JSON.parse(fs.readFileSync(SYNC_FILE, 'utf8'));
-const WORKFLOW_ID = SYNC.id;
-const WEBHOOK_PATH = SYNC.nodes.find((n) => n.type === `${PACKAGE_NAME}.lumaTrigger`).parameters.path;
-const N8N_URL = `http://127.0.0.1:${N8N_PORT}`;
-const WEBHOOK_URL = `${N8N_URL}/webhook/${WEBHOOK_PATH}`;
-// The run-once workflow that creates the Event Tracking contact properties the sync writes.
-const SETUP_WORKFLOW_ID = JSON.parse(fs.readFileSync(join(ROOT, 'workflows', 'hubspot-setup-properties.json'), 'utf8')).id;
-// Published next to the sync: its settings name it as error workflow, and n8n 2.x runs only published ones.
-const ERROR_WORKFLOW_ID = JSON.parse(fs.readFileSync(join(ROOT, 'workflows', 'error-alerts.json'), 'utf8')).id;
 const UPSERT_NODE = 'HubSpot: Upsert Contact';
 const LIST_NODE = 'HubSpot: Add to Event List';
 
 // Owner of the demo instance: set by the e2e harness through n8n's env-managed owner.
 const DEFAULT_OWNER = { email: 'owner@example.com', password: 'E2e-Owner-Passw0rd!' };
+
+function redisDbFromEnv() {
+	const raw = process.env.DEMO_REDIS_DB;
+	const db = raw === undefined || raw === '' ? 1 : Number(raw);
+	if (!Number.isInteger(db) || db < 0 || db > 15) {
+		console.error(`DEMO_REDIS_DB must be a Redis database number (0-15), got '${raw}'`);
+		process.exit(2);
+	}
+	return db;
+}
 
 function portFromEnv(name, fallback) {
 	const raw = process.env[name];
@@ -127,30 +158,73 @@ function removeDir(dir) {
 	fs.rmSync(dir, { recursive: true, force: true });
 }
 
-function credentialsFromTemplate({ lumaUrl, apiKey, secret, hubspotUrl, hubspotToken, airtable, slackToken, attendance }) {
+/** A random secret kept in the demo folder: made on the first start, reused on every later one. */
+function folderSecret(file, make) {
+	let value = readTrimmed(file);
+	if (!value) {
+		value = make();
+		writePrivate(file, value);
+	}
+	return value;
+}
+
+/** Every secret the demo's credentials hold, one set per demo folder. */
+function demoSecrets() {
+	const random = () => randomBytes(24).toString('base64url');
+	const [formUser, formPassword] = folderSecret(FORM_LOGIN_FILE, () => `demo-uploader:${random()}`).split(/:(.*)/s);
+	return {
+		// The Luma credential's signing secret, in Luma's whsec_<base64> form.
+		luma: folderSecret(SECRET_FILE, () => `whsec_${randomBytes(24).toString('base64')}`),
+		// HighLevel credential's Webhook Secret: what GoHighLevel sends to the attendance checker.
+		checker: folderSecret(CHECKER_SECRET_FILE, random),
+		formUser,
+		formPassword,
+		booking: folderSecret(BOOKING_SECRET_FILE, random),
+	};
+}
+
+/** The booking webhook's Header Auth credential as the template ships it (header name), if the template has one. */
+function bookingHeaderCredential() {
 	const template = JSON.parse(fs.readFileSync(join(ROOT, 'workflows/credentials.template.json'), 'utf8'));
+	const ids = BOOKING.nodes.map((n) => n.credentials?.httpHeaderAuth?.id).filter(Boolean);
+	return template.find((c) => c.type === 'httpHeaderAuth' && ids.includes(c.id));
+}
+
+/** The credentials template with sandbox values: the emulators' URLs and tokens, the folder's secrets. */
+function credentialsFromTemplate({ luma, hubspot, airtable, slack, attendance, secrets }) {
+	const template = JSON.parse(fs.readFileSync(join(ROOT, 'workflows/credentials.template.json'), 'utf8'));
+	const booking = bookingHeaderCredential();
 	return template.map((c) => {
-		if (c.type === 'lumaApi') return { ...c, data: { apiKey, webhookSecret: secret, baseUrl: lumaUrl } };
-		// Tier and limit as the template ships them; the emulator enforces the same 190 per 10 s.
-		if (c.type === 'hubSpotBatchApi') return { ...c, data: { ...c.data, accessToken: hubspotToken, baseUrl: hubspotUrl } };
-		if (c.type === 'airtableRegistryApi')
-			return { ...c, data: { ...c.data, accessToken: airtable.defaultToken, baseId: airtable.baseId, baseUrl: airtable.url } };
+		if (c.type === 'lumaApi') return { ...c, data: { apiKey: luma.apiKey, webhookSecret: secrets.luma, baseUrl: luma.url } };
+		// Tier and limit as the template ships them.
+		if (c.type === 'hubSpotBatchApi') return { ...c, data: { ...c.data, accessToken: hubspot.token, baseUrl: hubspot.url } };
+		// The token only: each Airtable node picks its base.
+		if (c.type === 'airtableRegistryApi') return { ...c, data: { ...c.data, accessToken: airtable.defaultToken, baseUrl: airtable.url } };
 		// n8n's Slack node always calls https://slack.com; the Slack emulator is n8n's HTTPS proxy for it.
-		if (c.type === 'slackApi') return { ...c, data: { accessToken: slackToken } };
+		if (c.type === 'slackApi') return { ...c, data: { accessToken: slack.defaultToken } };
+		if (c.type === 'httpBasicAuth') return { ...c, data: { user: secrets.formUser, password: secrets.formPassword } };
+		if (booking && c.id === booking.id) return { ...c, data: { ...c.data, value: secrets.booking } };
+		if (c.type === 'redis') return { ...c, data: { ...c.data, ...REDIS, password: '' } };
 		if (attendance && c.type === 'webinarJamApi')
 			return { ...c, data: { apiKey: attendance.webinarJam.defaultKey, product: 'webinarjam', baseUrl: attendance.webinarJam.webinarJamUrl } };
 		if (attendance && c.type === 'postgres') return { ...c, data: { ...c.data, ...attendance.database, ssl: 'disable' } };
 		if (attendance && c.type === 'highLevelAttendanceApi')
 			return {
 				...c,
-				data: { ...c.data, accessToken: attendance.highLevel.defaultToken, locationId: attendance.highLevel.locationId, baseUrl: attendance.highLevel.url },
+				data: {
+					...c.data,
+					accessToken: attendance.highLevel.defaultToken,
+					locationId: attendance.highLevel.locationId,
+					webhookSecret: secrets.checker,
+					baseUrl: attendance.highLevel.url,
+				},
 			};
 		return c;
 	});
 }
 
 /**
- * Seed 002's sandbox: WebinarJam and HighLevel emulators and a local PostgreSQL database for the attendance tables.
+ * The attendance flows' sandbox: WebinarJam and HighLevel emulators and a local PostgreSQL database for the attendance tables.
  * Returns null (and says why) when PostgreSQL is not reachable: the rest of the demo runs without it.
  */
 async function startAttendanceSandbox() {
@@ -202,18 +276,85 @@ async function runWebinarJamSync(n8n, harness) {
 	log(`  WebinarJam → PostgreSQL: ${s.fetched} fetched, ${s.inserted} inserted, ${s.updated} updated, ${s.unchanged} unchanged, ${s.failed} failed (sync_runs ${s.sync_run_id})`);
 }
 
-/** curl lines for the attendance checker: what GoHighLevel's Webhook action posts. */
-function attendanceCurl(email, contactId) {
-	const body = JSON.stringify({ contact_id: contactId, email, tags: 'webinar-registered', customData: { webinar_id: String(DEMO_WEBINAR.id), schedule_id: String(DEMO_WEBINAR.schedule) } });
-	return `curl -sS -w '\\nHTTP %{http_code}\\n' -X POST ${CHECKER_URL} -H 'content-type: application/json' --data-binary ${shellQuote(body)}`;
+/**
+ * A curl line for the attendance checker: what GoHighLevel's Custom Webhook action posts, the HighLevel credential's
+ * Webhook Secret in the X-Webhook-Secret header (none when `secret` is empty).
+ */
+function attendanceCurl(email, contactId, secret) {
+	const body = JSON.stringify({ contact_id: contactId, email, customData: { webinar_id: String(DEMO_WEBINAR.id), schedule_id: String(DEMO_WEBINAR.schedule) } });
+	const header = secret ? ` -H ${shellQuote(`X-Webhook-Secret: ${secret}`)}` : '';
+	return `curl -sS -w '\\nHTTP %{http_code}\\n' -X POST ${CHECKER_URL} -H 'content-type: application/json'${header} --data-binary ${shellQuote(body)}`;
 }
 
-function importShippedWorkflows(n8n) {
+/** A curl line for the booking webhook, with the header of the Booking webhook secret credential. */
+function bookingCurl(header, secret, body) {
+	return `curl -sS -w '\\nHTTP %{http_code}\\n' -X POST ${BOOKING_URL} -H 'content-type: application/json' -H ${shellQuote(`${header}: ${secret}`)} --data-binary ${shellQuote(JSON.stringify(body))}`;
+}
+
+/** A curl line that submits the CSV import form with its login, as the form page does. */
+function csvFormCurl(user, password) {
+	return (
+		`curl -sS -w '\\nHTTP %{http_code}\\n' -u ${shellQuote(`${user}:${password}`)} ${CSV_FORM_URL} ` +
+		`-F ${shellQuote(`field-0=@${SAMPLE_CSV_FILE};type=text/csv`)} -F 'field-1=Demo: CSV Import Day' -F field-2=2030-04-02 -F field-3= -F field-4=`
+	);
+}
+
+/**
+ * Imports every shipped workflow. In those with Airtable nodes the demo's base is picked in each of them, as a user
+ * does after importing; nothing else is changed.
+ */
+function importShippedWorkflows(n8n, base) {
+	const { withAirtableBase } = require('../test/harness/airtableBase.ts');
 	for (const file of fs.readdirSync(join(ROOT, 'workflows')).sort()) {
 		if (!file.endsWith('.json') || file.startsWith('credentials') || file.includes('template')) continue;
-		n8n.importWorkflow(join(ROOT, 'workflows', file));
-		log(`  imported workflows/${file}`);
+		const original = join(ROOT, 'workflows', file);
+		if (!shipped(file).nodes.some((n) => n.type === AIRTABLE_NODE)) {
+			n8n.importWorkflow(original);
+			log(`  imported workflows/${file}`);
+			continue;
+		}
+		const picked = withAirtableBase(original, base);
+		try {
+			n8n.importWorkflow(picked);
+		} finally {
+			removeDir(dirname(picked));
+		}
+		log(`  imported workflows/${file}, base "${base.name}" (${base.id}) picked in its Airtable nodes`);
 	}
+}
+
+/** Whether a Redis server answers at the sandbox address (the booking queue needs it). */
+async function redisReachable() {
+	return await new Promise((done) => {
+		const socket = net.connect(REDIS.port, REDIS.host);
+		socket.setTimeout(3000);
+		socket.once('connect', () => {
+			socket.end();
+			done(true);
+		});
+		socket.once('error', () => done(false));
+		socket.once('timeout', () => {
+			socket.destroy();
+			done(false);
+		});
+	});
+}
+
+/** A student contact and an exam (ticket) in the HubSpot emulator, through its API, for the booking curl line. */
+async function hubspotBookingRecords(hubspot, token) {
+	const create = async (type, properties) => {
+		const res = await fetch(`${hubspot.url}/crm/v3/objects/${type}`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ properties }),
+		});
+		if (!res.ok) throw new Error(`HubSpot emulator: creating a ${type} record answered ${res.status} ${await res.text()}`);
+		return String((await res.json()).id);
+	};
+	return {
+		contactId: await create('contacts', { email: 'student@example.com', firstname: 'Grace', lastname: 'Hopper' }),
+		examId: await create('tickets', { subject: 'CPA Exam Part 1', hs_pipeline: '0', hs_pipeline_stage: '1' }),
+	};
 }
 
 /** Runs the HubSpot setup workflow through `n8n execute` and logs what it did to the portal. */
@@ -244,6 +385,7 @@ async function start() {
 	const { startAirtableEmulator } = require('../test/emulators/airtable/server');
 	const { startSlackEmulator } = require('../test/emulators/slack/server');
 	const { sampleGuestRegistered } = require('../test/emulators/luma/webhookSender');
+	const { registrationCsv } = require('../test/fixtures/registration-csv');
 	const owner = harness.OWNER ?? DEFAULT_OWNER;
 
 	let luma;
@@ -284,7 +426,9 @@ async function start() {
 		await assertPortFree(WEBINARJAM_PORT, 'DEMO_WEBINARJAM_PORT');
 		await assertPortFree(HIGHLEVEL_PORT, 'DEMO_HIGHLEVEL_PORT');
 		fs.mkdirSync(DEMO_DIR, { recursive: true });
-		const reuse = fs.existsSync(join(DEMO_DIR, '.n8n', 'database.sqlite')) && fs.existsSync(SETUP_DONE_FILE);
+		const hasDatabase = fs.existsSync(join(DEMO_DIR, '.n8n', 'database.sqlite'));
+		const setUp = hasDatabase && readTrimmed(SETUP_DONE_FILE).endsWith(SETUP_MARK);
+		const secrets = demoSecrets();
 
 		luma = await startLumaEmulator({ port: LUMA_PORT });
 		const seeded = luma.seed({ events: 3, guestsPerEvent: 25 });
@@ -294,21 +438,16 @@ async function start() {
 		log(`HubSpot emulator on ${hubspot.url}: empty portal (bareAccount), token ${HUBSPOT_TOKEN}`);
 		// Airtable is the source of truth the sync writes first; the emulator keeps the base in memory.
 		airtable = await startAirtableEmulator({ port: AIRTABLE_PORT });
-		log(`Airtable emulator on ${airtable.url}: base ${airtable.baseId} (Events, Registrations), token ${airtable.defaultToken}`);
+		const base = { id: airtable.baseId, name: airtable.state.bases.get(airtable.baseId).name };
+		log(`Airtable emulator on ${airtable.url}: base "${base.name}" (${base.id}: Events, Registrations), token ${airtable.defaultToken}`);
 		slack = await startSlackEmulator();
 		log(`Slack emulator: HTTPS proxy ${slack.proxyUrl} for slack.com (throwaway CA ${slack.caFile})`);
 		attendance = await startAttendanceSandbox();
-		const credentials = (secretValue) =>
-			credentialsFromTemplate({
-				lumaUrl: luma.url,
-				apiKey: DEFAULT_API_KEY,
-				secret: secretValue,
-				hubspotUrl: hubspot.url,
-				hubspotToken: HUBSPOT_TOKEN,
-				airtable,
-				slackToken: slack.defaultToken,
-				attendance,
-			});
+		const redis = await redisReachable();
+		if (!redis) log(`Redis at ${REDIS.host}:${REDIS.port} does not answer: the booking flows are imported but not published`);
+		const bookingHeader = bookingHeaderCredential()?.data.name;
+		const booking = redis ? await hubspotBookingRecords(hubspot, HUBSPOT_TOKEN) : null;
+		fs.writeFileSync(SAMPLE_CSV_FILE, registrationCsv({ valid: 3, duplicates: 1, invalid: 1 }).csv);
 
 		// The task-runner broker defaults to 5679 on every n8n; a free port keeps the demo clear of other instances.
 		n8n = await N8n.create({
@@ -323,58 +462,41 @@ async function start() {
 		log(`installing the packed ${PACKAGE_NAME} into ${join(DEMO_DIR, '.n8n', 'nodes')}`);
 		installPackage(DEMO_DIR);
 
-		let secret = readTrimmed(SECRET_FILE);
-		if (!reuse) {
-			secret = `whsec_${randomBytes(24).toString('base64')}`;
-			writePrivate(SECRET_FILE, secret);
-			log('importing the credentials template (sandbox values) and every shipped workflow');
-			n8n.importCredentials(credentials(secret));
-			importShippedWorkflows(n8n);
-			n8n.publish(WORKFLOW_ID);
-			n8n.publish(ERROR_WORKFLOW_ID);
-			if (attendance) n8n.publish(CHECKER.id);
-			log(`published ${WORKFLOW_ID} and ${ERROR_WORKFLOW_ID}${attendance ? ` and ${CHECKER.id}` : ''}`);
-			fs.writeFileSync(SETUP_DONE_FILE, `${new Date().toISOString()}\n`);
+		// Credentials again only when a value changed (an emulator URL, a secret file deleted, PostgreSQL now usable).
+		const credentials = credentialsFromTemplate({
+			luma: { url: luma.url, apiKey: DEFAULT_API_KEY },
+			hubspot: { url: hubspot.url, token: HUBSPOT_TOKEN },
+			airtable,
+			slack,
+			attendance,
+			secrets,
+		});
+		const credentialsHash = createHash('sha256').update(JSON.stringify(credentials)).digest('hex');
+		if (!setUp || readTrimmed(CREDENTIALS_HASH_FILE) !== credentialsHash) {
+			log('importing the credentials template with sandbox values and this folder\'s secrets');
+			n8n.importCredentials(credentials);
+			writePrivate(CREDENTIALS_HASH_FILE, credentialsHash);
+		}
+		if (!setUp) {
+			log(hasDatabase ? 'this folder was set up by an earlier demo: importing the shipped workflows again' : 'importing every shipped workflow');
+			importShippedWorkflows(n8n, base);
+			fs.writeFileSync(PUBLISHED_FILE, '');
+			fs.writeFileSync(SETUP_DONE_FILE, `${new Date().toISOString()} ${SETUP_MARK}\n`);
 		} else {
 			log(`reusing ${DEMO_DIR} (delete it for a fresh start)`);
-			const lastHubSpotUrl = readTrimmed(HUBSPOT_URL_FILE);
-			// Only when the credentials can no longer match: secret file lost, or an emulator moved.
-			const lastAirtableUrl = readTrimmed(AIRTABLE_URL_FILE);
-			if (
-				!secret ||
-				readTrimmed(LUMA_URL_FILE) !== luma.url ||
-				lastHubSpotUrl !== hubspot.url ||
-				lastAirtableUrl !== airtable.url ||
-				(attendance && readTrimmed(WEBINARJAM_URL_FILE) !== attendance.webinarJam.url)
-			) {
-				if (!secret) {
-					secret = `whsec_${randomBytes(24).toString('base64')}`;
-					writePrivate(SECRET_FILE, secret);
-				}
-				log('updating the credentials (new signing secret or emulator URL)');
-				n8n.importCredentials(credentials(secret));
-			}
-			if (!lastHubSpotUrl || !lastAirtableUrl) {
-				// A demo folder from before the HubSpot or Airtable steps: bring in the shipped workflows that use them.
-				log('this folder predates the HubSpot/Airtable steps: re-importing the shipped workflows');
-				importShippedWorkflows(n8n);
-				n8n.publish(WORKFLOW_ID);
-				n8n.publish(ERROR_WORKFLOW_ID);
-				log(`published ${WORKFLOW_ID} and ${ERROR_WORKFLOW_ID}`);
-			}
 		}
-		writePrivate(LUMA_URL_FILE, luma.url);
+		// Publish what this start can run and was not published yet (PostgreSQL or Redis may have come up since).
+		// The booking webhook only behind its Header Auth secret.
+		const published = new Set(readTrimmed(PUBLISHED_FILE).split(/\s+/).filter(Boolean));
+		const wanted = [WORKFLOW_ID, ERROR_WORKFLOW_ID, CSV_IMPORT.id, ...(booking && bookingHeader ? [BOOKING.id, FLUSH_ID] : []), ...(attendance ? [CHECKER.id] : [])];
+		for (const id of wanted.filter((w) => !published.has(w))) {
+			n8n.publish(id);
+			published.add(id);
+			fs.writeFileSync(PUBLISHED_FILE, `${[...published].join('\n')}\n`);
+			log(`  published ${id}`);
+		}
 		writePrivate(HUBSPOT_URL_FILE, hubspot.url);
 		writePrivate(AIRTABLE_URL_FILE, airtable.url);
-		if (attendance) {
-			// A folder from before the seed 002 flows, or from a run without PostgreSQL: publish the checker now.
-			if (reuse && !readTrimmed(WEBINARJAM_URL_FILE)) {
-				importShippedWorkflows(n8n);
-				n8n.publish(CHECKER.id);
-				log(`published ${CHECKER.id}`);
-			}
-			writePrivate(WEBINARJAM_URL_FILE, attendance.webinarJam.url);
-		}
 
 		log(`starting n8n on port ${N8N_PORT} (log: ${n8n.logFile})`);
 		await n8n.start();
@@ -400,7 +522,7 @@ async function start() {
 		// Event Tracking properties: run the shipped setup workflow, as a user would once per portal.
 		log(
 			`running "${SETUP_WORKFLOW_ID}" (n8n execute) to create the Event Tracking properties` +
-				(reuse ? ' again: the HubSpot emulator started empty' : ''),
+				(setUp ? ' again: the HubSpot emulator started empty' : ''),
 		);
 		await runHubSpotSetup(n8n, harness);
 		if (attendance) {
@@ -417,7 +539,7 @@ async function start() {
 			`  webhook URL:    ${WEBHOOK_URL}  (workflow "${SYNC.name}", published)`,
 			`  Luma emulator:  ${luma.url}  (API key ${DEFAULT_API_KEY}; state: GET ${luma.url}/__emulator/state?log=0)`,
 			`  HubSpot:        ${hubspot.url}  (emulator, token ${HUBSPOT_TOKEN}; state: GET ${hubspot.url}/__emulator/state?log=0)`,
-			`  Airtable:       ${airtable.url}  (emulator, base ${airtable.baseId}; state: GET ${airtable.url}/__emulator/state)`,
+			`  Airtable:       ${airtable.url}  (emulator, base "${base.name}" ${base.id}, picked in every Airtable node; state: GET ${airtable.url}/__emulator/state)`,
 			`  Slack:          emulator behind n8n's HTTPS proxy ${slack.proxyUrl} (alerts from invalid or failed rows)`,
 			`  signing secret: ${SECRET_FILE}`,
 			`  n8n log:        ${n8n.logFile}`,
@@ -431,14 +553,26 @@ async function start() {
 			'Backfill: open "Luma backfill (guests of every calendar event)" in the editor and click Execute workflow;',
 			'it reads the emulator\'s events and guests through the Luma node.',
 			'',
+			`CSV import form: ${CSV_FORM_URL}  (workflow "${CSV_IMPORT.name}", published; login ${secrets.formUser} / ${secrets.formPassword})`,
+			`  upload ${SAMPLE_CSV_FILE} (3 people, 1 duplicate, 1 row without an email) in the browser, or with curl;`,
+			'  it answers {"formWaitingUrl": …}: open that URL for the summary page.',
+			`  ${csvFormCurl(secrets.formUser, secrets.formPassword)}`,
+			'',
+			...(booking && bookingHeader
+				? [
+						`Booking webhook: ${BOOKING_URL}  (workflow "${BOOKING.name}", published; queue in Redis ${REDIS.host}:${REDIS.port} database ${REDIS.database}, sent by "HubSpot queue flush" every 5 s)`,
+						`  a booking for contact ${booking.contactId} and exam (ticket) ${booking.examId}: 201 {booking_id}; without the ${bookingHeader} header: 403`,
+						`  ${bookingCurl(bookingHeader, secrets.booking, { contact_id: booking.contactId, exam_id: booking.examId, exam_name: 'CPA Exam Part 1', exam_date: '2030-05-04' })}`,
+						'',
+					]
+				: [`Booking webhook: not available (${redis ? 'the booking workflow names no Header Auth credential' : `Redis on ${REDIS.host}:${REDIS.port} did not answer`}).`, '']),
 			...(attendance
 				? [
-						`GoHighLevel attendance checker (seed 002): ${CHECKER_URL}  (workflow "${CHECKER.name}", published)`,
+						`GoHighLevel attendance checker: ${CHECKER_URL}  (workflow "${CHECKER.name}", published)`,
 						`  WebinarJam emulator ${attendance.webinarJam.url}, HighLevel emulator ${attendance.highLevel.url} (tags: GET ${attendance.highLevel.url}/__emulator/state?log=0)`,
-						'  an attendee (gets webinar-attended), a no-show (webinar-no-show), an unknown email (not_found):',
-						`  ${attendanceCurl('ada@example.com', attendance.contacts['ada@example.com'])}`,
-						`  ${attendanceCurl('nora@example.com', attendance.contacts['nora@example.com'])}`,
-						`  ${attendanceCurl('sam@example.com', attendance.contacts['sam@example.com'])}`,
+						'  an attendee (gets webinar-attended), a no-show (webinar-no-show), an unknown email (not_found), then without the secret (401):',
+						...['ada@example.com', 'nora@example.com', 'sam@example.com'].map((e) => `  ${attendanceCurl(e, attendance.contacts[e], secrets.checker)}`),
+						`  ${attendanceCurl('ada@example.com', attendance.contacts['ada@example.com'], '')}`,
 						`  The sync ran at start ("${WJ_SYNC_ID}"); run it again from the editor, or let its schedule (every 6 h) do it.`,
 						'',
 					]
