@@ -11,21 +11,21 @@ import {
 import {
 	fieldRef,
 	formulaString,
-	seedUtmCampaign,
+	defaultUtmCampaign,
 	utcDay,
 } from '../../nodes/AirtableRegistry/v1/helpers/formula';
 import { parseFormula } from '../emulators/airtable/server';
 
 describe('Airtable Registry helpers', () => {
 	it('computes the seed utm_campaign formula like Airtable: spaces to dashes, lower case, UTC day', () => {
-		expect(seedUtmCampaign('CFO Roundtable: Banking Stack', '2025-12-15T18:00:00Z')).toBe(
+		expect(defaultUtmCampaign('CFO Roundtable: Banking Stack', '2025-12-15T18:00:00Z')).toBe(
 			'event_cfo-roundtable:-banking-stack_2025-12-15',
 		);
 		// 23:30 in New York is the next day in UTC, as DATETIME_FORMAT without SET_TIMEZONE.
-		expect(seedUtmCampaign('Late  Night', '2030-02-01T23:30:00-05:00')).toBe(
+		expect(defaultUtmCampaign('Late  Night', '2030-02-01T23:30:00-05:00')).toBe(
 			'event_late--night_2030-02-02',
 		);
-		expect(seedUtmCampaign('No Date', '')).toBeUndefined();
+		expect(defaultUtmCampaign('No Date', '')).toBeUndefined();
 	});
 
 	it('takes the UTC day of a date/time', () => {

@@ -23,7 +23,7 @@ export function utcDay(value: unknown): string | undefined {
  * `"event_" & LOWER(SUBSTITUTE({event_name}, " ", "-")) & "_" & DATETIME_FORMAT({event_date}, 'YYYY-MM-DD')`.
  * Only spaces become dashes (punctuation stays), unlike Dedupe & Normalize's slug.
  */
-export function seedUtmCampaign(eventName: string, eventDate: unknown): string | undefined {
+export function defaultUtmCampaign(eventName: string, eventDate: unknown): string | undefined {
 	const day = utcDay(eventDate);
 	if (day === undefined) return undefined;
 	return `event_${eventName.split(' ').join('-').toLowerCase()}_${day}`;

@@ -13,7 +13,7 @@ import { AttemptError } from '../../../../shared/transport/attempt';
 import { mapWithConcurrency } from '../../../../shared/transport/batcher';
 import type { WriteAnswer } from '../../helpers/batchWrite';
 import { isRejection, rejectedRecord } from '../../helpers/batchWrite';
-import { fieldRef, formulaString, seedUtmCampaign, utcDay } from '../../helpers/formula';
+import { fieldRef, formulaString, defaultUtmCampaign, utcDay } from '../../helpers/formula';
 import type { FieldNames } from '../../helpers/names';
 import { checkChoices, fieldsInTable } from '../../helpers/names';
 import type { RowOutcome } from '../../helpers/outcome';
@@ -427,7 +427,7 @@ function foundOutcome(
 			utm_campaign:
 				typeof computed === 'string'
 					? computed
-					: (seedUtmCampaign(
+					: (defaultUtmCampaign(
 							String(record.fields[names.name('event_name')] ?? q.name),
 							record.fields[names.name('event_date')] ?? q.date,
 						) ?? null),
