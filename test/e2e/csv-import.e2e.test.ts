@@ -2,6 +2,7 @@
  * The shipped CSV registration import in real n8n 2.40.7: a 1,000-row CSV posted (multipart) to the n8n Form's
  * production URL, every row accounted for on the summary page, in Airtable and in HubSpot. The form asks for
  * its login (Basic Auth); the summary does not depend on the canvas layout; Slack being down costs only the alert.
+ * The workflows are imported as shipped, with only the base of their Airtable nodes picked.
  */
 import { randomBytes } from 'crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
@@ -12,12 +13,15 @@ import { startAirtableEmulator, type AirtableEmulator } from '../emulators/airta
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server';
 import { registrationCsv } from '../fixtures/registration-csv';
+import { withAirtableBase } from '../harness/airtableBase';
 import { installPackage, N8n, nodeOutputs, ROOT, sleep } from './harness/n8n';
 
 const WORKFLOW = 'mkopsCsvRegImprt';
+const WITH_AIRTABLE = ['luma-registration-sync.json', 'csv-registration-import.json'];
 const ERROR_WORKFLOW = 'mkopsErrorAlerts';
 const HUBSPOT_TOKEN = 'pat-e2e-csv-import-token';
-const EVENT = { name: 'Partner Treasury Day', date: '2026-02-10', type: 'Partner Event' };
+// The event type is typed (any base's choices): spelled loosely here, written as the table spells it.
+const EVENT = { name: 'Partner Treasury Day', date: '2026-02-10', type: 'partner event' };
 const EVENT_ID = `csv:${EVENT.name.toLowerCase()}|${EVENT.date}`;
 /** The shipped form's login credential, given this run's user and password. */
 const FORM_LOGIN = {
@@ -33,6 +37,10 @@ let n8n: N8n;
 let hubspot: HubSpotEmulator;
 let airtable: AirtableEmulator;
 let slack: SlackEmulator;
+/** The emulator's default base, as the user picks it in each Airtable node (From List). */
+let base: { id: string; name: string };
+/** The shipped import, with the base picked: what the user has after import. */
+let csvWorkflowFile: string;
 
 function credentials() {
 	const template = JSON.parse(
@@ -44,12 +52,7 @@ function credentials() {
 		if (c.type === 'airtableRegistryApi')
 			return {
 				...c,
-				data: {
-					...c.data,
-					accessToken: airtable.defaultToken,
-					baseId: airtable.baseId,
-					baseUrl: airtable.url,
-				},
+				data: { ...c.data, accessToken: airtable.defaultToken, baseUrl: airtable.url },
 			};
 		if (c.type === 'slackApi') return { ...c, data: { accessToken: slack.defaultToken } };
 		if (c.type === 'httpBasicAuth' && (c as { id?: string }).id === FORM_LOGIN.id)
@@ -60,7 +63,7 @@ function credentials() {
 
 /** The shipped import, every node's y mirrored (so n8n meets each fork's branches in the other order), at its own path. */
 function mirroredWorkflowFile(): string {
-	const wf = JSON.parse(readFileSync(join(ROOT, 'workflows/csv-registration-import.json'), 'utf8'));
+	const wf = JSON.parse(readFileSync(csvWorkflowFile, 'utf8'));
 	wf.id = MIRRORED.id;
 	wf.name = 'CSV registration import (mirrored)';
 	for (const node of wf.nodes) {
@@ -96,20 +99,24 @@ async function summaryPage(formWaitingUrl: string, timeoutMs: number): Promise<s
 	return await page.text();
 }
 
-function csvForm(csv: string): FormData {
+function csvForm(csv: string, event = EVENT): FormData {
 	const form = new FormData();
 	form.append('field-0', new Blob([csv], { type: 'text/csv' }), 'partner-treasury-day.csv');
-	form.append('field-1', EVENT.name);
-	form.append('field-2', EVENT.date);
-	form.append('field-3', EVENT.type);
+	form.append('field-1', event.name);
+	form.append('field-2', event.date);
+	form.append('field-3', event.type);
 	form.append('field-4', '');
 	return form;
 }
 
-async function postCsv(csv: string, path = 'registration-csv-import'): Promise<string> {
+async function postCsv(
+	csv: string,
+	path = 'registration-csv-import',
+	event = EVENT,
+): Promise<string> {
 	const res = await fetch(`${n8n.baseUrl}/form/${path}`, {
 		method: 'POST',
-		body: csvForm(csv),
+		body: csvForm(csv, event),
 		headers: { authorization: AUTH },
 	});
 	expect(res.status).toBe(200);
@@ -122,6 +129,7 @@ beforeAll(async () => {
 	// The seeded portal has the Event Tracking properties already (the Luma suite covers the setup workflow).
 	hubspot = await startHubSpotEmulator({ tokens: [HUBSPOT_TOKEN] });
 	airtable = await startAirtableEmulator();
+	base = { id: airtable.baseId, name: 'Event Registry' };
 	slack = await startSlackEmulator();
 	n8n = await N8n.create({ env: slack.n8nEnv() });
 	installPackage(n8n.userFolder);
@@ -129,7 +137,10 @@ beforeAll(async () => {
 	for (const file of readdirSync(join(ROOT, 'workflows')).filter(
 		(f) => f.endsWith('.json') && !f.startsWith('credentials'),
 	)) {
-		n8n.importWorkflow(join(ROOT, 'workflows', file));
+		const shipped = join(ROOT, 'workflows', file);
+		const path = WITH_AIRTABLE.includes(file) ? withAirtableBase(shipped, base) : shipped;
+		if (file === 'csv-registration-import.json') csvWorkflowFile = path;
+		n8n.importWorkflow(path);
 	}
 	n8n.importWorkflow(mirroredWorkflowFile());
 	n8n.publish(MIRRORED.id);
@@ -171,6 +182,11 @@ describe('CSV registration import in real n8n', () => {
 		const html = await res.text();
 		expect(html).toContain('Import event registrations (CSV)');
 		expect(html).toContain('CSV file');
+		// Event type is typed, not one company's fixed list: any base's own choices can be named.
+		expect(html).not.toContain('<select');
+		const eventType = /for='field-3'>Event type<\/label>\s*<input([^>]*)\/>/.exec(html)?.[1] ?? '';
+		expect(eventType).toContain("type='text'");
+		expect(eventType).toContain('placeholder="e.g. Webinar');
 	});
 
 	it('a 1,000-row CSV: every row is valid, duplicate or invalid, and every valid row lands in Airtable and HubSpot', async () => {
@@ -326,6 +342,40 @@ describe('CSV registration import in real n8n', () => {
 			.records('Registrations')
 			.filter((r) => String(r.fields.email).startsWith('m.'));
 		expect(mirrored.map((r) => r.fields.event_id)).toEqual([[event.id], [event.id]]);
+	}, 180000);
+
+	it("an event type that is none of the Events table's choices: the event is created without it, every row lands", async () => {
+		const event = { name: 'Founders Breakfast', date: '2026-04-02', type: 'Breakfast Meetup' };
+		const csv = 'Email,First Name\nb.one@example.com,Bea\nb.two@example.com,Bo\n';
+		const page = await summaryPage(await postCsv(csv, undefined, event), 120000);
+		expect(page).toMatch(/Recorded in Airtable: 2\b/);
+		expect(page).toMatch(/Synced to HubSpot: 2\b/);
+		expect(page).toMatch(/Failed: 0\b/);
+		const events = airtable.records('Events').filter((e) => e.fields.event_name === event.name);
+		expect(events).toHaveLength(1);
+		expect(events[0].fields.event_type).toBeUndefined();
+		// A typed value never adds a choice to the table (read from the emulator's schema, not its rate-limited API).
+		const schema = airtable.state as {
+			tables: Array<{ name: string; fields: Array<{ name: string; options?: any }> }>;
+		};
+		const eventType = schema.tables
+			.find((t) => t.name === 'Events')!
+			.fields.find((f) => f.name === 'event_type')!;
+		expect(eventType.options.choices.map((c: { name: string }) => c.name)).toEqual([
+			'Luma Event',
+			'Partner Event',
+			'Internal Roundtable',
+			'Webinar',
+		]);
+		const [latest] = await n8n.executions(WORKFLOW);
+		expect(nodeOutputs(latest, 'Airtable: Find or Create Event')[0][0]).toMatchObject({
+			status: 'created',
+			skipped_choices: { event_type: event.type },
+		});
+		const landed = airtable
+			.records('Registrations')
+			.filter((r) => String(r.fields.email).startsWith('b.'));
+		expect(landed.map((r) => r.fields.event_id)).toEqual([[events[0].id], [events[0].id]]);
 	}, 180000);
 
 	it('registrant text reaches Slack escaped: no <!channel>, no disguised link', async () => {
