@@ -51,7 +51,12 @@ function floorWorkflow() {
 		id: FLOOR_ID,
 		name: 'Benchmark: empty webhook',
 		active: false,
-		settings: { executionOrder: 'v1', saveDataSuccessExecution: 'all' },
+		// Saves nothing, like the booking workflow: the floor is the same work minus the booking's nodes.
+		settings: {
+			executionOrder: 'v1',
+			saveDataSuccessExecution: 'none',
+			saveDataErrorExecution: 'none',
+		},
 		nodes: [
 			node(
 				'f1000000-0000-4000-8000-000000000001',

@@ -4,30 +4,29 @@
  * workflow (schedule every 5 s) sends them to the HubSpot emulator in batches. The shipped setup
  * workflow (n8n execute) creates the unique note key first. The flush runs with a 2 s claim window
  * and a 1 s retry delay here, so a round held past its window, and a retry, happen within seconds.
- * The webhook requires its secret header; Slack is the emulator (through n8n's proxy settings), and
- * "Redis is down" is a private redis-server of this test's own, used by a copy of the booking workflow.
+ * The webhook requires its secret header; Slack is the emulator (through n8n's proxy settings). The queue
+ * is a redis-server of this test's own, and "Redis is down" a second one, used by a copy of the booking
+ * workflow that no flush reads: there the booking's jobs stay in Redis to be looked at.
+ * The booking workflow saves no execution data (its webhook output holds the secret header), so what a
+ * booking did is read from Redis and HubSpot, and whether it ran at all from n8n's event log.
  */
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+
+import type { Redis } from 'ioredis';
 
 import { connectRedis } from '../../nodes/shared/redis/connection';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server';
 import { bookingSecret, credentialsTemplate } from '../harness/bookingWebhook';
+import { settleEventLog, startedExecutions } from '../harness/n8nEventLog';
 import { PrivateRedis } from '../harness/privateRedis';
-import { cleanupPrefix, ensureRedis, testRedis, testRedisCredentials } from '../harness/redis';
-import {
-	freePort,
-	installPackage,
-	N8n,
-	nodeOutputs,
-	parseCliRun,
-	ROOT,
-	sleep,
-} from './harness/n8n';
+import { freePort, installPackage, N8n, parseCliRun, ROOT, sleep } from './harness/n8n';
 
 const TOKEN = 'pat-e2e-bookings-token';
-const QUEUE_KEYS = 'mkops:queue:{hubspot:';
+const BOOKINGS = 'mkopsHsBookings1';
+const ASSOCIATIONS_STREAM = 'mkops:queue:{hubspot:associations}:stream';
+const NOTES_STREAM = 'mkops:queue:{hubspot:notes}:stream';
 const NOTES_CREATE = '/crm/v3/objects/notes/batch/create';
 const NOTES_READ = '/crm/v3/objects/notes/batch/read';
 // Short enough to pass several times in one test, long enough that a loaded machine still renews in time.
@@ -36,6 +35,8 @@ const CLAIM_IDLE_MS = 6000;
 let n8n: N8n;
 let hubspot: HubSpotEmulator;
 let slack: SlackEmulator;
+/** The queue's Redis: the booking workflow enqueues and the flush workflow sends from here. */
+let queueRedis: PrivateRedis;
 let privateRedis: PrivateRedis;
 let secretHeaders: Record<string, string>;
 let url: string;
@@ -45,7 +46,7 @@ const PRIVATE_BOOKINGS = 'mkopsHsBookPriv1';
 let contacts: string[];
 let tickets: string[];
 let setupRun: ReturnType<typeof parseCliRun>;
-const redis = testRedis('bookings-e2e');
+let redis: Redis;
 
 async function create(type: string, inputs: Array<Record<string, string>>): Promise<string[]> {
 	const res = await fetch(`${hubspot.url}/crm/v3/objects/${type}/batch/create`, {
@@ -121,6 +122,28 @@ const noteInputsSent = (since: number) =>
 
 const lastSeq = () => hubspot.state.log.length;
 
+/** Entries ever added to a stream (XINFO STREAM entries-added): it counts jobs the flush already removed. */
+async function entriesAdded(stream: string): Promise<number> {
+	const info = (await redis.xinfo('STREAM', stream).catch((error: Error) => {
+		if (/no such key/i.test(error.message)) return [];
+		throw error;
+	})) as unknown[];
+	const at = info.indexOf('entries-added');
+	return at < 0 ? 0 : Number(info[at + 1]);
+}
+
+/** Jobs ever queued, associations and notes. */
+const queued = async () => ({
+	associations: await entriesAdded(ASSOCIATIONS_STREAM),
+	notes: await entriesAdded(NOTES_STREAM),
+});
+
+/** The payloads of the jobs waiting in a stream, oldest first. */
+async function waiting(client: Redis, stream: string): Promise<Array<Record<string, any>>> {
+	const entries = await client.xrange(stream, '-', '+');
+	return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('p') + 1]));
+}
+
 /** The shipped flush workflow with a short claim window and retry delay (seconds, not a minute). */
 function quickFlushWorkflow(): string {
 	const flow = JSON.parse(readFileSync(join(ROOT, 'workflows/hubspot-queue-flush.json'), 'utf8'));
@@ -154,8 +177,8 @@ function privateRedisBookingWorkflow(): string {
 }
 
 beforeAll(async () => {
-	await ensureRedis();
-	await cleanupPrefix(redis, QUEUE_KEYS);
+	queueRedis = await PrivateRedis.start();
+	redis = connectRedis({ host: '127.0.0.1', port: queueRedis.port });
 	privateRedis = await PrivateRedis.start();
 	slack = await startSlackEmulator();
 	hubspot = await startHubSpotEmulator({ tokens: [TOKEN] });
@@ -172,12 +195,13 @@ beforeAll(async () => {
 	const secret = bookingSecret();
 	secretHeaders = secret.headers;
 	const template = credentialsTemplate();
-	// The template's Redis is a placeholder: the test server (and, below, the private one) instead.
+	// The template's Redis is a placeholder: the queue's server (and, below, the private one) instead.
 	const template0 = credentialsTemplate();
 	const testRedisData = {
 		...template0.find((c) => c.type === 'redis')!.data,
-		...testRedisCredentials(),
-		password: testRedisCredentials().password ?? '',
+		host: '127.0.0.1',
+		port: queueRedis.port,
+		password: '',
 	};
 	const redisCredential = { ...template0.find((c) => c.type === 'redis')!, data: testRedisData };
 	n8n.importCredentials([
@@ -229,12 +253,13 @@ afterAll(async () => {
 	await hubspot?.close();
 	await slack?.close();
 	await privateRedis?.stop();
-	await cleanupPrefix(redis, QUEUE_KEYS);
-	await redis.quit();
+	await redis?.quit();
+	await queueRedis?.stop();
 });
 
 describe('booking flow in real n8n', () => {
 	it('answers 201 {booking_id} at once; the schedule flush then creates both associations and the note', async () => {
+		const before = await queued();
 		const res = await book({
 			contact_id: contacts[0],
 			exam_id: tickets[0],
@@ -246,19 +271,12 @@ describe('booking flow in real n8n', () => {
 		expect(res.json).toEqual({ booking_id: bookingId, message: 'Booking created successfully' });
 		const deal = hubspot.objects('deals').find((d) => d.id === bookingId);
 		expect(deal?.properties.dealname).toBe('Booking: CPA Part 1 on 2026-12-01');
-		// The booking's own execution queued the associations and the note (Redis only); it sent none
-		// of them. (A scheduled flush may run at any moment, so HubSpot's log cannot tell.)
-		const [execution] = await n8n.waitForExecutions('mkopsHsBookings1', 1);
-		for (const [node, kind] of [
-			['Queue: booking → contact', 'association'],
-			['Queue: booking → exam', 'association'],
-			['Queue: timeline note', 'note'],
-		]) {
-			const [queued] = nodeOutputs(execution, node);
-			expect(queued).toEqual([
-				expect.objectContaining({ queued: kind, queue_id: expect.stringMatching(/^\d+-\d+$/) }),
-			]);
-		}
+		// By the 201 the booking had queued its two associations and its note in Redis (a scheduled
+		// flush may already have sent and removed them: the stream's count of added entries keeps them).
+		expect(await queued()).toEqual({
+			associations: before.associations + 2,
+			notes: before.notes + 1,
+		});
 
 		const associationsMs = await waitFor(
 			() =>
@@ -273,6 +291,58 @@ describe('booking flow in real n8n', () => {
 		console.log(
 			`booking e2e: 201 in ${res.ms} ms; associations after ${associationsMs} ms, note after ${noteMs} ms more`,
 		);
+	});
+
+	it('the jobs a booking queues, on a Redis no flush reads: its two associations and its note, none sent by the booking itself', async () => {
+		const direct = connectRedis({ host: '127.0.0.1', port: privateRedis.port });
+		try {
+			const res = await book(
+				{
+					contact_id: contacts[29],
+					exam_id: tickets[2],
+					exam_name: 'Queued only',
+					exam_date: '2026-12-08',
+				},
+				{ to: privateUrl },
+			);
+			expect(res.status).toBe(201);
+			const dealId = String(res.json.booking_id);
+			expect(hubspot.objects('deals').some((d) => d.id === dealId)).toBe(true);
+			expect(await waiting(direct, ASSOCIATIONS_STREAM)).toEqual([
+				{
+					fromType: 'deals',
+					toType: 'contacts',
+					mode: 'default',
+					from: dealId,
+					to: contacts[29],
+					types: [],
+				},
+				{
+					fromType: 'deals',
+					toType: 'tickets',
+					mode: 'default',
+					from: dealId,
+					to: tickets[2],
+					types: [],
+				},
+			]);
+			const notes = await waiting(direct, NOTES_STREAM);
+			expect(notes).toEqual([
+				{
+					properties: expect.objectContaining({
+						hs_note_body: 'Booking created for Queued only on 2026-12-08',
+					}),
+					associations: [expect.objectContaining({ to: { id: contacts[29] } })],
+					key: expect.stringMatching(/^[0-9a-f-]{36}$/),
+				},
+			]);
+			// Nothing flushes this Redis, so HubSpot has none of them: the booking only queued them.
+			expect(associated(dealId, 'contacts', contacts[29])).toBe(false);
+			expect(associated(dealId, 'tickets', tickets[2])).toBe(false);
+			expect(notesFor(contacts[29], 'Queued only')).toEqual([]);
+		} finally {
+			await direct.quit();
+		}
 	});
 
 	it('a bad request gets 400 naming the field, and creates nothing', async () => {
@@ -415,10 +485,14 @@ describe('booking flow in real n8n', () => {
 		).toHaveLength(1);
 		expect(await redis.zcard('mkops:queue:{hubspot:notes}:dead')).toBe(0);
 	});
-	it('without the secret header, or with a wrong one, n8n answers 403 before any node runs: nothing reaches HubSpot', async () => {
+	it('without the secret header, or with a wrong one, n8n answers 403 before any node runs: nothing reaches HubSpot or the queue', async () => {
 		const since = lastSeq();
 		const deals = hubspot.objects('deals').length;
-		const executions = (await n8n.executions('mkopsHsBookings1')).length;
+		const jobs = await queued();
+		await settleEventLog(n8n);
+		// The bookings of the tests before: n8n's event log shows this workflow's runs.
+		const started = startedExecutions(n8n.userFolder, BOOKINGS);
+		expect(started.length).toBeGreaterThan(0);
 		const body = {
 			contact_id: contacts[2],
 			exam_id: tickets[0],
@@ -435,14 +509,16 @@ describe('booking flow in real n8n', () => {
 			headers: Object.fromEntries(Object.keys(secretHeaders).map((name) => [name, ''])),
 		});
 		expect([missing.status, wrong.status, empty.status]).toEqual([403, 403, 403]);
-		await sleep(1000);
+		// A run would have written before answering; n8n logged none.
+		await settleEventLog(n8n);
+		expect(startedExecutions(n8n.userFolder, BOOKINGS)).toEqual(started);
 		expect(hubspot.objects('deals')).toHaveLength(deals);
 		expect(
 			hubspot
 				.requests({ method: 'POST' })
 				.filter((r) => r.seq > since && r.path.includes('/deals')),
 		).toHaveLength(0);
-		expect(await n8n.executions('mkopsHsBookings1')).toHaveLength(executions);
+		expect(await queued()).toEqual(jobs);
 	});
 
 	it("with the queue's Redis down: 503, no deal created, and the error workflow posts the alert to Slack", async () => {
@@ -512,6 +588,17 @@ describe('booking flow in real n8n', () => {
 			await direct.quit();
 		}
 	}, 120000);
+
+	it('no booking execution is saved, answered 201, 400 or 503: the secret header stays out of the execution list', async () => {
+		await settleEventLog(n8n);
+		// Every booking of the tests above that had the secret ran: 27 on the queue's Redis (1 + 2 refused
+		// as invalid + 20 + 3 + 1), 3 on the private one …
+		expect(startedExecutions(n8n.userFolder, BOOKINGS)).toHaveLength(27);
+		expect(startedExecutions(n8n.userFolder, PRIVATE_BOOKINGS)).toHaveLength(3);
+		// … and none was kept, the failed ones (503) included: their alerts reached Slack above.
+		expect(await n8n.executions(BOOKINGS)).toEqual([]);
+		expect(await n8n.executions(PRIVATE_BOOKINGS)).toEqual([]);
+	});
 
 	it('a dead letter over the threshold: the flush posts its alert to #mops-alerts once, not at every flush', async () => {
 		// An association to a deal HubSpot does not have fails three times, then is dead-lettered.
