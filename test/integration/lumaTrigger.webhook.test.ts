@@ -201,6 +201,17 @@ describe('signature schemes and tolerance', () => {
 		expect([auto.executions.length, legacy.executions.length]).toEqual([0, 1]);
 	});
 
+	it('the template placeholder as the secret verifies nothing: 401 and no execution, and publishing fails', async () => {
+		const placeholder = 'REPLACE_WITH_LUMA_WEBHOOK_SIGNING_SECRET';
+		const t = await trigger({ credentials: { lumaApi: { apiKey: 'k', webhookSecret: placeholder } } });
+		// Signed with the public placeholder: what anyone who read the template could send.
+		const res = await sendLumaWebhook(t.url, { scheme: 'luma', secret: placeholder, payload: payload(11) });
+		expect(res).toMatchObject({ status: 401, body: { message: 'Unauthorized' } });
+		expect(t.executions).toHaveLength(0);
+		const checkExists = t.trigger.webhookMethods!.default!.checkExists!;
+		await expect(checkExists.call(t.hook)).rejects.toThrow(/template placeholder/);
+	});
+
 	it('a tolerance above the ceiling is held to 900 s', async () => {
 		const t = await trigger({ parameters: { options: { toleranceSeconds: 86400 } } });
 		const res = await sendLumaWebhook(t.url, { scheme: 'luma', secret: SECRET, payload: payload(10), timestamp: now() - 3600 });

@@ -223,6 +223,7 @@ describe('verifyWebhookSignature: what issue F closed', () => {
 		expect(webhookSecretProblem(bad)).not.toContain(bad);
 		expect(webhookSecretProblem('whsec_abc+def_')).toMatch(/not base64/); // mixed alphabets
 		expect(webhookSecretProblem('plain-luma-secret')).toBeUndefined();
+		expect(webhookSecretProblem('REPLACE_WITH_LUMA_WEBHOOK_SIGNING_SECRET')).toMatch(/placeholder/);
 		// Signed with the secret's text as the key: what the old code silently accepted.
 		const sig = b64Mac(Buffer.from(bad, 'utf8'), Buffer.concat([Buffer.from(`msg_1.${NOW}.`), body]));
 		const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(NOW), 'webhook-signature': `v1,${sig}` };

@@ -8,6 +8,7 @@ import {
 	clampTolerance,
 	type SignatureScheme,
 	verifyWebhookSignature,
+	webhookSecretProblem,
 } from '../../shared/signature/webhookSignature';
 import { buildOutput, eventTypeMatches, isDeliveryBody } from '../payload';
 import { splitSecrets, type StoredWebhook } from './registration';
@@ -42,10 +43,12 @@ export async function receiveDelivery(this: IWebhookFunctions): Promise<IWebhook
 
 	const credentials = await this.getCredentials('lumaApi');
 	const stored = this.getWorkflowStaticData('node') as StoredWebhook;
-	const secrets =
+	// A secret that could verify nothing honestly (a placeholder, an undecodable whsec_) verifies nothing.
+	const secrets = (
 		this.getNodeParameter('registration') === 'automatic'
 			? [...splitSecrets(stored.webhookSecret), ...splitSecrets(credentials.webhookSecret)]
-			: splitSecrets(credentials.webhookSecret);
+			: splitSecrets(credentials.webhookSecret)
+	).filter((secret) => webhookSecretProblem(secret) === undefined);
 
 	const scheme = options.signatureScheme ?? 'auto';
 	const toleranceSeconds = clampTolerance(options.toleranceSeconds);

@@ -129,6 +129,9 @@ export function standardWebhooksKey(secret: string): Buffer | undefined {
  * the Luma scheme's key as written. Shown by the credential test, so it never repeats the secret.
  */
 export function webhookSecretProblem(secret: string): string | undefined {
+	// A template placeholder is public: anyone could sign with it.
+	if (/^REPLACE_/i.test(secret))
+		return 'The Webhook Signing Secret is still the template placeholder: paste the secret Luma shows for this webhook';
 	if (secret.startsWith('whsec_') && standardWebhooksKey(secret) === undefined) {
 		return 'The Webhook Signing Secret starts with whsec_ but the rest is not base64 or base64url: copy it again from Luma';
 	}
