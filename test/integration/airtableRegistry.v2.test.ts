@@ -12,6 +12,7 @@ import type {
 
 import { airtableRegistryApiTest } from '../../nodes/AirtableRegistry/v1/methods/credentialTest';
 import { baseSearch, tableSearch } from '../../nodes/AirtableRegistry/v2/methods/listSearch';
+import { fieldNameLookups } from '../../nodes/AirtableRegistry/v2/methods/fieldNames';
 import {
 	getEventTypes,
 	getSyncStatuses,
@@ -382,6 +383,278 @@ describe('Registration › Upsert and Update Sync Status on another base', () =>
 			/^Field 'Registration Source': "Luma API" is not one of its choices \(Luma, CSV\)$/,
 		);
 		expect(emulator.records('registrations', other.id)).toHaveLength(0);
+	});
+});
+
+describe('a base that names the fields otherwise (Options › Field Names)', () => {
+	const select = (name: string, choices: string[]) => ({
+		name,
+		type: 'singleSelect',
+		options: { choices },
+	});
+	let webinars: { id: string };
+	beforeEach(() => {
+		webinars = emulator.createBase({
+			name: 'Webinars',
+			tables: [
+				{
+					name: 'Events',
+					fields: [
+						{ name: 'Webinar Title', type: 'singleLineText' },
+						{ name: 'Held On', type: 'dateTime', options: { timeZone: 'utc' } },
+						{ name: 'luma_event_id', type: 'singleLineText' },
+						select('Kind', ['Webinar', 'Meetup']),
+						{
+							name: 'Campaign',
+							type: 'formula',
+							options: {
+								formula:
+									'"web-" & LOWER(SUBSTITUTE({Webinar Title}, " ", "-")) & "-" & DATETIME_FORMAT({Held On}, \'YYYY-MM-DD\')',
+								isValid: true,
+								result: { type: 'singleLineText' },
+							},
+						},
+					],
+				},
+				{
+					name: 'Registrations',
+					fields: [
+						{ name: 'Unique Key', type: 'singleLineText' },
+						{ name: 'Webinar', type: 'multipleRecordLinks', options: { linkedTable: 'Events' } },
+						{ name: 'email', type: 'email' },
+						select('State', ['Synced to HubSpot', 'Error']),
+						{ name: 'sync_error', type: 'multilineText' },
+					],
+				},
+			],
+		});
+	});
+
+	const eventNames = {
+		event_name: 'Webinar Title',
+		event_date: 'Held On',
+		event_type: 'Kind',
+		utm_campaign: 'Campaign',
+	};
+	const findEvent = (names: IDataObject | undefined, extra: IDataObject = {}) =>
+		v2(
+			findOrCreate(names === undefined ? {} : { fieldNames: { names } }, {
+				eventType: 'Webinar',
+				...extra,
+			}),
+			webinars.id,
+		);
+	const registrationNames = { dedupe_key: 'Unique Key', event_id: 'Webinar', sync_status: 'State' };
+	const upsert = (names: IDataObject | undefined, eventRecordId = '') =>
+		v2(
+			{
+				resource: 'registration',
+				operation: 'upsert',
+				fieldsToMergeOn: 'dedupe_key',
+				eventRecordId,
+				columns: { mappingMode: 'autoMapInputData', value: null },
+				writeSyncStatus: true,
+				syncStatus: 'synced to hubspot',
+				syncError: '',
+				hubspotContactId: '',
+				options: names === undefined ? {} : { fieldNames: { names } },
+			},
+			webinars.id,
+		);
+	const writes = () => emulator.requests().filter((r) => r.method !== 'GET');
+	const lookups = () =>
+		emulator
+			.requests({ method: 'GET' })
+			.filter((r) => !r.path.startsWith('/v0/meta'))
+			.map((r) => r.query.filterByFormula);
+
+	it('Find or Create writes under the picked fields and finds by them: by name and date, then by Luma event ID', async () => {
+		const byName = { event_name: 'Founders Night', event_date: '2030-05-02T18:00:00Z' };
+		const created = await run([byName], findEvent(eventNames));
+		expect(created.error).toBeUndefined();
+		const [out] = created.json('Airtable');
+		expect(out).toEqual(
+			expect.objectContaining({
+				status: 'created',
+				// The picked formula field's value, not the default formula.
+				utm_campaign: 'web-founders-night-2030-05-02',
+				// Fields neither picked nor in the table are named; the picked ones are not.
+				skipped_fields: ['utm_source', 'utm_medium'],
+			}),
+		);
+		const records = emulator.records('Events', webinars.id);
+		expect(records.map((r) => r.fields)).toEqual([
+			{
+				'Webinar Title': 'Founders Night',
+				'Held On': '2030-05-02T18:00:00.000Z',
+				Kind: 'Webinar',
+				Campaign: 'web-founders-night-2030-05-02',
+			},
+		]);
+
+		// Same name and day, now with a Luma event ID: found by the picked fields, the ID recorded on it.
+		const found = await run([event], findEvent(eventNames));
+		expect(found.error).toBeUndefined();
+		expect(found.json('Airtable')[0]).toEqual(
+			expect.objectContaining({ status: 'found', airtable_id: records[0].id }),
+		);
+		// A new name, the same Luma event ID: found by that ID.
+		const renamed = await run([{ ...event, event_name: 'Renamed' }], findEvent(eventNames));
+		expect(renamed.json('Airtable')[0]).toEqual(
+			expect.objectContaining({ status: 'found', airtable_id: records[0].id }),
+		);
+		expect(emulator.records('Events', webinars.id)).toHaveLength(1);
+		expect(emulator.records('Events', webinars.id)[0].fields.luma_event_id).toBe('evt-1');
+		expect(lookups()).toEqual([
+			`AND({Webinar Title} = "Founders Night", DATETIME_FORMAT({Held On}, 'YYYY-MM-DD') = "2030-05-02")`,
+			'{luma_event_id} = "evt-1"',
+			`AND({Webinar Title} = "Founders Night", DATETIME_FORMAT({Held On}, 'YYYY-MM-DD') = "2030-05-02")`,
+			'{luma_event_id} = "evt-1"',
+		]);
+	});
+
+	it('the editor offers the table fields for each field, and the picked select field’s choices', async () => {
+		const ctx = (names?: IDataObject) =>
+			picker(
+				v2(
+					{ resource: 'event', options: names === undefined ? {} : { fieldNames: { names } } },
+					webinars.id,
+				),
+			);
+		const eventName = await fieldNameLookups.fieldForEventName.call(ctx());
+		expect(eventName.map((o) => [o.name, o.value])).toEqual([
+			['By Name (No Such Field)', ''],
+			['Webinar Title', 'Webinar Title'],
+			['Held On', 'Held On'],
+			['luma_event_id', 'luma_event_id'],
+			['Kind', 'Kind'],
+			['Campaign', 'Campaign'],
+		]);
+		const luma = await fieldNameLookups.fieldForLumaEventId.call(ctx());
+		expect(luma[0]).toEqual(
+			expect.objectContaining({ name: 'By Name (luma_event_id)', value: '' }),
+		);
+		// The event type's choices: none until its field is picked, then that field's.
+		expect((await getEventTypes.call(ctx())).map((o) => o.value)).toEqual(['']);
+		expect((await getEventTypes.call(ctx(eventNames))).map((o) => o.value)).toEqual([
+			'',
+			'Webinar',
+			'Meetup',
+		]);
+		const { fields } = await getRegistrationColumns.call(
+			picker(
+				v2(
+					{
+						resource: 'registration',
+						operation: 'upsert',
+						fieldsToMergeOn: 'dedupe_key',
+						options: { fieldNames: { names: registrationNames } },
+					},
+					webinars.id,
+				),
+			),
+		);
+		expect(fields.filter((f) => f.required).map((f) => f.id)).toEqual(['Unique Key']);
+	});
+
+	it('Upsert merges on the picked key field and links the picked link field; a re-run updates, with no duplicate', async () => {
+		const created = await run([event], findEvent(eventNames));
+		const eventId = String(created.json('Airtable')[0].airtable_id);
+		const row = { email: 'a@example.com', event_id: 'evt-1' };
+		const first = await run([row], upsert(registrationNames, eventId));
+		expect(first.error).toBeUndefined();
+		expect(first.json('Airtable')[0].status).toBe('created');
+		const expected = {
+			'Unique Key': 'a@example.com|evt-1',
+			Webinar: [eventId],
+			email: 'a@example.com',
+			State: 'Synced to HubSpot',
+		};
+		expect(emulator.records('Registrations', webinars.id).map((r) => r.fields)).toEqual([expected]);
+
+		const again = await run([row], upsert(registrationNames, eventId));
+		expect(again.error).toBeUndefined();
+		expect(again.json('Airtable')[0]).toEqual(
+			expect.objectContaining({
+				status: 'updated',
+				airtable_id: first.json('Airtable')[0].airtable_id,
+			}),
+		);
+		expect(emulator.records('Registrations', webinars.id).map((r) => r.fields)).toEqual([expected]);
+		const upserts = emulator.requests({ method: 'PATCH', upsert: true });
+		expect(upserts).toHaveLength(2);
+
+		const marked = await run(
+			[{ airtable_id: first.json('Airtable')[0].airtable_id }],
+			v2(
+				{
+					resource: 'registration',
+					operation: 'updateSyncStatus',
+					recordId: '={{ $json.airtable_id }}',
+					syncStatus: 'error',
+					syncError: 'HubSpot said no',
+					hubspotContactId: '',
+					options: { fieldNames: { names: { sync_status: 'State' } } },
+				},
+				webinars.id,
+			),
+		);
+		expect(marked.error).toBeUndefined();
+		expect(marked.json('Airtable')[0].sync_status).toBe('Error');
+		expect(emulator.records('Registrations', webinars.id)[0].fields).toEqual(
+			expect.objectContaining({ State: 'Error', sync_error: 'HubSpot said no' }),
+		);
+	});
+
+	it.each([
+		[
+			'Find or Create without the fields picked',
+			() => findEvent(undefined),
+			'The Events table has no field event_name (nor one spelled alike, ignoring case, spaces, _ and -): pick the field that holds event_name under Options › Field Names',
+		],
+		[
+			'Find or Create with a picked field the table lacks',
+			() => findEvent({ ...eventNames, event_date: 'Held' }),
+			'The Events table has no field "Held", picked for event_date under Options › Field Names',
+		],
+		[
+			'Upsert without the key field picked',
+			() => upsert(undefined),
+			'The Registrations table has no field dedupe_key (nor one spelled alike, ignoring case, spaces, _ and -): pick the field that holds dedupe_key under Options › Field Names',
+		],
+		[
+			'Update Sync Status without the status field picked',
+			() =>
+				v2(
+					{
+						resource: 'registration',
+						operation: 'updateSyncStatus',
+						recordId: 'recAAAAAAAAAAAAAA',
+						syncStatus: 'Error',
+						syncError: '',
+						hubspotContactId: '',
+						options: {},
+					},
+					webinars.id,
+				),
+			'The Registrations table has no field sync_status (nor one spelled alike, ignoring case, spaces, _ and -): pick the field that holds sync_status under Options › Field Names',
+		],
+	])('%s: the node names the field and writes nothing', async (_label, parameters, message) => {
+		const failed = await run([event], parameters());
+		expect(failed.error?.message).toBe(message);
+		expect(writes()).toEqual([]);
+		expect(lookups()).toEqual([]);
+
+		// Under "Continue (using error output)" every item is reported with it.
+		const reported = await run([event, { ...event, event_id: 'evt-2' }], parameters(), {
+			onError: 'continueErrorOutput',
+		});
+		const [landed, errors] = reported.outputs('Airtable');
+		expect(landed).toEqual([]);
+		expect(errors.map((i) => i.json.error)).toEqual([message, message]);
+		expect(writes()).toEqual([]);
+		expect(emulator.records('Events', webinars.id)).toEqual([]);
+		expect(emulator.records('Registrations', webinars.id)).toEqual([]);
 	});
 });
 

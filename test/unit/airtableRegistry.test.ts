@@ -1,10 +1,20 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeProperties,
+	INodePropertyCollection,
+	INodeTypeBaseDescription,
+} from 'n8n-workflow';
+
+import { versionDescription as v1Description } from '../../nodes/AirtableRegistry/v1/actions/node.description';
+import { AirtableRegistryV2 } from '../../nodes/AirtableRegistry/v2/AirtableRegistryV2.node';
 
 import { blamedField } from '../../nodes/AirtableRegistry/v1/helpers/batchWrite';
 import { mappedFields, toAirtableValue } from '../../nodes/AirtableRegistry/v1/helpers/fields';
 import {
+	OWN_FIELDS,
 	checkChoices,
 	exactNames,
+	lackingField,
 	matchField,
 	schemaNames,
 } from '../../nodes/AirtableRegistry/v1/helpers/names';
@@ -152,5 +162,127 @@ describe('names and choices of another base (version 2)', () => {
 		});
 		// Version 1: names as they are.
 		expect(mappedFields(ctx, item, 0, registrations, false)).toEqual({ first_name: 'Exact' });
+	});
+});
+
+describe('Options › Field Names (version 2)', () => {
+	const base: INodeTypeBaseDescription = {
+		displayName: 'Airtable Registry',
+		name: 'airtableRegistry',
+		group: ['output'],
+		description: '',
+	};
+	const v2 = new AirtableRegistryV2(base);
+	const optionsOf = (properties: INodeProperties[], operation: string) =>
+		properties.find(
+			(p) => p.name === 'options' && p.displayOptions?.show?.operation?.includes(operation),
+		)?.options as INodeProperties[];
+	const fieldNamesOf = (operation: string) =>
+		optionsOf(v2.description.properties, operation).find((o) => o.name === 'fieldNames');
+
+	it.each([
+		['findOrCreate', 'eventsTable', OWN_FIELDS.events],
+		['upsert', 'registrationsTable', OWN_FIELDS.registrations],
+		['updateSyncStatus', 'registrationsTable', ['sync_status', 'sync_error', 'hubspot_contact_id']],
+	])(
+		'%s offers one entry per field it uses, empty by default, listing the picked table’s fields',
+		(operation, table, names) => {
+			const option = fieldNamesOf(operation)!;
+			expect(option).toEqual(
+				expect.objectContaining({
+					type: 'fixedCollection',
+					default: {},
+					displayName: 'Field Names',
+				}),
+			);
+			const [group] = option.options as INodePropertyCollection[];
+			expect(group.name).toBe('names');
+			expect(group.values.map((v) => v.name)).toEqual([...names]);
+			for (const entry of group.values) {
+				// Empty: the field named so, or spelled alike, as before the option existed.
+				expect(entry.default).toBe('');
+				expect(entry.type).toBe('options');
+				expect(entry.typeOptions?.loadOptionsDependsOn).toEqual(['base.value', `${table}.value`]);
+				const method = entry.typeOptions?.loadOptionsMethod as string;
+				expect(typeof (v2.methods.loadOptions as Record<string, unknown>)[method]).toBe('function');
+			}
+		},
+	);
+
+	it('labels each entry in words', () => {
+		const [group] = fieldNamesOf('upsert')!.options as INodePropertyCollection[];
+		expect(group.values.map((v) => v.displayName)).toEqual([
+			'Dedupe Key',
+			'Event Link',
+			'Sync Status',
+			'Sync Error',
+			'HubSpot Contact ID',
+		]);
+	});
+
+	it('replaces Luma Event ID Field in version 2 only; version 1 is as it was', () => {
+		const v2Options = optionsOf(v2.description.properties, 'findOrCreate').map((o) => o.name);
+		expect(v2Options).toEqual(expect.arrayContaining(['unknownChoice', 'fieldNames']));
+		expect(v2Options).not.toContain('lumaEventIdField');
+		for (const operation of ['findOrCreate', 'upsert', 'updateSyncStatus']) {
+			const v1Options = optionsOf(v1Description.properties, operation).map((o) => o.name);
+			expect(v1Options).not.toContain('fieldNames');
+			expect(v1Options.includes('lumaEventIdField')).toBe(operation === 'findOrCreate');
+		}
+	});
+
+	it('a select value’s choices and the merge field follow the pick', () => {
+		const property = (name: string) => v2.description.properties.find((p) => p.name === name);
+		expect(property('eventType')?.typeOptions?.loadOptionsDependsOn).toContain(
+			'options.fieldNames.names.event_type',
+		);
+		expect(property('syncStatus')?.typeOptions?.loadOptionsDependsOn).toContain(
+			'options.fieldNames.names.sync_status',
+		);
+		expect(property('columns')?.typeOptions?.loadOptionsDependsOn).toContain(
+			'options.fieldNames.names.dedupe_key',
+		);
+	});
+
+	const field = (name: string, type = 'singleLineText') => ({
+		id: `fld${name.replace(/ /g, '')}`,
+		name,
+		type,
+	});
+	const events = {
+		id: 'tblEvents',
+		name: 'Events',
+		primaryFieldId: 'fldWebinarTitle',
+		fields: [field('Webinar Title'), field('Held On', 'dateTime'), field('Event Type')],
+	};
+
+	it('a picked field wins over the match by name; empty picks keep the match', () => {
+		const names = schemaNames(events, {
+			event_name: 'Webinar Title',
+			event_date: 'fldHeldOn',
+			host: ' ',
+		});
+		expect(names.name('event_name')).toBe('Webinar Title');
+		// By ID (an expression can give one).
+		expect(names.name('event_date')).toBe('Held On');
+		expect(names.name('event_type')).toBe('Event Type');
+		expect(names.name('host')).toBe('host');
+		expect(names.chosenFor).toEqual(['event_name', 'event_date']);
+		expect(lackingField(events, names, ['event_name', 'event_date'])).toBeUndefined();
+	});
+
+	it('names the field the table lacks, and the pick that is not there', () => {
+		expect(lackingField(events, schemaNames(events), ['event_name'])).toBe(
+			'The Events table has no field event_name (nor one spelled alike, ignoring case, spaces, _ and -): pick the field that holds event_name under Options › Field Names',
+		);
+		// A merge field the user typed is no field of the node's: no pointer to Field Names.
+		expect(lackingField(events, schemaNames(events), ['Email'])).toBe(
+			'The Events table has no field Email (nor one spelled alike, ignoring case, spaces, _ and -)',
+		);
+		const typo = schemaNames(events, { event_name: 'Webinar Titel' });
+		expect(typo.name('event_name')).toBe('Webinar Titel');
+		expect(lackingField(events, typo, [])).toBe(
+			'The Events table has no field "Webinar Titel", picked for event_name under Options › Field Names',
+		);
 	});
 });

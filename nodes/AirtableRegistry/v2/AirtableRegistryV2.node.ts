@@ -9,6 +9,7 @@ import type {
 import { airtableRegistryApiTest } from '../v1/methods/credentialTest';
 import { versionDescription } from './actions/node.description';
 import { router } from './actions/router';
+import { fieldNameLookups } from './methods/fieldNames';
 import * as listSearch from './methods/listSearch';
 import * as loadOptions from './methods/loadOptions';
 import * as resourceMapping from './methods/resourceMapping';
@@ -30,7 +31,7 @@ export class AirtableRegistryV2 implements INodeType {
 			baseSearch: listSearch.baseSearch,
 			tableSearch: listSearch.tableSearch,
 		},
-		loadOptions,
+		loadOptions: { ...loadOptions, ...fieldNameLookups },
 		resourceMapping: {
 			getRegistrationColumns: resourceMapping.getRegistrationColumns,
 		},

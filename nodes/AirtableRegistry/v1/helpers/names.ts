@@ -3,7 +3,8 @@
  * schema's names (event_name, sync_status, …); a base may spell them its own way ("Event Name",
  * "Sync Status"). A name matches a field of the same name, else the one field whose name is equal
  * ignoring case, spaces, underscores and dashes. Select values match the field's choices the same way
- * and are written with the table's spelling. Version 1 uses the names as they are.
+ * and are written with the table's spelling. A field the user picked for a default name (Options ›
+ * Field Names) is taken instead of the match. Version 1 uses the names as they are.
  */
 import type { JsonObject } from 'n8n-workflow';
 
@@ -19,12 +20,41 @@ export interface FieldNames {
 	name(defaultName: string): string;
 	/** The table's field for a default name; undefined without a schema or a match. */
 	field(defaultName: string): TableField | undefined;
+	/** The field name the user picked for a default name, if any. */
+	chosen(defaultName: string): string | undefined;
+	/** The default names the user picked a field for. */
+	readonly chosenFor: string[];
 }
+
+/** The fields the node itself writes or reads, by default name; version 2 lets the user pick each. */
+export const OWN_FIELDS = {
+	events: [
+		'event_name',
+		'event_date',
+		'event_type',
+		'event_tier',
+		'host',
+		'utm_source',
+		'utm_medium',
+		'status',
+		'luma_event_id',
+		'utm_campaign',
+	],
+	registrations: ['dedupe_key', 'event_id', 'sync_status', 'sync_error', 'hubspot_contact_id'],
+} as const;
+
+const isOwnField = (name: string) =>
+	[...OWN_FIELDS.events, ...OWN_FIELDS.registrations].some((own) => own === name);
+
+/** Default name → the table field the user picked for it (its name, or its ID by expression). */
+export type ChosenNames = Record<string, string>;
 
 /** Version 1: the default names as they are. */
 export const exactNames: FieldNames = {
 	name: (defaultName) => defaultName,
 	field: () => undefined,
+	chosen: () => undefined,
+	chosenFor: [],
 };
 
 /** The field named `name`, else the only field whose normalized name is the same. */
@@ -35,11 +65,46 @@ export function matchField(fields: TableField[], name: string): TableField | und
 	return loose.length === 1 ? loose[0] : undefined;
 }
 
-export function schemaNames(table: TableSchema): FieldNames {
-	return {
-		name: (defaultName) => matchField(table.fields, defaultName)?.name ?? defaultName,
-		field: (defaultName) => matchField(table.fields, defaultName),
+export function schemaNames(table: TableSchema, chosen: ChosenNames = {}): FieldNames {
+	const picked = (defaultName: string) => {
+		const name = chosen[defaultName]?.trim();
+		return name ? name : undefined;
 	};
+	const field = (defaultName: string) => {
+		const name = picked(defaultName);
+		if (name === undefined) return matchField(table.fields, defaultName);
+		return table.fields.find((f) => f.id === name) ?? matchField(table.fields, name);
+	};
+	return {
+		// A picked name the table lacks stays as picked, so the error names what the user chose.
+		name: (defaultName) => field(defaultName)?.name ?? picked(defaultName) ?? defaultName,
+		field,
+		chosen: picked,
+		chosenFor: Object.keys(chosen).filter((defaultName) => picked(defaultName) !== undefined),
+	};
+}
+
+/**
+ * Version 2: why the table cannot serve `required` (default names, or names the user typed) or a
+ * field the user picked, worded for the user; undefined when it has each. Checked before anything
+ * is written, so a base that names a needed field otherwise gets no half-filled records.
+ */
+export function lackingField(
+	table: TableSchema,
+	names: FieldNames,
+	required: string[],
+): string | undefined {
+	for (const defaultName of new Set([...required, ...names.chosenFor])) {
+		if (names.field(defaultName) !== undefined) continue;
+		const chosen = names.chosen(defaultName);
+		if (chosen !== undefined)
+			return `The ${table.name} table has no field "${chosen}", picked for ${defaultName} under Options › Field Names`;
+		const lacking = `The ${table.name} table has no field ${defaultName} (nor one spelled alike, ignoring case, spaces, _ and -)`;
+		return isOwnField(defaultName)
+			? `${lacking}: pick the field that holds ${defaultName} under Options › Field Names`
+			: lacking;
+	}
+	return undefined;
 }
 
 /**

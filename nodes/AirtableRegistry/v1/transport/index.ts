@@ -25,7 +25,7 @@ import type { RequestStats } from '../../../shared/transport/client';
 import { VendorClient } from '../../../shared/transport/client';
 import type { RetrySettings } from '../../../shared/transport/policy';
 import { RedisSlidingWindowLimiter } from '../../../shared/transport/redisRateLimiter';
-import type { FieldNames } from '../helpers/names';
+import type { ChosenNames, FieldNames } from '../helpers/names';
 import { exactNames, schemaNames, sameName } from '../helpers/names';
 import { RATE_LIMIT_PENALTY_MS, airtablePolicy, airtablePolicyWaiting } from './policy';
 
@@ -55,6 +55,8 @@ export interface AirtableSettings {
 	 * names, table names and select choices matched to the base's schema (helpers/names.ts).
 	 */
 	target?: RegistryTarget;
+	/** Version 2: the table fields the user picked for default names (Options › Field Names). */
+	fieldNames?: ChosenNames;
 	/** Only the account's meta API (list bases): no base is needed. */
 	basesOnly?: boolean;
 }
@@ -318,11 +320,13 @@ export class AirtableApi {
 	}
 
 	/**
-	 * The table's field names: version 1 writes the default names as they are; version 2 matches
-	 * each to the table's own field (see helpers/names.ts).
+	 * The table's field names: version 1 writes the default names as they are; version 2 takes the
+	 * field the user picked, else matches each to the table's own field (see helpers/names.ts).
 	 */
 	async names(table: string): Promise<FieldNames> {
-		return this.schemaAware ? schemaNames(await this.table(table)) : exactNames;
+		return this.schemaAware
+			? schemaNames(await this.table(table), this.settings.fieldNames)
+			: exactNames;
 	}
 
 	/** Lists records matching a formula, following offsets. */

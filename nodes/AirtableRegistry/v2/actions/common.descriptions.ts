@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { unknownChoiceOption } from '../../v1/actions/common.descriptions';
+import { fieldLookupMethod } from '../methods/fieldNames';
 
 export const baseRLC: INodeProperties = {
 	displayName: 'Base',
@@ -111,22 +112,83 @@ export function tableRLC(
 	};
 }
 
+type Table = 'eventsTable' | 'registrationsTable';
+
+/** Where the user's pick for a default field name is kept (Options › Field Names). */
+const pickedField = (defaultName: string) => `options.fieldNames.names.${defaultName}`;
+
 /** Select parameters whose values come from the picked table's choices, by loadOptions method. */
-const CHOICES: Record<string, { method: string; table: 'eventsTable' | 'registrationsTable' }> = {
-	eventType: { method: 'getEventTypes', table: 'eventsTable' },
-	eventTier: { method: 'getEventTiers', table: 'eventsTable' },
-	host: { method: 'getHosts', table: 'eventsTable' },
-	utmSource: { method: 'getUtmSources', table: 'eventsTable' },
-	utmMedium: { method: 'getUtmMediums', table: 'eventsTable' },
-	status: { method: 'getEventStatuses', table: 'eventsTable' },
-	syncStatus: { method: 'getSyncStatuses', table: 'registrationsTable' },
+const CHOICES: Record<string, { method: string; table: Table; field: string }> = {
+	eventType: { method: 'getEventTypes', table: 'eventsTable', field: 'event_type' },
+	eventTier: { method: 'getEventTiers', table: 'eventsTable', field: 'event_tier' },
+	host: { method: 'getHosts', table: 'eventsTable', field: 'host' },
+	utmSource: { method: 'getUtmSources', table: 'eventsTable', field: 'utm_source' },
+	utmMedium: { method: 'getUtmMediums', table: 'eventsTable', field: 'utm_medium' },
+	status: { method: 'getEventStatuses', table: 'eventsTable', field: 'status' },
+	syncStatus: { method: 'getSyncStatuses', table: 'registrationsTable', field: 'sync_status' },
+};
+
+/** How the Field Names option labels each field the node uses. */
+const FIELD_LABELS: Record<string, string> = {
+	event_name: 'Event Name',
+	event_date: 'Event Date',
+	event_type: 'Event Type',
+	event_tier: 'Event Tier',
+	host: 'Host',
+	utm_source: 'UTM Source',
+	utm_medium: 'UTM Medium',
+	status: 'Status',
+	luma_event_id: 'Luma Event ID',
+	utm_campaign: 'UTM Campaign',
+	dedupe_key: 'Dedupe Key',
+	event_id: 'Event Link',
+	sync_status: 'Sync Status',
+	sync_error: 'Sync Error',
+	hubspot_contact_id: 'HubSpot Contact ID',
 };
 
 /**
- * Version 1's parameters as version 2 shows them: select values from the table's choices (no fixed
- * list), the mapping read from the picked table, and the rule for values that are no choice.
+ * Options › Field Names: for each field the operation uses, the table's field that holds it, picked
+ * from the table's fields. Left empty (the preset), the field named so or spelled alike is used.
  */
-export function fromTable(properties: INodeProperties[]): INodeProperties[] {
+export function fieldNamesOption(table: Table, defaultNames: readonly string[]): INodeProperties {
+	return {
+		displayName: 'Field Names',
+		name: 'fieldNames',
+		type: 'fixedCollection',
+		placeholder: 'Pick Field Names',
+		default: {},
+		description:
+			'The table\'s field for each field the node uses, when the table names it otherwise (e.g. "Webinar Title" for event_name). By Name: the field of the default name, or the one spelled alike ignoring case, spaces, _ and -.',
+		options: [
+			{
+				displayName: 'Field Names',
+				name: 'names',
+				values: defaultNames.map((defaultName) => ({
+					displayName: FIELD_LABELS[defaultName] ?? defaultName,
+					name: defaultName,
+					type: 'options' as const,
+					default: '',
+					typeOptions: {
+						loadOptionsMethod: fieldLookupMethod(defaultName),
+						loadOptionsDependsOn: ['base.value', `${table}.value`],
+					},
+					description: `The field that holds ${defaultName}. Choose from the list, or specify a name using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.`,
+				})),
+			},
+		],
+	};
+}
+
+/**
+ * Version 1's parameters as version 2 shows them: select values from the table's choices (no fixed
+ * list), the mapping read from the picked table, the rule for values that are no choice, and the
+ * operation's Field Names (which replace version 1's Luma Event ID Field).
+ */
+export function fromTable(
+	properties: INodeProperties[],
+	fieldNames: INodeProperties,
+): INodeProperties[] {
 	return properties.map((property) => {
 		const choice = CHOICES[property.name];
 		if (choice !== undefined && property.type === 'options') {
@@ -137,7 +199,7 @@ export function fromTable(properties: INodeProperties[]): INodeProperties[] {
 				default: '',
 				typeOptions: {
 					loadOptionsMethod: choice.method,
-					loadOptionsDependsOn: ['base.value', `${choice.table}.value`],
+					loadOptionsDependsOn: ['base.value', `${choice.table}.value`, pickedField(choice.field)],
 				},
 				description: `${property.description ?? ''}. Choose from the table's choices, or use an expression.`,
 			} as INodeProperties;
@@ -147,17 +209,29 @@ export function fromTable(properties: INodeProperties[]): INodeProperties[] {
 				...property,
 				typeOptions: {
 					...property.typeOptions,
-					loadOptionsDependsOn: ['fieldsToMergeOn', 'base.value', 'registrationsTable.value'],
+					loadOptionsDependsOn: [
+						'fieldsToMergeOn',
+						'base.value',
+						'registrationsTable.value',
+						pickedField('dedupe_key'),
+					],
 				},
 				description:
 					'Registrations fields to write. Automatic mapping sends every input field named like a writable field of the table, ignoring case, spaces and underscores (first_name fills First Name); a link field only when it holds record IDs.',
 			};
 		}
 		if (property.type === 'collection' && property.options !== undefined) {
-			const options = fromTable(property.options as INodeProperties[]);
+			const options = fromTable(property.options as INodeProperties[], fieldNames);
 			return {
 				...property,
-				options: property.name === 'options' ? [unknownChoiceOption, ...options] : options,
+				options:
+					property.name === 'options'
+						? [
+								unknownChoiceOption,
+								fieldNames,
+								...options.filter((option) => option.name !== 'lumaEventIdField'),
+							]
+						: options,
 			};
 		}
 		return property;
@@ -167,7 +241,7 @@ export function fromTable(properties: INodeProperties[]): INodeProperties[] {
 /** What the tables need, shown above the operation's parameters. */
 export const fieldsNotice: INodeProperties = {
 	displayName:
-		'Pick the base below (after importing a workflow, too): one credential reaches every base its token can. Events needs event_name (text) and event_date (date); event_type, event_tier, host, utm_source, utm_medium and status (single selects), luma_event_id (text) and utm_campaign (formula) are used when present. Registrations needs dedupe_key (text), event_id (link to Events), sync_status (single select), sync_error (long text), hubspot_contact_id (number), plus the contact fields you map. Names match ignoring case, spaces and underscores: "Event Name" serves event_name.',
+		'Pick the base below (after importing a workflow, too): one credential reaches every base its token can. Events needs event_name (text) and event_date (date); event_type, event_tier, host, utm_source, utm_medium and status (single selects), luma_event_id (text) and utm_campaign (formula) are used when present. Registrations needs dedupe_key (text), event_id (link to Events), sync_status (single select), sync_error (long text), hubspot_contact_id (number), plus the contact fields you map. Names match ignoring case, spaces and underscores ("Event Name" serves event_name); a field named otherwise is picked under Options › Field Names.',
 	name: 'fieldsNotice',
 	type: 'notice',
 	default: '',

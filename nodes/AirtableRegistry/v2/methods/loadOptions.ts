@@ -1,10 +1,11 @@
 /**
  * Select values offered as the picked table's own choices (meta API `fields[].options.choices`),
- * for the default field each parameter writes, matched as helpers/names.ts matches names.
+ * for the field each parameter writes: the one picked under Options › Field Names, else matched by
+ * name as helpers/names.ts matches names.
  */
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
-import { choicesOf, schemaNames } from '../../v1/helpers/names';
+import { choicesOf } from '../../v1/helpers/names';
 import { registryApi, worded } from '../transport';
 
 type Table = 'eventsTable' | 'registrationsTable';
@@ -12,8 +13,8 @@ type Table = 'eventsTable' | 'registrationsTable';
 function choicesFor(table: Table, defaultName: string) {
 	return async function (this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 		const api = await registryApi(this);
-		const schema = await worded(api, async () => await api.table(api[table]));
-		const field = schemaNames(schema).field(defaultName);
+		const names = await worded(api, async () => await api.names(api[table]));
+		const field = names.field(defaultName);
 		const empty: INodePropertyOptions = {
 			name: '(Leave Empty)',
 			value: '',

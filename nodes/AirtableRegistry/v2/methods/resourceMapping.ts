@@ -1,7 +1,6 @@
 import type { ILoadOptionsFunctions, ResourceMapperFields } from 'n8n-workflow';
 
 import { toMapperFields } from '../../v1/helpers/fields';
-import { schemaNames } from '../../v1/helpers/names';
 import { registryApi, worded } from '../transport';
 
 /** Writable fields of the picked Registrations table, for the Upsert field mapping. */
@@ -10,7 +9,8 @@ export async function getRegistrationColumns(
 ): Promise<ResourceMapperFields> {
 	const api = await registryApi(this);
 	const table = await worded(api, async () => await api.table(api.registrationsTable));
-	const names = schemaNames(table);
+	// The merge fields as the upsert sends them: picked under Field Names, else matched by name.
+	const names = await api.names(api.registrationsTable);
 	const mergeOn = String(this.getNodeParameter('fieldsToMergeOn', 'dedupe_key') ?? '')
 		.split(',')
 		.map((s) => names.name(s.trim()))

@@ -6,6 +6,7 @@ import type { IExecuteFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { pathId } from '../../../shared/transport/urlSafety';
+import type { ChosenNames } from '../../v1/helpers/names';
 import type { AirtableSettings, RegistryTarget } from '../../v1/transport';
 import { AirtableApi } from '../../v1/transport';
 
@@ -61,6 +62,19 @@ export function registryTarget(ctx: IExecuteFunctions | ILoadOptionsFunctions): 
 	};
 }
 
+/** The table fields picked under Options › Field Names, by default name; empty ones are matched by name. */
+export function chosenNames(ctx: IExecuteFunctions | ILoadOptionsFunctions): ChosenNames {
+	const path = 'options.fieldNames.names';
+	const value =
+		'getInputData' in ctx ? ctx.getNodeParameter(path, 0, {}) : ctx.getNodeParameter(path, {});
+	const chosen: ChosenNames = {};
+	if (value === null || typeof value !== 'object') return chosen;
+	for (const [defaultName, name] of Object.entries(value)) {
+		if (typeof name === 'string' && name.trim() !== '') chosen[defaultName] = name.trim();
+	}
+	return chosen;
+}
+
 /** An editor lookup's failure as the node words it (token, scope, base), never a raw answer. */
 export async function worded<T>(api: AirtableApi, lookup: () => Promise<T>): Promise<T> {
 	try {
@@ -70,10 +84,14 @@ export async function worded<T>(api: AirtableApi, lookup: () => Promise<T>): Pro
 	}
 }
 
-/** The API for the picked base (names, tables and choices matched to its schema). */
+/** The API for the picked base (names, tables and choices matched to its schema, or as picked). */
 export async function registryApi(
 	ctx: IExecuteFunctions | ILoadOptionsFunctions,
 	settings: AirtableSettings = {},
 ): Promise<AirtableApi> {
-	return await AirtableApi.fromContext(ctx, { ...settings, target: registryTarget(ctx) });
+	return await AirtableApi.fromContext(ctx, {
+		...settings,
+		target: registryTarget(ctx),
+		fieldNames: chosenNames(ctx),
+	});
 }

@@ -5,6 +5,7 @@ import type {
 	INodeProperties,
 	JsonObject,
 } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import type { KeyLocks } from '../../../../shared/locks';
 import type { BatchOperation } from '../../../../shared/batch/routers';
@@ -15,7 +16,7 @@ import type { WriteAnswer } from '../../helpers/batchWrite';
 import { isRejection, rejectedRecord } from '../../helpers/batchWrite';
 import { fieldRef, formulaString, defaultUtmCampaign, utcDay } from '../../helpers/formula';
 import type { FieldNames } from '../../helpers/names';
-import { checkChoices, fieldsInTable } from '../../helpers/names';
+import { checkChoices, fieldsInTable, lackingField } from '../../helpers/names';
 import type { RowOutcome } from '../../helpers/outcome';
 import { failedItem } from '../../helpers/outcome';
 import type { AirtableApi, AirtableRecord, TableSchema } from '../../transport';
@@ -464,17 +465,27 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 	const settings = batchSettings(this);
 	const schema = api.schemaAware ? await api.table(api.eventsTable) : undefined;
 	const names = await api.names(api.eventsTable);
+	// Version 2 picks the field under Field Names; the option is version 1's.
+	const lumaName =
+		names.chosen('luma_event_id') !== undefined
+			? 'luma_event_id'
+			: String(this.getNodeParameter('options.lumaEventIdField', 0, 'luma_event_id')).trim();
 	const events: Events = {
 		api,
 		names,
-		lumaField: names.name(
-			String(this.getNodeParameter('options.lumaEventIdField', 0, 'luma_event_id')).trim(),
-		),
+		lumaField: names.name(lumaName),
 		typecast: settings.typecast,
 		locks: api.locks('event'),
 	};
 	const outcomes: RowOutcome[] = [];
 	const queries = eventQueries(this, items, events, schema, outcomes);
+	if (schema !== undefined) {
+		// Version 2: a table without a field the lookup needs is named before anything is sent.
+		const needed = ['event_name', 'event_date'];
+		if (queries.some((q) => q.lumaEventId !== '')) needed.push(lumaName);
+		const lacking = lackingField(schema, names, needed);
+		if (lacking !== undefined) throw new NodeOperationError(this.getNode(), lacking);
+	}
 	const results = await mapWithConcurrency(queries, settings.concurrency, async (q) => {
 		try {
 			return { ok: true as const, found: await findOrCreateEvent(events, q) };

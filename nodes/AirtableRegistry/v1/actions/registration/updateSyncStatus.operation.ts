@@ -1,11 +1,12 @@
 import type { IDataObject, IDisplayOptions, INodeProperties, JsonObject } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import type { BatchOperation } from '../../../../shared/batch/routers';
 import { ParameterReader } from '../../../../shared/parameters';
 import type { Group, WriteRow } from '../../helpers/batchWrite';
 import { addToGroup, writeRecords } from '../../helpers/batchWrite';
 import type { FieldNames } from '../../helpers/names';
-import { checkChoices, exactNames, fieldsInTable } from '../../helpers/names';
+import { checkChoices, exactNames, fieldsInTable, lackingField } from '../../helpers/names';
 import type { RowOutcome } from '../../helpers/outcome';
 import { failedItem, writeOutcomes } from '../../helpers/outcome';
 import type { AirtableApi } from '../../transport';
@@ -115,6 +116,10 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 	const parameters = new ParameterReader(this);
 	const schema = api.schemaAware ? await api.table(api.registrationsTable) : undefined;
 	const names = await api.names(api.registrationsTable);
+	if (schema !== undefined) {
+		const lacking = lackingField(schema, names, ['sync_status']);
+		if (lacking !== undefined) throw new NodeOperationError(this.getNode(), lacking);
+	}
 	const rule = unknownChoiceRule(this);
 	const skippedChoices = new Map<number, JsonObject>();
 	const outcomes: RowOutcome[] = [];

@@ -12,7 +12,7 @@ import type { Group, WriteRow } from '../../helpers/batchWrite';
 import { addToGroup, mergeKey, writeRecords } from '../../helpers/batchWrite';
 import { mappedFields } from '../../helpers/fields';
 import type { FieldNames } from '../../helpers/names';
-import { checkChoices, fieldsInTable } from '../../helpers/names';
+import { checkChoices, fieldsInTable, lackingField } from '../../helpers/names';
 import type { RowOutcome } from '../../helpers/outcome';
 import { failedItem, writeOutcomes } from '../../helpers/outcome';
 import type { AirtableApi, TableSchema } from '../../transport';
@@ -211,7 +211,15 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 	const settings = batchSettings(this);
 	const table = await api.table(api.registrationsTable);
 	const names = await api.names(api.registrationsTable);
-	const mergeOn = fieldsToMergeOn(this).map((name) => names.name(name));
+	const mergeNames = fieldsToMergeOn(this);
+	if (api.schemaAware) {
+		// Version 2: the fields every record needs are named before anything is sent.
+		const needed =
+			this.getNodeParameter('writeSyncStatus', 0, false) === true ? ['sync_status'] : [];
+		const lacking = lackingField(table, names, [...mergeNames, ...needed]);
+		if (lacking !== undefined) throw new NodeOperationError(this.getNode(), lacking);
+	}
+	const mergeOn = mergeNames.map((name) => names.name(name));
 	const outcomes: RowOutcome[] = [];
 	const skippedChoices = new Map<number, JsonObject>();
 	const groups = groupByMergeKey(
