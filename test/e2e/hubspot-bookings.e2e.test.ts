@@ -19,12 +19,13 @@ import { connectRedis } from '../../nodes/shared/redis/connection';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot/server';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/server';
 import { bookingSecret, credentialsTemplate } from '../harness/bookingWebhook';
-import { settleEventLog, startedExecutions } from '../harness/n8nEventLog';
+import { finishedExecutions, settleEventLog, startedExecutions } from '../harness/n8nEventLog';
 import { PrivateRedis } from '../harness/privateRedis';
 import { freePort, installPackage, N8n, parseCliRun, ROOT, sleep } from './harness/n8n';
 
 const TOKEN = 'pat-e2e-bookings-token';
 const BOOKINGS = 'mkopsHsBookings1';
+const FLUSH = 'mkopsHsQueueFlsh';
 const ASSOCIATIONS_STREAM = 'mkops:queue:{hubspot:associations}:stream';
 const NOTES_STREAM = 'mkops:queue:{hubspot:notes}:stream';
 const NOTES_CREATE = '/crm/v3/objects/notes/batch/create';
@@ -132,6 +133,15 @@ async function entriesAdded(stream: string): Promise<number> {
 	return at < 0 ? 0 : Number(info[at + 1]);
 }
 
+/** Waits until the flush has sent (or dead-lettered) every job of a stream. */
+async function emptied(stream: string): Promise<void> {
+	const deadline = Date.now() + 30000;
+	while ((await redis.xlen(stream)) > 0) {
+		if (Date.now() > deadline) throw new Error(`${stream} did not empty within 30 s`);
+		await sleep(200);
+	}
+}
+
 /** Jobs ever queued, associations and notes. */
 const queued = async () => ({
 	associations: await entriesAdded(ASSOCIATIONS_STREAM),
@@ -234,7 +244,7 @@ beforeAll(async () => {
 	n8n.importWorkflow(quickFlushWorkflow());
 	n8n.importWorkflow(privateRedisBookingWorkflow());
 	n8n.publish('mkopsHsBookings1');
-	n8n.publish('mkopsHsQueueFlsh');
+	n8n.publish(FLUSH);
 	n8n.publish('mkopsErrorAlerts');
 	n8n.publish(PRIVATE_BOOKINGS);
 	await n8n.start();
@@ -393,6 +403,12 @@ describe('booking flow in real n8n', () => {
 				),
 			20000,
 		);
+		// Their notes too, so the next test's count of note creates starts with nothing of these in flight.
+		await waitFor(
+			() =>
+				Array.from({ length: 20 }, (_, i) => noteFor(contacts[5 + i], `Exam ${i}`)).every(Boolean),
+			60000,
+		);
 		const calls =
 			hubspot
 				.requests({ method: 'POST' })
@@ -421,6 +437,8 @@ describe('booking flow in real n8n', () => {
 	});
 
 	it('a flush round held past its claim window while the next scheduled flushes run: each note is sent and created once', async () => {
+		// The notes of the bookings before are sent first: only this test's three count below.
+		for (const stream of [ASSOCIATIONS_STREAM, NOTES_STREAM]) await emptied(stream);
 		const since = lastSeq();
 		// HubSpot holds note creates for 20 s: three claim windows and at least three more flushes.
 		hubspot.setFaults({ holdRequests: { path: NOTES_CREATE, count: 100, timeoutMs: 20000 } });
@@ -470,12 +488,7 @@ describe('booking flow in real n8n', () => {
 		const forced = hubspot.requests({ path: NOTES_CREATE }).filter((r) => r.seq > since);
 		expect(forced.map((r) => [r.status, r.applied])).toEqual([[502, true]]);
 		// The job goes back (may exist) and a later flush completes it: the queue empties either way.
-		const stream = 'mkops:queue:{hubspot:notes}:stream';
-		const deadline = Date.now() + 30000;
-		while ((await redis.xlen(stream)) > 0) {
-			if (Date.now() > deadline) throw new Error('the notes queue did not empty within 30 s');
-			await sleep(200);
-		}
+		await emptied(NOTES_STREAM);
 		await sleep(2000);
 		expect(notesFor(contacts[28], 'Booking created for Proxy on 2026-12-04')).toHaveLength(1);
 		expect(noteInputsSent(since)).toBe(1);
@@ -589,12 +602,153 @@ describe('booking flow in real n8n', () => {
 		}
 	}, 120000);
 
-	it('no booking execution is saved, answered 201, 400 or 503: the secret header stays out of the execution list', async () => {
+	it('queuing fails and archiving the new deal fails too: 503 naming the deal, which stays, and an alert naming it', async () => {
+		const direct = connectRedis({ host: '127.0.0.1', port: privateRedis.port });
+		await direct.config('SET', 'maxmemory-policy', 'noeviction');
+		await direct.config('SET', 'maxmemory', '1');
+		const CREATE = '/crm/v3/objects/deals/batch/create';
+		const ARCHIVE = '/crm/v3/objects/deals/batch/archive';
+		try {
+			// Nothing queued on the flush's Redis, so only this booking calls HubSpot while it fails.
+			for (const stream of [ASSOCIATIONS_STREAM, NOTES_STREAM]) await emptied(stream);
+			const since = lastSeq();
+			// The create is held until HubSpot is made to fail every call after it: the archive's tries.
+			hubspot.setFaults({ holdRequests: { path: CREATE, count: 2, timeoutMs: 60000 } });
+			const pending = book(
+				{
+					contact_id: contacts[12],
+					exam_id: tickets[2],
+					exam_name: 'Not removed',
+					exam_date: '2026-12-12',
+				},
+				{ to: privateUrl },
+			);
+			await waitFor(
+				() => hubspot.requests({ path: CREATE }).some((r) => r.seq > since && r.held),
+				30000,
+			);
+			hubspot.setFaults({ force5xx: 10, status5xx: 503, holdRequests: null });
+			const res = await pending;
+			hubspot.setFaults({ force5xx: 0 });
+			const [created] = hubspot
+				.requests({ method: 'POST', path: CREATE })
+				.filter((r) => r.seq > since);
+			expect(created.status).toBe(201);
+			const deal = hubspot
+				.objects('deals')
+				.find((d) => d.properties.dealname === 'Booking: Not removed on 2026-12-12');
+			expect(deal).toBeDefined();
+			const archives = hubspot
+				.requests({ method: 'POST', path: ARCHIVE })
+				.filter((r) => r.seq > since);
+			expect(archives.length).toBeGreaterThan(0);
+			expect(archives.every((r) => r.status === 503)).toBe(true);
+			expect(res.status).toBe(503);
+			expect(res.json).toEqual({
+				error: `The booking's deal ${deal!.id} was created but its follow-ups could not be queued and it could not be removed. Do not send it again; the team has been alerted.`,
+			});
+			const isAlert = (m: { text: string }) =>
+				m.text.includes(`A booking was answered 503 and its deal ${deal!.id} exists`);
+			await waitFor(() => slack.messages().some(isAlert), 30000);
+			expect(slack.messages().find(isAlert)!.channel).toBe('#mops-alerts');
+		} finally {
+			hubspot.setFaults({ force5xx: 0, holdRequests: null });
+			await direct.config('SET', 'maxmemory', '0');
+			await direct.quit();
+		}
+	}, 120000);
+
+	it('HubSpot refuses the create: 502 with its reason, no deal, no jobs, and the error workflow posts the alert to Slack', async () => {
+		// Nothing queued, so no flush calls HubSpot while the token is refused.
+		for (const stream of [ASSOCIATIONS_STREAM, NOTES_STREAM]) await emptied(stream);
+		const since = lastSeq();
+		const deals = hubspot.objects('deals').length;
+		const jobs = await queued();
+		hubspot.setFaults({ revokedTokens: [TOKEN] });
+		let res: Awaited<ReturnType<typeof book>>;
+		try {
+			res = await book({
+				contact_id: contacts[10],
+				exam_id: tickets[1],
+				exam_name: 'Refused',
+				exam_date: '2026-12-10',
+			});
+		} finally {
+			hubspot.setFaults({ revokedTokens: [] });
+		}
+		expect(res.status).toBe(502);
+		// Fixed text: the reason (which may name the credential's base URL) goes to the alert only.
+		expect(res.json).toEqual({
+			error:
+				'HubSpot did not create the booking, so no deal exists. Send it again once the team, which has been alerted, has fixed the cause.',
+		});
+		const creates = hubspot
+			.requests({ method: 'POST', path: '/crm/v3/objects/deals/batch/create' })
+			.filter((r) => r.seq > since);
+		expect(creates.map((r) => r.status)).toEqual([401]);
+		expect(hubspot.objects('deals')).toHaveLength(deals);
+		expect(await queued()).toEqual(jobs);
+		const isAlert = (m: { text: string }) => m.text.includes('A booking was answered 502');
+		await waitFor(() => slack.messages().some(isAlert), 30000);
+		const alert = slack.messages().find(isAlert)!;
+		expect(alert.channel).toBe('#mops-alerts');
+		expect(alert.text).toMatch(/did not create its deal, so none exists/);
+	}, 120000);
+
+	it('HubSpot applies the create but answers 502: the caller gets 503 to check before retrying, the deal is left as it is, and the alert says it may exist', async () => {
+		const since = lastSeq();
+		const jobs = await queued();
+		const dealname = 'Booking: Unconfirmed on 2026-12-11';
+		hubspot.setFaults({
+			force5xxAfterApply: 1,
+			status5xx: 502,
+			faultPath: '/crm/v3/objects/deals/batch/create',
+		});
+		let res: Awaited<ReturnType<typeof book>>;
+		try {
+			res = await book({
+				contact_id: contacts[11],
+				exam_id: tickets[1],
+				exam_name: 'Unconfirmed',
+				exam_date: '2026-12-11',
+			});
+		} finally {
+			hubspot.setFaults({ force5xxAfterApply: 0, faultPath: '' });
+		}
+		expect(res.status).toBe(503);
+		expect(res.json).toEqual({
+			error:
+				'The booking may have been created: HubSpot did not confirm whether it was. Do not send it again until it has been checked in HubSpot; the team has been alerted.',
+		});
+		// Sent once, never again blindly; HubSpot has the deal, and nothing was queued for it.
+		const creates = hubspot
+			.requests({ method: 'POST', path: '/crm/v3/objects/deals/batch/create' })
+			.filter((r) => r.seq > since);
+		expect(creates.map((r) => [r.status, r.applied])).toEqual([[502, true]]);
+		expect(hubspot.objects('deals').filter((d) => d.properties.dealname === dealname)).toHaveLength(
+			1,
+		);
+		expect(
+			hubspot
+				.requests({ method: 'POST', path: '/crm/v3/objects/deals/batch/archive' })
+				.filter((r) => r.seq > since),
+		).toHaveLength(0);
+		expect(await queued()).toEqual(jobs);
+		const isAlert = (m: { text: string }) => m.text.includes('its deal may exist');
+		await waitFor(() => slack.messages().some(isAlert), 30000);
+		const alert = slack.messages().find(isAlert)!;
+		expect(alert.channel).toBe('#mops-alerts');
+		expect(alert.text).toContain('A booking was answered 503 and its deal may exist');
+		expect(alert.text).toContain(dealname);
+		expect(alert.text).toContain(`contact ${contacts[11]}`);
+	}, 120000);
+
+	it('no booking execution is saved, answered 201, 400, 502 or 503: the secret header stays out of the execution list', async () => {
 		await settleEventLog(n8n);
-		// Every booking of the tests above that had the secret ran: 27 on the queue's Redis (1 + 2 refused
-		// as invalid + 20 + 3 + 1), 3 on the private one …
-		expect(startedExecutions(n8n.userFolder, BOOKINGS)).toHaveLength(27);
-		expect(startedExecutions(n8n.userFolder, PRIVATE_BOOKINGS)).toHaveLength(3);
+		// Every booking of the tests above that had the secret ran: 29 on the queue's Redis (1 + 2 refused
+		// as invalid + 20 + 3 + 1 + 1 refused by HubSpot + 1 unconfirmed), 4 on the private one …
+		expect(startedExecutions(n8n.userFolder, BOOKINGS)).toHaveLength(29);
+		expect(startedExecutions(n8n.userFolder, PRIVATE_BOOKINGS)).toHaveLength(4);
 		// … and none was kept, the failed ones (503) included: their alerts reached Slack above.
 		expect(await n8n.executions(BOOKINGS)).toEqual([]);
 		expect(await n8n.executions(PRIVATE_BOOKINGS)).toEqual([]);
@@ -622,7 +776,17 @@ describe('booking flow in real n8n', () => {
 		const [alert] = slack.messages().filter(isQueueAlert);
 		expect(alert.channel).toBe('#mops-alerts');
 		expect(alert.text).toMatch(/associations dead-letter queue holds \d+ jobs \(over 0\)/);
-		await sleep(12000); // two more scheduled flushes with the same alert standing
+		// The flush that posted it has started by now; two flushes started after it, once finished, each
+		// found the same alert standing (the flush saves no executions: n8n's event log shows them).
+		await settleEventLog(n8n);
+		const startedBefore = new Set(startedExecutions(n8n.userFolder, FLUSH));
+		const later = () =>
+			finishedExecutions(n8n.userFolder, FLUSH).filter((id) => !startedBefore.has(id));
+		const deadline = Date.now() + 60000;
+		while (later().length < 2) {
+			if (Date.now() > deadline) throw new Error('two more flushes did not finish within 60 s');
+			await sleep(200);
+		}
 		expect(slack.messages().filter(isQueueAlert)).toHaveLength(1);
 	}, 120000);
 });

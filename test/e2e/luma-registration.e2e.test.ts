@@ -302,7 +302,8 @@ describe('signed deliveries in real n8n', () => {
 	);
 
 	it('the same signed delivery sent twice starts exactly one execution; the repeat gets 200 and writes nothing', async () => {
-		const before = (await n8n.executions(WORKFLOW)).length;
+		const earlier = new Set((await n8n.executions(WORKFLOW)).map((e) => e.id));
+		const before = earlier.size;
 		const delivery = {
 			scheme: 'luma' as const,
 			secret: SECRET,
@@ -313,8 +314,9 @@ describe('signed deliveries in real n8n', () => {
 			status: 200,
 			body: { received: true },
 		});
-		await n8n.waitForExecutions(WORKFLOW, before + 1);
-		await sleep(1000);
+		// The first delivery's execution has finished (all its writes done) before the snapshot.
+		const finished = await n8n.waitForExecutions(WORKFLOW, before + 1);
+		expect(finished.filter((e) => !earlier.has(e.id))).toHaveLength(1);
 		const writes = writesSoFar();
 		expect(await sendLumaWebhook(url, delivery)).toMatchObject({
 			status: 200,

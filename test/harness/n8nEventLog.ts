@@ -47,6 +47,20 @@ export function startedExecutions(userFolder: string, workflowId: string): strin
 	return [...new Set(ids)];
 }
 
+/** Ids of the executions of `workflowId` that n8n logged as ended: succeeded, failed, crashed or cancelled. */
+export function finishedExecutions(userFolder: string, workflowId: string): string[] {
+	const ids = [
+		'n8n.workflow.success',
+		'n8n.workflow.failed',
+		'n8n.workflow.crashed',
+		'n8n.workflow.cancelled',
+	]
+		.flatMap((name) => events(userFolder, name))
+		.filter((e) => e.payload?.workflowId === workflowId)
+		.map((e) => String(e.payload?.executionId));
+	return [...new Set(ids)];
+}
+
 const LOGIN = 'n8n.audit.user.login.success';
 
 /**

@@ -200,9 +200,96 @@ describe('the shipped HubSpot workflows', () => {
 		}
 		expect(byName('HubSpot: Remove Booking').parameters.operation).toBe('batchArchive');
 		expect(next('HubSpot: Remove Booking', 0)).toEqual(['Respond 503']);
-		expect(next('HubSpot: Remove Booking', 1)).toEqual(['Respond 503']);
 		expect(byName('Respond 503').parameters.options.responseCode).toBe(503);
 		expect(next('Respond 503', 0)).toEqual(['Raise booking alert']);
+	});
+
+	it('an archive that fails too gets its own 503 naming the deal, and an alert naming it', () => {
+		const flow = workflow('hubspot-booking-create.json');
+		const next = (name: string, output: number) =>
+			(flow.connections[name]?.main[output] ?? []).map((c) => c.node);
+		const byName = (name: string) => flow.nodes.find((n) => n.name === name)!;
+		expect(byName('HubSpot: Remove Booking').onError).toBe('continueErrorOutput');
+		expect(next('HubSpot: Remove Booking', 1)).toEqual(['Respond 503: deal kept']);
+		const reply = byName('Respond 503: deal kept');
+		expect(reply.type).toBe('n8n-nodes-base.respondToWebhook');
+		expect(reply.parameters.options.responseCode).toBe(503);
+		// Not "none was created": the deal stays, and the caller must not send the booking again.
+		expect(reply.parameters.responseBody).toContain('$json.hubspot_id');
+		expect(reply.parameters.responseBody).toMatch(
+			/was created but its follow-ups could not be queued and it could not be removed/,
+		);
+		expect(reply.parameters.responseBody).not.toMatch(/none was created|\$json\.error/);
+		expect(next('Respond 503: deal kept', 0)).toEqual(['Raise: deal kept']);
+		const alert = byName('Raise: deal kept');
+		expect(alert.type).toBe('n8n-nodes-base.stopAndError');
+		expect(alert.parameters.errorMessage).toMatch(
+			/'A booking was answered 503 and its deal ' \+ \$json\.hubspot_id/,
+		);
+	});
+
+	it('a create HubSpot refused answers 502, one whose outcome is unknown 503 saying to check first; both then fail the execution', () => {
+		const flow = workflow('hubspot-booking-create.json');
+		const next = (name: string, output: number) =>
+			(flow.connections[name]?.main[output] ?? []).map((c) => c.node);
+		const byName = (name: string) => flow.nodes.find((n) => n.name === name)!;
+		expect(byName('HubSpot: Create Booking').onError).toBe('continueErrorOutput');
+		expect(next('HubSpot: Create Booking', 1)).toEqual(['Booking may exist?']);
+		// HubSpot Batch puts may_have_landed under `details` on the error output (outcomes.ts).
+		expect(byName('Booking may exist?').parameters.conditions.boolean).toEqual([
+			{ value1: '={{ ($json.details || {}).may_have_landed === true }}', value2: true },
+		]);
+		const [unknown, refused] = [0, 1].map((output) => next('Booking may exist?', output));
+		expect(unknown).toEqual(['Respond 503: check before retrying']);
+		expect(refused).toEqual(['Respond 502']);
+
+		const check = byName('Respond 503: check before retrying');
+		expect(check.parameters.options.responseCode).toBe(503);
+		// A fixed text: no expression, so no error message (and no host in it) reaches the caller.
+		const body = JSON.parse(check.parameters.responseBody);
+		expect(body.error).toMatch(/may have been created/);
+		expect(body.error).toMatch(/Do not send it again until it has been checked/);
+		expect(next('Respond 503: check before retrying', 0)).toEqual(['Raise: deal may exist']);
+		expect(byName('Raise: deal may exist').parameters.errorMessage).toMatch(
+			/answered 503 and its deal may exist/,
+		);
+
+		expect(byName('Respond 502').parameters.options.responseCode).toBe(502);
+		expect(next('Respond 502', 0)).toEqual(['Raise: no deal created']);
+		expect(byName('Raise: no deal created').parameters.errorMessage).toMatch(
+			/answered 502: HubSpot did not create its deal, so none exists/,
+		);
+		for (const name of ['Raise: deal may exist', 'Raise: no deal created'])
+			expect([name, byName(name).type]).toEqual([name, 'n8n-nodes-base.stopAndError']);
+	});
+
+	it('the path to 201 runs none of the error-path nodes (each expression there costs every booking time)', () => {
+		const flow = workflow('hubspot-booking-create.json');
+		const reached = new Set<string>();
+		const walk = (name: string, output?: number) => {
+			const outputs = flow.connections[name]?.main ?? [];
+			for (const [index, targets] of outputs.entries())
+				if (output === undefined || index === output)
+					for (const { node } of targets)
+						if (!reached.has(node)) {
+							reached.add(node);
+							walk(node, 0);
+						}
+		};
+		// Success outputs only, from the webhook to Respond 201.
+		walk('Booking webhook', 0);
+		expect([...reached].sort()).toEqual(
+			[
+				'Valid booking?',
+				'Booking properties',
+				'Queue reachable?',
+				'HubSpot: Create Booking',
+				'Queue: booking → contact',
+				'Queue: booking → exam',
+				'Queue: timeline note',
+				'Respond 201',
+			].sort(),
+		);
 	});
 
 	it('the flush posts its alerts to Slack #mops-alerts, only when due, and a Slack failure does not fail the flush', () => {
