@@ -310,10 +310,16 @@ async function atRate(url, rate, makeBody) {
 		);
 		n8n.importCredentials(
 			template
-				.filter((c) => ['highLevelAttendanceApi', 'postgres', 'slackApi'].includes(c.type))
+				.filter(
+					(c) =>
+						['highLevelAttendanceApi', 'postgres', 'slackApi'].includes(c.type) ||
+						c.id === 'mkopsCheckerHook',
+				)
 				// Slack is only on the checker's 503 path, which a benchmark does not take.
 				.map((c) =>
-					c.type === 'slackApi'
+					c.id === 'mkopsCheckerHook'
+						? { ...c, data: { ...c.data, value: SECRET } }
+						: c.type === 'slackApi'
 						? c
 						: c.type === 'postgres'
 							? {

@@ -204,6 +204,8 @@ function credentialsFromTemplate({ luma, hubspot, airtable, slack, attendance, s
 		if (c.type === 'slackApi') return { ...c, data: { accessToken: slack.defaultToken } };
 		if (c.type === 'httpBasicAuth') return { ...c, data: { user: secrets.formUser, password: secrets.formPassword } };
 		if (booking && c.id === booking.id) return { ...c, data: { ...c.data, value: secrets.booking } };
+		// The checker's Webhook node checks the same secret as its X-Webhook-Secret header (Header Auth).
+		if (c.id === 'mkopsCheckerHook') return { ...c, data: { ...c.data, value: secrets.checker } };
 		if (c.type === 'redis') return { ...c, data: { ...c.data, ...REDIS, password: '' } };
 		if (attendance && c.type === 'webinarJamApi')
 			return { ...c, data: { apiKey: attendance.webinarJam.defaultKey, product: 'webinarjam', baseUrl: attendance.webinarJam.webinarJamUrl } };
@@ -570,7 +572,7 @@ async function start() {
 				? [
 						`GoHighLevel attendance checker: ${CHECKER_URL}  (workflow "${CHECKER.name}", published)`,
 						`  WebinarJam emulator ${attendance.webinarJam.url}, HighLevel emulator ${attendance.highLevel.url} (tags: GET ${attendance.highLevel.url}/__emulator/state?log=0)`,
-						'  an attendee (gets webinar-attended), a no-show (webinar-no-show), an unknown email (not_found), then without the secret (401):',
+						'  an attendee (gets webinar-attended), a no-show (webinar-no-show), an unknown email (not_found), then without the secret (403, refused by the Header Auth of the Webhook node):',
 						...['ada@example.com', 'nora@example.com', 'sam@example.com'].map((e) => `  ${attendanceCurl(e, attendance.contacts[e], secrets.checker)}`),
 						`  ${attendanceCurl('ada@example.com', attendance.contacts['ada@example.com'], '')}`,
 						`  The sync ran at start ("${WJ_SYNC_ID}"); run it again from the editor, or let its schedule (every 6 h) do it.`,

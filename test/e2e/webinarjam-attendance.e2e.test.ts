@@ -67,6 +67,9 @@ function credentials() {
 					webhookSecret: SECRET,
 				},
 			};
+		// The shipped checker's Webhook node checks this header (n8n's Header Auth).
+		if (c.type === 'httpHeaderAuth' && (c as { id?: string }).id === 'mkopsCheckerHook')
+			return { ...c, data: { name: 'X-Webhook-Secret', value: SECRET } };
 		// n8n's Slack node always calls https://slack.com: the emulator is its HTTPS proxy (n8nEnv()).
 		if (c.type === 'slackApi') return { ...c, data: { accessToken: slack.defaultToken } };
 		return c;
@@ -84,12 +87,49 @@ async function sync() {
 /** How the request carries the secret: a header (Custom Webhook action) or the URL (Webhook action). */
 type SecretIn = { header: string } | { query: string } | 'none';
 
+const SHIPPED_PATH = 'ghl-attendance';
+/** The documented alternative for GoHighLevel's plain Webhook action, which sends no headers. */
+const QUERY_PATH = 'ghl-attendance-query';
+const QUERY_CHECKER = 'mkopsGhlAttendQ';
+
+/**
+ * The shipped checker changed as its page says for a sender without headers: the Webhook node's
+ * Authentication None, Check and Tag's Caller Authentication Webhook Secret (header or ?secret=).
+ */
+function queryStringChecker(shippedCopy: string): string {
+	const wf = JSON.parse(readFileSync(shippedCopy, 'utf8')) as {
+		id: string;
+		name: string;
+		nodes: Array<{
+			name: string;
+			webhookId?: string;
+			credentials?: unknown;
+			parameters: Record<string, unknown>;
+		}>;
+	};
+	wf.id = QUERY_CHECKER;
+	wf.name = `${wf.name} (secret in the URL)`;
+	for (const node of wf.nodes) {
+		if (node.name === 'GoHighLevel webhook') {
+			node.parameters = { ...node.parameters, path: QUERY_PATH };
+			delete node.parameters.authentication;
+			delete node.credentials;
+			node.webhookId = 'd0a1b2c3-0000-4000-8000-000000000112';
+		}
+		if (node.name === 'Check and tag') node.parameters.authentication = 'webhookSecret';
+	}
+	const out = join(n8n.userFolder, 'ghl-attendance-checker-query.json');
+	writeFileSync(out, JSON.stringify(wf));
+	return out;
+}
+
 /** What a GoHighLevel workflow "Webhook" action posts for a contact. */
 async function ghlWebhook(
 	email: string,
 	contactId: string | undefined,
 	tags = 'webinar-registered',
 	secret: SecretIn = { header: SECRET },
+	path = typeof secret === 'object' && 'query' in secret ? QUERY_PATH : SHIPPED_PATH,
 ) {
 	const query =
 		typeof secret === 'object' && 'query' in secret
@@ -97,7 +137,7 @@ async function ghlWebhook(
 			: '';
 	const headers: Record<string, string> = { 'content-type': 'application/json' };
 	if (typeof secret === 'object' && 'header' in secret) headers['x-webhook-secret'] = secret.header;
-	const res = await fetch(`${n8n.baseUrl}/webhook/ghl-attendance${query}`, {
+	const res = await fetch(`${n8n.baseUrl}/webhook/${path}${query}`, {
 		method: 'POST',
 		headers,
 		body: JSON.stringify({
@@ -110,7 +150,13 @@ async function ghlWebhook(
 		}),
 	});
 	const text = await res.text();
-	return { status: res.status, text, json: JSON.parse(text) as Record<string, any> };
+	let json: Record<string, any> = {};
+	try {
+		json = JSON.parse(text) as Record<string, any>;
+	} catch {
+		// n8n's own Header Auth refusal is not always JSON.
+	}
+	return { status: res.status, text, json };
 }
 
 const auditCount = async () =>
@@ -191,8 +237,11 @@ beforeAll(async () => {
 	n8n.importCredentials(credentials());
 	n8n.importWorkflow(join(ROOT, 'workflows/error-alerts.json'));
 	n8n.importWorkflow(workflowInSchema('webinarjam-supabase-sync.json', pg.schema));
-	n8n.importWorkflow(workflowInSchema('ghl-attendance-checker.json', pg.schema));
+	const checker = workflowInSchema('ghl-attendance-checker.json', pg.schema);
+	n8n.importWorkflow(checker);
+	n8n.importWorkflow(queryStringChecker(checker));
 	n8n.publish(CHECKER);
+	n8n.publish(QUERY_CHECKER);
 	await n8n.start();
 	await n8n.login();
 }, 600000);
@@ -395,17 +444,26 @@ describe('in real n8n: the attendance checker is closed by default and every fai
 		const hlBefore = hl.requests().length;
 		const auditBefore = await auditCount();
 		const tagsBefore = hl.tagsOf(contacts.stranger);
-		const variants: Array<[SecretIn, number]> = [
-			['none', 401],
-			[{ header: `${SECRET}-wrong` }, 403],
-			[{ query: 'not-the-secret-at-all' }, 403],
-			[{ query: 'REPLACE_WITH_A_RANDOM_SECRET_OF_32_CHARACTERS' }, 403],
-			[{ header: '' }, 401],
+		// As shipped, n8n's Header Auth refuses before any node runs; the URL variant, Check and Tag.
+		const variants: Array<[SecretIn, string, number]> = [
+			['none', SHIPPED_PATH, 403],
+			[{ header: `${SECRET}-wrong` }, SHIPPED_PATH, 403],
+			[{ header: '' }, SHIPPED_PATH, 403],
+			['none', QUERY_PATH, 401],
+			[{ query: 'not-the-secret-at-all' }, QUERY_PATH, 403],
+			[{ query: 'REPLACE_WITH_A_RANDOM_SECRET_OF_32_CHARACTERS' }, QUERY_PATH, 403],
+			[{ header: `${SECRET}-wrong` }, QUERY_PATH, 403],
 		];
-		for (const [secret, status] of variants) {
-			const res = await ghlWebhook('sam.stranger@example.com', contacts.stranger, 'x', secret);
-			expect([secret, res.status]).toEqual([secret, status]);
-			expect(res.json).toMatchObject({ status: 'error' });
+		for (const [secret, path, status] of variants) {
+			const res = await ghlWebhook(
+				'sam.stranger@example.com',
+				contacts.stranger,
+				'x',
+				secret,
+				path,
+			);
+			expect([secret, path, res.status]).toEqual([secret, path, status]);
+			if (path === QUERY_PATH) expect(res.json).toMatchObject({ status: 'error' });
 			expect(res.text).not.toContain(SECRET);
 		}
 		expect(hl.requests().length).toBe(hlBefore);
