@@ -579,6 +579,20 @@ describe('HubSpotApi against a local server', () => {
 	const get = async (a: HubSpotApi) =>
 		await a.request({ method: 'GET', path: '/crm/v3/objects/contacts' });
 
+	it("signs each request itself, not through the credential's expression", async () => {
+		const ctx = n8nContext();
+		const viaCredential = jest.spyOn(ctx.helpers, 'httpRequestWithAuthentication');
+		const a = new HubSpotApi(
+			ctx,
+			{ accessToken: ` ${TOKEN} `, tier: 'professional', baseUrl },
+			FAST,
+		);
+		await get(a);
+		// The local server answers 401 unless the header is `Bearer <token>`.
+		expect(hits).toHaveLength(1);
+		expect(viaCredential).not.toHaveBeenCalled();
+	});
+
 	const post = async (a: HubSpotApi, idempotent: boolean) =>
 		await a.request({
 			method: 'POST',

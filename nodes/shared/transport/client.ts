@@ -10,8 +10,9 @@
  * - follows the limit the vendor reports in its headers;
  * - turns the final failure into one NodeApiError / NodeOperationError, worded by the vendor's policy.
  *
- * Requests go through n8n's `httpRequestWithAuthentication`, so n8n's proxy settings and the
- * credential's own `authenticate` apply. SDKs (HubSpot's typed APIs, the airtable package) send
+ * Requests go through n8n's request helpers, so n8n's proxy settings apply; a policy with
+ * `authHeaders` signs them itself (no expression per request), others through the credential's own
+ * `authenticate` (`httpRequestWithAuthentication`). SDKs (HubSpot's typed APIs, the airtable package) send
  * through `send()` instead, with their own retries off, under the same rules.
  */
 import type {
@@ -132,6 +133,9 @@ export class VendorClient {
 	/** Handed to n8n with every call, so it does not read and decrypt the credential per request. */
 	private readonly decrypted: IAdditionalCredentialOptions;
 
+	/** The policy's own authentication headers, when it builds them (see VendorPolicy.authHeaders). */
+	private readonly authHeaders?: Record<string, string>;
+
 	constructor(
 		private readonly ctx: RequestContext,
 		readonly policy: VendorPolicy,
@@ -159,6 +163,7 @@ export class VendorClient {
 				data: credentials,
 			},
 		};
+		this.authHeaders = policy.authHeaders?.(credentials);
 		const learned = learnedLimits.get(this.budget.key);
 		this.limiter = getRateLimiter(
 			this.budget.key,
@@ -214,12 +219,17 @@ export class VendorClient {
 						? { ...(req.body as IDataObject) }
 						: req.body
 				) as IDataObject;
-			const response = (await this.ctx.helpers.httpRequestWithAuthentication.call(
-				this.ctx,
-				this.policy.credentialType,
-				options,
-				this.decrypted,
-			)) as IN8nHttpFullResponse;
+			let response: IN8nHttpFullResponse;
+			if (this.authHeaders) {
+				options.headers = { ...options.headers, ...this.authHeaders };
+				response = (await this.ctx.helpers.httpRequest(options)) as IN8nHttpFullResponse;
+			} else
+				response = (await this.ctx.helpers.httpRequestWithAuthentication.call(
+					this.ctx,
+					this.policy.credentialType,
+					options,
+					this.decrypted,
+				)) as IN8nHttpFullResponse;
 			return this.answer<T>(response.statusCode, response.body, response.headers);
 		});
 	}

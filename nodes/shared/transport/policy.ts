@@ -84,6 +84,12 @@ export interface VendorPolicy {
 	describe?(error: AttemptError, context: DescribeContext): ErrorWording | undefined;
 	/** A name for the account that holds no secret ("location abc"), for messages. */
 	accountLabel?(credentials: ICredentialDataDecryptedObject): string;
+	/**
+	 * The headers that authenticate a request, built here instead of by the credential's
+	 * `authenticate`: that one is an n8n expression (`=Bearer {{$credentials.accessToken}}`), which
+	 * n8n evaluates per request in an expression isolate, a cost every webhook execution would pay.
+	 */
+	authHeaders?(credentials: ICredentialDataDecryptedObject): Record<string, string>;
 	/** Values that must never reach a message (an API key a vendor echoes back). */
 	secrets?(credentials: ICredentialDataDecryptedObject): string[];
 }

@@ -32,6 +32,10 @@ export function errorTypeOf(error: AttemptError): string | undefined {
 export const airtablePolicyWaiting = (rateLimitWaitMs: number): VendorPolicy => ({
 	vendor: 'Airtable',
 	credentialType: 'airtableRegistryApi',
+	// The credential's `authenticate` sends the same header, but as an expression evaluated per request.
+	authHeaders: (credentials) => ({
+		Authorization: `Bearer ${String(credentials.accessToken ?? '').trim()}`,
+	}),
 	// Each 429 costs a 30 s penalty: a few retries are all an execution should wait for.
 	retry: { ...STANDARD_RETRY, maxRateLimitRetries: 3 },
 	baseUrl: (credentials) => String(credentials.baseUrl || DEFAULT_BASE_URL).trim(),

@@ -7,7 +7,11 @@ import type { ICredentialDataDecryptedObject, JsonObject } from 'n8n-workflow';
 
 import type { AttemptError } from '../../../shared/transport/attempt';
 import type { VendorPolicy } from '../../../shared/transport/policy';
-import { rateLimitHeaders, STANDARD_RETRY, windowOrDailyLimit } from '../../../shared/transport/policy';
+import {
+	rateLimitHeaders,
+	STANDARD_RETRY,
+	windowOrDailyLimit,
+} from '../../../shared/transport/policy';
 import { rateLimiterKey } from '../../../shared/transport/rateLimiter';
 
 export const DEFAULT_BASE_URL = 'https://api.hubapi.com';
@@ -40,6 +44,10 @@ export const isDailyLimit = (error: AttemptError) =>
 export const hubspotPolicy: VendorPolicy = {
 	vendor: 'HubSpot',
 	credentialType: 'hubSpotBatchApi',
+	// The credential's `authenticate` sends the same header, but as an expression evaluated per request.
+	authHeaders: (credentials) => ({
+		Authorization: `Bearer ${String(credentials.accessToken ?? '').trim()}`,
+	}),
 	retry: STANDARD_RETRY,
 	baseUrl: (credentials) => String(credentials.baseUrl || DEFAULT_BASE_URL).trim(),
 	budget: (credentials, baseUrl) => {

@@ -32,6 +32,8 @@ export function timeoutMs(credentials: ICredentialDataDecryptedObject): number {
 export const lumaPolicy: VendorPolicy = {
 	vendor: 'Luma',
 	credentialType: 'lumaApi',
+	// The credential's `authenticate` sends the same header, but as an expression evaluated per request.
+	authHeaders: (credentials) => ({ 'x-luma-api-key': String(credentials.apiKey ?? '').trim() }),
 	retry: {
 		maxRateLimitRetries: 4,
 		maxServerErrorTries: 5,
