@@ -13,12 +13,13 @@ export class AirtableRegistry extends VersionedNodeType {
 			group: ['output'],
 			description:
 				'Find or create events and upsert registrations in any Airtable base you pick, 10 records per request, within the 5 requests/s limit',
-			defaultVersion: 2,
+			defaultVersion: 2.1,
 		};
 
 		const nodeVersions: IVersionedNodeType['nodeVersions'] = {
 			1: new AirtableRegistryV1(baseDescription),
 			2: new AirtableRegistryV2(baseDescription),
+			2.1: new AirtableRegistryV2(baseDescription),
 		};
 
 		super(nodeVersions, baseDescription);

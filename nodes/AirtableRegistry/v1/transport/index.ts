@@ -5,6 +5,8 @@
  * its `requestTimeout` is the client's timeout, so it aborts the request for real; pacing, retries
  * and wording are the client's.
  */
+import { createHash } from 'node:crypto';
+
 import Airtable from 'airtable';
 import type { Redis } from 'ioredis';
 import type {
@@ -19,7 +21,7 @@ import { NodeOperationError as OperationError } from 'n8n-workflow';
 
 import type { KeyLocks } from '../../../shared/locks';
 import { keyLocks } from '../../../shared/locks';
-import { lowerCaseHeaders } from '../../../shared/transport/attempt';
+import { AttemptError, lowerCaseHeaders } from '../../../shared/transport/attempt';
 import { checkedPath } from '../../../shared/transport/urlSafety';
 import type { RequestStats } from '../../../shared/transport/client';
 import { VendorClient } from '../../../shared/transport/client';
@@ -27,7 +29,12 @@ import type { RetrySettings } from '../../../shared/transport/policy';
 import { RedisSlidingWindowLimiter } from '../../../shared/transport/redisRateLimiter';
 import type { ChosenNames, FieldNames } from '../helpers/names';
 import { exactNames, schemaNames, sameName } from '../helpers/names';
-import { RATE_LIMIT_PENALTY_MS, airtablePolicy, airtablePolicyWaiting } from './policy';
+import {
+	RATE_LIMIT_PENALTY_MS,
+	airtablePolicy,
+	airtablePolicyWaiting,
+	errorTypeOf,
+} from './policy';
 
 export type { RetrySettings } from '../../../shared/transport/policy';
 export {
@@ -59,7 +66,35 @@ export interface AirtableSettings {
 	fieldNames?: ChosenNames;
 	/** Only the account's meta API (list bases): no base is needed. */
 	basesOnly?: boolean;
+	/**
+	 * Combining executions: the base's schema is read once per this many ms in this process and
+	 * shared by every execution on the same base and token (0: read once per node run).
+	 */
+	schemaMemoryMs?: number;
 }
+
+/** How long combining executions share a base's schema (Airtable counts meta reads in the 5/s). */
+export const SCHEMA_MEMORY_MS = 60_000;
+
+/** Airtable's answers that say a shared schema is out of date (a field renamed, a choice removed). */
+const STALE_SCHEMA = ['UNKNOWN_FIELD_NAME', 'INVALID_MULTIPLE_CHOICE_OPTIONS'];
+
+/** Base schemas shared by executions that combine, by base and token. */
+const sharedSchemas = new Map<string, { tables: Promise<TableSchema[]>; until: number }>();
+
+/** Test hook: forget every shared schema. */
+export function forgetSharedSchemas(): void {
+	sharedSchemas.clear();
+}
+
+/** Stable ids for Redis connections, so only executions on the same one share a combined call. */
+const redisIds = new WeakMap<Redis, number>();
+let redisCount = 0;
+const redisId = (redis: Redis | undefined): string => {
+	if (redis === undefined) return 'process';
+	if (!redisIds.has(redis)) redisIds.set(redis, ++redisCount);
+	return `redis${redisIds.get(redis)}`;
+};
 
 export interface BaseSummary {
 	id: string;
@@ -156,12 +191,24 @@ export class AirtableApi {
 
 	private schema: Promise<TableSchema[]> | undefined;
 
+	/** Base and token (hashed): whose schema may be shared. */
+	private readonly schemaKey: string;
+
+	/**
+	 * What executions must have in common to share a combined call: base, token (hashed), how
+	 * workers are coordinated, and the retry settings the call is sent with.
+	 */
+	readonly combineKey: string;
+
+	private readonly credentials: ICredentialDataDecryptedObject;
+
 	constructor(
 		private readonly ctx: AirtableContext,
 		credentials: ICredentialDataDecryptedObject,
 		private readonly settings: AirtableSettings = {},
 	) {
 		if (settings.target !== undefined) credentials = { ...credentials, ...settings.target };
+		this.credentials = credentials;
 		this.schemaAware = settings.target !== undefined;
 		const waitMs = settings.rateLimitWaitMs ?? RATE_LIMIT_PENALTY_MS;
 		const policy = airtablePolicyWaiting(waitMs);
@@ -203,6 +250,35 @@ export class AirtableApi {
 		// /v0/meta/bases/<base id>/tables, so a "base" named meta/bases/<id> reaches it the same way.
 		this.metaBase = airtable.base(`meta/bases/${this.baseId}`);
 		this.metaRoot = airtable.base('meta');
+		const token = createHash('sha256')
+			.update(String(credentials.accessToken).trim())
+			.digest('hex')
+			.slice(0, 16);
+		this.schemaKey = `${this.client.budget.key}|${token}`;
+		const { maxRateLimitRetries, maxServerErrorTries, timeoutMs } = this.client.retry;
+		this.combineKey = [
+			this.schemaKey,
+			redisId(settings.redis),
+			maxRateLimitRetries,
+			maxServerErrorTries,
+			timeoutMs,
+			waitMs,
+		].join('|');
+	}
+
+	/**
+	 * The same API for a call that carries other executions' rows too: the Stop of the execution
+	 * that sends it must not turn the call's failure into a cancellation for everyone.
+	 */
+	detached(): AirtableApi {
+		const ctx = Object.create(this.ctx, {
+			getExecutionCancelSignal: { value: () => undefined },
+		}) as AirtableContext;
+		const api = new AirtableApi(ctx, this.credentials, this.settings);
+		api.eventsTable = this.eventsTable;
+		api.registrationsTable = this.registrationsTable;
+		api.schema = this.schema;
+		return api;
 	}
 
 	static async fromContext(
@@ -248,27 +324,45 @@ export class AirtableApi {
 		}
 		if (refused !== undefined) throw new OperationError(this.ctx.getNode(), refused);
 		// The package aborts the request at the client's timeout (requestTimeout), so the signal is not needed.
-		const { body } = await this.client.send<T>(
-			{ idempotent: req.idempotent !== false },
-			async () => {
-				try {
-					const response = await base.makeRequest({
-						method: req.method,
-						path: req.path,
-						qs: req.qs,
-						...(req.body !== undefined ? { body: req.body } : {}),
-					});
-					return {
-						status: response.statusCode,
-						body: response.body as T,
-						headers: lowerCaseHeaders(response.headers),
-					};
-				} catch (error) {
-					throw this.failureOf(error);
-				}
-			},
+		const { body } = await this.forgettingStaleSchema(
+			async () =>
+				await this.client.send<T>({ idempotent: req.idempotent !== false }, async () => {
+					try {
+						const response = await base.makeRequest({
+							method: req.method,
+							path: req.path,
+							qs: req.qs,
+							...(req.body !== undefined ? { body: req.body } : {}),
+						});
+						return {
+							status: response.statusCode,
+							body: response.body as T,
+							headers: lowerCaseHeaders(response.headers),
+						};
+					} catch (error) {
+						throw this.failureOf(error);
+					}
+				}),
 		);
 		return body;
+	}
+
+	/** A shared schema that Airtable's answer shows to be out of date is read again next time. */
+	private async forgettingStaleSchema<T>(call: () => Promise<T>): Promise<T> {
+		let failure: unknown;
+		try {
+			return await call();
+		} catch (error) {
+			failure = error;
+		}
+		if (
+			failure instanceof AttemptError &&
+			(failure.status === 403 ||
+				failure.status === 404 ||
+				(failure.status === 422 && STALE_SCHEMA.includes(errorTypeOf(failure) ?? '')))
+		)
+			sharedSchemas.delete(this.schemaKey);
+		throw failure;
 	}
 
 	/** One page of the bases the token can reach (meta API; needs schema.bases:read). */
@@ -280,16 +374,33 @@ export class AirtableApi {
 		return { bases: body.bases ?? [], offset: body.offset };
 	}
 
-	/** The base's tables and fields (meta API; needs schema.bases:read). Cached per node run. */
+	/**
+	 * The base's tables and fields (meta API; needs schema.bases:read). Cached per node run; shared
+	 * by executions for `schemaMemoryMs` when they combine.
+	 */
 	async tables(): Promise<TableSchema[]> {
 		if (this.schema === undefined) {
+			const memoryMs = this.settings.schemaMemoryMs ?? 0;
+			const shared = memoryMs > 0 ? sharedSchemas.get(this.schemaKey) : undefined;
+			if (shared !== undefined && shared.until > Date.now()) {
+				const tables = shared.tables;
+				this.schema = tables;
+				tables.catch(() => {
+					if (this.schema === tables) this.schema = undefined;
+				});
+				return await tables;
+			}
 			const pending = this.request<{ tables: TableSchema[] }>(
 				{ method: 'GET', path: '/tables' },
 				this.metaBase,
 			).then((body) => body.tables ?? []);
+			if (memoryMs > 0)
+				sharedSchemas.set(this.schemaKey, { tables: pending, until: Date.now() + memoryMs });
 			// A failed read is not cached.
 			pending.catch(() => {
 				if (this.schema === pending) this.schema = undefined;
+				if (sharedSchemas.get(this.schemaKey)?.tables === pending)
+					sharedSchemas.delete(this.schemaKey);
 			});
 			this.schema = pending;
 		}

@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { unknownChoiceOption } from '../../v1/actions/common.descriptions';
+import { combineOption } from '../../v1/helpers/combine';
 import { fieldLookupMethod } from '../methods/fieldNames';
 
 export const baseRLC: INodeProperties = {
@@ -246,3 +247,88 @@ export const fieldsNotice: INodeProperties = {
 	type: 'notice',
 	default: '',
 };
+
+/**
+ * Options › Input: the operation's per-item values from the input item's fields by name (plain
+ * parameters, no expression to evaluate per item), or defined below (usually expressions). Version
+ * 2.1 takes fields by name unless told otherwise; saved version 2 nodes keep defining them below.
+ */
+export function inputModeProperties(show: Record<string, string[]>): INodeProperties[] {
+	const property: INodeProperties = {
+		displayName: 'Input',
+		name: 'inputMode',
+		type: 'options',
+		noDataExpression: true,
+		default: 'fieldsByName',
+		options: [
+			{
+				name: 'Fields by Name',
+				value: 'fieldsByName',
+				description:
+					"Read each value from the input item's field named below: no expressions, so n8n evaluates none per item",
+			},
+			{
+				name: 'Define Below',
+				value: 'defineBelow',
+				description: 'Give each value below, usually as an expression',
+			},
+		],
+		description: 'Where the values of each item come from',
+	};
+	return [
+		{
+			...property,
+			default: 'defineBelow',
+			displayOptions: { show: { ...show, '@version': [2] } },
+		},
+		{
+			...property,
+			displayOptions: { show: { ...show, '@version': [{ _cnd: { gte: 2.1 } }] } },
+		},
+	];
+}
+
+/** A plain parameter naming the input field that holds a value (Input › Fields by Name). */
+export function inputField(
+	show: Record<string, unknown[]>,
+	field: Pick<INodeProperties, 'displayName' | 'name' | 'default' | 'description' | 'required'>,
+): INodeProperties {
+	return {
+		type: 'string',
+		...field,
+		displayOptions: { show: { ...show, inputMode: ['fieldsByName'] } },
+	} as INodeProperties;
+}
+
+/**
+ * The operation's parameters with Input: the parameters named in `defined` show under Define
+ * Below only, each `fields` entry is placed after the parameter it names, and the options offer
+ * Combine With Concurrent Executions.
+ */
+export function withInput(
+	properties: INodeProperties[],
+	show: Record<string, string[]>,
+	defined: string[],
+	fields: Array<{ after: string; property: INodeProperties }>,
+): INodeProperties[] {
+	const out: INodeProperties[] = [...inputModeProperties(show)];
+	const place = (name: string) =>
+		out.push(...fields.filter((f) => f.after === name).map((f) => f.property));
+	place('inputMode');
+	for (const property of properties) {
+		if (defined.includes(property.name)) {
+			const shown = property.displayOptions?.show ?? {};
+			out.push({
+				...property,
+				displayOptions: {
+					...property.displayOptions,
+					show: { ...shown, inputMode: ['defineBelow'] },
+				},
+			});
+		} else if (property.name === 'options' && property.type === 'collection') {
+			out.push({ ...property, options: [...(property.options ?? []), combineOption] });
+		} else out.push(property);
+		place(property.name);
+	}
+	return out;
+}

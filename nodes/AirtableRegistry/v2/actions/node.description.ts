@@ -11,7 +11,8 @@ export const versionDescription: INodeTypeDescription = {
 	displayName: 'Airtable Registry',
 	name: 'airtableRegistry',
 	group: ['output'],
-	version: 2,
+	// 2.1: Input defaults to Fields by Name (no expression per item); otherwise the same as 2.
+	version: [2, 2.1],
 	subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
 	description:
 		'Find or create events and upsert registrations in any Airtable base you pick, 10 records per request, within the 5 requests/s limit',

@@ -11,7 +11,8 @@ import type { KeyLocks } from '../../../../shared/locks';
 import type { BatchOperation } from '../../../../shared/batch/routers';
 import { ParameterReader } from '../../../../shared/parameters';
 import { AttemptError } from '../../../../shared/transport/attempt';
-import { mapWithConcurrency } from '../../../../shared/transport/batcher';
+import { chunk, mapWithConcurrency } from '../../../../shared/transport/batcher';
+import { uniqueKeyPrefix } from '../../../../shared/transport/coalescer';
 import type { WriteAnswer } from '../../helpers/batchWrite';
 import { isRejection, rejectedRecord } from '../../helpers/batchWrite';
 import { fieldRef, formulaString, defaultUtmCampaign, utcDay } from '../../helpers/formula';
@@ -19,7 +20,10 @@ import type { FieldNames } from '../../helpers/names';
 import { checkChoices, fieldsInTable, lackingField } from '../../helpers/names';
 import type { RowOutcome } from '../../helpers/outcome';
 import { failedItem } from '../../helpers/outcome';
+import { combineWindowMs, sendCombined } from '../../helpers/combine';
+import { ItemValues } from '../../helpers/inputFields';
 import type { AirtableApi, AirtableRecord, TableSchema } from '../../transport';
+import { RECORDS_PER_REQUEST } from '../../transport';
 import {
 	batchSettings,
 	retryOptions,
@@ -195,6 +199,8 @@ export const description: INodeProperties[] = [
 
 /** One event the items name; items naming the same event share it (looked up and created once). */
 interface EventQuery {
+	/** Its Luma event ID, else its name and day: items (and combined executions) with one key share it. */
+	key: string;
 	lumaEventId: string;
 	name: string;
 	day: string;
@@ -246,11 +252,14 @@ function eventQueries(
 	const rule = unknownChoiceRule(ctx);
 	const queries = new Map<string, EventQuery>();
 	const parameters = new ParameterReader(ctx);
+	const values = new ItemValues(ctx, items, parameters);
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const get = (name: string) => String(parameters.get(name, itemIndex, '') ?? '').trim();
-		const lumaEventId = get('lumaEventId');
-		const name = get('eventName');
-		const date = get('eventDate');
+		const lumaEventId = values
+			.text('lumaEventId', 'lumaEventIdInputField', 'event_id', itemIndex)
+			.trim();
+		const name = values.text('eventName', 'eventNameInputField', 'event_name', itemIndex).trim();
+		const date = values.text('eventDate', 'eventDateInputField', 'event_date', itemIndex).trim();
 		const day = utcDay(date);
 		if (name === '' || day === undefined) {
 			outcomes.push(
@@ -312,6 +321,7 @@ function eventQueries(
 			({ fields: create, skipped, typecast } = checked);
 		}
 		queries.set(key, {
+			key,
 			lumaEventId,
 			name,
 			day,
@@ -409,6 +419,219 @@ async function findOrCreateEvent(events: Events, q: EventQuery): Promise<Found> 
 	});
 }
 
+// ---- Combined with concurrent executions (Options › Combine With Concurrent Executions).
+
+/** Distinct events per lookup: one OR formula, well within Airtable's URL length. */
+const EVENTS_PER_LOOKUP = 10;
+/** Records one combined lookup reads; an event not among them is then looked up alone. */
+const LOOKUP_CAP = 100;
+
+type Resolution = { ok: true; found: Found } | { ok: false; error: unknown };
+
+interface EventRow {
+	key: string;
+	/** The execution that asked (its key prefix). */
+	asker: string;
+	query: EventQuery;
+}
+
+/** True for a record named as `q` on its UTC day (the exact name: Airtable's = is case-sensitive). */
+function namedAs(record: AirtableRecord, q: EventQuery, { names }: Events): boolean {
+	return (
+		utcDay(record.fields[names.name('event_date')]) === q.day &&
+		String(record.fields[names.name('event_name')] ?? '') === q.name
+	);
+}
+
+const hasLumaId = (record: AirtableRecord, q: EventQuery, { lumaField }: Events) =>
+	q.lumaEventId !== '' && String(record.fields[lumaField] ?? '') === q.lumaEventId;
+
+/**
+ * Every event of `queries` by its Luma event ID, else by name and UTC day, `EVENTS_PER_LOOKUP`
+ * events per call (one OR formula); `byName` when only the name and day matched.
+ */
+async function lookUpAll(
+	events: Events,
+	queries: EventQuery[],
+): Promise<Map<string, { record: AirtableRecord; byName: boolean }>> {
+	const { api, names, lumaField } = events;
+	const found = new Map<string, { record: AirtableRecord; byName: boolean }>();
+	for (const part of chunk(queries, EVENTS_PER_LOOKUP)) {
+		const terms = part.flatMap((q) => [
+			...(q.lumaEventId !== '' ? [`${fieldRef(lumaField)} = ${formulaString(q.lumaEventId)}`] : []),
+			`AND(${fieldRef(names.name('event_name'))} = ${formulaString(q.name)}, DATETIME_FORMAT(${fieldRef(names.name('event_date'))}, 'YYYY-MM-DD') = ${formulaString(q.day)})`,
+		]);
+		const formula = terms.length === 1 ? terms[0] : `OR(${terms.join(', ')})`;
+		const records = await api.list(api.eventsTable, formula, LOOKUP_CAP);
+		for (const q of part) {
+			const byLuma = records.find((r) => hasLumaId(r, q, events));
+			const byName = byLuma === undefined ? records.find((r) => namedAs(r, q, events)) : undefined;
+			const record = byLuma ?? byName;
+			if (record !== undefined) found.set(q.key, { record, byName: byLuma === undefined });
+			// The answer may have been cut short: this event is looked up on its own.
+			else if (records.length >= LOOKUP_CAP) {
+				const alone = await findEvent(events, q);
+				if (alone !== undefined) found.set(q.key, { record: alone, byName: false });
+			}
+		}
+	}
+	return found;
+}
+
+/** Records the Luma event ID on events found by name only (entered by hand), 10 per call. */
+async function recordLumaIds(
+	events: Events,
+	queries: EventQuery[],
+	found: Map<string, { record: AirtableRecord; byName: boolean }>,
+	results: Map<string, Resolution>,
+): Promise<void> {
+	const { api, lumaField } = events;
+	const patches = new Map<string, EventQuery>();
+	for (const q of queries) {
+		const hit = found.get(q.key);
+		if (hit === undefined || !hit.byName || q.lumaEventId === '') continue;
+		// Another event of this group took the record first: it is adopted as it is, as one at a time would.
+		if (hit.record.fields[lumaField] !== undefined || patches.has(hit.record.id)) continue;
+		patches.set(hit.record.id, q);
+	}
+	for (const part of chunk([...patches.entries()], RECORDS_PER_REQUEST)) {
+		let answer: WriteAnswer | undefined;
+		let failure: unknown;
+		try {
+			answer = await api.request<WriteAnswer>({
+				method: 'PATCH',
+				path: api.tablePath(api.eventsTable),
+				body: {
+					records: part.map(([id, q]) => ({ id, fields: { [lumaField]: q.lumaEventId } })),
+				},
+			});
+		} catch (error) {
+			failure = error;
+		}
+		if (answer === undefined) {
+			// A bad token or base stops the group; another failure fails these events' items.
+			if (api.isFatal(failure)) throw failure;
+			for (const [, q] of part) results.set(q.key, { ok: false, error: failure });
+			continue;
+		}
+		for (const [id, q] of part) {
+			const record = answer.records?.find((r) => r.id === id);
+			if (record !== undefined) found.set(q.key, { record, byName: true });
+		}
+	}
+}
+
+/**
+ * The events of a combined group, holding every one's keys: one lookup for all of them, then each
+ * missing event created once; an event created here serves the later ones that name it too.
+ */
+async function resolveLocked(
+	events: Events,
+	queries: EventQuery[],
+): Promise<Map<string, Resolution>> {
+	const results = new Map<string, Resolution>();
+	const found = await lookUpAll(events, queries);
+	await recordLumaIds(events, queries, found, results);
+	const made: AirtableRecord[] = [];
+	for (const q of queries) {
+		if (results.has(q.key)) continue;
+		const hit = found.get(q.key)?.record;
+		const earlier =
+			hit ?? made.find((r) => hasLumaId(r, q, events)) ?? made.find((r) => namedAs(r, q, events));
+		if (earlier !== undefined) {
+			results.set(q.key, { ok: true, found: { record: earlier, status: 'found' } });
+			continue;
+		}
+		let failure: unknown;
+		try {
+			const record = await createEvent(events, q);
+			made.push(record);
+			results.set(q.key, { ok: true, found: { record, status: 'created' } });
+		} catch (error) {
+			failure = error;
+		}
+		if (failure === undefined) continue;
+		if (events.api.isFatal(failure)) throw failure;
+		results.set(q.key, { ok: false, error: failure });
+	}
+	return results;
+}
+
+/** The flush of a combined group: every row's event, or the failure that stopped the group. */
+async function resolveGroup(events: Events, rows: EventRow[]): Promise<Map<string, Resolution>> {
+	const distinct = new Map<string, EventQuery>();
+	for (const { query } of rows) if (!distinct.has(query.key)) distinct.set(query.key, query);
+	const queries = [...distinct.values()];
+	let byQuery: Map<string, Resolution>;
+	try {
+		byQuery = await events.locks.run(
+			queries.flatMap(lockKeys),
+			async () => await resolveLocked(events, queries),
+		);
+	} catch (error) {
+		byQuery = new Map(queries.map((q) => [q.key, { ok: false as const, error }]));
+	}
+	// The execution that asked first made a new event; the others found it, as one at a time would.
+	const firstAsker = new Map<string, string>();
+	const out = new Map<string, Resolution>();
+	for (const row of rows) {
+		const result = byQuery.get(row.query.key);
+		if (result === undefined) continue;
+		const first = firstAsker.get(row.query.key) ?? row.asker;
+		firstAsker.set(row.query.key, first);
+		out.set(
+			row.key,
+			result.ok && result.found.status === 'created' && row.asker !== first
+				? { ok: true, found: { ...result.found, status: 'found' } }
+				: result,
+		);
+	}
+	return out;
+}
+
+/**
+ * This execution's events, found or created with concurrent executions' in one group: executions
+ * naming the same event get one answer from one lookup, and the event is created at most once.
+ */
+async function resolveWithOthers(
+	ctx: IExecuteFunctions,
+	events: Events,
+	queries: EventQuery[],
+	typecast: boolean,
+): Promise<Resolution[]> {
+	if (queries.length === 0) return [];
+	const { api, names, lumaField } = events;
+	const prefix = uniqueKeyPrefix();
+	const rows: EventRow[] = queries.map((query, i) => ({
+		key: `${prefix}${i}`,
+		asker: prefix,
+		query,
+	}));
+	const group = [
+		'event',
+		api.eventsTable,
+		lumaField,
+		names.name('event_name'),
+		names.name('event_date'),
+		typecast,
+	];
+	const byRow = await sendCombined(
+		ctx,
+		api,
+		group,
+		rows,
+		EVENTS_PER_LOOKUP,
+		async (sender, all) => await resolveGroup({ ...events, api: sender }, all),
+	);
+	return rows.map(
+		(row): Resolution =>
+			byRow.get(row.key) ?? {
+				ok: false,
+				error: new NodeOperationError(ctx.getNode(), 'No answer was produced for this event'),
+			},
+	);
+}
+
 function foundOutcome(
 	items: INodeExecutionData[],
 	itemIndex: number,
@@ -486,15 +709,20 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 		const lacking = lackingField(schema, names, needed);
 		if (lacking !== undefined) throw new NodeOperationError(this.getNode(), lacking);
 	}
-	const results = await mapWithConcurrency(queries, settings.concurrency, async (q) => {
-		try {
-			return { ok: true as const, found: await findOrCreateEvent(events, q) };
-		} catch (error) {
-			// A bad token or base: no event can be found, every item carries it.
-			if (api.isFatal(error)) throw api.toNodeError(error);
-			return { ok: false as const, error };
-		}
-	});
+	const results: Resolution[] =
+		combineWindowMs(this) > 0
+			? await resolveWithOthers(this, events, queries, settings.typecast)
+			: await mapWithConcurrency(queries, settings.concurrency, async (q) => {
+					try {
+						return { ok: true as const, found: await findOrCreateEvent(events, q) };
+					} catch (error) {
+						// A bad token or base: no event can be found, every item carries it.
+						if (api.isFatal(error)) throw api.toNodeError(error);
+						return { ok: false as const, error };
+					}
+				});
+	for (const result of results)
+		if (!result.ok && api.isFatal(result.error)) throw api.toNodeError(result.error);
 	queries.forEach((q, i) => {
 		const result = results[i];
 		for (const itemIndex of q.itemIndexes)

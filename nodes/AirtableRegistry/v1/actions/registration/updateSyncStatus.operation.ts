@@ -3,8 +3,10 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { BatchOperation } from '../../../../shared/batch/routers';
 import { ParameterReader } from '../../../../shared/parameters';
-import type { Group, WriteRow } from '../../helpers/batchWrite';
+import type { Group, WriteOptions, WriteRow } from '../../helpers/batchWrite';
 import { addToGroup, writeRecords } from '../../helpers/batchWrite';
+import { combineWindowMs, writeWithOthers } from '../../helpers/combine';
+import { ItemValues } from '../../helpers/inputFields';
 import type { FieldNames } from '../../helpers/names';
 import { checkChoices, exactNames, fieldsInTable, lackingField } from '../../helpers/names';
 import type { RowOutcome } from '../../helpers/outcome';
@@ -60,15 +62,18 @@ export function syncStatusProperties(
 /** The sync_status / sync_error / hubspot_contact_id fields of one item, under the table's names. */
 export function syncStatusFields(
 	parameters: ParameterReader,
+	values: ItemValues,
 	itemIndex: number,
 	names: FieldNames = exactNames,
 ): JsonObject {
 	const fields: JsonObject = {
 		[names.name('sync_status')]: String(parameters.get('syncStatus', itemIndex)),
 	};
-	const syncError = String(parameters.get('syncError', itemIndex, '') ?? '');
+	const syncError = values.text('syncError', 'syncErrorInputField', 'error', itemIndex);
 	fields[names.name('sync_error')] = syncError === '' ? null : syncError;
-	const contactId = String(parameters.get('hubspotContactId', itemIndex, '') ?? '').trim();
+	const contactId = values
+		.text('hubspotContactId', 'hubspotContactIdInputField', 'hubspot_id', itemIndex)
+		.trim();
 	if (contactId !== '')
 		fields[names.name('hubspot_contact_id')] = /^\d+$/.test(contactId)
 			? Number(contactId)
@@ -121,12 +126,13 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 		if (lacking !== undefined) throw new NodeOperationError(this.getNode(), lacking);
 	}
 	const rule = unknownChoiceRule(this);
+	const values = new ItemValues(this, items, parameters);
 	const skippedChoices = new Map<number, JsonObject>();
 	const outcomes: RowOutcome[] = [];
 	// The same record twice: one write, the later item's values win.
 	const groups = new Map<string, Group>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const recordId = String(parameters.get('recordId', itemIndex, '') ?? '').trim();
+		const recordId = values.text('recordId', 'recordIdInputField', 'airtable_id', itemIndex).trim();
 		if (!RECORD_ID.test(recordId)) {
 			outcomes.push(
 				failedItem(
@@ -139,7 +145,7 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 			);
 			continue;
 		}
-		let fields = syncStatusFields(parameters, itemIndex, names);
+		let fields = syncStatusFields(parameters, values, itemIndex, names);
 		let typecast = false;
 		if (schema !== undefined) {
 			// A base without sync_error or hubspot_contact_id still takes the status.
@@ -165,12 +171,12 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 		fields: g.fields,
 		typecast: g.typecast,
 	}));
-	const results = await writeRecords(api, rows, {
+	const writeOptions = (client: AirtableApi): WriteOptions => ({
 		concurrency: settings.concurrency,
 		send: async (batch) =>
-			await api.request({
+			await client.request({
 				method: 'PATCH',
-				path: api.tablePath(api.registrationsTable),
+				path: client.tablePath(client.registrationsTable),
 				body: {
 					records: batch.map((row) => ({ id: row.id, fields: row.fields })),
 					...(settings.typecast || batch.some((row) => row.typecast) ? { typecast: true } : {}),
@@ -178,6 +184,23 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 			}),
 		keyOf: (record) => record.id,
 	});
+	// With Combine on, concurrent executions' updates of this table share calls (helpers/combine.ts).
+	const results =
+		combineWindowMs(this) > 0
+			? await writeWithOthers(
+					this,
+					api,
+					[
+						'update',
+						api.registrationsTable,
+						settings.typecast,
+						unknownChoiceRule(this),
+						settings.concurrency,
+					],
+					rows,
+					writeOptions,
+				)
+			: await writeRecords(api, rows, writeOptions(api));
 
 	outcomes.push(
 		...withSkippedChoices(

@@ -8,8 +8,10 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { BatchOperation } from '../../../../shared/batch/routers';
 import { ParameterReader } from '../../../../shared/parameters';
-import type { Group, WriteRow } from '../../helpers/batchWrite';
+import type { Group, WriteOptions, WriteRow } from '../../helpers/batchWrite';
 import { addToGroup, mergeKey, writeRecords } from '../../helpers/batchWrite';
+import { combineWindowMs, writeWithOthers } from '../../helpers/combine';
+import { ItemValues, itemField, registrationDedupeKey } from '../../helpers/inputFields';
 import { mappedFields } from '../../helpers/fields';
 import type { FieldNames } from '../../helpers/names';
 import { checkChoices, fieldsInTable, lackingField } from '../../helpers/names';
@@ -119,6 +121,21 @@ function fieldsToMergeOn(ctx: IExecuteFunctions): string[] {
 	return mergeOn;
 }
 
+/**
+ * The item's dedupe key: the Dedupe Key parameter, or (Fields by Name) the email and Luma event ID
+ * fields made into `email|event` as the Luma flow's expression did; no email field: none.
+ */
+function dedupeKeyOf(values: ItemValues, item: INodeExecutionData, itemIndex: number): string {
+	if (values.mode === 'defineBelow') return values.text('dedupeKey', '', '', itemIndex);
+	const emailField = values.fieldName('emailInputField', 'email');
+	if (emailField === '') return '';
+	const eventField = values.fieldName('lumaEventIdInputField', 'event_id');
+	return registrationDedupeKey(
+		itemField(item, emailField),
+		eventField === '' ? '' : itemField(item, eventField),
+	);
+}
+
 /** Each item's fields, checked and grouped by merge key; items that cannot be written are reported. */
 function groupByMergeKey(
 	ctx: IExecuteFunctions,
@@ -132,6 +149,7 @@ function groupByMergeKey(
 ): Map<string, Group> {
 	const writeSyncStatus = ctx.getNodeParameter('writeSyncStatus', 0, false) === true;
 	const parameters = new ParameterReader(ctx);
+	const values = new ItemValues(ctx, items, parameters);
 	const rule = unknownChoiceRule(ctx);
 	const linkName = names.name('event_id');
 	const linkField = table.fields.find(
@@ -142,7 +160,7 @@ function groupByMergeKey(
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		let fields = mappedFields(ctx, items[itemIndex], itemIndex, table, schemaAware);
 		if (writeSyncStatus) {
-			const sync = syncStatusFields(parameters, itemIndex, names);
+			const sync = syncStatusFields(parameters, values, itemIndex, names);
 			// Version 2: a base without sync_error or hubspot_contact_id still takes the status.
 			Object.assign(
 				fields,
@@ -150,10 +168,12 @@ function groupByMergeKey(
 			);
 		}
 		if (mergeOn.includes(dedupeField)) {
-			const key = String(parameters.get('dedupeKey', itemIndex, '') ?? '').trim();
+			const key = dedupeKeyOf(values, items[itemIndex], itemIndex).trim();
 			if (key !== '') fields[dedupeField] = key;
 		}
-		const eventRecordId = String(parameters.get('eventRecordId', itemIndex, '') ?? '').trim();
+		const eventRecordId = values
+			.text('eventRecordId', 'eventRecordIdInputField', 'airtable_id', itemIndex)
+			.trim();
 		if (eventRecordId !== '') {
 			if (!RECORD_ID.test(eventRecordId) || linkField === undefined) {
 				outcomes.push(
@@ -238,12 +258,12 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 		fields: g.fields,
 		typecast: g.typecast,
 	}));
-	const results = await writeRecords(api, rows, {
+	const writeOptions = (client: AirtableApi): WriteOptions => ({
 		concurrency: settings.concurrency,
 		send: async (batch) =>
-			await api.request({
+			await client.request({
 				method: 'PATCH',
-				path: api.tablePath(api.registrationsTable),
+				path: client.tablePath(client.registrationsTable),
 				body: {
 					performUpsert: { fieldsToMergeOn: mergeOn },
 					records: batch.map((row) => ({ fields: row.fields })),
@@ -253,6 +273,25 @@ export const execute: BatchOperation<AirtableApi> = async function (items, api) 
 		// Airtable's answer names each record by the values it was merged on.
 		keyOf: (record) => mergeKey(record.fields, mergeOn),
 	});
+	// With Combine on, concurrent executions' upserts on the same merge fields share calls; the same
+	// merge values from two executions become one record of the call (helpers/combine.ts).
+	const results =
+		combineWindowMs(this) > 0
+			? await writeWithOthers(
+					this,
+					api,
+					[
+						'upsert',
+						api.registrationsTable,
+						JSON.stringify(mergeOn),
+						settings.typecast,
+						unknownChoiceRule(this),
+						settings.concurrency,
+					],
+					rows,
+					writeOptions,
+				)
+			: await writeRecords(api, rows, writeOptions(api));
 
 	outcomes.push(
 		...withSkippedChoices(
