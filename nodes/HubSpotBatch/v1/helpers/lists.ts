@@ -81,3 +81,28 @@ export async function findOrCreateList(
 	}
 	throw failure ?? new Error(`HubSpot did not return the list "${name}" it created`);
 }
+
+const findingOrCreating = new Map<string, Promise<{ list: HubSpotList; created: boolean }>>();
+
+/**
+ * findOrCreateList, shared by every caller in this process asking for the same name on the same
+ * account at the same moment: one look-up, and at most one create, for all of them (combined calls
+ * of one list that overlap). Across processes HubSpot's refusal of a second list with the name
+ * still guards, as above. Callers must not pass an API tied to one execution's Stop.
+ */
+export async function findOrCreateListOnce(
+	api: HubSpotApi,
+	name: string,
+	objectTypeId = CONTACT_OBJECT_TYPE_ID,
+): Promise<{ list: HubSpotList; created: boolean }> {
+	// HubSpot matches list names ignoring case.
+	const key = `${api.limiterKey}|${objectTypeId}|${name.toLowerCase()}`;
+	let pending = findingOrCreating.get(key);
+	if (pending === undefined) {
+		pending = findOrCreateList(api, name, objectTypeId).finally(() =>
+			findingOrCreating.delete(key),
+		);
+		findingOrCreating.set(key, pending);
+	}
+	return await pending;
+}

@@ -10,6 +10,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import { keyLocks } from '../../../../shared/locks';
 import { normalizeEmail } from '../../../../shared/normalize/email';
 import { chunk, mapWithConcurrency } from '../../../../shared/transport/batcher';
+import type { CoalescedRow } from '../../../../shared/transport/coalescer';
+import { uniqueKeyPrefix } from '../../../../shared/transport/coalescer';
 import { batchOptions, batchSettings } from '../common.descriptions';
 import type { RowResult, WriteRow } from '../../helpers/batchWrite';
 import { writeHubSpotBatches } from '../../helpers/batchWrite';
@@ -31,6 +33,21 @@ import type { RowOutcome } from '../../helpers/outcome';
 import { failedItem } from '../../helpers/outcome';
 import type { HubSpotApi } from '../../transport';
 import { AttemptError, isFatal } from '../../transport';
+import type { CanonicalSettings } from './canonical';
+import {
+	canonicalDescription,
+	canonicalProperties,
+	missingCanonicalProperties,
+	readCanonicalSettings,
+} from './canonical';
+import {
+	combineWindow,
+	combineWindowOption,
+	detachedSender,
+	sendCombined,
+	sharedDefinitions,
+	sharedSettingsKey,
+} from './combine';
 
 /** Contacts per batch read, and per locked chunk. */
 export const BATCH_LIMIT = 100;
@@ -46,6 +63,28 @@ export const description: INodeProperties[] = [
 		default: '',
 		displayOptions: { show },
 	},
+	{
+		displayName: 'Input',
+		name: 'contactInput',
+		type: 'options',
+		noDataExpression: true,
+		default: 'properties',
+		options: [
+			{
+				name: 'Properties (Mapped Below)',
+				value: 'properties',
+				description: 'Map input fields or expressions to contact properties',
+			},
+			{
+				name: 'Canonical Contact (From Dedupe & Normalize)',
+				value: 'canonical',
+				description:
+					"Dedupe & Normalize's contact fields, mapped by the node: no expression per item",
+			},
+		],
+		displayOptions: { show },
+	},
+	...canonicalDescription(show),
 	{
 		displayName: 'Properties',
 		name: 'columns',
@@ -65,7 +104,7 @@ export const description: INodeProperties[] = [
 		},
 		description:
 			'Contact properties to write. Automatic mapping sends every input field whose name is a writable contact property; email is required.',
-		displayOptions: { show },
+		displayOptions: { show: { ...show, contactInput: ['properties'] } },
 	},
 	{
 		displayName: 'Field Aliases',
@@ -76,7 +115,7 @@ export const description: INodeProperties[] = [
 		default: {},
 		description:
 			"Only with Map Automatically: input fields to send under a property's name, without an expression per item (e.g. Dedupe & Normalize's first_name → firstname). An input field already named like the property wins.",
-		displayOptions: { show },
+		displayOptions: { show: { ...show, contactInput: ['properties'] } },
 		options: [
 			{
 				displayName: 'Alias',
@@ -210,15 +249,20 @@ export const description: INodeProperties[] = [
 					'Whether to read the current contacts first (100 per call) and not write those whose values would not change. Rules other than Overwrite always read.',
 			},
 			...batchOptions,
+			combineWindowOption('contacts', '100 per call (reads included)'),
 		],
 	},
 ];
 
-interface Group {
-	key: string;
+/** One email's rows from one execution: what it hands to a (possibly combined) write. */
+interface Group extends CoalescedRow {
 	email: string;
-	itemIndexes: number[];
 	rows: HubSpotValues[];
+}
+
+/** A group with the items of this execution it answers for. */
+interface OwnGroup extends Group {
+	itemIndexes: number[];
 }
 
 /** What became of one email's group. */
@@ -236,6 +280,8 @@ interface ContactWrite {
 interface Plan {
 	rules: MergeRule[];
 	aliases: FieldAlias[];
+	/** Canonical Contact input: the node maps Dedupe & Normalize's fields itself. */
+	canonical?: CanonicalSettings;
 	definitions: Map<string, PropertyDefinition>;
 	detectChanges: boolean;
 	batchSize: number;
@@ -255,7 +301,11 @@ function readRules(ctx: IExecuteFunctions): MergeRule[] {
 		}));
 }
 
+const isCanonical = (ctx: IExecuteFunctions) =>
+	ctx.getNodeParameter('contactInput', 0, 'properties') === 'canonical';
+
 function readAliases(ctx: IExecuteFunctions): FieldAlias[] {
+	if (isCanonical(ctx)) return [];
 	if (ctx.getNodeParameter('columns.mappingMode', 0) !== 'autoMapInputData') return [];
 	const raw = ctx.getNodeParameter('fieldAliases.alias', 0, []) as IDataObject[];
 	return raw
@@ -268,12 +318,27 @@ function readAliases(ctx: IExecuteFunctions): FieldAlias[] {
 
 // ---- Step 1: the plan. A rule or alias naming a property the account lacks stops the run.
 
-async function readPlan(ctx: IExecuteFunctions, api: HubSpotApi): Promise<Plan> {
+async function readPlan(ctx: IExecuteFunctions, api: HubSpotApi, shared: boolean): Promise<Plan> {
 	const rules = readRules(ctx);
 	const aliases = readAliases(ctx);
+	const canonical = isCanonical(ctx) ? readCanonicalSettings(ctx) : undefined;
 	const definitions = new Map(
-		(await getPropertyDefinitions(api, 'contacts')).map((d) => [d.name, d]),
+		(shared
+			? await sharedDefinitions(api, 'contacts')
+			: await getPropertyDefinitions(api, 'contacts')
+		).map((d) => [d.name, d]),
 	);
+	const missing = canonical ? missingCanonicalProperties(definitions) : [];
+	if (missing.length > 0) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`Canonical Contact writes ${missing.join(', ')}, which ${missing.length === 1 ? 'is not a contact property' : 'are not contact properties'} in this HubSpot account`,
+			{
+				description:
+					'Run the HubSpot setup workflow (Property › Ensure Group and Properties) for the contact_* properties, create the others in HubSpot, or map the properties yourself with Input › Properties.',
+			},
+		);
+	}
 	for (const rule of rules) {
 		if (!definitions.has(rule.property)) {
 			throw new NodeOperationError(
@@ -294,7 +359,7 @@ async function readPlan(ctx: IExecuteFunctions, api: HubSpotApi): Promise<Plan> 
 			);
 	}
 	const detectChanges = ctx.getNodeParameter('options.detectChanges', 0, true) as boolean;
-	return { rules, aliases, definitions, detectChanges, ...batchSettings(ctx) };
+	return { rules, aliases, canonical, definitions, detectChanges, ...batchSettings(ctx) };
 }
 
 // ---- Step 2: validate each item, and group the rows of one email (they merge into one write).
@@ -303,21 +368,19 @@ function validateAndGroup(
 	ctx: IExecuteFunctions,
 	items: INodeExecutionData[],
 	plan: Plan,
-): { groups: Group[]; rejected: RowOutcome[] } {
+): { groups: OwnGroup[]; rejected: RowOutcome[] } {
 	const rejected: RowOutcome[] = [];
-	const groups = new Map<string, Group>();
+	const groups = new Map<string, OwnGroup>();
+	// Keys double as objectWriteTraceId, and must not collide with other executions' in a combined call.
+	const prefix = uniqueKeyPrefix();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const reject = (field: string, reason: string) =>
 			rejected.push(failedItem(ctx, items, itemIndex, `Field '${field}': ${reason}`, { field }));
 		let row: HubSpotValues;
 		try {
-			row = mappedObjectProperties(
-				ctx,
-				items[itemIndex],
-				itemIndex,
-				plan.definitions,
-				plan.aliases,
-			);
+			row = plan.canonical
+				? canonicalProperties(items[itemIndex].json, plan.canonical, plan.definitions)
+				: mappedObjectProperties(ctx, items[itemIndex], itemIndex, plan.definitions, plan.aliases);
 		} catch (error) {
 			// n8n's own checks of mapped values (required, type) fail one item, not the run.
 			rejected.push(failedItem(ctx, items, itemIndex, (error as Error).message));
@@ -344,7 +407,7 @@ function validateAndGroup(
 		row.email = email.value;
 		let group = groups.get(email.value);
 		if (group === undefined) {
-			group = { key: String(groups.size), email: email.value, itemIndexes: [], rows: [] };
+			group = { key: `${prefix}${groups.size}`, email: email.value, itemIndexes: [], rows: [] };
 			groups.set(email.value, group);
 		}
 		group.itemIndexes.push(itemIndex);
@@ -528,7 +591,7 @@ async function upsertGroups(
 function report(
 	ctx: IExecuteFunctions,
 	items: INodeExecutionData[],
-	groups: Group[],
+	groups: OwnGroup[],
 	results: Map<string, GroupResult>,
 ): RowOutcome[] {
 	const outcomes: RowOutcome[] = [];
@@ -562,13 +625,69 @@ function report(
 	return outcomes;
 }
 
+/**
+ * Steps 3 to 5 for the groups of one or more executions (combined). A contact that several
+ * executions submit is written once per execution, one after another: each write reads what the
+ * previous one left, so every execution's increment and append land once, and a value HubSpot
+ * refuses fails only the execution that sent it.
+ */
+async function upsertSubmitted(
+	api: HubSpotApi,
+	submitted: Group[],
+	plan: Plan,
+): Promise<Map<string, GroupResult>> {
+	const rounds: Group[][] = [];
+	const seen = new Map<string, number>();
+	for (const group of submitted) {
+		const round = seen.get(group.email) ?? 0;
+		seen.set(group.email, round + 1);
+		(rounds[round] ??= []).push(group);
+	}
+	const results = new Map<string, GroupResult>();
+	let fatal: unknown;
+	for (const round of rounds) {
+		if (fatal !== undefined) {
+			const message = api.toNodeError(fatal).message;
+			for (const group of round) results.set(group.key, { kind: 'failed', message, error: fatal });
+			continue;
+		}
+		for (const [key, result] of await upsertGroups(api, round, plan)) {
+			results.set(key, result);
+			if (result.kind === 'failed' && isFatal(result.error)) fatal ??= result.error;
+		}
+	}
+	return results;
+}
+
 export async function execute(
 	this: IExecuteFunctions,
 	items: INodeExecutionData[],
 	api: HubSpotApi,
 ): Promise<RowOutcome[]> {
-	const plan = await readPlan(this, api);
+	const lingerMs = combineWindow(this);
+	// Combined calls carry other executions' contacts: they are sent apart from this one's Stop.
+	const sender = lingerMs > 0 ? await detachedSender(this, api) : api;
+	const plan = await readPlan(this, sender, lingerMs > 0);
 	const { groups, rejected } = validateAndGroup(this, items, plan);
-	const results = await upsertGroups(api, groups, plan);
+	const results =
+		groups.length === 0
+			? new Map<string, GroupResult>()
+			: await sendCombined(
+					this,
+					api,
+					// Only executions with the same account, settings and rules share a call.
+					[
+						'contact-upsert',
+						sharedSettingsKey(api, plan),
+						plan.detectChanges,
+						JSON.stringify(plan.rules),
+					].join('|'),
+					groups.map(({ key, email, rows }): Group => ({ key, email, rows })),
+					{
+						lingerMs,
+						maxRows: plan.batchSize,
+						flush: async (submitted) => await upsertSubmitted(sender, submitted, plan),
+					},
+				);
 	return [...rejected, ...report(this, items, groups, results)];
 }
