@@ -14,6 +14,7 @@ const { createHash, randomBytes } = require('crypto');
 const fs = require('fs');
 const net = require('net');
 const { dirname, join, resolve } = require('path');
+const { RECOMMENDED_N8N_ENV } = require('./n8n-settings');
 
 const ROOT = resolve(__dirname, '..');
 const DEMO_DIR = resolve(process.env.DEMO_DIR || join(ROOT, '.n8n-demo'));
@@ -455,7 +456,11 @@ async function start() {
 		n8n = await N8n.create({
 			userFolder: DEMO_DIR,
 			port: N8N_PORT,
-			env: { N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...slack.n8nEnv() },
+			env: {
+				...RECOMMENDED_N8N_ENV,
+				N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+				...slack.n8nEnv(),
+			},
 		});
 
 		// A fresh pack each time: no stale tarball, and the installed copy is always this build.
@@ -500,7 +505,9 @@ async function start() {
 		writePrivate(HUBSPOT_URL_FILE, hubspot.url);
 		writePrivate(AIRTABLE_URL_FILE, airtable.url);
 
-		log(`starting n8n on port ${N8N_PORT} (log: ${n8n.logFile})`);
+		log(
+			`starting n8n on port ${N8N_PORT} with ${Object.entries(RECOMMENDED_N8N_ENV).map(([k, v]) => `${k}=${v}`).join(' ')} (log: ${n8n.logFile})`,
+		);
 		await n8n.start();
 		// The harness keeps its child private; JS can still watch it, so a crash ends the demo visibly.
 		n8n['proc']?.once('exit', (code) => {
