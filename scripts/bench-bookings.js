@@ -1,8 +1,17 @@
 #!/usr/bin/env node
-// npm run bench:bookings: the booking flow's load test. 200 concurrent booking requests (BENCH_COUNT changes it) to the
-// shipped hubspot-booking-create workflow in real n8n 2.40.7, with hubspot-queue-flush running every 5 s against
-// real Redis and the HubSpot emulator at 100 requests / 10 s (the Starter tier's limit). Prints response-time
-// percentiles, HubSpot calls per 10-second window, 429s, and how long until every association and note exists.
+// npm run bench:bookings: the booking flow's load test, in real n8n 2.40.7 started with
+// N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true (docs/operations.md: an execution that evaluates no expression builds no
+// isolate). 200 concurrent booking requests (BENCH_COUNT changes it) to the shipped hubspot-booking-create workflow,
+// with hubspot-queue-flush running every 5 s against real Redis and the HubSpot emulator at 100 requests / 10 s (the
+// Starter tier's limit). On the same n8n, with the same settings and the same number of simultaneous requests, two
+// floors: an empty Webhook → Respond to Webhook workflow, and the same with the booking webhook's Header Auth.
+// Prints each one's response times (p50, p95, max), ours against each floor, the HubSpot calls and the most in any
+// 10-second window, the 429s, what n8n's expression engine did during the bookings (/metrics is on), and how long
+// until every association and note exists.
+// Goals (issue G; PASS/FAIL each, the script exits non-zero when one fails): p95 ≤ 1.5 × the floor's p95, ≤ 100
+// HubSpot calls in any 10 s, no 429, every booking answered 201. The goal's floor is the empty workflow without
+// Header Auth, as the issue defines it: the header check is n8n's own work, but the booking flow needs it, so it is
+// counted against the flow (the stricter choice); the ratio to the authenticated floor is printed next to it.
 require('./ts-register');
 const { readFileSync, writeFileSync } = require('fs');
 const { join } = require('path');
@@ -15,7 +24,18 @@ const COUNT = Number(process.env.BENCH_COUNT || 200);
 const LIMIT = 100; // requests per 10 s (the Starter tier's limit, the credential's default)
 const TOKEN = 'pat-bench-bookings-token';
 const QUEUE_KEYS = 'mkops:queue:{hubspot:';
-const GOALS = { p95Ms: 300, callsPer10s: 100, associationsMs: 10000, notesMs: 20000 };
+const GOALS = { p95Ratio: 1.5, callsPer10s: 100 };
+
+/** The settings the docs recommend (scripts/n8n-settings.js), with lazy acquire whatever they say. */
+function n8nSettings() {
+	let recommended = {};
+	try {
+		recommended = require('./n8n-settings.js').RECOMMENDED_N8N_ENV ?? {};
+	} catch {
+		// Not there: lazy acquire alone is what this benchmark is about.
+	}
+	return { ...recommended, N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' };
+}
 
 if (!Number.isInteger(COUNT) || COUNT < 1) {
 	console.error(`BENCH_COUNT must be a positive integer, got ${process.env.BENCH_COUNT}`);
@@ -36,10 +56,19 @@ function maxPerWindow(times, windowMs = 10000) {
 	return best;
 }
 
-const FLOOR_ID = 'mkopsBenchBkFlr1';
-function floorWorkflow() {
-	const node = (id, name, type, typeVersion, position, parameters, extra = {}) => ({
-		id,
+const FLOORS = {
+	plain: { id: 'mkopsBenchBkFlr1', path: 'bench-bookings-floor', label: 'floor (empty workflow)' },
+	auth: {
+		id: 'mkopsBenchBkFlr2',
+		path: 'bench-bookings-floor-auth',
+		label: 'floor + Header Auth',
+	},
+};
+
+/** Webhook → Respond to Webhook, saving nothing like the booking; with `auth`, the booking's Header Auth. */
+function floorWorkflow({ id, path }, auth) {
+	const node = (n, name, type, typeVersion, position, parameters, extra = {}) => ({
+		id: `f1000000-0000-4000-8000-0000000000${n}${auth ? 2 : 1}`,
 		name,
 		type,
 		typeVersion,
@@ -48,10 +77,9 @@ function floorWorkflow() {
 		...extra,
 	});
 	return {
-		id: FLOOR_ID,
-		name: 'Benchmark: empty webhook',
+		id,
+		name: `Benchmark: empty webhook${auth ? ' with Header Auth' : ''}`,
 		active: false,
-		// Saves nothing, like the booking workflow: the floor is the same work minus the booking's nodes.
 		settings: {
 			executionOrder: 'v1',
 			saveDataSuccessExecution: 'none',
@@ -59,50 +87,83 @@ function floorWorkflow() {
 		},
 		nodes: [
 			node(
-				'f1000000-0000-4000-8000-000000000001',
+				'0',
 				'Webhook',
 				'n8n-nodes-base.webhook',
 				2,
 				[0, 0],
 				{
 					httpMethod: 'POST',
-					path: 'bench-bookings-floor',
+					path,
+					...(auth ? { authentication: 'headerAuth' } : {}),
 					responseMode: 'responseNode',
 					options: {},
 				},
-				{ webhookId: 'f1000000-0000-4000-8000-000000000051' },
+				{
+					webhookId: `f1000000-0000-4000-8000-0000000005${auth ? 2 : 1}`,
+					...(auth
+						? {
+								credentials: {
+									httpHeaderAuth: { id: 'mkopsBookingHook', name: 'Booking webhook secret' },
+								},
+							}
+						: {}),
+				},
 			),
-			node(
-				'f1000000-0000-4000-8000-000000000002',
-				'Respond',
-				'n8n-nodes-base.respondToWebhook',
-				1.1,
-				[220, 0],
-				{ respondWith: 'json', responseBody: '{"ok":true}', options: { responseCode: 201 } },
-			),
+			node('1', 'Respond', 'n8n-nodes-base.respondToWebhook', 1.1, [220, 0], {
+				respondWith: 'json',
+				responseBody: '{"ok":true}',
+				options: { responseCode: 201 },
+			}),
 		],
 		connections: { Webhook: { main: [[{ node: 'Respond', type: 'main', index: 0 }]] } },
 	};
 }
 
-/** `n` simultaneous POSTs; latency percentiles. */
-async function burst(url, n) {
+/** `n` simultaneous POSTs; latency percentiles and the statuses. */
+async function burst(url, n, headers = {}) {
 	const t0 = Date.now();
-	const lat = (
-		await Promise.all(
-			Array.from({ length: n }, async () => {
-				const t = Date.now();
-				const res = await fetch(url, {
-					method: 'POST',
-					headers: { 'content-type': 'application/json' },
-					body: '{}',
-				});
-				await res.text();
-				return Date.now() - t;
-			}),
-		)
-	).sort((a, b) => a - b);
-	return { p50: pct(lat, 50), p95: pct(lat, 95), ms: Date.now() - t0 };
+	const results = await Promise.all(
+		Array.from({ length: n }, async () => {
+			const t = Date.now();
+			const res = await fetch(url, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', ...headers },
+				body: '{}',
+			});
+			await res.text();
+			return { status: res.status, ms: Date.now() - t };
+		}),
+	);
+	const lat = results.map((r) => r.ms).sort((a, b) => a - b);
+	const ok = results.filter((r) => r.status === 201).length;
+	return { p50: pct(lat, 50), p95: pct(lat, 95), max: lat.at(-1), ms: Date.now() - t0, ok };
+}
+
+/** CPU time n8n's main process has used so far, in ms (Linux /proc; undefined elsewhere). */
+function n8nCpuMs(n8n) {
+	const pid = n8n.proc?.pid;
+	try {
+		// Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+		const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+		return (Number(fields[11]) + Number(fields[12])) * 10;
+	} catch {
+		return undefined;
+	}
+}
+
+/** n8n's expression engine counters (/metrics): isolates acquired and expressions evaluated so far. */
+async function expressionEngine(baseUrl) {
+	const text = await (await fetch(`${baseUrl}/metrics`)).text();
+	const sum = (name) =>
+		text
+			.split('\n')
+			.filter((line) => line.startsWith(name))
+			.reduce((total, line) => total + Number(line.split(' ').pop()), 0);
+	return {
+		acquired: sum('n8n_expression_pool_acquired_total'),
+		evaluated: sum('n8n_expression_evaluation_duration_seconds_count'),
+	};
 }
 
 /** Creates records 100 per call (HubSpot's batch cap), before the measured window. */
@@ -128,7 +189,9 @@ async function main() {
 	const redis = testRedis('bench-bookings');
 	await cleanupPrefix(redis, QUEUE_KEYS);
 	const hubspot = await startHubSpotEmulator({ tokens: [TOKEN], limitPer10s: LIMIT });
-	const n8n = await N8n.create();
+	const settings = n8nSettings();
+	// Metrics on (both floors and ours alike) to read what the expression engine did.
+	const n8n = await N8n.create({ env: { ...settings, N8N_METRICS: 'true' } });
 	try {
 		// Students and exams exist before the rush; they are set up outside the measured window.
 		const contacts = await createRecords(
@@ -167,11 +230,13 @@ async function main() {
 			n8n.importWorkflow(join(ROOT, 'workflows', file));
 		n8n.publish('mkopsHsBookings1');
 		n8n.publish('mkopsHsQueueFlsh');
-		// n8n's own cost per webhook execution: an empty Webhook → Respond workflow under the same burst.
-		const floorFile = join(n8n.userFolder, 'floor.json');
-		writeFileSync(floorFile, JSON.stringify(floorWorkflow()));
-		n8n.importWorkflow(floorFile);
-		n8n.publish(FLOOR_ID);
+		// n8n's own cost per webhook execution: empty Webhook → Respond workflows under the same burst.
+		for (const [kind, floor] of Object.entries(FLOORS)) {
+			const file = join(n8n.userFolder, `${floor.id}.json`);
+			writeFileSync(file, JSON.stringify(floorWorkflow(floor, kind === 'auth')));
+			n8n.importWorkflow(file);
+			n8n.publish(floor.id);
+		}
 		await n8n.start();
 		await n8n.login();
 		const url = `${n8n.baseUrl}/webhook/bookings`;
@@ -188,10 +253,20 @@ async function main() {
 		});
 		if (warm.status !== 201)
 			throw new Error(`warm-up booking answered ${warm.status}: ${await warm.text()}`);
-		const floorUrl = `${n8n.baseUrl}/webhook/bench-bookings-floor`;
-		for (let i = 0; i < 10; i++) await burst(floorUrl, 1);
-		const floor = await burst(floorUrl, COUNT);
+		const floors = {};
+		for (const [kind, floor] of Object.entries(FLOORS)) {
+			const floorUrl = `${n8n.baseUrl}/webhook/${floor.path}`;
+			const headers = kind === 'auth' ? secret.headers : {};
+			for (let i = 0; i < 10; i++) await burst(floorUrl, 1, headers);
+			const cpuBefore = n8nCpuMs(n8n);
+			floors[kind] = await burst(floorUrl, COUNT, headers);
+			floors[kind].cpuMs = n8nCpuMs(n8n) - cpuBefore;
+			if (floors[kind].ok !== COUNT)
+				throw new Error(`${floor.label}: ${COUNT - floors[kind].ok} requests not answered 201`);
+		}
 		await sleep(6000); // the warm-up's queue items are flushed before the measured rush
+		const engineBefore = await expressionEngine(n8n.baseUrl);
+		const cpuBefore = n8nCpuMs(n8n);
 		const since = Date.now();
 		const callsBefore = hubspot.requests().length;
 
@@ -220,6 +295,8 @@ async function main() {
 			}),
 		);
 		const rushMs = Date.now() - started;
+		const cpuMs = n8nCpuMs(n8n) - cpuBefore;
+		const engineAfter = await expressionEngine(n8n.baseUrl);
 		const ok = results.filter((r) => r.status === 201);
 		const latencies = results.map((r) => r.ms).sort((a, b) => a - b);
 
@@ -255,33 +332,51 @@ async function main() {
 			.filter((r) => r.time >= since);
 		const byKind = (re) => calls.filter((r) => re.test(r.path)).length;
 
+		const p95 = pct(latencies, 95);
+		const window = maxPerWindow(calls.map((r) => r.time));
+		const creates = byKind(/\/objects\/deals\/batch\/create/);
+		const line = (label, r) =>
+			`${label.padEnd(22)} p50 ${String(r.p50).padStart(5)} ms, p95 ${String(r.p95).padStart(5)} ms, max ${String(r.max).padStart(5)} ms; all answered in ${r.ms} ms${Number.isNaN(r.cpuMs) || r.cpuMs === undefined ? '' : `; n8n CPU ${(r.cpuMs / COUNT).toFixed(1)} ms per request`}`;
+		const ratio = (r) => (p95 / r.p95).toFixed(2);
 		console.log(
-			`bookings: ${COUNT} concurrent POST /webhook/bookings; ${ok.length} × 201, ${COUNT - ok.length} other (${[...new Set(results.filter((r) => r.status !== 201).map((r) => r.status))].join(', ') || 'none'})`,
+			`n8n 2.40.7, ${Object.entries(settings)
+				.map(([k, v]) => `${k}=${v}`)
+				.join(' ')}; ${COUNT} concurrent requests to each workflow`,
 		);
 		console.log(
-			`response time: p50 ${pct(latencies, 50)} ms, p95 ${pct(latencies, 95)} ms, max ${latencies.at(-1)} ms; all answered in ${rushMs} ms`,
+			`bookings: ${ok.length} × 201, ${COUNT - ok.length} other (${[...new Set(results.filter((r) => r.status !== 201).map((r) => r.status))].join(', ') || 'none'})`,
 		);
 		console.log(
-			`HubSpot calls: ${calls.length} (booking creates ${byKind(/\/objects\/deals\/batch\/create/)}, association calls ${byKind(/\/associations\//)}, note calls ${byKind(/\/objects\/notes\//)}); max in any 10-s window ${maxPerWindow(calls.map((r) => r.time))}`,
+			line('ours (booking create)', {
+				p50: pct(latencies, 50),
+				p95,
+				max: latencies.at(-1),
+				ms: rushMs,
+				cpuMs,
+			}),
+		);
+		console.log(line(FLOORS.plain.label, floors.plain));
+		console.log(line(FLOORS.auth.label, floors.auth));
+		console.log(
+			`ours / floor p95: ${ratio(floors.plain)} (goal ≤ ${GOALS.p95Ratio}); ours / floor + Header Auth p95: ${ratio(floors.auth)}; Header Auth adds ${floors.auth.p95 - floors.plain.p95} ms to the floor's p95`,
+		);
+		console.log(
+			`expression engine during the bookings: ${engineAfter.acquired - engineBefore.acquired} isolates acquired, ${engineAfter.evaluated - engineBefore.evaluated} expressions evaluated (the queue flush's runs included: its IF is an expression)`,
+		);
+		console.log(
+			`HubSpot calls: ${calls.length} (booking creates ${creates}, association calls ${byKind(/\/associations\//)}, note calls ${byKind(/\/objects\/notes\//)}); max in any 10-s window ${window}`,
 		);
 		console.log(`429s: ${calls.filter((r) => r.status === 429).length}`);
 		console.log(
-			`n8n floor: ${COUNT} concurrent to an empty Webhook → Respond workflow on the same n8n: p50 ${floor.p50} ms, p95 ${floor.p95} ms, all answered in ${floor.ms} ms`,
-		);
-		console.log(
 			`every association exists ${associationsMs ?? 'n/a (not within 120 s)'} ms after the first request (${associationsMs === undefined ? 'n/a' : associationsMs - rushMs} ms after the last 201); every note ${notesMs ?? 'n/a'} ms after the first request (${notesMs === undefined ? 'n/a' : notesMs - rushMs} ms after the last 201)`,
 		);
-		const p95 = pct(latencies, 95);
-		const window = maxPerWindow(calls.map((r) => r.time));
 		const goals = [
-			[`p95 ≤ ${GOALS.p95Ms} ms`, p95 <= GOALS.p95Ms],
-			[`≤ ${GOALS.callsPer10s} calls per 10 s`, window <= GOALS.callsPer10s],
-			['0 × 429', !calls.some((r) => r.status === 429)],
 			[
-				'associations ≤ 10 s',
-				associationsMs !== undefined && associationsMs <= GOALS.associationsMs,
+				`p95 ≤ ${GOALS.p95Ratio} × floor p95 (${p95} ≤ ${Math.round(GOALS.p95Ratio * floors.plain.p95)} ms)`,
+				p95 <= GOALS.p95Ratio * floors.plain.p95,
 			],
-			['notes ≤ 20 s', notesMs !== undefined && notesMs <= GOALS.notesMs],
+			[`≤ ${GOALS.callsPer10s} HubSpot calls per 10 s`, window <= GOALS.callsPer10s],
+			['0 × 429', !calls.some((r) => r.status === 429)],
 			['all 201', ok.length === COUNT],
 		];
 		console.log(

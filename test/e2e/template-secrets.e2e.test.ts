@@ -9,6 +9,10 @@
  * emulators, Redis at a redis-server of this test's own). Copies of the same two workflows with a secret
  * and a login set show that the same setup does run and write: the checks of the refused requests
  * could have seen a run or a write.
+ *
+ * n8n runs with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true and its Prometheus metrics on, so the booking
+ * with its secret also shows what n8n's expression engine did for it (/metrics: isolates acquired,
+ * expressions evaluated): nothing, for a refused booking (400) as for an accepted one (201).
  */
 import { randomBytes } from 'crypto';
 import { readFileSync, writeFileSync } from 'fs';
@@ -58,13 +62,31 @@ const booking = {
 	exam_date: '2026-12-01',
 };
 
-async function postBooking(path: string, headers: Record<string, string>) {
+async function postBooking(
+	path: string,
+	headers: Record<string, string>,
+	body: Record<string, string> = booking,
+) {
 	const res = await fetch(`${n8n.baseUrl}/webhook/${path}`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json', ...headers },
-		body: JSON.stringify(booking),
+		body: JSON.stringify(body),
 	});
 	return { status: res.status, text: await res.text() };
+}
+
+/** n8n's expression engine counters (/metrics): isolates acquired and expressions evaluated so far. */
+async function expressionEngine(): Promise<{ acquired: number; evaluated: number }> {
+	const text = await (await fetch(`${n8n.baseUrl}/metrics`)).text();
+	const sum = (name: string) =>
+		text
+			.split('\n')
+			.filter((line) => line.startsWith(name))
+			.reduce((total, line) => total + Number(line.split(' ').pop()), 0);
+	return {
+		acquired: sum('n8n_expression_pool_acquired_total'),
+		evaluated: sum('n8n_expression_evaluation_duration_seconds_count'),
+	};
 }
 
 function csvForm(): FormData {
@@ -120,7 +142,9 @@ beforeAll(async () => {
 	hubspot = await startHubSpotEmulator({ tokens: [HUBSPOT_TOKEN] });
 	airtable = await startAirtableEmulator();
 	slack = await startSlackEmulator();
-	n8n = await N8n.create({ env: slack.n8nEnv() });
+	n8n = await N8n.create({
+		env: { ...slack.n8nEnv(), N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true', N8N_METRICS: 'true' },
+	});
 	installPackage(n8n.userFolder);
 	template = credentialsTemplate();
 	// Every template entry as shipped; only where the other flows' services are is filled in.
@@ -228,13 +252,35 @@ describe('the credentials template as shipped keeps the booking webhook and the 
 	});
 
 	it('the same workflows with the secret and the login set run and write; the shipped ones started no execution', async () => {
+		// A bad booking, with the secret: 400 naming the field, and n8n's expression engine did nothing.
+		const engineAtStart = await expressionEngine();
+		const refused = await postBooking(
+			CONTROL.bookings.path,
+			{ 'X-Webhook-Secret': CONTROL.secret },
+			{ ...booking, exam_date: 'next week' },
+		);
+		expect([refused.status, JSON.parse(refused.text)]).toEqual([
+			400,
+			{ error: "Field 'exam_date': must be a date (YYYY-MM-DD)" },
+		]);
+		expect(await expressionEngine()).toEqual(engineAtStart);
+
 		// The booking, with its secret: 201, a deal in HubSpot, its three follow-up jobs in the Redis
 		// the shipped booking would have used.
+		const callsBefore = hubspot.requests().length;
 		const accepted = await postBooking(CONTROL.bookings.path, {
 			'X-Webhook-Secret': CONTROL.secret,
 		});
 		expect(accepted.status).toBe(201);
-		const dealId = String((JSON.parse(accepted.text) as { booking_id: unknown }).booking_id);
+		const reply = JSON.parse(accepted.text) as { booking_id: unknown };
+		expect(reply).toEqual({
+			booking_id: expect.stringMatching(/^\d+$/),
+			message: 'Booking created successfully',
+		});
+		const dealId = String(reply.booking_id);
+		// No node on the way, and no HubSpot call, evaluated an expression: no isolate was built.
+		expect(hubspot.requests().length - callsBefore).toBeGreaterThan(0);
+		expect(await expressionEngine()).toEqual(engineAtStart);
 		expect(hubspot.objects('deals').filter((d) => d.id === dealId)).toHaveLength(1);
 		const redis = connectRedis({ host: '127.0.0.1', port: queueRedis.port });
 		try {
@@ -268,7 +314,7 @@ describe('the credentials template as shipped keeps the booking webhook and the 
 
 		// n8n logged the controls' runs; the shipped workflows, refused above, have none before them.
 		await settleEventLog(n8n);
-		expect(startedExecutions(n8n.userFolder, CONTROL.bookings.id)).toHaveLength(1);
+		expect(startedExecutions(n8n.userFolder, CONTROL.bookings.id)).toHaveLength(2);
 		expect(startedExecutions(n8n.userFolder, CONTROL.csv.id)).toHaveLength(1);
 		expect(startedExecutions(n8n.userFolder, BOOKINGS)).toEqual([]);
 		expect(startedExecutions(n8n.userFolder, CSV_IMPORT)).toEqual([]);

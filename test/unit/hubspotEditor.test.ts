@@ -186,15 +186,11 @@ describe('the shipped HubSpot workflows', () => {
 		const next = (name: string, output: number) =>
 			(flow.connections[name]?.main[output] ?? []).map((c) => c.node);
 		const byName = (name: string) => flow.nodes.find((n) => n.name === name)!;
-		expect(next('Booking properties', 0)).toEqual(['Queue reachable?']);
+		expect(next('Valid booking?', 0)).toEqual(['Queue reachable?']);
 		expect(byName('Queue reachable?').parameters.operation).toBe('check');
 		expect(next('Queue reachable?', 0)).toEqual(['HubSpot: Create Booking']);
 		expect(next('Queue reachable?', 1)).toEqual(['Respond 503']);
-		for (const name of [
-			'Queue: booking → contact',
-			'Queue: booking → exam',
-			'Queue: timeline note',
-		]) {
+		for (const name of ['Queue: booking → contact, exam', 'Queue: timeline note']) {
 			expect([name, byName(name).onError]).toEqual([name, 'continueErrorOutput']);
 			expect([name, next(name, 1)]).toEqual([name, ['HubSpot: Remove Booking']]);
 		}
@@ -215,7 +211,7 @@ describe('the shipped HubSpot workflows', () => {
 		expect(reply.type).toBe('n8n-nodes-base.respondToWebhook');
 		expect(reply.parameters.options.responseCode).toBe(503);
 		// Not "none was created": the deal stays, and the caller must not send the booking again.
-		expect(reply.parameters.responseBody).toContain('$json.hubspot_id');
+		expect(reply.parameters.responseBody).toContain('$json.booking_id');
 		expect(reply.parameters.responseBody).toMatch(
 			/was created but its follow-ups could not be queued and it could not be removed/,
 		);
@@ -224,7 +220,7 @@ describe('the shipped HubSpot workflows', () => {
 		const alert = byName('Raise: deal kept');
 		expect(alert.type).toBe('n8n-nodes-base.stopAndError');
 		expect(alert.parameters.errorMessage).toMatch(
-			/'A booking was answered 503 and its deal ' \+ \$json\.hubspot_id/,
+			/'A booking was answered 503 and its deal ' \+ \$json\.booking_id/,
 		);
 	});
 
@@ -281,12 +277,11 @@ describe('the shipped HubSpot workflows', () => {
 		expect([...reached].sort()).toEqual(
 			[
 				'Valid booking?',
-				'Booking properties',
 				'Queue reachable?',
 				'HubSpot: Create Booking',
-				'Queue: booking → contact',
-				'Queue: booking → exam',
+				'Queue: booking → contact, exam',
 				'Queue: timeline note',
+				'Booking reply',
 				'Respond 201',
 			].sort(),
 		);

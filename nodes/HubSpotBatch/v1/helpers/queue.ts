@@ -38,10 +38,38 @@ export interface HubSpotQueues {
 
 export const DEFAULT_QUEUE_NAME = 'hubspot';
 
-/** The two queues of one queue name (`<name>:associations`, `<name>:notes`) on the `redis` credential. */
+/**
+ * Queues that only receive jobs (Enqueue), kept per Redis connection and name: they never claim, so
+ * they need no consumer of their own to retire, and the consumer group is made once per process,
+ * not once per execution. One Redis command per enqueue is what a hot webhook pays.
+ */
+const producers = new WeakMap<Redis, Map<string, ReliableQueue<AssociationJob | NoteJob>>>();
+
+function producerQueue<T extends AssociationJob | NoteJob>(
+	redis: Redis,
+	name: string,
+): ReliableQueue<T> {
+	let byName = producers.get(redis);
+	if (byName === undefined) producers.set(redis, (byName = new Map()));
+	let queue = byName.get(name);
+	if (queue === undefined) {
+		queue = new ReliableQueue<AssociationJob | NoteJob>(redis, {
+			name,
+			consumer: `n8n-${process.pid}-producer`,
+		});
+		byName.set(name, queue);
+	}
+	return queue as unknown as ReliableQueue<T>;
+}
+
+/**
+ * The two queues of one queue name (`<name>:associations`, `<name>:notes`) on the `redis` credential.
+ * With `producer` (Enqueue) they are the process's shared producer queues and `close()` has nothing
+ * to do; otherwise (Flush, Stats) they consume under a name of this execution's own.
+ */
 export async function openQueues(
 	ctx: IExecuteFunctions,
-	options: { claimIdleMs?: number; retryDelayMs?: number } = {},
+	options: { claimIdleMs?: number; retryDelayMs?: number; producer?: boolean } = {},
 ): Promise<HubSpotQueues> {
 	const name = String(ctx.getNodeParameter('queueName', 0, DEFAULT_QUEUE_NAME)).trim();
 	if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(name)) {
@@ -52,6 +80,15 @@ export async function openQueues(
 	}
 	// The process's one connection to this Redis, shared with the rate limit and the locks.
 	const redis = sharedRedis(redisCredentialsOf(await ctx.getCredentials('redis')));
+	if (options.producer === true) {
+		return {
+			name,
+			redis,
+			associations: producerQueue<AssociationJob>(redis, `${name}:associations`),
+			notes: producerQueue<NoteJob>(redis, `${name}:notes`),
+			close: async () => undefined,
+		};
+	}
 	const consumer = `n8n-${process.pid}-${ctx.getExecutionId() ?? 'manual'}`;
 	const common = { consumer, claimIdleMs: options.claimIdleMs, retryDelayMs: options.retryDelayMs };
 	const associations = new ReliableQueue<AssociationJob>(redis, {

@@ -1,4 +1,5 @@
 import type {
+	IDataObject,
 	IExecuteFunctions,
 	INodeExecutionData,
 	INodeProperties,
@@ -16,7 +17,8 @@ import { writeHubSpotBatches } from '../../helpers/batchWrite';
 import { mappedObjectProperties, readObjectType } from '../../helpers/objectTypes';
 import type { RowOutcome } from '../../helpers/outcome';
 import { createdItems, failedItem } from '../../helpers/outcome';
-import { getPropertyDefinitions } from '../../helpers/properties';
+import type { PropertyDefinition } from '../../helpers/properties';
+import { getPropertyDefinitions, isWritable, toHubSpotValue } from '../../helpers/properties';
 import { HubSpotApi } from '../../transport';
 import {
 	batchOptions,
@@ -24,8 +26,83 @@ import {
 	combineOption,
 	combineWindowMs,
 } from '../common.descriptions';
+import { fillTemplate } from './inputFields';
 
 const show = { resource: ['object'], operation: ['batchCreate'] };
+
+/** Properties composed from the item's fields without an expression per item. */
+export const propertyTemplatesOption: INodeProperties = {
+	displayName: 'Property Templates',
+	name: 'propertyTemplates',
+	type: 'fixedCollection',
+	typeOptions: { multipleValues: true },
+	placeholder: 'Add Property',
+	default: {},
+	description:
+		"Properties built from each item without an expression: {field} in the text is replaced by that field of the item (a dot path reaches into objects). A template that is only {field} sends the field's value. An item without a value for a placeholder is refused, naming the field. A template wins over a mapped field of the same name.",
+	options: [
+		{
+			displayName: 'Property',
+			name: 'template',
+			values: [
+				{
+					displayName: 'Property Name or ID',
+					name: 'property',
+					type: 'options',
+					typeOptions: {
+						loadOptionsMethod: 'getObjectPropertyOptions',
+						loadOptionsDependsOn: ['objectType'],
+					},
+					default: '',
+					description:
+						'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+				},
+				{
+					displayName: 'Template',
+					name: 'text',
+					type: 'string',
+					default: '',
+					placeholder: 'Booking: {exam_name} on {exam_date}',
+					description: 'The value, with {field} placeholders filled from the item',
+				},
+			],
+		},
+	],
+};
+
+/** Where a created item's new ID goes: hubspot_id, as later steps expect by default, or a name of your own. */
+export const idFieldOption: INodeProperties = {
+	displayName: 'Output ID Field',
+	name: 'idField',
+	type: 'string',
+	default: 'hubspot_id',
+	placeholder: 'booking_id',
+	description:
+		"Field of each created item that gets the new record's ID. Later HubSpot Batch steps read hubspot_id by default; a webhook can answer with a name of its own (booking_id) without a Rename Keys step.",
+};
+
+/** The Property Templates option, checked against the object type's writable properties. */
+function readTemplates(
+	ctx: IExecuteFunctions,
+	objectType: string,
+	definitions: Map<string, PropertyDefinition>,
+): Array<{ property: string; text: string }> {
+	const raw = ctx.getNodeParameter('options.propertyTemplates.template', 0, []) as Array<{
+		property?: unknown;
+		text?: unknown;
+	}>;
+	return raw.map(({ property, text }) => {
+		const name = String(property ?? '').trim();
+		const definition = definitions.get(name);
+		if (definition === undefined || !isWritable(definition)) {
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`Field 'propertyTemplates': ${objectType} has no writable property "${name}"`,
+			);
+		}
+		return { property: name, text: String(text ?? '') };
+	});
+}
 
 export const description: INodeProperties[] = [
 	{
@@ -57,9 +134,26 @@ export const description: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: { show },
-		options: [...batchOptions, combineOption],
+		options: [...batchOptions, combineOption, idFieldOption, propertyTemplatesOption],
 	},
 ];
+
+/** Fills the templates into `properties`; the first placeholder without a value, if any. */
+function applyTemplates(
+	properties: Record<string, string>,
+	templates: Array<{ property: string; text: string }>,
+	json: IDataObject,
+	definitions: Map<string, PropertyDefinition>,
+): { field: string; property: string } | undefined {
+	for (const { property, text } of templates) {
+		const filled = fillTemplate(text, json);
+		if ('missing' in filled) return { field: filled.missing, property };
+		const value = toHubSpotValue(filled.value, definitions.get(property));
+		if (value === undefined) delete properties[property];
+		else properties[property] = value;
+	}
+	return undefined;
+}
 
 export async function execute(
 	this: IExecuteFunctions,
@@ -77,8 +171,22 @@ export async function execute(
 	// Keys double as objectWriteTraceId and must not collide with other executions' rows in a combined batch.
 	const prefix = uniqueKeyPrefix();
 	const indexOf = (key: string) => Number(key.slice(prefix.length));
+	const templates = readTemplates(this, objectType, definitions);
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const properties = mappedObjectProperties(this, items[itemIndex], itemIndex, definitions);
+		const missing = applyTemplates(properties, templates, items[itemIndex].json, definitions);
+		if (missing !== undefined) {
+			outcomes.push(
+				failedItem(
+					this,
+					items,
+					itemIndex,
+					`Field '${missing.field}': missing; the template of property ${missing.property} needs a value`,
+					{ field: missing.field },
+				),
+			);
+			continue;
+		}
 		if (Object.keys(properties).length === 0) {
 			outcomes.push(
 				failedItem(
@@ -99,7 +207,16 @@ export async function execute(
 			? new Map<string, RowResult<JsonObject>>()
 			: await sendCombined(this, api, objectType, settings, rows);
 	const created = rows.map((row) => ({ key: row.key, itemIndex: indexOf(row.key) }));
-	return [...outcomes, ...createdItems(this, items, created, written)];
+	const idField = String(this.getNodeParameter('options.idField', 0, 'hubspot_id') ?? '').trim();
+	const results = createdItems(this, items, created, written);
+	if (idField !== '' && idField !== 'hubspot_id') {
+		for (const outcome of results) {
+			if (outcome.error !== undefined) continue;
+			const { hubspot_id: id, ...rest } = outcome.json;
+			outcome.json = { ...rest, [idField]: id };
+		}
+	}
+	return [...outcomes, ...results];
 }
 
 /**

@@ -16,11 +16,11 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: { resource: ['queue'] } },
 		options: [
 			{
-				name: 'Check Connection',
+				name: 'Check',
 				value: 'check',
 				description:
-					"Fail when the queue's Redis does not answer, before anything is created that needs queued follow-ups",
-				action: 'Check the queue is reachable',
+					"Before anything is created that needs queued follow-ups: fail when the queue's Redis does not answer, or refuse items whose fields break your rules",
+				action: 'Check the queue or the input',
 			},
 			{
 				name: 'Enqueue',

@@ -1,0 +1,164 @@
+/**
+ * The shipped booking webhook evaluates no expression on its way to the 201 or to a 400: n8n 2.40.7
+ * then builds no expression isolate for the request (with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true),
+ * which is most of what a webhook execution costs. Any parameter value starting with "=" is an
+ * expression, and so is a node description's default that n8n fills in for a parameter left unset,
+ * so each node's parameters are taken as n8n 2.40.7 sees them: the workflow's values plus the
+ * defaults of every parameter its description shows for them (n8n-workflow's getNodeParameters, from
+ * the pinned runtime, with the built-in nodes' own descriptions). The webhook phase is checked with
+ * the same functions n8n uses to decide whether it needs an isolate before the first node runs.
+ */
+import { readFileSync } from 'fs';
+import { join, resolve } from 'path';
+
+import type { INode, INodeTypeDescription, IWorkflowBase } from 'n8n-workflow';
+
+import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
+import { runtime } from '../e2e/harness/n8n';
+
+const ROOT = join(__dirname, '..', '..');
+/** The pinned runtime's node_modules: n8n's own n8n-workflow and built-in nodes. */
+const RUNTIME_MODULES = resolve(runtime().n8n, '..', '..', '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const n8nWorkflow = require(join(RUNTIME_MODULES, 'n8n-workflow')) as typeof import('n8n-workflow');
+
+type Flow = Pick<IWorkflowBase, 'nodes' | 'connections'>;
+
+function flow(): Flow {
+	return JSON.parse(readFileSync(join(ROOT, 'workflows/hubspot-booking-create.json'), 'utf8'));
+}
+
+/** A built-in node's class from the runtime, e.g. builtIn('Set/Set.node.js', 'Set'). */
+function builtIn(file: string, name: string): unknown {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const module = require(join(RUNTIME_MODULES, 'n8n-nodes-base/dist/nodes', file));
+	return new module[name]();
+}
+
+const TYPES: Record<string, unknown> = {
+	'n8n-nodes-base.webhook': builtIn('Webhook/Webhook.node.js', 'Webhook'),
+	'n8n-nodes-base.set': builtIn('Set/Set.node.js', 'Set'),
+	'n8n-nodes-base.respondToWebhook': builtIn(
+		'RespondToWebhook/RespondToWebhook.node.js',
+		'RespondToWebhook',
+	),
+	'n8n-nodes-base.stopAndError': builtIn('StopAndError/StopAndError.node.js', 'StopAndError'),
+	'n8n-nodes-marketing-ops.hubSpotBatch': new HubSpotBatch(),
+};
+
+function descriptionOf(node: INode): INodeTypeDescription {
+	const type = TYPES[node.type] as
+		| { nodeVersions?: Record<number, { description: INodeTypeDescription }> }
+		| { description: INodeTypeDescription };
+	if (type === undefined) throw new Error(`no description loaded for ${node.type}`);
+	if ('nodeVersions' in type && type.nodeVersions) {
+		const version = type.nodeVersions[node.typeVersion];
+		if (version === undefined) throw new Error(`${node.type} has no version ${node.typeVersion}`);
+		return version.description;
+	}
+	return (type as { description: INodeTypeDescription }).description;
+}
+
+/** The node's parameters as n8n runs them: its values plus the defaults of what they show. */
+function effectiveParameters(node: INode): unknown {
+	const description = descriptionOf(node);
+	return n8nWorkflow.NodeHelpers.getNodeParameters(
+		description.properties,
+		node.parameters,
+		true,
+		false,
+		node,
+		description,
+	);
+}
+
+/** Every string in `value` that n8n would evaluate as an expression, with where it is. */
+function expressionsIn(value: unknown, at: string): string[] {
+	if (typeof value === 'string') return value.startsWith('=') ? [`${at}: ${value}`] : [];
+	if (Array.isArray(value)) return value.flatMap((v, i) => expressionsIn(v, `${at}[${i}]`));
+	if (value !== null && typeof value === 'object')
+		return Object.entries(value).flatMap(([k, v]) => expressionsIn(v, `${at}.${k}`));
+	return [];
+}
+
+/** The nodes an execution runs from `from`'s output `output` on, following output 0 of each next node. */
+function pathFrom(f: Flow, from: string, output: number): string[] {
+	const names: string[] = [];
+	let targets = f.connections[from]?.main?.[output] ?? [];
+	while (targets.length > 0) {
+		expect(targets).toHaveLength(1);
+		const name = targets[0].node;
+		names.push(name);
+		targets = f.connections[name]?.main?.[0] ?? [];
+	}
+	return names;
+}
+
+function nodeNamed(f: Flow, name: string): INode {
+	const node = f.nodes.find((n) => n.name === name);
+	if (node === undefined) throw new Error(`no node named ${name}`);
+	return node;
+}
+
+const expressionsOn = (f: Flow, names: string[]) =>
+	names.flatMap((name) => expressionsIn(effectiveParameters(nodeNamed(f, name)), name));
+
+describe('the booking webhook evaluates no expression on the way to a 201 or a 400', () => {
+	const shipped = flow();
+	const happy = ['Booking webhook', ...pathFrom(shipped, 'Booking webhook', 0)];
+	const refused = pathFrom(shipped, 'Valid booking?', 1);
+
+	it('the paths are the ones a booking takes: checked, queue pinged, created, its associations and note queued, answered', () => {
+		expect(happy).toEqual([
+			'Booking webhook',
+			'Valid booking?',
+			'Queue reachable?',
+			'HubSpot: Create Booking',
+			'Queue: booking → contact, exam',
+			'Queue: timeline note',
+			'Booking reply',
+			'Respond 201',
+		]);
+		expect(refused).toEqual(['Refusal reply', 'Respond 400']);
+		expect(nodeNamed(shipped, 'Respond 201').parameters).toEqual({
+			respondWith: 'firstIncomingItem',
+			options: { responseCode: 201 },
+		});
+		expect(nodeNamed(shipped, 'Respond 400').parameters).toEqual({
+			respondWith: 'firstIncomingItem',
+			options: { responseCode: 400 },
+		});
+	});
+
+	it('no parameter value on either path, set or filled in from a default, starts with "="', () => {
+		expect(expressionsOn(shipped, [...happy, ...refused])).toEqual([]);
+	});
+
+	it("the webhook phase needs no isolate: n8n's own checks find the Webhook node's parameters static", () => {
+		const hook = nodeNamed(shipped, 'Booking webhook');
+		expect(hook.typeVersion).toBeGreaterThan(1);
+		expect(n8nWorkflow.nodeParametersAreStatic(hook)).toBe(true);
+		const webhooks = descriptionOf(hook).webhooks ?? [];
+		expect(webhooks.length).toBeGreaterThan(0);
+		expect(webhooks.every(n8nWorkflow.webhookDescriptionIsNativelyResolvable)).toBe(true);
+	});
+
+	it('the check fails on a set expression and on an expression default a node would use (the previous booking flow had both)', () => {
+		const copy = flow();
+		// A Respond that builds its body with JSON.stringify, as the 201 did before.
+		Object.assign(nodeNamed(copy, 'Respond 201').parameters, {
+			respondWith: 'json',
+			responseBody: '={{ JSON.stringify({ booking_id: $json.booking_id }) }}',
+		});
+		// An enqueue that takes its IDs from parameters and leaves From Record ID at its default.
+		const queue = nodeNamed(copy, 'Queue: booking → contact, exam');
+		queue.parameters = { ...queue.parameters, source: 'parameters', toId: '1' };
+		delete queue.parameters.fromId;
+		expect(expressionsOn(copy, happy)).toEqual([
+			'Queue: booking → contact, exam.fromId: ={{ $json.hubspot_id }}',
+			'Respond 201.responseBody: ={{ JSON.stringify({ booking_id: $json.booking_id }) }}',
+		]);
+		// A failure path may keep its expressions: it runs only when something went wrong.
+		expect(expressionsOn(shipped, ['Raise: deal may exist']).length).toBeGreaterThan(0);
+	});
+});
