@@ -5,6 +5,8 @@
  * the HighLevel emulator, a JSON reply and an audit row. The checker is closed by default (no secret: 401/403,
  * nothing written), ties the contact to the email, and answers 503 with a Slack alert when HighLevel or the
  * database is down (the private cluster is stopped for that, never the machine's shared server).
+ * n8n runs with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE (the recommended setting) and its /metrics on: the checker's
+ * hot paths (checked and tagged, refused with 422) must build no expression isolate, which n8n counts.
  */
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
@@ -159,6 +161,24 @@ async function ghlWebhook(
 	return { status: res.status, text, json };
 }
 
+/**
+ * n8n's own counts (its /metrics): isolates taken from the expression pool, and expressions evaluated.
+ * With lazy acquire an execution takes an isolate on its first expression, and none without one.
+ */
+async function expressionMetrics(): Promise<{ isolates: number; evaluations: number }> {
+	const text = await (await fetch(`${n8n.baseUrl}/metrics`)).text();
+	const sum = (name: string) => {
+		const lines = text.split('\n').filter((l) => l.startsWith(name));
+		if (lines.length === 0 && !text.includes(`# TYPE ${name.replace(/_count$/, '')}`))
+			throw new Error(`n8n's /metrics has no ${name}`);
+		return lines.reduce((total, l) => total + Number(l.split(' ').at(-1)), 0);
+	};
+	return {
+		isolates: sum('n8n_expression_pool_acquired_total'),
+		evaluations: sum('n8n_expression_evaluation_duration_seconds_count'),
+	};
+}
+
 const auditCount = async () =>
 	Number(
 		(await pg.query(`SELECT count(*)::int AS n FROM ${pg.qualified('attendance_checks')}`)).rows[0]
@@ -172,7 +192,9 @@ async function slackMessage(text: string) {
 		if (found) return found;
 		await new Promise((r) => setTimeout(r, 100));
 	}
-	throw new Error(`no Slack message containing "${text}"`);
+	throw new Error(
+		`no Slack message containing "${text}"; posted: ${JSON.stringify(slack.messages().map((m) => m.text))}`,
+	);
 }
 
 beforeAll(async () => {
@@ -232,7 +254,14 @@ beforeAll(async () => {
 		}).id;
 
 	slack = await startSlackEmulator();
-	n8n = await N8n.create({ env: slack.n8nEnv() });
+	n8n = await N8n.create({
+		env: {
+			...slack.n8nEnv(),
+			// An execution that evaluates no expression then builds no isolate; n8n counts those it builds.
+			N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true',
+			N8N_METRICS: 'true',
+		},
+	});
 	installPackage(n8n.userFolder);
 	n8n.importCredentials(credentials());
 	n8n.importWorkflow(join(ROOT, 'workflows/error-alerts.json'));
@@ -363,8 +392,46 @@ describe('in real n8n: WebinarJam → Postgres sync and the GoHighLevel attendan
 	it('a contact HighLevel does not have: 422 with the reason', async () => {
 		const res = await ghlWebhook('nora.noshow@example.com', 'noSuchContact0001');
 		expect(res.status).toBe(422);
-		expect(res.json.status).toBe('error');
-		expect(String(res.json.error)).toMatch(/not found/i);
+		expect(res.json).toEqual({
+			status: 'error',
+			field: 'contact_id',
+			error: "Field 'contact_id': contact not found in HighLevel",
+			http_status: 422,
+		});
+	});
+
+	it('checked and tagged, or refused with 422: no expression evaluated, no isolate built (lazy acquire); the error path builds one', async () => {
+		const before = await expressionMetrics();
+		const answers = [
+			await ghlWebhook('ada.attendee@example.com', contacts.attendee),
+			await ghlWebhook('nora.noshow@example.com', undefined),
+			await ghlWebhook('sam.stranger@example.com', contacts.stranger),
+			await ghlWebhook('not-an-email', contacts.stranger),
+			await ghlWebhook('ada.attendee@example.com', contacts.stranger),
+		];
+		expect(answers.map((a) => [a.status, a.json.status, a.json.field])).toEqual([
+			[200, 'attended', undefined],
+			[200, 'no_show', undefined],
+			[200, 'not_found', undefined],
+			[422, 'error', 'email'],
+			[422, 'error', 'contact_id'],
+		]);
+		const after = await expressionMetrics();
+		expect(after).toEqual(before);
+
+		// The control: the URL variant's refusal without a secret takes the error output, whose reply
+		// is an expression. n8n counts it, so the equality above is not blind.
+		const refused = await ghlWebhook(
+			'sam.stranger@example.com',
+			contacts.stranger,
+			'x',
+			'none',
+			QUERY_PATH,
+		);
+		expect(refused.status).toBe(401);
+		const control = await expressionMetrics();
+		expect(control.isolates).toBeGreaterThan(after.isolates);
+		expect(control.evaluations).toBeGreaterThan(after.evaluations);
 	});
 
 	it('a second sync after attendance changed updates exactly those rows and leaves the others untouched', async () => {
@@ -486,8 +553,9 @@ describe('in real n8n: the attendance checker is closed by default and every fai
 		expect(res.status).toBe(422);
 		expect(res.json).toEqual({
 			status: 'error',
-			field: 'contactId',
-			error: "Field 'contactId': the contact’s email is not the email in the request",
+			field: 'contact_id',
+			error: "Field 'contact_id': the contact’s email is not the email in the request",
+			http_status: 422,
 		});
 		expect(res.text).not.toMatch(/Ada|97|revenue|purchased|attended_live|registrant/i);
 		expect(hl.tagsOf(contacts.stranger)).toEqual(['webinar-registered']);

@@ -10,6 +10,7 @@ import type {
 	IDataObject,
 	INodeExecutionData,
 } from 'n8n-workflow';
+import { Expression } from 'n8n-workflow';
 
 import { HighLevelAttendanceApi } from '../../credentials/HighLevelAttendanceApi.credentials';
 import { HighLevelAttendance } from '../../nodes/HighLevelAttendance/HighLevelAttendance.node';
@@ -202,12 +203,13 @@ function credentials(
 
 type OnError = 'continueErrorOutput' | 'continueRegularOutput';
 
-function workflow(parameters: IDataObject, onError?: OnError): WorkflowJson {
+function workflow(parameters: IDataObject, onError?: OnError, typeVersion = 1): WorkflowJson {
 	return startThen(
 		{
 			id: 'hl',
 			name: 'HighLevel',
 			type: NODE_TYPE,
+			typeVersion,
 			parameters,
 			credentials: {
 				highLevelAttendanceApi: { id: '1', name: 'HighLevel' },
@@ -231,9 +233,9 @@ const checkAndTag = (extra: IDataObject = {}) => ({
 async function run(
 	rows: IDataObject[],
 	parameters: IDataObject,
-	opts: { onError?: OnError; creds?: Parameters<typeof credentials>[0] } = {},
+	opts: { onError?: OnError; creds?: Parameters<typeof credentials>[0]; version?: number } = {},
 ) {
-	return await runWorkflow(workflow(parameters, opts.onError), {
+	return await runWorkflow(workflow(parameters, opts.onError, opts.version), {
 		mode: 'webhook',
 		startItems: rows.map((json) => ({ json })),
 		credentials: credentials(opts.creds),
@@ -1625,5 +1627,257 @@ describe('closed by default: the webhook secret and the contact tied to the emai
 		expect(hlDetails).toMatchObject({ http_status: 503, reason: 'HighLevel is unavailable' });
 		expect(JSON.stringify(hlDetails.reason)).not.toContain(emulator.locationId);
 		expect(emulator.tagsOf(ada.id)).toEqual([]);
+	});
+});
+
+describe('version 2: the GoHighLevel Webhook input and the Invalid Input output', () => {
+	/** Version 2 as the shipped checker sets it: the defaults, Caller Authentication left to the workflow. */
+	const v2 = (extra: IDataObject = {}) => checkAndTag({ authentication: 'none', ...extra });
+	const runV2 = async (
+		rows: IDataObject[],
+		parameters: IDataObject = v2(),
+		opts: { onError?: OnError; creds?: Parameters<typeof credentials>[0] } = {},
+	) => await run(rows, parameters, { ...opts, version: 2 });
+
+	/** Expressions n8n evaluates during `fn` (every one goes through this method, whatever the engine). */
+	async function countExpressions<T>(fn: () => Promise<T>): Promise<{ value: T; count: number }> {
+		const spy = jest.spyOn(Expression.prototype, 'resolveSimpleParameterValue');
+		try {
+			const value = await fn();
+			return { value, count: spy.mock.calls.length };
+		} finally {
+			spy.mockRestore();
+		}
+	}
+
+	it('reads email, contact_id and Custom Data from the request, tags the contact, and evaluates no expression (version 1 evaluates its four)', async () => {
+		await start();
+		const ada = emulator.seedContact({ email: 'ada@example.com', tags: ['webinar-no-show'] });
+		const request = ghlWebhook({ contact_id: ada.id, email: ' Ada@Example.com' });
+		const { value: result, count } = await countExpressions(async () => await runV2([request]));
+		expect(result.error).toBeUndefined();
+		const [checked, invalid] = result.outputs('HighLevel');
+		expect(invalid).toEqual([]);
+		expect(paired(checked)).toEqual([0]);
+		expect(checked[0].json).toMatchObject({
+			email: 'ada@example.com',
+			contact_id: ada.id,
+			webinar_id: WEBINAR,
+			schedule_id: SCHEDULE,
+			status: 'attended',
+			tag_added: 'webinar-attended',
+			tag_removed: 'webinar-no-show',
+		});
+		expect(count).toBe(0);
+		expect(emulator.tagsOf(ada.id)).toEqual(['webinar-attended']);
+		expect(await auditRows()).toEqual([
+			expect.objectContaining({ attendance_status: 'attended', ghl_contact_id: ada.id }),
+		]);
+
+		// The control: version 1 reads the same request through its default expressions.
+		const v1 = await countExpressions(async () => await run([request], v2()));
+		expect(v1.value.json('HighLevel')[0]).toMatchObject({ status: 'attended', contact_id: ada.id });
+		expect(v1.count).toBeGreaterThanOrEqual(4);
+	});
+
+	it('webinar_id and schedule_id at the top level or in the URL query; a contact found by email; an item that is the payload itself', async () => {
+		await start();
+		const ada = emulator.seedContact({ email: 'ada@example.com' });
+		const cy = emulator.seedContact({ email: 'cy@example.com' });
+		const bob = emulator.seedContact({ email: 'bob@example.com' });
+		const topLevel = ghlWebhook({
+			contact_id: ada.id,
+			email: 'ada@example.com',
+			customData: {},
+			webinar_id: WEBINAR,
+			schedule_id: SCHEDULE,
+		});
+		// The plain Webhook action with the ids (and the secret) in its URL; no contact_id: by email.
+		const inQuery = {
+			...ghlWebhook({ email: 'cy@example.com', customData: { webinar_id: '' } }),
+			query: { secret: SECRET, webinar_id: String(WEBINAR), schedule_id: [String(SCHEDULE), '99'] },
+		};
+		const flat = {
+			contact_id: bob.id,
+			email: 'bob@example.com',
+			customData: { webinar_id: WEBINAR, schedule_id: SCHEDULE },
+		};
+		const result = await runV2([topLevel, inQuery, flat]);
+		expect(result.error).toBeUndefined();
+		const [checked, invalid] = result.outputs('HighLevel');
+		expect(invalid).toEqual([]);
+		expect(checked.map((i) => i.json)).toEqual([
+			expect.objectContaining({ contact_id: ada.id, status: 'attended', schedule_id: SCHEDULE }),
+			expect.objectContaining({ contact_id: cy.id, status: 'no_show', schedule_id: SCHEDULE }),
+			expect.objectContaining({ contact_id: bob.id, status: 'no_show', webinar_id: WEBINAR }),
+		]);
+		expect(apiCalls((e) => e.path === '/contacts/search/duplicate')).toHaveLength(1);
+	});
+
+	it('a request at fault leaves on Invalid Input as the reply (field named by its payload key, 422), is audited, and does not fail the node', async () => {
+		await start();
+		const ada = emulator.seedContact({ email: 'ada@example.com', tags: ['vip'] });
+		const cy = emulator.seedContact({ email: 'cy@example.com' });
+		const rows = [
+			ghlWebhook({ contact_id: cy.id, email: 'cy@example.com' }),
+			ghlWebhook({ contact_id: ada.id }),
+			ghlWebhook({ contact_id: ada.id, email: 'jane@example' }),
+			ghlWebhook({ contact_id: '../locations', email: 'ada@example.com' }),
+			ghlWebhook({ contact_id: ada.id, email: 'ada@example.com', customData: {} }),
+			ghlWebhook({
+				contact_id: ada.id,
+				email: 'ada@example.com',
+				customData: { webinar_id: 'abc' },
+			}),
+			// Cy's contact with Ada's email: Ada attended and purchased; none of it may leave.
+			ghlWebhook({ contact_id: cy.id, email: 'ada@example.com' }),
+			ghlWebhook({ contact_id: 'noSuchContact0000001', email: 'ada@example.com' }),
+			ghlWebhook({ email: 'nobody@example.com' }),
+		];
+		// No On Error setting: a refusal is an answer, not a failure of the node.
+		const result = await runV2(rows);
+		expect(result.error).toBeUndefined();
+		const [checked, invalid] = result.outputs('HighLevel');
+		expect(paired(checked)).toEqual([0]);
+		expect(checked[0].json).toMatchObject({ status: 'no_show', contact_id: cy.id });
+		expect(paired(invalid)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+		const reply = (field: string, error: string) => ({
+			status: 'error',
+			field,
+			error: `Field '${field}': ${error}`,
+			http_status: 422,
+		});
+		expect(invalid.map((i) => i.json)).toEqual([
+			reply('email', 'no email given'),
+			reply('email', `"jane@example" is not a valid email address: domain 'example' has no dot`),
+			reply(
+				'contact_id',
+				'"../locations" is not a HighLevel contact id (1 to 64 letters and digits)',
+			),
+			reply(
+				'webinar_id',
+				'no webinar id given (set Custom Data "webinar_id" in the HighLevel Webhook action)',
+			),
+			reply('webinar_id', '"abc" is not a WebinarJam webinar id (a whole number)'),
+			reply('contact_id', 'the contact’s email is not the email in the request'),
+			reply('contact_id', 'contact not found in HighLevel'),
+			reply('email', 'no HighLevel contact has this email'),
+		]);
+		// The reply carries the caller's own field and why: nothing of the request, a registrant or the setup.
+		const text = JSON.stringify(invalid);
+		expect(text).not.toMatch(/Lovelace|497|revenue|purchased|x-webhook-secret/i);
+		expect(text).not.toContain(SECRET);
+		expect(text).not.toContain(emulator.locationId);
+		expect(text).not.toContain(pg.schema);
+		expect(emulator.tagsOf(ada.id)).toEqual(['vip']);
+		expect(tagCalls().filter((c) => !c.path.includes(cy.id))).toHaveLength(0);
+		// Every refusal that passed authentication is an 'error' audit row, with the full reason.
+		const audit = await auditRows();
+		expect(audit.filter((r) => r.attendance_status === 'error')).toHaveLength(8);
+		expect(audit.find((r) => r.ghl_contact_id === 'noSuchContact0000001')?.error).toBe(
+			"Field 'contact_id': contact not found in HighLevel",
+		);
+	});
+
+	it('unauthenticated (401/403) and unavailable (503) checks stay on the error output; a refusal that cannot be audited is a 503', async () => {
+		await start();
+		const ada = emulator.seedContact({ email: 'ada@example.com' });
+		const noSecret = {
+			...ghlWebhook({ contact_id: ada.id, email: 'ada@example.com' }),
+			headers: {},
+		};
+		const refused = await runV2([noSecret], v2({ authentication: 'webhookSecret' }), {
+			onError: 'continueErrorOutput',
+		});
+		const [, invalid, failed] = refused.outputs('HighLevel');
+		expect(invalid).toEqual([]);
+		expect(failed[0].json.details).toMatchObject({ http_status: 401, status: 'error' });
+		expect(apiCalls()).toHaveLength(0);
+
+		// The database is down: a bad request cannot be recorded. The caller gets 503, not a 422 that
+		// would say the check was logged, and the reply names no host.
+		const dbDown = await runV2([ghlWebhook({ contact_id: ada.id })], v2(), {
+			onError: 'continueErrorOutput',
+			creds: { postgres: { port: 1 } },
+		});
+		const [ok, none, down] = dbDown.outputs('HighLevel');
+		expect([ok, none]).toEqual([[], []]);
+		expect(down[0].json.details).toMatchObject({
+			http_status: 503,
+			error_field: 'database',
+			reason: 'the attendance database is unavailable',
+		});
+		expect(String(down[0].json.error)).toMatch(
+			/^Field 'email': no email given \(the 'error' audit row was not written either: .*127\.0\.0\.1:1/,
+		);
+		expect(JSON.stringify(down[0].json.details)).not.toContain('127.0.0.1');
+	});
+
+	it('Field by Field: the parameters are read (expressions allowed), and a request at fault still leaves on Invalid Input, named by its parameter', async () => {
+		await start();
+		const ada = emulator.seedContact({ email: 'ada@example.com' });
+		const result = await runV2(
+			[
+				{ who: 'ada@example.com', contact: ada.id },
+				{ who: 'ada@example.com', contact: 'not-a-contact-id!' },
+			],
+			v2({
+				inputMode: 'fields',
+				email: '={{ $json.who }}',
+				contactId: '={{ $json.contact }}',
+				webinarId: String(WEBINAR),
+				scheduleId: '',
+			}),
+		);
+		expect(result.error).toBeUndefined();
+		const [checked, invalid] = result.outputs('HighLevel');
+		expect(checked.map((i) => i.json.status)).toEqual(['attended']);
+		expect(invalid.map((i) => i.json)).toEqual([
+			{
+				status: 'error',
+				field: 'contactId',
+				error: `Field 'contactId': "not-a-contact-id!" is not a HighLevel contact id (1 to 64 letters and digits)`,
+				http_status: 422,
+			},
+		]);
+	});
+
+	it('Contact operations answer on the first output only, as in version 1', async () => {
+		await start();
+		const ada = emulator.seedContact({ email: 'ada@example.com' });
+		const result = await runV2([{ email: 'ada@example.com' }], {
+			resource: 'contact',
+			operation: 'findByEmail',
+			email: '={{ $json.email }}',
+		});
+		const outputs = result.outputs('HighLevel');
+		expect(outputs[0].map((i) => i.json)).toEqual([
+			expect.objectContaining({ found: true, contact_id: ada.id }),
+		]);
+		expect(outputs[1] ?? []).toEqual([]);
+	});
+});
+
+describe('version 1 is unchanged, save for one leak', () => {
+	it('its reply reason for a bad request never carries what the database said about the audit row', async () => {
+		await start();
+		const result = await run(
+			[ghlWebhook({ contact_id: 'abc123', email: 'jane@example' })],
+			checkAndTag(),
+			{
+				onError: 'continueErrorOutput',
+				creds: { postgres: { port: 1 } },
+			},
+		);
+		const [ok, failed] = result.outputs('HighLevel');
+		expect(ok).toEqual([]);
+		const details = failed[0].json.details as IDataObject;
+		// Still version 1's answer (422 naming the parameter) …
+		expect(details).toMatchObject({ http_status: 422, error_field: 'email' });
+		expect(String(failed[0].json.error)).toContain('127.0.0.1:1');
+		// … but the reason a webhook reply shows is the refusal alone.
+		expect(details.reason).toBe(
+			`Field 'email': "jane@example" is not a valid email address: domain 'example' has no dot`,
+		);
 	});
 });

@@ -1,8 +1,7 @@
 /**
  * HighLevel's (LeadConnector v2) API as the one client sees it: a burst limit per Private
  * Integration per location (100 per 10 s, reported in X-RateLimit-* headers), a daily budget
- * (a 429 with X-RateLimit-Daily-Remaining: 0, never retried), and the Version header (sent by the
- * credential).
+ * (a 429 with X-RateLimit-Daily-Remaining: 0, never retried), and the Version header.
  */
 import type { ICredentialDataDecryptedObject, JsonObject } from 'n8n-workflow';
 
@@ -18,7 +17,7 @@ import { rateLimiterKey } from '../../../shared/transport/rateLimiter';
 /** The credential type (see credentials/HighLevelAttendanceApi.credentials.ts for why it is not `highLevelApi`). */
 export const CREDENTIAL_TYPE = 'highLevelAttendanceApi';
 export const DEFAULT_BASE_URL = 'https://services.leadconnectorhq.com';
-/** The `Version` header the v2 contact endpoints document (sent by the credential). */
+/** The `Version` header the v2 contact endpoints document (sent with every call). */
 export const API_VERSION = '2021-07-28';
 /** HighLevel: 100 requests per 10 seconds per Private Integration per location (burst limit). */
 export const DEFAULT_REQUESTS_PER_10S = 100;
@@ -63,6 +62,8 @@ export const highLevelPolicy: VendorPolicy = {
 		};
 	},
 	accountLabel: (credentials) => `location ${locationIdOf(credentials)}`,
+	// This client puts the token in the Authorization header itself: never let it into a message.
+	secrets: (credentials) => [String(credentials.accessToken ?? '').trim()],
 	rateHeaders: rateLimitHeaders('x-ratelimit'),
 	...windowOrDailyLimit(isDailyLimit, 'x-ratelimit-interval-milliseconds', WINDOW_MS),
 	// A string, or the list of messages a 422 carries.

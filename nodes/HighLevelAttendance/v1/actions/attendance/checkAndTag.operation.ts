@@ -25,164 +25,212 @@ import type { FatalGate } from '../../helpers/items';
 import { emailProblem, highLevelFailure, ms, processItems } from '../../helpers/items';
 import { verifyRequestSecret } from '../../helpers/secret';
 import { tagSet } from '../../helpers/tags';
+import type { CheckField } from '../../helpers/webhookPayload';
+import { PAYLOAD_KEYS, readCheckRequest } from '../../helpers/webhookPayload';
 import type { HighLevelApi } from '../../transport';
 import { contactIdProblem, CREDENTIAL_TYPE } from '../../transport';
 import { concurrencyOf, requestOptions, retrySettings } from '../common.descriptions';
 
 const show = { resource: ['attendance'], operation: ['checkAndTag'] };
 
-export const description: INodeProperties[] = [
+/**
+ * Version 2's Input parameter. Version 1 has none: its Email, Contact ID, Webinar ID and Schedule
+ * ID default to expressions reading the webhook body, and saved workflows keep them.
+ */
+const inputModeProperties: INodeProperties[] = [
 	{
-		displayName:
-			'Run WebinarJam › Database › Apply Schema once first: it creates the webinar_registrants and attendance_checks tables this check reads and writes.',
-		name: 'applySchemaNotice',
-		type: 'notice',
-		default: '',
-		displayOptions: { show },
-	},
-	{
-		displayName: 'Caller Authentication',
-		name: 'authentication',
+		displayName: 'Input',
+		name: 'inputMode',
 		type: 'options',
 		noDataExpression: true,
-		default: 'webhookSecret',
+		default: 'ghlWebhook',
 		options: [
 			{
-				name: 'Webhook Secret',
-				value: 'webhookSecret',
+				name: 'Field by Field',
+				value: 'fields',
 				description:
-					'The request must carry the HighLevel credential’s Webhook Secret in the X-Webhook-Secret header or as ?secret= in the URL; anything else is refused before any lookup or write',
+					'Set Email, Contact ID, Webinar ID and Schedule ID yourself, as values or expressions',
 			},
 			{
-				name: 'None',
-				value: 'none',
+				name: 'GoHighLevel Webhook',
+				value: 'ghlWebhook',
 				description:
-					'The workflow authenticates the caller itself before this node (for example the Webhook node’s Header Auth)',
+					'Read them from the request of a GoHighLevel workflow’s Webhook or Custom Webhook action, as n8n’s Webhook node receives it. No expression is evaluated.',
 			},
 		],
-		description:
-			'How the incoming webhook request (this node’s input item, as n8n’s Webhook node outputs it) proves it comes from your GoHighLevel workflow',
+		description: 'Where the email, the contact and the webinar of each check come from',
 		displayOptions: { show },
 	},
 	{
-		displayName: 'Email',
-		name: 'email',
-		type: 'string',
-		placeholder: 'name@email.com',
-		default: '={{ $json.body.email }}',
-		required: true,
-		description:
-			'The registrant’s email, read as the sync stores it in webinar_registrants (trimmed, lower-cased, without angle brackets or mailto:); an address that is not valid is an item error. The default reads a HighLevel workflow Webhook action received by n8n’s Webhook node.',
-		displayOptions: { show },
-	},
-	{
-		displayName: 'Contact ID',
-		name: 'contactId',
-		type: 'string',
-		default: '={{ $json.body.contact_id }}',
-		description:
-			'The HighLevel contact to tag (its ID: letters and digits). It is read from HighLevel and used only when its email is the Email above. Leave empty to find the contact by email. Either way it is one HighLevel call, made while the database is queried.',
-		displayOptions: { show },
-	},
-	{
-		displayName: 'Webinar ID',
-		name: 'webinarId',
-		type: 'string',
-		default: '={{ $json.body.customData?.webinar_id ?? $json.body.webinar_id }}',
-		required: true,
-		description:
-			'The WebinarJam webinar_id. Add it as Custom Data "webinar_id" in the HighLevel Webhook action.',
-		displayOptions: { show },
-	},
-	{
-		displayName: 'Schedule ID',
-		name: 'scheduleId',
-		type: 'string',
-		default: '={{ $json.body.customData?.schedule_id ?? $json.body.schedule_id }}',
-		description:
-			'The WebinarJam schedule_id (Custom Data "schedule_id"). Leave empty to use the newest registration for the webinar, whatever the schedule.',
-		displayOptions: { show },
-	},
-	{
-		displayName: 'Skip Tag Calls Not Needed',
-		name: 'useTagsFromPayload',
-		type: 'boolean',
-		default: true,
-		description:
-			'Whether to skip adding a tag the contact already has and removing one it does not have, judging by the contact’s tags as HighLevel returns them. Saves up to half the HighLevel calls (the limit is 100 per 10 seconds).',
-		displayOptions: { show },
-	},
-	{
-		displayName: 'Attended Tag',
-		name: 'attendedTag',
-		type: 'string',
-		default: 'webinar-attended',
-		description:
-			'Added to attendees and removed from no-shows. Leave empty to leave it alone. HighLevel stores tags lowercased.',
-		displayOptions: { show },
-	},
-	{
-		displayName: 'No-Show Tag',
-		name: 'noShowTag',
-		type: 'string',
-		default: 'webinar-no-show',
-		description: 'Added to no-shows and removed from attendees. Leave empty to leave it alone.',
-		displayOptions: { show },
-	},
-	{
-		displayName: 'When Not Found',
-		name: 'whenNotFound',
-		type: 'options',
-		default: 'noChange',
-		options: [
-			{
-				name: 'No Change',
-				value: 'noChange',
-				description: 'Leave the contact’s tags as they are (status not_found)',
-			},
-			{
-				name: 'Add Tag',
-				value: 'addTag',
-				description: 'Add the Not Found Tag (status not_found)',
-			},
-		],
-		description: 'What to do when the email is not registered for the webinar in the database',
-		displayOptions: { show },
-	},
-	{
-		displayName: 'Not Found Tag',
-		name: 'notFoundTag',
-		type: 'string',
-		default: 'webinar-not-found',
-		displayOptions: { show: { ...show, whenNotFound: ['addTag'] } },
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [
-			{
-				displayName: 'Replay Counts as Attended',
-				name: 'replayCountsAsAttended',
-				type: 'boolean',
-				default: false,
-				description: 'Whether a registrant who watched only the replay counts as attended',
-			},
-			{
-				displayName: 'Write Audit Row',
-				name: 'writeAuditRow',
-				type: 'boolean',
-				default: true,
-				description:
-					'Whether to insert an attendance_checks row for every check (failed checks too, when the database is reachable). The insert runs while the tags are being written.',
-			},
-			...requestOptions,
-		],
+		displayName:
+			'Reads <code>email</code>, <code>contact_id</code> and the Custom Data <code>webinar_id</code> and <code>schedule_id</code> from the request body (<code>customData</code> or the top level; a value missing there is taken from the URL query). A missing or invalid one leaves on the Invalid Input output, naming the key.',
+		name: 'ghlWebhookNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { ...show, inputMode: ['ghlWebhook'] } },
 	},
 ];
+
+/** Check and Tag's parameters: version 1 as it shipped; version 2 adds Input (see above). */
+export function checkAndTagProperties(version: 1 | 2): INodeProperties[] {
+	// Version 2 shows the four fields only in Field by Field mode.
+	const fieldsShow = version === 1 ? show : { ...show, inputMode: ['fields'] };
+	return [
+		{
+			displayName:
+				'Run WebinarJam › Database › Apply Schema once first: it creates the webinar_registrants and attendance_checks tables this check reads and writes.',
+			name: 'applySchemaNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: { show },
+		},
+		{
+			displayName: 'Caller Authentication',
+			name: 'authentication',
+			type: 'options',
+			noDataExpression: true,
+			default: 'webhookSecret',
+			options: [
+				{
+					name: 'Webhook Secret',
+					value: 'webhookSecret',
+					description:
+						'The request must carry the HighLevel credential’s Webhook Secret in the X-Webhook-Secret header or as ?secret= in the URL; anything else is refused before any lookup or write',
+				},
+				{
+					name: 'None',
+					value: 'none',
+					description:
+						'The workflow authenticates the caller itself before this node (for example the Webhook node’s Header Auth)',
+				},
+			],
+			description:
+				'How the incoming webhook request (this node’s input item, as n8n’s Webhook node outputs it) proves it comes from your GoHighLevel workflow',
+			displayOptions: { show },
+		},
+		...(version === 1 ? [] : inputModeProperties),
+		{
+			displayName: 'Email',
+			name: 'email',
+			type: 'string',
+			placeholder: 'name@email.com',
+			default: '={{ $json.body.email }}',
+			required: true,
+			description:
+				'The registrant’s email, read as the sync stores it in webinar_registrants (trimmed, lower-cased, without angle brackets or mailto:); an address that is not valid is an item error. The default reads a HighLevel workflow Webhook action received by n8n’s Webhook node.',
+			displayOptions: { show: fieldsShow },
+		},
+		{
+			displayName: 'Contact ID',
+			name: 'contactId',
+			type: 'string',
+			default: '={{ $json.body.contact_id }}',
+			description:
+				'The HighLevel contact to tag (its ID: letters and digits). It is read from HighLevel and used only when its email is the Email above. Leave empty to find the contact by email. Either way it is one HighLevel call, made while the database is queried.',
+			displayOptions: { show: fieldsShow },
+		},
+		{
+			displayName: 'Webinar ID',
+			name: 'webinarId',
+			type: 'string',
+			default: '={{ $json.body.customData?.webinar_id ?? $json.body.webinar_id }}',
+			required: true,
+			description:
+				'The WebinarJam webinar_id. Add it as Custom Data "webinar_id" in the HighLevel Webhook action.',
+			displayOptions: { show: fieldsShow },
+		},
+		{
+			displayName: 'Schedule ID',
+			name: 'scheduleId',
+			type: 'string',
+			default: '={{ $json.body.customData?.schedule_id ?? $json.body.schedule_id }}',
+			description:
+				'The WebinarJam schedule_id (Custom Data "schedule_id"). Leave empty to use the newest registration for the webinar, whatever the schedule.',
+			displayOptions: { show: fieldsShow },
+		},
+		{
+			displayName: 'Skip Tag Calls Not Needed',
+			name: 'useTagsFromPayload',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to skip adding a tag the contact already has and removing one it does not have, judging by the contact’s tags as HighLevel returns them. Saves up to half the HighLevel calls (the limit is 100 per 10 seconds).',
+			displayOptions: { show },
+		},
+		{
+			displayName: 'Attended Tag',
+			name: 'attendedTag',
+			type: 'string',
+			default: 'webinar-attended',
+			description:
+				'Added to attendees and removed from no-shows. Leave empty to leave it alone. HighLevel stores tags lowercased.',
+			displayOptions: { show },
+		},
+		{
+			displayName: 'No-Show Tag',
+			name: 'noShowTag',
+			type: 'string',
+			default: 'webinar-no-show',
+			description: 'Added to no-shows and removed from attendees. Leave empty to leave it alone.',
+			displayOptions: { show },
+		},
+		{
+			displayName: 'When Not Found',
+			name: 'whenNotFound',
+			type: 'options',
+			default: 'noChange',
+			options: [
+				{
+					name: 'No Change',
+					value: 'noChange',
+					description: 'Leave the contact’s tags as they are (status not_found)',
+				},
+				{
+					name: 'Add Tag',
+					value: 'addTag',
+					description: 'Add the Not Found Tag (status not_found)',
+				},
+			],
+			description: 'What to do when the email is not registered for the webinar in the database',
+			displayOptions: { show },
+		},
+		{
+			displayName: 'Not Found Tag',
+			name: 'notFoundTag',
+			type: 'string',
+			default: 'webinar-not-found',
+			displayOptions: { show: { ...show, whenNotFound: ['addTag'] } },
+		},
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			displayOptions: { show },
+			options: [
+				{
+					displayName: 'Replay Counts as Attended',
+					name: 'replayCountsAsAttended',
+					type: 'boolean',
+					default: false,
+					description: 'Whether a registrant who watched only the replay counts as attended',
+				},
+				{
+					displayName: 'Write Audit Row',
+					name: 'writeAuditRow',
+					type: 'boolean',
+					default: true,
+					description:
+						'Whether to insert an attendance_checks row for every check (failed checks too, when the database is reachable). The insert runs while the tags are being written.',
+				},
+				...requestOptions,
+			],
+		},
+	];
+}
+
+export const description: INodeProperties[] = checkAndTagProperties(1);
 
 interface CheckResult extends IDataObject {
 	email: string;
@@ -214,6 +262,32 @@ interface Written {
 	/** The audit insert (its row id), unless the audit row is turned off. */
 	audit?: PromiseSettledResult<number>;
 }
+
+/**
+ * A check's outcome. `invalidInput`: the caller's request is at fault (422); from version 2 such an
+ * item leaves on the node's second output as the reply to send (`{status, field, error,
+ * http_status}`), not as an item error.
+ */
+export interface CheckOutcome extends RowOutcome {
+	invalidInput?: true;
+}
+
+/** How one run reads its checks. */
+interface CheckMode {
+	/** Version 2's GoHighLevel Webhook input: read the request, not the four field parameters. */
+	fromRequest: boolean;
+	/** Version 2: invalid input leaves on the second output (see CheckOutcome). */
+	invalidInputOutput: boolean;
+	/** What a failure calls each field: the parameter, or the payload key it was read from. */
+	names: Record<CheckField, string>;
+}
+
+const PARAMETER_NAMES: Record<CheckField, string> = {
+	email: 'email',
+	contactId: 'contactId',
+	webinarId: 'webinarId',
+	scheduleId: 'scheduleId',
+};
 
 /** A check that cannot go on: reported on the item (and in an 'error' audit row when possible). */
 class CheckFailure extends Error {
@@ -275,10 +349,10 @@ function idParameter(
 }
 
 /** The id goes into the tag calls' URL: anything but a HighLevel contact id stops the check before any call. */
-function checkContactId(contactId: string, whose = ''): void {
+function checkContactId(contactId: string, field: string, whose = ''): void {
 	const problem = contactIdProblem(contactId);
 	if (problem !== undefined)
-		throw new CheckFailure(fieldError('contactId', `${whose}${problem}`), { field: 'contactId' });
+		throw new CheckFailure(fieldError(field, `${whose}${problem}`), { field });
 }
 
 /**
@@ -314,9 +388,15 @@ class AttendanceCheck {
 		private readonly itemIndex: number,
 		/** The credential's Webhook Secret; undefined when the workflow authenticates the caller. */
 		private readonly webhookSecret: string | undefined,
+		private readonly mode: CheckMode,
 	) {}
 
-	async run(parameters: ParameterReader): Promise<RowOutcome> {
+	/** What a failure calls a field in this mode. */
+	private name(field: CheckField): string {
+		return this.mode.names[field];
+	}
+
+	async run(parameters: ParameterReader): Promise<CheckOutcome> {
 		// A step that cannot go on throws a CheckFailure: the item's error (anything else is a bug).
 		return await this.steps(parameters).catch(async (error: unknown) => {
 			if (error instanceof CheckFailure) return await this.fail(error);
@@ -324,7 +404,7 @@ class AttendanceCheck {
 		});
 	}
 
-	private async steps(parameters: ParameterReader): Promise<RowOutcome> {
+	private async steps(parameters: ParameterReader): Promise<CheckOutcome> {
 		this.authenticate();
 		const inputs = this.validateInputs(parameters);
 		// The token or location is wrong, or the daily budget is gone: no call can succeed.
@@ -357,29 +437,35 @@ class AttendanceCheck {
 	private validateInputs(parameters: ParameterReader): CheckInputs {
 		const get = (name: string, fallback: unknown = '') =>
 			parameters.get<unknown>(name, this.itemIndex, fallback);
+		// GoHighLevel Webhook input: the request itself, no parameter (and so no expression) read.
+		const request = this.mode.fromRequest
+			? readCheckRequest(this.ctx.getInputData()[this.itemIndex]?.json ?? {})
+			: undefined;
+		const input = (field: CheckField) => (request === undefined ? get(field) : request[field]);
 		const options = (get('options', {}) ?? {}) as IDataObject;
 		this.writeAudit = options.writeAuditRow !== false;
-		const rawEmail = get('email');
+		const rawEmail = input('email');
 		const email = lookupEmail(rawEmail);
 		this.result.email = email.ok
 			? email.value
 			: typeof rawEmail === 'string'
 				? rawEmail.trim().toLowerCase()
 				: '';
-		this.result.contact_id = String(get('contactId') ?? '').trim() || null;
+		this.result.contact_id = String(input('contactId') ?? '').trim() || null;
 		if (!email.ok)
-			throw new CheckFailure(fieldError('email', emailProblem(rawEmail, email.reason)), {
-				field: 'email',
+			throw new CheckFailure(fieldError(this.name('email'), emailProblem(rawEmail, email.reason)), {
+				field: this.name('email'),
 			});
-		if (this.result.contact_id !== null) checkContactId(this.result.contact_id);
+		if (this.result.contact_id !== null)
+			checkContactId(this.result.contact_id, this.name('contactId'));
 		const webinarId = idParameter(
-			get('webinarId'),
-			'webinarId',
+			input('webinarId'),
+			this.name('webinarId'),
 			'webinar',
 			'no webinar id given (set Custom Data "webinar_id" in the HighLevel Webhook action)',
 		) as number;
 		this.result.webinar_id = webinarId;
-		const scheduleId = idParameter(get('scheduleId'), 'scheduleId', 'schedule', '');
+		const scheduleId = idParameter(input('scheduleId'), this.name('scheduleId'), 'schedule', '');
 		this.result.schedule_id = scheduleId ?? null;
 		const settings: TagSettings = {
 			attendedTag: String(get('attendedTag') ?? ''),
@@ -452,25 +538,27 @@ class AttendanceCheck {
 		} catch (error) {
 			throw this.highLevelFailure(error);
 		}
+		const emailName = this.name('email');
+		const contactName = this.name('contactId');
 		if (contact === null)
 			throw givenId === null
-				? new CheckFailure(fieldError('email', 'no HighLevel contact has this email'), {
-						field: 'email',
+				? new CheckFailure(fieldError(emailName, 'no HighLevel contact has this email'), {
+						field: emailName,
 					})
-				: new CheckFailure(fieldError('contactId', 'contact not found in HighLevel'), {
-						field: 'contactId',
+				: new CheckFailure(fieldError(contactName, 'contact not found in HighLevel'), {
+						field: contactName,
 					});
 		if (givenId !== null) {
 			// The id alone proves nothing: the contact must be the person the email names.
 			const theirs = lookupEmail(contact.email ?? '');
 			if (!theirs.ok || theirs.value !== this.result.email)
 				throw new CheckFailure(
-					fieldError('contactId', 'the contact’s email is not the email in the request'),
-					{ field: 'contactId' },
+					fieldError(contactName, 'the contact’s email is not the email in the request'),
+					{ field: contactName },
 				);
 		} else {
 			this.result.contact_id = contact.id;
-			checkContactId(contact.id, 'HighLevel’s contact for this email: ');
+			checkContactId(contact.id, contactName, 'HighLevel’s contact for this email: ');
 		}
 		return inputs.useTagsFromPayload ? tagSet(contact.tags ?? []) : undefined;
 	}
@@ -505,7 +593,7 @@ class AttendanceCheck {
 	}
 
 	/** The item's outcome once the writes settled: done, a tag call failed, or the audit row did. */
-	private async report(decision: Decision, written: Written): Promise<RowOutcome> {
+	private async report(decision: Decision, written: Written): Promise<CheckOutcome> {
 		if (written.tagFailure !== undefined)
 			return await this.reportTagFailure(decision, written.tagFailure.reason, written.audit);
 		this.result.response_time_ms = ms(this.elapsed());
@@ -536,7 +624,7 @@ class AttendanceCheck {
 		decision: Decision,
 		error: unknown,
 		audit: PromiseSettledResult<number> | undefined,
-	): Promise<RowOutcome> {
+	): Promise<CheckOutcome> {
 		const failure = this.highLevelFailure(error);
 		let message = failure.message;
 		if (audit?.status === 'fulfilled') {
@@ -571,33 +659,61 @@ class AttendanceCheck {
 	private highLevelFailure(error: unknown): CheckFailure {
 		const failure = highLevelFailure(this.api, this.gate, this.itemIndex, error);
 		// A contact HighLevel refuses is the caller's input; anything else means HighLevel is down.
-		return new CheckFailure(
-			failure.message,
-			failure.field === undefined ? { ...failure, ...HIGHLEVEL_DOWN } : failure,
-		);
+		if (failure.field === undefined)
+			return new CheckFailure(failure.message, { ...failure, ...HIGHLEVEL_DOWN });
+		const field = failure.field === 'contactId' ? this.name('contactId') : failure.field;
+		// The message names the parameter (`Field 'contactId': …`): name the field of this mode.
+		const message = failure.message.replace(`Field '${failure.field}'`, `Field '${field}'`);
+		return new CheckFailure(message, { ...failure, field });
 	}
 
 	/** A check that stopped early: an 'error' audit row when the database is reachable, then the item error. */
-	private async fail(failure: CheckFailure): Promise<RowOutcome> {
+	private async fail(failure: CheckFailure): Promise<CheckOutcome> {
 		let message = failure.message;
-		const unreachable = failure.details.databaseDown === true;
-		if (this.writeAudit && !unreachable && failure.details.unauthenticated !== true) {
+		let details = failure.details;
+		const unreachable = details.databaseDown === true;
+		if (this.writeAudit && !unreachable && details.unauthenticated !== true) {
 			try {
 				await this.store.recordCheck(this.auditRow('error', message));
 			} catch (error) {
 				message = `${message} (the 'error' audit row was not written either: ${(error as Error).message})`;
+				// Version 2 answers a refusal from its second output; one it could not record is a
+				// database failure instead (503, on the error output), as when a check's row fails.
+				if (this.mode.invalidInputOutput && this.httpStatusOf(details) === 422)
+					details = {
+						...details,
+						field: 'database',
+						httpStatus: 503,
+						reason: 'the attendance database is unavailable',
+					};
 			}
 		}
-		return this.failed(message, failure.details);
+		// The reply may repeat the refusal, never what the database said about the audit row.
+		return this.failed(message, details, failure.message);
 	}
 
-	private failed(message: string, details: CheckFailure['details']): RowOutcome {
+	/** Without a named status it is the caller's input (422) only when a field is at fault. */
+	private httpStatusOf(details: CheckFailure['details']): number {
+		return details.httpStatus ?? (details.field === undefined ? 503 : 422);
+	}
+
+	private failed(
+		message: string,
+		details: CheckFailure['details'],
+		readable = message,
+	): CheckOutcome {
 		this.result.status = 'error';
 		this.result.response_time_ms = ms(this.elapsed());
-		// Without a named reason it is the caller's input (422) only when a field is at fault.
-		const httpStatus = details.httpStatus ?? (details.field === undefined ? 503 : 422);
+		const httpStatus = this.httpStatusOf(details);
 		const reason =
-			details.reason ?? (httpStatus === 422 ? message : 'the check could not be completed');
+			details.reason ?? (httpStatus === 422 ? readable : 'the check could not be completed');
+		if (httpStatus === 422 && this.mode.invalidInputOutput)
+			return {
+				itemIndex: this.itemIndex,
+				// The reply as it is sent: the field and why, nothing of the registrant or the setup.
+				json: { status: 'error', field: details.field ?? null, error: reason, http_status: 422 },
+				invalidInput: true,
+			};
 		return failedRow(this.ctx, this.itemIndex, message, {
 			field: details.field,
 			base: { ...this.result, http_status: httpStatus, reason },
@@ -610,7 +726,15 @@ export async function execute(
 	this: IExecuteFunctions,
 	items: INodeExecutionData[],
 	api: HighLevelApi,
-): Promise<RowOutcome[]> {
+): Promise<CheckOutcome[]> {
+	const version2 = this.getNode().typeVersion >= 2;
+	const fromRequest =
+		version2 && this.getNodeParameter('inputMode', 0, 'ghlWebhook') === 'ghlWebhook';
+	const mode: CheckMode = {
+		fromRequest,
+		invalidInputOutput: version2,
+		names: fromRequest ? PAYLOAD_KEYS : PARAMETER_NAMES,
+	};
 	const database = this.getNodeParameter('database', 0, 'postgres') as string;
 	const schema = String(this.getNodeParameter('schema', 0, 'public') ?? '').trim() || 'public';
 	const store = await openStore(this, database, schema, retrySettings(this).timeoutMs);
@@ -624,6 +748,8 @@ export async function execute(
 		items.length,
 		concurrencyOf(this),
 		async (itemIndex, gate) =>
-			await new AttendanceCheck(this, store, api, gate, itemIndex, webhookSecret).run(parameters),
+			await new AttendanceCheck(this, store, api, gate, itemIndex, webhookSecret, mode).run(
+				parameters,
+			),
 	);
 }

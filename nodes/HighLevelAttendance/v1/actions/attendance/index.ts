@@ -4,7 +4,8 @@ import * as checkAndTag from './checkAndTag.operation';
 
 export { checkAndTag };
 
-export const description: INodeProperties[] = [
+/** The Attendance resource's parameters; version 2 adds Check and Tag's Input. */
+export const attendanceProperties = (version: 1 | 2): INodeProperties[] => [
 	{
 		displayName: 'Operation',
 		name: 'operation',
@@ -53,5 +54,7 @@ export const description: INodeProperties[] = [
 		description:
 			'The schema holding webinar_registrants and attendance_checks. In Supabase mode it must be an exposed schema.',
 	},
-	...checkAndTag.description,
+	...checkAndTag.checkAndTagProperties(version),
 ];
+
+export const description: INodeProperties[] = attendanceProperties(1);
