@@ -52,6 +52,39 @@ describe('coalesce', () => {
 		await both;
 	});
 
+	describe('with idleMs (fake timers)', () => {
+		beforeEach(() => jest.useFakeTimers());
+		afterEach(() => jest.useRealTimers());
+
+		it('a lone submitter goes once no one has joined for idleMs, not at the end of the window', async () => {
+			const { calls, flush } = recordingFlush();
+			const done = coalesce('idle1', rows('a', 1), {
+				lingerMs: 10_000,
+				idleMs: 1000,
+				maxRows: 100,
+				flush,
+			});
+			await jest.advanceTimersByTimeAsync(999);
+			expect(calls).toEqual([]);
+			await jest.advanceTimersByTimeAsync(1);
+			expect(calls).toEqual([['a0']]);
+			await done;
+		});
+
+		it('submitters joining within idleMs of each other keep the group open until the window ends', async () => {
+			const { calls, flush } = recordingFlush();
+			const options = { lingerMs: 3000, idleMs: 1000, maxRows: 100, flush };
+			const all: Array<Promise<unknown>> = [];
+			for (let i = 0; i < 5; i++) {
+				all.push(coalesce('idle2', rows(`s${i}-`, 1), options));
+				await jest.advanceTimersByTimeAsync(600);
+			}
+			// 3,000 ms after the first: five joins 600 ms apart never left the group idle for 1 s.
+			expect(calls).toEqual([['s0-0', 's1-0', 's2-0', 's3-0', 's4-0']]);
+			await Promise.all(all);
+		});
+	});
+
 	it('a later submitter opens a new group once the first was flushed', async () => {
 		const { calls, flush } = recordingFlush();
 		await coalesce('g3', rows('a', 1), { lingerMs: 10, maxRows: 100, flush });

@@ -4,7 +4,7 @@
  * Why: a webhook workflow runs one execution per request, each with one item, so a burst of 200
  * requests would otherwise be 200 single-row batch calls. Executions in the same process that
  * submit to the same group within `lingerMs` of the first are flushed together; a group that fills
- * to `maxRows` is flushed at once.
+ * to `maxRows` is flushed at once, and one that no submitter joined for `idleMs` goes early.
  *
  * Each submitter stays responsible for its own rows:
  * - it gets the results of its own rows only (a failed row fails its own submitter, no other);
@@ -17,14 +17,25 @@
  * loses the rows of every execution waiting in it (they die with the process; nothing was sent).
  */
 
+/**
+ * For nodes after a webhook that has already answered (long windows): a group also goes once no
+ * execution has joined it for this long, so a lone row waits 1 s, not the whole window.
+ */
+export const IDLE_AFTER_MS = 1000;
+
 export interface CoalescedRow {
 	/** Unique across every submitter of a group: how each submitter finds its own results. */
 	key: string;
 }
 
 export interface CoalesceOptions<R extends CoalescedRow, T> {
-	/** How long the first row of a group waits for company. */
+	/** How long the first row of a group waits for company, at most. */
 	lingerMs: number;
+	/**
+	 * A group also goes when no submitter has joined it for this long (under `lingerMs`): a burst
+	 * keeps its group filling for the whole window, a lone row does not wait all of it.
+	 */
+	idleMs?: number;
 	/** A group this size is flushed without waiting. */
 	maxRows: number;
 	/**
@@ -57,6 +68,7 @@ interface Group<R, T> {
 	submitters: Array<Submitter<R, T>>;
 	rowCount: number;
 	timer?: ReturnType<typeof setTimeout>;
+	idleTimer?: ReturnType<typeof setTimeout>;
 }
 
 const groups = new Map<string, Group<CoalescedRow, unknown>>();
@@ -87,6 +99,7 @@ function release<R extends CoalescedRow, T>(groupKey: string, group: Group<R, T>
 	if (groups.get(groupKey) === (group as unknown as Group<CoalescedRow, unknown>))
 		groups.delete(groupKey);
 	if (group.timer) clearTimeout(group.timer);
+	if (group.idleTimer) clearTimeout(group.idleTimer);
 	const submitters = group.submitters;
 	if (submitters.length === 0) return;
 	// From here the rows are on their way: a cancellation no longer takes them out.
@@ -108,6 +121,7 @@ function withdraw<R extends CoalescedRow, T>(
 	group.rowCount -= submitter.rows.length;
 	if (group.submitters.length === 0) {
 		if (group.timer) clearTimeout(group.timer);
+		if (group.idleTimer) clearTimeout(group.idleTimer);
 		if (groups.get(groupKey) === (group as unknown as Group<CoalescedRow, unknown>))
 			groups.delete(groupKey);
 	}
@@ -146,5 +160,9 @@ export async function coalesce<R extends CoalescedRow, T>(
 		joined.submitters.push(submitter);
 		joined.rowCount += rows.length;
 		if (joined.rowCount >= options.maxRows) release(groupKey, joined);
+		else if (options.idleMs !== undefined && options.idleMs < options.lingerMs) {
+			if (joined.idleTimer) clearTimeout(joined.idleTimer);
+			joined.idleTimer = setTimeout(() => release(groupKey, joined), options.idleMs);
+		}
 	});
 }
