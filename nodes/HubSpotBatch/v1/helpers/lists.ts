@@ -41,10 +41,15 @@ export async function findListByName(
 	throw failure;
 }
 
+/** Creates tried after a create whose outcome was unknown and a look-up that found no list. */
+const CREATE_TRIES = 3;
+
 /**
  * Finds the list by name or creates it as a MANUAL list. A concurrent creator (another run, another
  * worker) makes HubSpot answer "duplicate list name": the list then exists, so it is read again.
- * A create that may have been applied (a 5xx or a timeout; not resent) is looked up by name too.
+ * A create that may have been applied (a 5xx or a timeout) is looked up by name; when the look-up
+ * finds none, the create is sent again: HubSpot refuses a second list of the same name, so a
+ * create that did land late cannot make two lists (the resend is then a "duplicate", read again).
  */
 export async function findOrCreateList(
 	api: HubSpotApi,
@@ -54,30 +59,35 @@ export async function findOrCreateList(
 	const existing = await findListByName(api, name, objectTypeId);
 	if (existing) return { list: existing, created: false };
 	let failure: unknown;
-	try {
-		const response = await api.request({
-			method: 'POST',
-			path: '/crm/v3/lists',
-			body: { name, objectTypeId, processingType: 'MANUAL' },
-			idempotent: false,
-		});
-		const list = asList(response.body);
-		if (list) return { list, created: true };
-	} catch (error) {
-		failure = error;
-	}
-	const raced =
-		failure instanceof AttemptError &&
-		failure.status === 400 &&
-		/DUPLICATE_LIST_NAMES|already exists/i.test(JSON.stringify(failure.body ?? {}));
-	const uncertain = failure instanceof AttemptError && failure.uncertain;
-	if (raced || uncertain) {
+	for (let attempt = 1; attempt <= CREATE_TRIES; attempt++) {
+		failure = undefined;
+		try {
+			const response = await api.request({
+				method: 'POST',
+				path: '/crm/v3/lists',
+				body: { name, objectTypeId, processingType: 'MANUAL' },
+				idempotent: false,
+			});
+			const list = asList(response.body);
+			if (list) return { list, created: true };
+		} catch (error) {
+			failure = error;
+		}
+		const raced =
+			failure instanceof AttemptError &&
+			failure.status === 400 &&
+			/DUPLICATE_LIST_NAMES|already exists/i.test(JSON.stringify(failure.body ?? {}));
+		const uncertain = failure instanceof AttemptError && failure.uncertain;
+		if (!raced && !uncertain) break;
 		// After an uncertain create a failed look-up says less than the create's own failure.
+		let lookupFailed = false;
 		const list = await findListByName(api, name, objectTypeId).catch((error: unknown) => {
-			if (uncertain) return undefined;
-			throw error;
+			if (!uncertain) throw error;
+			lookupFailed = true;
+			return undefined;
 		});
 		if (list) return { list, created: !raced };
+		if (raced || lookupFailed) break;
 	}
 	throw failure ?? new Error(`HubSpot did not return the list "${name}" it created`);
 }
