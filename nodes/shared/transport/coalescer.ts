@@ -19,9 +19,12 @@
 
 /**
  * For nodes after a webhook that has already answered (long windows): a group also goes once no
- * execution has joined it for this long, so a lone row waits 1 s, not the whole window.
+ * execution has joined it for a fifth of the window (at least 1 s), so a lone row does not wait the
+ * whole window, while rows arriving in the bursts of a rate-limited step before keep it filling.
  */
-export const IDLE_AFTER_MS = 1000;
+export function idleAfterMs(lingerMs: number): number {
+	return Math.max(1000, Math.round(lingerMs / 5));
+}
 
 export interface CoalescedRow {
 	/** Unique across every submitter of a group: how each submitter finds its own results. */

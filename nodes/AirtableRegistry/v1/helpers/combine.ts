@@ -20,7 +20,7 @@ import {
 	CancelledBeforeSendError,
 	coalesce,
 	uniqueKeyPrefix,
-	IDLE_AFTER_MS,
+	idleAfterMs,
 } from '../../../shared/transport/coalescer';
 import type { AirtableApi } from '../transport';
 import { RECORDS_PER_REQUEST } from '../transport';
@@ -37,7 +37,7 @@ export const combineOption: INodeProperties = {
 	default: 0,
 	typeOptions: { minValue: 0, maxValue: MAX_COMBINE_MS },
 	description:
-		"Wait up to this long for other executions in the same n8n process to add their rows, and send them together, 10 records per call (a full call goes at once, and one no other execution has joined for 1 s goes then). 0 sends this execution's rows alone. For webhook flows that handle one registration per execution, such as the Luma sync: 1000–3000 ms. Each execution gets its own rows' results; one stopped while it waits sends nothing. The rows wait in memory: if n8n crashes in the window, the waiting rows are not written (their executions fail with the crash; in the Luma sync the registration's next delivery runs it again). In queue mode, executions combine within each worker.",
+		"Wait up to this long for other executions in the same n8n process to add their rows, and send them together, 10 records per call (a full call goes at once, and one no other execution has joined for a fifth of the window, at least 1 s, goes then). 0 sends this execution's rows alone. For webhook flows that handle one registration per execution, such as the Luma sync: 1000–3000 ms. Each execution gets its own rows' results; one stopped while it waits sends nothing. The rows wait in memory: if n8n crashes in the window, the waiting rows are not written (their executions fail with the crash; in the Luma sync the registration's next delivery runs it again). In queue mode, executions combine within each worker.",
 };
 
 /** Options › Combine With Concurrent Executions, within 0 to 10 s (0 when the node has no such option). */
@@ -63,7 +63,7 @@ export async function sendCombined<R extends CoalescedRow, T>(
 	try {
 		return await coalesce(['airtable', api.combineKey, ...group].join('|'), rows, {
 			lingerMs: combineWindowMs(ctx),
-			idleMs: IDLE_AFTER_MS,
+			idleMs: idleAfterMs(combineWindowMs(ctx)),
 			maxRows,
 			flush: async (all) => await flush(api.detached(), all),
 			signal: ctx.getExecutionCancelSignal(),

@@ -14,7 +14,7 @@ import type { CoalescedRow } from '../../../../shared/transport/coalescer';
 import {
 	CancelledBeforeSendError,
 	coalesce,
-	IDLE_AFTER_MS,
+	idleAfterMs,
 } from '../../../../shared/transport/coalescer';
 import type { PropertyDefinition } from '../../helpers/properties';
 import { getPropertyDefinitions } from '../../helpers/properties';
@@ -30,7 +30,7 @@ export function combineWindowOption(what: string, perCall: string): INodePropert
 		type: 'number',
 		default: 0,
 		typeOptions: { minValue: 0, maxValue: MAX_COMBINE_WINDOW_MS },
-		description: `Wait up to this long for other executions in the same n8n process (same HubSpot account and settings) to add their ${what}, and send them together, ${perCall} (a full batch goes at once, and a batch no other execution has joined for 1 s goes then). 0 sends this execution's ${what} alone. Each execution gets its own items' results; one stopped while it waits sends nothing. For flows that have already answered their webhook, such as the Luma registration sync: 2,000–5,000 ms fills batches during a burst. The cost: items wait that long in memory; if n8n crashes meanwhile, the waiting items of every execution in this process are not written (they fail with the crash; the Luma sync's Dedupe claim then expires and Luma's next delivery retries). In queue mode each worker combines its own executions.`,
+		description: `Wait up to this long for other executions in the same n8n process (same HubSpot account and settings) to add their ${what}, and send them together, ${perCall} (a full batch goes at once, and a batch no other execution has joined for a fifth of the window, at least 1 s, goes then). 0 sends this execution's ${what} alone. Each execution gets its own items' results; one stopped while it waits sends nothing. For flows that have already answered their webhook, such as the Luma registration sync: 2,000–5,000 ms fills batches during a burst. The cost: items wait that long in memory; if n8n crashes meanwhile, the waiting items of every execution in this process are not written (they fail with the crash; the Luma sync's Dedupe claim then expires and Luma's next delivery retries). In queue mode each worker combines its own executions.`,
 	};
 }
 
@@ -94,7 +94,7 @@ export async function sendCombined<R extends CoalescedRow, T>(
 	try {
 		return await coalesce(groupKey, rows, {
 			...options,
-			idleMs: IDLE_AFTER_MS,
+			idleMs: idleAfterMs(options.lingerMs),
 			signal: ctx.getExecutionCancelSignal(),
 		});
 	} catch (error) {

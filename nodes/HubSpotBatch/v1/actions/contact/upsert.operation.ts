@@ -11,7 +11,7 @@ import { keyLocks } from '../../../../shared/locks';
 import { normalizeEmail } from '../../../../shared/normalize/email';
 import { chunk, mapWithConcurrency } from '../../../../shared/transport/batcher';
 import type { CoalescedRow } from '../../../../shared/transport/coalescer';
-import { uniqueKeyPrefix } from '../../../../shared/transport/coalescer';
+import { coalesce, idleAfterMs, uniqueKeyPrefix } from '../../../../shared/transport/coalescer';
 import { batchOptions, batchSettings } from '../common.descriptions';
 import type { RowResult, WriteRow } from '../../helpers/batchWrite';
 import { writeHubSpotBatches } from '../../helpers/batchWrite';
@@ -629,12 +629,14 @@ function report(
  * Steps 3 to 5 for the groups of one or more executions (combined). A contact that several
  * executions submit is written once per execution, one after another: each write reads what the
  * previous one left, so every execution's increment and append land once, and a value HubSpot
- * refuses fails only the execution that sent it.
+ * refuses fails only the execution that sent it. With `later` (combining on), the second and later
+ * writes of a contact join the next combined batch instead of costing calls of their own.
  */
 async function upsertSubmitted(
 	api: HubSpotApi,
 	submitted: Group[],
 	plan: Plan,
+	later?: (groups: Group[]) => Promise<Map<string, GroupResult>>,
 ): Promise<Map<string, GroupResult>> {
 	const rounds: Group[][] = [];
 	const seen = new Map<string, number>();
@@ -642,6 +644,12 @@ async function upsertSubmitted(
 		const round = seen.get(group.email) ?? 0;
 		seen.set(group.email, round + 1);
 		(rounds[round] ??= []).push(group);
+	}
+	if (later !== undefined && rounds.length > 1) {
+		const results = await upsertSubmitted(api, rounds[0], plan);
+		// Sent only after this batch's write of the same contacts has been answered.
+		for (const [key, result] of await later(rounds.slice(1).flat())) results.set(key, result);
+		return results;
 	}
 	const results = new Map<string, GroupResult>();
 	let fatal: unknown;
@@ -669,25 +677,35 @@ export async function execute(
 	const sender = lingerMs > 0 ? await detachedSender(this, api) : api;
 	const plan = await readPlan(this, sender, lingerMs > 0);
 	const { groups, rejected } = validateAndGroup(this, items, plan);
+	// Only executions with the same account, settings and rules share a call.
+	const groupKey = [
+		'contact-upsert',
+		sharedSettingsKey(api, plan),
+		plan.detectChanges,
+		JSON.stringify(plan.rules),
+	].join('|');
+	const combined = {
+		lingerMs,
+		maxRows: plan.batchSize,
+		flush: async (submitted: Group[]): Promise<Map<string, GroupResult>> =>
+			await upsertSubmitted(
+				sender,
+				submitted,
+				plan,
+				async (again) =>
+					// Not tied to any execution's Stop: these rows are already on their way.
+					await coalesce(groupKey, again, { ...combined, idleMs: idleAfterMs(lingerMs) }),
+			),
+	};
 	const results =
 		groups.length === 0
 			? new Map<string, GroupResult>()
 			: await sendCombined(
 					this,
 					api,
-					// Only executions with the same account, settings and rules share a call.
-					[
-						'contact-upsert',
-						sharedSettingsKey(api, plan),
-						plan.detectChanges,
-						JSON.stringify(plan.rules),
-					].join('|'),
+					groupKey,
 					groups.map(({ key, email, rows }): Group => ({ key, email, rows })),
-					{
-						lingerMs,
-						maxRows: plan.batchSize,
-						flush: async (submitted) => await upsertSubmitted(sender, submitted, plan),
-					},
+					combined,
 				);
 	return [...rejected, ...report(this, items, groups, results)];
 }
