@@ -5,6 +5,8 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import { calendarDayOf, readInputField } from '../object/inputFields';
+
 export const DEFAULT_LIST_TEMPLATE = 'Event Registrations - {event_name} - {event_date:date}';
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
@@ -28,24 +30,6 @@ export function parseTemplate(template: string): Placeholder[] | string {
 	return found;
 }
 
-function fieldValue(json: IDataObject, path: string): unknown {
-	if (path in json) return json[path];
-	let value: unknown = json;
-	for (const key of path.split('.')) {
-		if (value === null || typeof value !== 'object') return undefined;
-		value = (value as IDataObject)[key];
-	}
-	return value;
-}
-
-/** The calendar day as written (`2025-12-15T18:00:00-05:00` → `2025-12-15`), else the UTC day. */
-function calendarDay(text: string): string | undefined {
-	const written = /^(\d{4}-\d{2}-\d{2})(?:$|[T ])/.exec(text);
-	if (written) return written[1];
-	const time = /^\d{12,}$/.test(text) ? Number(text) : Date.parse(text);
-	return Number.isNaN(time) ? undefined : new Date(time).toISOString().slice(0, 10);
-}
-
 /** The list name for one item, or the field that left it incomplete. */
 export function fillTemplate(
 	template: string,
@@ -54,7 +38,7 @@ export function fillTemplate(
 	let failure: { field: string; reason: string } | undefined;
 	const name = template.replace(PLACEHOLDER, (_whole, inner: string) => {
 		const [field, format = ''] = inner.split(':').map((part) => part.trim());
-		const raw = fieldValue(json, field);
+		const raw = readInputField(json, field);
 		const text =
 			raw === undefined || raw === null || typeof raw === 'object' ? '' : String(raw).trim();
 		if (text === '') {
@@ -62,7 +46,7 @@ export function fillTemplate(
 			return '';
 		}
 		if (format === 'date') {
-			const day = calendarDay(text);
+			const day = calendarDayOf(text);
 			if (day === undefined) failure ??= { field, reason: `"${text.slice(0, 64)}" is not a date` };
 			return day ?? '';
 		}
