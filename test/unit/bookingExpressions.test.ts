@@ -9,20 +9,19 @@
  * the same functions n8n uses to decide whether it needs an isolate before the first node runs.
  */
 import { readFileSync } from 'fs';
-import { join, resolve } from 'path';
-
-import type { INode, INodeTypeDescription, IWorkflowBase } from 'n8n-workflow';
+import { join } from 'path';
 
 import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
-import { runtime } from '../e2e/harness/n8n';
+import type { Flow } from '../harness/workflowExpressions';
+import {
+	RUNTIME_MODULES,
+	descriptionOf as descriptionIn,
+	expressionsOn as expressionsOnNodes,
+	n8nWorkflow,
+	nodeNamed,
+} from '../harness/workflowExpressions';
 
 const ROOT = join(__dirname, '..', '..');
-/** The pinned runtime's node_modules: n8n's own n8n-workflow and built-in nodes. */
-const RUNTIME_MODULES = resolve(runtime().n8n, '..', '..', '..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const n8nWorkflow = require(join(RUNTIME_MODULES, 'n8n-workflow')) as typeof import('n8n-workflow');
-
-type Flow = Pick<IWorkflowBase, 'nodes' | 'connections'>;
 
 function flow(): Flow {
 	return JSON.parse(readFileSync(join(ROOT, 'workflows/hubspot-booking-create.json'), 'utf8'));
@@ -46,40 +45,7 @@ const TYPES: Record<string, unknown> = {
 	'n8n-nodes-marketing-ops.hubSpotBatch': new HubSpotBatch(),
 };
 
-function descriptionOf(node: INode): INodeTypeDescription {
-	const type = TYPES[node.type] as
-		| { nodeVersions?: Record<number, { description: INodeTypeDescription }> }
-		| { description: INodeTypeDescription };
-	if (type === undefined) throw new Error(`no description loaded for ${node.type}`);
-	if ('nodeVersions' in type && type.nodeVersions) {
-		const version = type.nodeVersions[node.typeVersion];
-		if (version === undefined) throw new Error(`${node.type} has no version ${node.typeVersion}`);
-		return version.description;
-	}
-	return (type as { description: INodeTypeDescription }).description;
-}
-
-/** The node's parameters as n8n runs them: its values plus the defaults of what they show. */
-function effectiveParameters(node: INode): unknown {
-	const description = descriptionOf(node);
-	return n8nWorkflow.NodeHelpers.getNodeParameters(
-		description.properties,
-		node.parameters,
-		true,
-		false,
-		node,
-		description,
-	);
-}
-
-/** Every string in `value` that n8n would evaluate as an expression, with where it is. */
-function expressionsIn(value: unknown, at: string): string[] {
-	if (typeof value === 'string') return value.startsWith('=') ? [`${at}: ${value}`] : [];
-	if (Array.isArray(value)) return value.flatMap((v, i) => expressionsIn(v, `${at}[${i}]`));
-	if (value !== null && typeof value === 'object')
-		return Object.entries(value).flatMap(([k, v]) => expressionsIn(v, `${at}.${k}`));
-	return [];
-}
+const descriptionOf = (node: Parameters<typeof descriptionIn>[1]) => descriptionIn(TYPES, node);
 
 /** The nodes an execution runs from `from`'s output `output` on, following output 0 of each next node. */
 function pathFrom(f: Flow, from: string, output: number): string[] {
@@ -94,14 +60,7 @@ function pathFrom(f: Flow, from: string, output: number): string[] {
 	return names;
 }
 
-function nodeNamed(f: Flow, name: string): INode {
-	const node = f.nodes.find((n) => n.name === name);
-	if (node === undefined) throw new Error(`no node named ${name}`);
-	return node;
-}
-
-const expressionsOn = (f: Flow, names: string[]) =>
-	names.flatMap((name) => expressionsIn(effectiveParameters(nodeNamed(f, name)), name));
+const expressionsOn = (f: Flow, names: string[]) => expressionsOnNodes(TYPES, f, names);
 
 describe('the booking webhook evaluates no expression on the way to a 201 or a 400', () => {
 	const shipped = flow();

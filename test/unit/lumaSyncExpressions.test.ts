@@ -8,22 +8,16 @@
  * (test/unit/authHeaders.test.ts).
  */
 import { readFileSync } from 'fs';
-import { join, resolve } from 'path';
-
-import type { INode, INodeTypeDescription, IWorkflowBase } from 'n8n-workflow';
+import { join } from 'path';
 
 import { AirtableRegistry } from '../../nodes/AirtableRegistry/AirtableRegistry.node';
 import { DedupeNormalize } from '../../nodes/DedupeNormalize/DedupeNormalize.node';
 import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
 import { LumaTrigger } from '../../nodes/LumaTrigger/LumaTrigger.node';
-import { runtime } from '../e2e/harness/n8n';
+import type { Flow } from '../harness/workflowExpressions';
+import { expressionsOn as expressionsOnNodes, nodeNamed } from '../harness/workflowExpressions';
 
 const ROOT = join(__dirname, '..', '..');
-const RUNTIME_MODULES = resolve(runtime().n8n, '..', '..', '..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const n8nWorkflow = require(join(RUNTIME_MODULES, 'n8n-workflow')) as typeof import('n8n-workflow');
-
-type Flow = Pick<IWorkflowBase, 'nodes' | 'connections'>;
 
 const flow = (): Flow =>
 	JSON.parse(readFileSync(join(ROOT, 'workflows/luma-registration-sync.json'), 'utf8'));
@@ -35,47 +29,7 @@ const TYPES: Record<string, unknown> = {
 	'n8n-nodes-marketing-ops.hubSpotBatch': new HubSpotBatch(),
 };
 
-function descriptionOf(node: INode): INodeTypeDescription {
-	const type = TYPES[node.type] as
-		| { nodeVersions?: Record<number, { description: INodeTypeDescription }> }
-		| { description: INodeTypeDescription };
-	if (type === undefined) throw new Error(`no description loaded for ${node.type}`);
-	if ('nodeVersions' in type && type.nodeVersions) {
-		const version = type.nodeVersions[node.typeVersion];
-		if (version === undefined) throw new Error(`${node.type} has no version ${node.typeVersion}`);
-		return version.description;
-	}
-	return (type as { description: INodeTypeDescription }).description;
-}
-
-function expressionsIn(value: unknown, at: string): string[] {
-	if (typeof value === 'string') return value.startsWith('=') ? [`${at}: ${value}`] : [];
-	if (Array.isArray(value)) return value.flatMap((v, i) => expressionsIn(v, `${at}[${i}]`));
-	if (value !== null && typeof value === 'object')
-		return Object.entries(value).flatMap(([k, v]) => expressionsIn(v, `${at}.${k}`));
-	return [];
-}
-
-function nodeNamed(f: Flow, name: string): INode {
-	const node = f.nodes.find((n) => n.name === name);
-	if (node === undefined) throw new Error(`no node named ${name}`);
-	return node;
-}
-
-const expressionsOn = (f: Flow, names: string[]) =>
-	names.flatMap((name) => {
-		const node = nodeNamed(f, name);
-		const description = descriptionOf(node);
-		const parameters = n8nWorkflow.NodeHelpers.getNodeParameters(
-			description.properties,
-			node.parameters,
-			true,
-			false,
-			node,
-			description,
-		);
-		return expressionsIn(parameters, name);
-	});
+const expressionsOn = (f: Flow, names: string[]) => expressionsOnNodes(TYPES, f, names);
 
 /** A valid registration's way: Dedupe's Valid output, then every node's success output. */
 function syncedPath(f: Flow): string[] {
