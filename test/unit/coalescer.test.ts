@@ -52,6 +52,26 @@ describe('coalesce', () => {
 		await both;
 	});
 
+	it('with sendKey, a group is full at maxRows distinct send keys: repeats do not count, and a withdrawn repeat frees nothing', async () => {
+		const { calls, flush } = recordingFlush();
+		// Rows a0 and b0 share one contact (send key "x"); the rest are one contact each.
+		const contact = (row: Row) => (row.key === 'a0' || row.key === 'b0' ? 'x' : row.key);
+		const options = { lingerMs: 5000, maxRows: 3, sendKey: contact, flush };
+		const controller = new AbortController();
+		const a = coalesce('g2k', rows('a', 1), options);
+		const b = coalesce('g2k', rows('b', 1), { ...options, signal: controller.signal });
+		const c = coalesce('g2k', rows('c', 1), options);
+		// Three rows, two contacts: not full yet.
+		expect(calls).toEqual([]);
+		controller.abort(); // b's repeat of x leaves: still two contacts
+		await expect(b).rejects.toBeInstanceOf(CancelledBeforeSendError);
+		expect(calls).toEqual([]);
+		const d = coalesce('g2k', rows('d', 1), options);
+		// The third distinct contact fills it at once.
+		expect(calls).toEqual([['a0', 'c0', 'd0']]);
+		await Promise.all([a, c, d]);
+	});
+
 	describe('with idleMs (fake timers)', () => {
 		beforeEach(() => jest.useFakeTimers());
 		afterEach(() => jest.useRealTimers());

@@ -42,6 +42,12 @@ export interface CoalesceOptions<R extends CoalescedRow, T> {
 	/** A group this size is flushed without waiting. */
 	maxRows: number;
 	/**
+	 * What one write of the flush covers, when rows can share one (a contact several executions
+	 * submit): the group is then full at `maxRows` distinct values, not rows, so a batch that leaves
+	 * repeats for later still goes out full.
+	 */
+	sendKey?(row: R): string;
+	/**
 	 * Writes the combined rows and returns a result per row key. Submitters of one group must pass
 	 * interchangeable flushes (same account and settings), not tied to their own execution.
 	 */
@@ -69,7 +75,9 @@ interface Submitter<R, T> {
 
 interface Group<R, T> {
 	submitters: Array<Submitter<R, T>>;
-	rowCount: number;
+	/** Rows per send key (each row its own key without `sendKey`); the group's size is its key count. */
+	sizes: Map<string, number>;
+	sendKey(row: R): string;
 	timer?: ReturnType<typeof setTimeout>;
 	idleTimer?: ReturnType<typeof setTimeout>;
 }
@@ -121,7 +129,7 @@ function withdraw<R extends CoalescedRow, T>(
 	const index = group.submitters.indexOf(submitter);
 	if (index < 0) return;
 	group.submitters.splice(index, 1);
-	group.rowCount -= submitter.rows.length;
+	count(group, submitter.rows, -1);
 	if (group.submitters.length === 0) {
 		if (group.timer) clearTimeout(group.timer);
 		if (group.idleTimer) clearTimeout(group.idleTimer);
@@ -129,6 +137,15 @@ function withdraw<R extends CoalescedRow, T>(
 			groups.delete(groupKey);
 	}
 	submitter.reject(new CancelledBeforeSendError());
+}
+
+function count<R extends CoalescedRow, T>(group: Group<R, T>, rows: R[], step: 1 | -1): void {
+	for (const row of rows) {
+		const key = group.sendKey(row);
+		const n = (group.sizes.get(key) ?? 0) + step;
+		if (n > 0) group.sizes.set(key, n);
+		else group.sizes.delete(key);
+	}
 }
 
 /**
@@ -145,7 +162,11 @@ export async function coalesce<R extends CoalescedRow, T>(
 	return await new Promise<Map<string, T>>((resolve, reject) => {
 		let group = groups.get(groupKey) as Group<R, T> | undefined;
 		if (group === undefined) {
-			const created: Group<R, T> = { submitters: [], rowCount: 0 };
+			const created: Group<R, T> = {
+				submitters: [],
+				sizes: new Map(),
+				sendKey: options.sendKey ?? ((row) => row.key),
+			};
 			created.timer = setTimeout(() => release(groupKey, created), options.lingerMs);
 			groups.set(groupKey, created as unknown as Group<CoalescedRow, unknown>);
 			group = created;
@@ -161,8 +182,8 @@ export async function coalesce<R extends CoalescedRow, T>(
 		};
 		options.signal?.addEventListener('abort', onAbort, { once: true });
 		joined.submitters.push(submitter);
-		joined.rowCount += rows.length;
-		if (joined.rowCount >= options.maxRows) release(groupKey, joined);
+		count(joined, rows, 1);
+		if (joined.sizes.size >= options.maxRows) release(groupKey, joined);
 		else if (options.idleMs !== undefined && options.idleMs < options.lingerMs) {
 			if (joined.idleTimer) clearTimeout(joined.idleTimer);
 			joined.idleTimer = setTimeout(() => release(groupKey, joined), options.idleMs);
