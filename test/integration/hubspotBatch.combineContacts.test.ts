@@ -328,6 +328,33 @@ describe('Contact › Upsert: Combine With Concurrent Executions', () => {
 		expect(emulator.requests({ path: READ })).toHaveLength(2);
 	}, 60_000);
 
+	it('a batch is full at 100 contacts, not 100 rows: a repeated person waits for the next call without shrinking this one', async () => {
+		// 101 executions, 100 people: execution 1 registers guest0 again, for another event.
+		const n = 101;
+		const barrier = new Barrier(n);
+		const params = { ...canonical, options: { combineWithinMs: 5000 } };
+		const results = await Promise.all(
+			Array.from({ length: n }, async (_, i) => {
+				const row =
+					i === 1
+						? registration(0, { event_name: 'Webinar', event_date: '2026-04-01' })
+						: registration(i);
+				return await execution(`wf-full-${i}`, row, barrier, params);
+			}),
+		);
+
+		expect(results.map((r) => r.error).filter(Boolean)).toEqual([]);
+		// 100 contacts in the first call, guest0's second registration alone after it has been answered.
+		expect(emulator.requests({ path: UPSERT }).map((r) => r.inputCount)).toEqual([100, 1]);
+		expect(emulator.objects('contacts')).toHaveLength(100);
+		const [guest0] = contact('guest0@example.com');
+		expect(guest0.properties.contact_total_events_attended).toBe('2');
+		expect(String(guest0.properties.contact_recent_event_name).split(';').sort()).toEqual([
+			'Launch: Day',
+			'Webinar',
+		]);
+	}, 60_000);
+
 	it('executions with the option at 0 are not combined (existing behaviour)', async () => {
 		const barrier = new Barrier(3);
 		const results = await Promise.all(

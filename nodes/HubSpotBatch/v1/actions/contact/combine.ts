@@ -89,7 +89,12 @@ export async function sendCombined<R extends CoalescedRow, T>(
 	api: HubSpotApi,
 	groupKey: string,
 	rows: R[],
-	options: { lingerMs: number; maxRows: number; flush(rows: R[]): Promise<Map<string, T>> },
+	options: {
+		lingerMs: number;
+		maxRows: number;
+		sendKey?(row: R): string;
+		flush(rows: R[]): Promise<Map<string, T>>;
+	},
 ): Promise<Map<string, T>> {
 	try {
 		return await coalesce(groupKey, rows, {
