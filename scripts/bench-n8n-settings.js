@@ -6,21 +6,27 @@
 // For each: BENCH_CONCURRENCY (40) requests at a time until BENCH_REQUESTS (400) are answered → executions per
 // second and p95; then 100 one at a time → p50. /metrics (on for every run alike) counts the expressions evaluated,
 // so the "no expression" rows are shown to evaluate none.
+// Then the recommended settings on n8n's PostgreSQL database, in regular mode and in queue mode with one webhook
+// process and BENCH_WORKERS (1) workers (the requests go to the webhook process): queue mode's effect on this machine.
+// BENCH_SKIP_QUEUE=1 leaves those two out (no PostgreSQL or Redis needed then).
 // Only goal (sanity): with the recommended settings the no-expression workflow is at least as fast as with the
-// defaults (exec/s, both saving modes); the script exits non-zero otherwise.
+// defaults (exec/s, both saving modes); the script exits non-zero otherwise. Queue mode is measured, not judged.
 require('./ts-register');
 const { writeFileSync } = require('fs');
 const { join } = require('path');
-const { N8n } = require('../test/e2e/harness/n8n.ts');
+const { createPostgresDatabase, N8n } = require('../test/e2e/harness/n8n.ts');
 const { RECOMMENDED_N8N_ENV } = require('./n8n-settings.js');
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 40);
 const REQUESTS = Number(process.env.BENCH_REQUESTS || 400);
+const WORKERS = Number(process.env.BENCH_WORKERS || 1);
+const SKIP_QUEUE = process.env.BENCH_SKIP_QUEUE === '1';
 const SERIAL = 100;
 const WARMUP = 20;
 for (const [name, value] of [
 	['BENCH_CONCURRENCY', CONCURRENCY],
 	['BENCH_REQUESTS', REQUESTS],
+	['BENCH_WORKERS', WORKERS],
 ]) {
 	if (!Number.isInteger(value) || value < 1) {
 		console.error(`${name} must be a positive integer, got ${process.env[name]}`);
@@ -36,6 +42,18 @@ const SETTINGS = [
 		? [{ label: 'all recommended', env: { ...RECOMMENDED_N8N_ENV } }]
 		: []),
 ];
+/** The setting the sanity goal judges: every recommended setting, on the default database in regular mode. */
+const RECOMMENDED = SETTINGS.at(-1);
+if (!SKIP_QUEUE)
+	SETTINGS.push(
+		{ label: 'recommended, PostgreSQL', env: { ...RECOMMENDED_N8N_ENV }, postgres: true },
+		{
+			label: `recommended, queue: webhook + ${WORKERS} worker${WORKERS === 1 ? '' : 's'}`,
+			env: { ...RECOMMENDED_N8N_ENV },
+			postgres: true,
+			queue: true,
+		},
+	);
 
 const CASES = [
 	{ key: 'plain-none', expression: false, save: 'none' },
@@ -121,17 +139,42 @@ async function load(url, total, concurrency) {
 	return { perSec: (total * 1000) / ms, p50: pct(lat, 50), p95: pct(lat, 95) };
 }
 
-/** Expressions n8n has evaluated so far (/metrics). */
-async function expressionsEvaluated(baseUrl) {
-	const text = await (await fetch(`${baseUrl}/metrics`)).text();
-	return text
-		.split('\n')
-		.filter((line) => line.startsWith('n8n_expression_evaluation_duration_seconds_count'))
-		.reduce((total, line) => total + Number(line.split(' ').pop()), 0);
+/** Expressions evaluated so far by the processes at these addresses (each one's /metrics). */
+async function expressionsEvaluated(baseUrls) {
+	let total = 0;
+	for (const baseUrl of baseUrls) {
+		const text = await (await fetch(`${baseUrl}/metrics`)).text();
+		total += text
+			.split('\n')
+			.filter((line) => line.startsWith('n8n_expression_evaluation_duration_seconds_count'))
+			.reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+	}
+	return total;
+}
+
+/**
+ * Starts n8n for one setting. Returns where webhooks go and the processes whose /metrics count expressions:
+ * the main process; in queue mode the webhook process (trigger step) and each worker (the rest).
+ */
+async function startN8n(setting, n8n) {
+	await n8n.start();
+	await n8n.login();
+	if (!setting.queue) return { webhookBase: n8n.baseUrl, metricsBases: [n8n.baseUrl] };
+	for (let i = 0; i < WORKERS; i++) await n8n.startWorker();
+	const hook = await n8n.startWebhookProcess();
+	return {
+		webhookBase: hook.baseUrl,
+		metricsBases: [hook.baseUrl, ...n8n.workers.map((w) => `http://127.0.0.1:${w.healthPort}`)],
+	};
 }
 
 async function measure(setting) {
-	const n8n = await N8n.create({ env: { ...setting.env, N8N_METRICS: 'true' } });
+	const db = setting.postgres ? await createPostgresDatabase('bench_settings') : undefined;
+	const n8n = await N8n.create({
+		env: { ...setting.env, N8N_METRICS: 'true' },
+		postgres: db,
+		queue: setting.queue ? {} : undefined,
+	});
 	const results = {};
 	try {
 		const flows = CASES.map((c, i) => ({ c, ...workflow(c, i + 1) }));
@@ -141,15 +184,14 @@ async function measure(setting) {
 			n8n.importWorkflow(file);
 			n8n.publish(flow.id);
 		}
-		await n8n.start();
-		await n8n.login();
+		const { webhookBase, metricsBases } = await startN8n(setting, n8n);
 		for (const { c, path } of flows) {
-			const url = `${n8n.baseUrl}/webhook/${path}`;
+			const url = `${webhookBase}/webhook/${path}`;
 			await load(url, WARMUP, 1); // first executions load code paths; not counted
-			const before = await expressionsEvaluated(n8n.baseUrl);
+			const before = await expressionsEvaluated(metricsBases);
 			const loaded = await load(url, REQUESTS, CONCURRENCY);
 			const serial = await load(url, SERIAL, 1);
-			const evaluated = (await expressionsEvaluated(n8n.baseUrl)) - before;
+			const evaluated = (await expressionsEvaluated(metricsBases)) - before;
 			results[c.key] = {
 				perSec: loaded.perSec,
 				p95: loaded.p95,
@@ -161,7 +203,10 @@ async function measure(setting) {
 			);
 		}
 	} finally {
+		await n8n.stopWebhookProcesses();
+		await n8n.stopWorkers();
 		await n8n.stop();
+		await db?.drop();
 	}
 	return results;
 }
@@ -191,7 +236,7 @@ async function main() {
 		}
 	}
 	// Sanity: the recommended settings must not slow the no-expression workflow down.
-	const recommended = all.at(-1).results;
+	const recommended = all.find((a) => a.setting === RECOMMENDED).results;
 	const goals = ['plain-none', 'plain-all'].map((key) => [
 		`recommended ${caseLabel(CASES.find((c) => c.key === key))} exec/s ≥ defaults' (${recommended[key].perSec.toFixed(1)} ≥ ${base[key].perSec.toFixed(1)})`,
 		recommended[key].perSec >= base[key].perSec,

@@ -238,6 +238,37 @@ export class N8nWorker {
 	}
 }
 
+/** One `n8n webhook` process of a queue-mode setup (see `N8n.startWebhookProcess()`). */
+export class N8nWebhookProcess {
+	readonly logFile: string;
+	/** Where it takes production webhooks: `${baseUrl}/webhook/<path>`. */
+	readonly baseUrl: string;
+
+	private proc?: ChildProcess;
+
+	constructor(
+		readonly name: string,
+		readonly userFolder: string,
+		readonly port: number,
+	) {
+		this.logFile = join(userFolder, 'n8n-webhook.log');
+		this.baseUrl = `http://127.0.0.1:${port}`;
+	}
+
+	/** @internal */
+	attach(proc: ChildProcess): void {
+		this.proc = proc;
+	}
+
+	log(): string {
+		return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+	}
+
+	async stop(): Promise<void> {
+		await stopProcess(this.proc);
+	}
+}
+
 export class N8n {
 	readonly userFolder: string;
 	readonly port: number;
@@ -251,6 +282,8 @@ export class N8n {
 	private readonly published = new Set<string>();
 	/** Workers started with startWorker(), in start order. */
 	readonly workers: N8nWorker[] = [];
+	/** Webhook processes started with startWebhookProcess(), in start order. */
+	readonly webhookProcesses: N8nWebhookProcess[] = [];
 	readonly postgres?: N8nPostgres;
 	/** Queue mode settings with the prefix filled in, when queue mode is on. */
 	readonly queue?: Required<N8nQueueMode>;
@@ -475,23 +508,13 @@ export class N8n {
 	 * own task-runner broker port and worker-server port.
 	 */
 	async startWorker(options: N8nWorkerOptions = {}): Promise<N8nWorker> {
-		if (!this.queue || !this.postgres)
-			throw new Error(
-				'startWorker() needs N8n.create({ queue, postgres }): workers share one database',
-			);
 		const name = `worker-${this.workers.length + 1}`;
-		const folder = join(this.userFolder, name);
-		mkdirSync(join(folder, '.n8n'), { recursive: true });
-		const nodesDir = join(this.userFolder, '.n8n', 'nodes');
-		if (existsSync(nodesDir))
-			cpSync(nodesDir, join(folder, '.n8n', 'nodes'), { recursive: true, verbatimSymlinks: true });
+		const folder = this.queueProcessFolder(name);
 		const healthPort = await freePort();
 		const worker = new N8nWorker(name, folder, healthPort);
 		this.workers.push(worker);
 		const env = {
-			...this.processEnv(),
-			N8N_USER_FOLDER: folder,
-			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+			...(await this.queueProcessEnv(folder)),
 			QUEUE_HEALTH_CHECK_ACTIVE: 'true',
 			QUEUE_HEALTH_CHECK_PORT: String(healthPort),
 			N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
@@ -516,6 +539,60 @@ export class N8n {
 		return worker;
 	}
 
+	/**
+	 * Starts one `n8n webhook` process (queue mode only): it takes production webhook requests on a port of
+	 * its own, runs their trigger step and hands the executions to the workers through the queue, as the
+	 * webhook processes behind a load balancer do in n8n's queue-mode deployments. Waits until it answers
+	 * /healthz/readiness.
+	 */
+	async startWebhookProcess(env: Record<string, string> = {}): Promise<N8nWebhookProcess> {
+		const name = `webhook-${this.webhookProcesses.length + 1}`;
+		const folder = this.queueProcessFolder(name);
+		const port = await freePort();
+		const hook = new N8nWebhookProcess(name, folder, port);
+		this.webhookProcesses.push(hook);
+		await spawnUntilReady(
+			['webhook'],
+			{ ...(await this.queueProcessEnv(folder)), N8N_PORT: String(port), ...env },
+			hook.logFile,
+			(proc) => hook.attach(proc),
+			async (log) => {
+				if (!log.includes('Webhook listener waiting for requests')) return false;
+				const res = await fetch(`${hook.baseUrl}/healthz/readiness`).catch(() => undefined);
+				return res?.ok === true;
+			},
+			`n8n ${name}`,
+		);
+		return hook;
+	}
+
+	/**
+	 * A user folder of its own for one more process of a queue-mode setup (<user folder>/<name>, as each
+	 * container of a deployment has its own ~/.n8n), holding a copy of the installed package from the main
+	 * user folder's .n8n/nodes (call installPackage() first).
+	 */
+	private queueProcessFolder(name: string): string {
+		if (!this.queue || !this.postgres)
+			throw new Error(
+				'workers and webhook processes need N8n.create({ queue, postgres }): they share one database',
+			);
+		const folder = join(this.userFolder, name);
+		mkdirSync(join(folder, '.n8n'), { recursive: true });
+		const nodesDir = join(this.userFolder, '.n8n', 'nodes');
+		if (existsSync(nodesDir))
+			cpSync(nodesDir, join(folder, '.n8n', 'nodes'), { recursive: true, verbatimSymlinks: true });
+		return folder;
+	}
+
+	/** The main process's environment (database, Redis, encryption key, queue) with its own folder and broker port. */
+	private async queueProcessEnv(folder: string): Promise<NodeJS.ProcessEnv> {
+		return {
+			...this.processEnv(),
+			N8N_USER_FOLDER: folder,
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		};
+	}
+
 	async stop(): Promise<void> {
 		await stopProcess(this.proc);
 	}
@@ -523,6 +600,11 @@ export class N8n {
 	/** Stops the workers started with startWorker() (the main process stays up). */
 	async stopWorkers(): Promise<void> {
 		await Promise.all(this.workers.map(async (w) => await w.stop()));
+	}
+
+	/** Stops the webhook processes started with startWebhookProcess(). */
+	async stopWebhookProcesses(): Promise<void> {
+		await Promise.all(this.webhookProcesses.map(async (w) => await w.stop()));
 	}
 
 	async restart(): Promise<void> {
