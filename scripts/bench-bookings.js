@@ -4,7 +4,9 @@
 // isolate). 200 concurrent booking requests (BENCH_COUNT changes it) to the shipped hubspot-booking-create workflow,
 // with hubspot-queue-flush running every 5 s against real Redis and the HubSpot emulator at 100 requests / 10 s (the
 // Starter tier's limit). On the same n8n, with the same settings and the same number of simultaneous requests, two
-// floors: an empty Webhook → Respond to Webhook workflow, and the same with the booking webhook's Header Auth.
+// floors: an empty Webhook → Respond to Webhook workflow, and the same with the booking webhook's Header Auth. A third
+// line shows what the booking workflow costs before it does anything: the shipped workflow, every node kept, with its
+// Webhook wired straight to Respond 201 (n8n's per-execution work grows with the workflow's nodes, executed or not).
 // Prints each one's response times (p50, p95, max), ours against each floor, the HubSpot calls and the most in any
 // 10-second window, the 429s, what n8n's expression engine did during the bookings (/metrics is on), and how long
 // until every association and note exists.
@@ -64,6 +66,21 @@ const FLOORS = {
 		label: 'floor + Header Auth',
 	},
 };
+
+/** The shipped booking workflow, all its nodes kept, answering 201 as soon as its Webhook has checked the secret. */
+const SHAPE = {
+	id: 'mkopsBenchBkFlr3',
+	path: 'bench-bookings-floor-shape',
+	label: 'booking workflow, Webhook → Respond 201',
+};
+function shapeWorkflow() {
+	const wf = JSON.parse(readFileSync(join(ROOT, 'workflows/hubspot-booking-create.json'), 'utf8'));
+	const hook = wf.nodes.find((n) => n.type === 'n8n-nodes-base.webhook');
+	hook.parameters = { ...hook.parameters, path: SHAPE.path };
+	hook.webhookId = 'f1000000-0000-4000-8000-000000000053';
+	wf.connections[hook.name].main[0] = [{ node: 'Respond 201', type: 'main', index: 0 }];
+	return { ...wf, id: SHAPE.id, name: 'Benchmark: booking workflow answering at once' };
+}
 
 /** Webhook → Respond to Webhook, saving nothing like the booking; with `auth`, the booking's Header Auth. */
 function floorWorkflow({ id, path }, auth) {
@@ -191,7 +208,14 @@ async function main() {
 	const hubspot = await startHubSpotEmulator({ tokens: [TOKEN], limitPer10s: LIMIT });
 	const settings = n8nSettings();
 	// Metrics on (both floors and ours alike) to read what the expression engine did.
-	const n8n = await N8n.create({ env: { ...settings, N8N_METRICS: 'true' } });
+	const n8n = await N8n.create({
+		env: {
+			...settings,
+			N8N_METRICS: 'true',
+			// e.g. --cpu-prof --cpu-prof-dir=/tmp/prof to see where n8n's time goes
+			...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+		},
+	});
 	try {
 		// Students and exams exist before the rush; they are set up outside the measured window.
 		const contacts = await createRecords(
@@ -237,6 +261,10 @@ async function main() {
 			n8n.importWorkflow(file);
 			n8n.publish(floor.id);
 		}
+		const shapeFile = join(n8n.userFolder, `${SHAPE.id}.json`);
+		writeFileSync(shapeFile, JSON.stringify(shapeWorkflow()));
+		n8n.importWorkflow(shapeFile);
+		n8n.publish(SHAPE.id);
 		await n8n.start();
 		await n8n.login();
 		const url = `${n8n.baseUrl}/webhook/bookings`;
@@ -263,6 +291,15 @@ async function main() {
 			floors[kind].cpuMs = n8nCpuMs(n8n) - cpuBefore;
 			if (floors[kind].ok !== COUNT)
 				throw new Error(`${floor.label}: ${COUNT - floors[kind].ok} requests not answered 201`);
+		}
+		{
+			const shapeUrl = `${n8n.baseUrl}/webhook/${SHAPE.path}`;
+			for (let i = 0; i < 10; i++) await burst(shapeUrl, 1, secret.headers);
+			const cpuBefore = n8nCpuMs(n8n);
+			floors.shape = await burst(shapeUrl, COUNT, secret.headers);
+			floors.shape.cpuMs = n8nCpuMs(n8n) - cpuBefore;
+			if (floors.shape.ok !== COUNT)
+				throw new Error(`${SHAPE.label}: ${COUNT - floors.shape.ok} requests not answered 201`);
 		}
 		await sleep(6000); // the warm-up's queue items are flushed before the measured rush
 		const engineBefore = await expressionEngine(n8n.baseUrl);
@@ -337,7 +374,7 @@ async function main() {
 		const creates = byKind(/\/objects\/deals\/batch\/create/);
 		const line = (label, r) =>
 			`${label.padEnd(22)} p50 ${String(r.p50).padStart(5)} ms, p95 ${String(r.p95).padStart(5)} ms, max ${String(r.max).padStart(5)} ms; all answered in ${r.ms} ms${Number.isNaN(r.cpuMs) || r.cpuMs === undefined ? '' : `; n8n CPU ${(r.cpuMs / COUNT).toFixed(1)} ms per request`}`;
-		const ratio = (r) => (p95 / r.p95).toFixed(2);
+		const ratio = (r, of = p95) => (of / r.p95).toFixed(2);
 		console.log(
 			`n8n 2.40.7, ${Object.entries(settings)
 				.map(([k, v]) => `${k}=${v}`)
@@ -357,8 +394,12 @@ async function main() {
 		);
 		console.log(line(FLOORS.plain.label, floors.plain));
 		console.log(line(FLOORS.auth.label, floors.auth));
+		console.log(line(SHAPE.label, floors.shape));
 		console.log(
 			`ours / floor p95: ${ratio(floors.plain)} (goal ≤ ${GOALS.p95Ratio}); ours / floor + Header Auth p95: ${ratio(floors.auth)}; Header Auth adds ${floors.auth.p95 - floors.plain.p95} ms to the floor's p95`,
+		);
+		console.log(
+			`booking workflow answering at once / floor p95: ${ratio(floors.plain, floors.shape.p95)}: what its ${shapeWorkflow().nodes.length} nodes cost n8n before any booking work`,
 		);
 		console.log(
 			`expression engine during the bookings: ${engineAfter.acquired - engineBefore.acquired} isolates acquired, ${engineAfter.evaluated - engineBefore.evaluated} expressions evaluated (the queue flush's runs included: its IF is an expression)`,

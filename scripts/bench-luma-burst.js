@@ -354,9 +354,12 @@ function calls(ctx, since) {
 		(r) => hsKind(r) === 'upserts' && !injected(r) && r.status !== 429,
 	).length;
 	h.upsertsFlow = hs.filter((r) => hsKind(r) === 'upserts' && !injected(r)).length;
-	h.upsertInputs = hs
-		.filter((r) => hsKind(r) === 'upserts' && r.status >= 200 && r.status < 300)
-		.reduce((s, r) => s + (r.inputCount ?? 0), 0);
+	const accepted = hs.filter((r) => hsKind(r) === 'upserts' && r.status >= 200 && r.status < 300);
+	h.upsertInputs = accepted.reduce((s, r) => s + (r.inputCount ?? 0), 0);
+	// Contacts per accepted call, in order: shows which batches went out less than full.
+	h.upsertSizes = accepted.map(
+		(r) => `${r.inputCount ?? 0}@${((r.time - accepted[0].time) / 1000).toFixed(1)}s`,
+	);
 	h.max10s = maxPerWindow(
 		hs.map((r) => r.time),
 		10000,
@@ -583,7 +586,7 @@ function describe(r) {
 		`  airtable:   ${a.total} calls (${f2(a.total / r.n)}/registration): event lookups ${a.eventLookups}, event creates ${a.eventCreates}, registration lookups ${a.regLookups}, upserts ${a.upserts} (${a.upsertRecords} records), updates ${a.updates} (${a.updateRecords} records), creates ${a.regCreates}, schema ${a.schema}; max ${a.max1s} in any 1 s; 429 ${a.r429}, 5xx ${a.r5xx}`,
 	);
 	lines.push(
-		`  hubspot:    ${h.total} calls (${f2(h.total / r.n)}/registration): contact upserts ${h.upserts} (${h.upsertsFlow} not refused by an injected fault, ${h.upsertInputs} contacts in accepted calls), contact reads ${h.reads}, list calls ${h.lists}, properties ${h.properties}, other ${h.other}${h.otherPaths.length ? ` [${h.otherPaths.slice(0, 5).join(', ')}]` : ''}; max ${h.max10s} in any 10 s; 429 ${h.forced429} injected + ${h.own429} over the limit, 5xx ${h.r5xx}`,
+		`  hubspot:    ${h.total} calls (${f2(h.total / r.n)}/registration): contact upserts ${h.upserts} (${h.upsertsFlow} not refused by an injected fault, ${h.upsertInputs} contacts in accepted calls: ${h.upsertSizes.join(' + ')}), contact reads ${h.reads}, list calls ${h.lists}, properties ${h.properties}, other ${h.other}${h.otherPaths.length ? ` [${h.otherPaths.slice(0, 5).join(', ')}]` : ''}; max ${h.max10s} in any 10 s; 429 ${h.forced429} injected + ${h.own429} over the limit, 5xx ${h.r5xx}`,
 	);
 	lines.push(
 		`  n8n:        ${r.ex.total} executions ${JSON.stringify(r.ex.byStatus)}${r.ex.reasons.length ? `; errors: ${[...new Set(r.ex.reasons)].slice(0, 3).join(' | ').slice(0, 300)}` : ''}`,
