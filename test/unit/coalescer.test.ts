@@ -72,6 +72,18 @@ describe('coalesce', () => {
 		await Promise.all([a, c, d]);
 	});
 
+	it('with sendKey, one submitter with maxRows rows but fewer distinct send keys still waits for company', async () => {
+		const { calls, flush } = recordingFlush();
+		const sameContact = (row: Row) => (row.key.startsWith('a') ? 'x' : row.key);
+		const options = { lingerMs: 5000, maxRows: 3, sendKey: sameContact, flush };
+		// Three rows of one contact: one send key, not a full batch.
+		const a = coalesce('g2s', rows('a', 3), options);
+		expect(calls).toEqual([]);
+		const b = coalesce('g2s', rows('b', 2), options);
+		expect(calls).toEqual([['a0', 'a1', 'a2', 'b0', 'b1']]);
+		await Promise.all([a, b]);
+	});
+
 	describe('with idleMs (fake timers)', () => {
 		beforeEach(() => jest.useFakeTimers());
 		afterEach(() => jest.useRealTimers());

@@ -158,7 +158,8 @@ export async function coalesce<R extends CoalescedRow, T>(
 	options: CoalesceOptions<R, T>,
 ): Promise<Map<string, T>> {
 	if (options.signal?.aborted) throw new CancelledBeforeSendError();
-	if (options.lingerMs <= 0 || rows.length >= options.maxRows) return await options.flush(rows);
+	const size = options.sendKey ? new Set(rows.map(options.sendKey)).size : rows.length;
+	if (options.lingerMs <= 0 || size >= options.maxRows) return await options.flush(rows);
 	return await new Promise<Map<string, T>>((resolve, reject) => {
 		let group = groups.get(groupKey) as Group<R, T> | undefined;
 		if (group === undefined) {
