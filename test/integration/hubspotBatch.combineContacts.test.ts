@@ -329,22 +329,28 @@ describe('Contact › Upsert: Combine With Concurrent Executions', () => {
 	}, 60_000);
 
 	it('a batch is full at 100 contacts, not 100 rows: a repeated person waits for the next call without shrinking this one', async () => {
-		// 101 executions, 100 people: execution 1 registers guest0 again, for another event.
-		const n = 101;
-		const barrier = new Barrier(n);
-		const params = { ...canonical, options: { combineWithinMs: 5000 } };
-		const results = await Promise.all(
-			Array.from({ length: n }, async (_, i) => {
-				const row =
-					i === 1
-						? registration(0, { event_name: 'Webinar', event_date: '2026-04-01' })
-						: registration(i);
-				return await execution(`wf-full-${i}`, row, barrier, params);
-			}),
+		const params = { ...canonical, options: { combineWithinMs: 10000 } };
+		const run = (i: number, row: IDataObject, barrier: Barrier) =>
+			execution(`wf-full-${i}`, row, barrier, params);
+		// First wave, joined before the second by construction: guest0–guest49 and guest0 again
+		// (another event): 51 rows, 50 contacts.
+		const first = new Barrier(51);
+		const firstWave = [
+			...Array.from({ length: 50 }, (_, i) => run(i, registration(i), first)),
+			run(100, registration(0, { event_name: 'Webinar', event_date: '2026-04-01' }), first),
+		];
+		// Second wave: guest50–guest99, parked until the test arrives as the 51st.
+		const second = new Barrier(51);
+		const secondWave = Array.from({ length: 50 }, (_, i) =>
+			run(50 + i, registration(50 + i), second),
 		);
+		await waitUntil(() => waitingSubmitters() === 51, 'the first wave waits to be combined');
+		await second.arrive();
+		const results = await Promise.all([...firstWave, ...secondWave]);
 
 		expect(results.map((r) => r.error).filter(Boolean)).toEqual([]);
-		// 100 contacts in the first call, guest0's second registration alone after it has been answered.
+		// Counting rows, the batch would have gone at the 100th row with 99 contacts ([99, 2]).
+		// Counting contacts: 100 in the first call, guest0's second registration after it.
 		expect(emulator.requests({ path: UPSERT }).map((r) => r.inputCount)).toEqual([100, 1]);
 		expect(emulator.objects('contacts')).toHaveLength(100);
 		const [guest0] = contact('guest0@example.com');

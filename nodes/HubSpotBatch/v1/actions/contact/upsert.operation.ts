@@ -11,7 +11,7 @@ import { keyLocks } from '../../../../shared/locks';
 import { normalizeEmail } from '../../../../shared/normalize/email';
 import { chunk, mapWithConcurrency } from '../../../../shared/transport/batcher';
 import type { CoalescedRow } from '../../../../shared/transport/coalescer';
-import { coalesce, uniqueKeyPrefix } from '../../../../shared/transport/coalescer';
+import { coalesce, idleAfterMs, uniqueKeyPrefix } from '../../../../shared/transport/coalescer';
 import { batchOptions, batchSettings } from '../common.descriptions';
 import type { RowResult, WriteRow } from '../../helpers/batchWrite';
 import { writeHubSpotBatches } from '../../helpers/batchWrite';
@@ -695,9 +695,8 @@ export async function execute(
 				submitted,
 				plan,
 				async (again) =>
-					// Not tied to any execution's Stop: these rows are already on their way. No idle
-					// limit of their own: a group they open waits for the burst's next rows.
-					await coalesce(groupKey, again, combined),
+					// Not tied to any execution's Stop: these rows are already on their way.
+					await coalesce(groupKey, again, { ...combined, idleMs: idleAfterMs(lingerMs) }),
 			),
 	};
 	const results =
