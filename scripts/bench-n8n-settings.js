@@ -170,13 +170,14 @@ async function startN8n(setting, n8n) {
 
 async function measure(setting) {
 	const db = setting.postgres ? await createPostgresDatabase('bench_settings') : undefined;
-	const n8n = await N8n.create({
-		env: { ...setting.env, N8N_METRICS: 'true' },
-		postgres: db,
-		queue: setting.queue ? {} : undefined,
-	});
+	let n8n;
 	const results = {};
 	try {
+		n8n = await N8n.create({
+			env: { ...setting.env, N8N_METRICS: 'true' },
+			postgres: db,
+			queue: setting.queue ? {} : undefined,
+		});
 		const flows = CASES.map((c, i) => ({ c, ...workflow(c, i + 1) }));
 		for (const flow of flows) {
 			const file = join(n8n.userFolder, `${flow.id}.json`);
@@ -203,9 +204,9 @@ async function measure(setting) {
 			);
 		}
 	} finally {
-		await n8n.stopWebhookProcesses();
-		await n8n.stopWorkers();
-		await n8n.stop();
+		await n8n?.stopWebhookProcesses();
+		await n8n?.stopWorkers();
+		await n8n?.stop();
 		await db?.drop();
 	}
 	return results;

@@ -204,8 +204,8 @@ async function stopProcess(proc: ChildProcess | undefined): Promise<void> {
 	});
 }
 
-/** One `n8n worker` process of a queue-mode setup (see `N8n.startWorker()`). */
-export class N8nWorker {
+/** A process of a queue-mode setup besides the main one: a worker or a webhook process. */
+class N8nQueueProcess {
 	readonly logFile: string;
 
 	private proc?: ChildProcess;
@@ -213,10 +213,9 @@ export class N8nWorker {
 	constructor(
 		readonly name: string,
 		readonly userFolder: string,
-		/** The worker server's port (QUEUE_HEALTH_CHECK_PORT): /healthz, /healthz/readiness. */
-		readonly healthPort: number,
+		logName: string,
 	) {
-		this.logFile = join(userFolder, 'n8n-worker.log');
+		this.logFile = join(userFolder, logName);
 	}
 
 	/** @internal */
@@ -226,11 +225,6 @@ export class N8nWorker {
 
 	log(): string {
 		return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
-	}
-
-	/** IDs of the executions this worker ran (its "Worker started execution <id> (job <n>)" lines). */
-	executionIds(): string[] {
-		return [...this.log().matchAll(/Worker started execution (\d+) \(job /g)].map((m) => m[1]);
 	}
 
 	async stop(): Promise<void> {
@@ -238,35 +232,45 @@ export class N8nWorker {
 	}
 }
 
+/** One `n8n worker` process of a queue-mode setup (see `N8n.startWorker()`). */
+export class N8nWorker extends N8nQueueProcess {
+	constructor(
+		name: string,
+		userFolder: string,
+		/** The worker server's port (QUEUE_HEALTH_CHECK_PORT): /healthz, /healthz/readiness. */
+		readonly healthPort: number,
+	) {
+		super(name, userFolder, 'n8n-worker.log');
+	}
+
+	/** IDs of the executions this worker ran (its "Worker started execution <id> (job <n>)" lines). */
+	executionIds(): string[] {
+		return [...this.log().matchAll(/Worker started execution (\d+) \(job /g)].map((m) => m[1]);
+	}
+}
+
 /** One `n8n webhook` process of a queue-mode setup (see `N8n.startWebhookProcess()`). */
-export class N8nWebhookProcess {
-	readonly logFile: string;
+export class N8nWebhookProcess extends N8nQueueProcess {
 	/** Where it takes production webhooks: `${baseUrl}/webhook/<path>`. */
 	readonly baseUrl: string;
 
-	private proc?: ChildProcess;
-
 	constructor(
-		readonly name: string,
-		readonly userFolder: string,
+		name: string,
+		userFolder: string,
 		readonly port: number,
 	) {
-		this.logFile = join(userFolder, 'n8n-webhook.log');
+		super(name, userFolder, 'n8n-webhook.log');
 		this.baseUrl = `http://127.0.0.1:${port}`;
 	}
+}
 
-	/** @internal */
-	attach(proc: ChildProcess): void {
-		this.proc = proc;
-	}
-
-	log(): string {
-		return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
-	}
-
-	async stop(): Promise<void> {
-		await stopProcess(this.proc);
-	}
+/** Ready once its log has `line` and `readinessUrl` answers 2xx. */
+function readyWhen(line: string, readinessUrl: string) {
+	return async (log: string): Promise<boolean> => {
+		if (!log.includes(line)) return false;
+		const res = await fetch(readinessUrl).catch(() => undefined);
+		return res?.ok === true;
+	};
 }
 
 export class N8n {
@@ -527,13 +531,7 @@ export class N8n {
 			env,
 			worker.logFile,
 			(proc) => worker.attach(proc),
-			async (log) => {
-				if (!log.includes('n8n worker is now ready')) return false;
-				const res = await fetch(`http://127.0.0.1:${healthPort}/healthz/readiness`).catch(
-					() => undefined,
-				);
-				return res?.ok === true;
-			},
+			readyWhen('n8n worker is now ready', `http://127.0.0.1:${healthPort}/healthz/readiness`),
 			`n8n ${name}`,
 		);
 		return worker;
@@ -556,11 +554,7 @@ export class N8n {
 			{ ...(await this.queueProcessEnv(folder)), N8N_PORT: String(port), ...env },
 			hook.logFile,
 			(proc) => hook.attach(proc),
-			async (log) => {
-				if (!log.includes('Webhook listener waiting for requests')) return false;
-				const res = await fetch(`${hook.baseUrl}/healthz/readiness`).catch(() => undefined);
-				return res?.ok === true;
-			},
+			readyWhen('Webhook listener waiting for requests', `${hook.baseUrl}/healthz/readiness`),
 			`n8n ${name}`,
 		);
 		return hook;
