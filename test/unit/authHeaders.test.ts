@@ -5,9 +5,11 @@
 import type { IAuthenticateGeneric, ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { AirtableRegistryApi } from '../../credentials/AirtableRegistryApi.credentials';
+import { HighLevelAttendanceApi } from '../../credentials/HighLevelAttendanceApi.credentials';
 import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
 import { LumaApi } from '../../credentials/LumaApi.credentials';
 import { airtablePolicy } from '../../nodes/AirtableRegistry/v1/transport/policy';
+import { highLevelPolicy } from '../../nodes/HighLevelAttendance/v1/transport/policy';
 import { hubspotPolicy } from '../../nodes/HubSpotBatch/v1/transport/policy';
 import { lumaPolicy } from '../../nodes/Luma/v1/transport/policy';
 import type { VendorPolicy } from '../../nodes/shared/transport/policy';
@@ -34,6 +36,7 @@ describe.each([
 	['HubSpot', hubspotPolicy, new HubSpotBatchApi(), { accessToken: 'pat-na1-0000-1111' }],
 	['Airtable', airtablePolicy, new AirtableRegistryApi(), { accessToken: 'patAbc.def123' }],
 	['Luma', lumaPolicy, new LumaApi(), { apiKey: 'secret-luma-key-1' }],
+	['HighLevel', highLevelPolicy, new HighLevelAttendanceApi(), { accessToken: 'pit-0000-1111' }],
 ] as Array<
 	[string, VendorPolicy, { authenticate: IAuthenticateGeneric }, ICredentialDataDecryptedObject]
 >)('%s policy authHeaders', (_vendor, policy, credential, credentials) => {

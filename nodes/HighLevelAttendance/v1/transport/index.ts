@@ -1,7 +1,7 @@
 /**
- * HighLevel (LeadConnector v2) through the shared vendor client: this client adds the bearer token
- * and the Version header (see `headers` for why not the credential); the shared client paces every
- * call under the location's burst limit,
+ * HighLevel (LeadConnector v2) through the shared vendor client, which sends the policy's bearer
+ * token and Version header itself (policy.ts: `authHeaders`), paces every call under the location's
+ * burst limit,
  * follows the limit HighLevel reports in its X-RateLimit-* headers, waits out a 429 and stops at
  * once on the daily limit, a bad token or a foreign location (policy.ts).
  */
@@ -9,24 +9,17 @@ import type {
 	ICredentialDataDecryptedObject,
 	IDataObject,
 	IExecuteFunctions,
-	IHttpRequestOptions,
 	ILoadOptionsFunctions,
-	IN8nHttpFullResponse,
 	NodeApiError,
 } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import type { NodeOperationError } from 'n8n-workflow';
 
-import { AttemptError, lowerCaseHeaders } from '../../../shared/transport/attempt';
-import { checkedPath, pathId } from '../../../shared/transport/urlSafety';
-import type {
-	RequestContext,
-	RequestStats,
-	VendorRequest,
-	VendorResponse,
-} from '../../../shared/transport/client';
+import { AttemptError } from '../../../shared/transport/attempt';
+import { pathId } from '../../../shared/transport/urlSafety';
+import type { RequestContext, RequestStats, VendorRequest } from '../../../shared/transport/client';
 import { VendorClient } from '../../../shared/transport/client';
 import type { RetrySettings } from '../../../shared/transport/policy';
-import { API_VERSION, CREDENTIAL_TYPE, highLevelPolicy, locationIdOf } from './policy';
+import { CREDENTIAL_TYPE, highLevelPolicy, locationIdOf } from './policy';
 
 export {
 	API_VERSION,
@@ -76,44 +69,19 @@ const isContactNotFound = (error: unknown) =>
 	error.status === 400 &&
 	/not found/i.test(error.serverMessage ?? '');
 
-/** A 2xx body as JSON: objects as they are, JSON text parsed, anything else unchanged. */
-function parsedBody(raw: unknown): unknown {
-	const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : raw;
-	if (typeof text !== 'string') return text;
-	if (text.trim() === '') return undefined;
-	try {
-		return JSON.parse(text) as unknown;
-	} catch {
-		return text;
-	}
-}
-
 /** The endpoints this node uses, on one client per execution. */
 export class HighLevelApi {
 	readonly client: VendorClient;
 
 	readonly locationId: string;
 
-	/**
-	 * Sent by this client itself, not through the credential's `authenticate`: that one is an n8n
-	 * expression (`=Bearer {{$credentials.accessToken}}`), and n8n evaluates it per request in its
-	 * expression isolate, which would cost every attendance webhook an isolate (see
-	 * docs/nodes/highlevel-attendance.md). Same headers, same n8n request helper (proxy settings).
-	 */
-	private readonly headers: Record<string, string>;
-
 	constructor(
-		private readonly ctx: RequestContext,
+		ctx: RequestContext,
 		credentials: ICredentialDataDecryptedObject,
 		retry: Partial<RetrySettings> = {},
 	) {
 		this.client = new VendorClient(ctx, highLevelPolicy, credentials, retry);
 		this.locationId = locationIdOf(credentials);
-		this.headers = {
-			Accept: 'application/json',
-			Authorization: `Bearer ${String(credentials.accessToken ?? '').trim()}`,
-			Version: API_VERSION,
-		};
 	}
 
 	static async fromContext(
@@ -127,44 +95,9 @@ export class HighLevelApi {
 		return this.client.stats;
 	}
 
-	/** One call, paced, retried and worded by the shared client (VendorClient.send). */
+	/** One call, paced, retried and worded by the shared client. */
 	private async call<T>(req: VendorRequest): Promise<T> {
-		let url: string;
-		try {
-			url = `${this.client.baseUrl}${checkedPath(req.path)}`;
-		} catch (error) {
-			throw new NodeOperationError(this.ctx.getNode(), (error as Error).message);
-		}
-		const response = await this.client.send<T>(
-			{ idempotent: req.idempotent !== false },
-			async (signal) => await this.attempt<T>(url, req, signal),
-		);
-		return response.body;
-	}
-
-	private async attempt<T>(
-		url: string,
-		req: VendorRequest,
-		signal: AbortSignal,
-	): Promise<VendorResponse<T>> {
-		const options: IHttpRequestOptions = {
-			method: req.method,
-			url,
-			qs: req.qs,
-			headers: { ...this.headers, ...req.headers },
-			json: true,
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-			timeout: this.client.retry.timeoutMs,
-			abortSignal: signal,
-		};
-		if (req.body !== undefined) options.body = req.body as IDataObject;
-		const response = (await this.ctx.helpers.httpRequest(options)) as IN8nHttpFullResponse;
-		const status = response.statusCode;
-		if (status < 200 || status >= 300)
-			throw this.client.httpError(status, response.body, response.headers);
-		const body = parsedBody(response.body);
-		return { status, body: (body ?? {}) as T, headers: lowerCaseHeaders(response.headers) };
+		return (await this.client.request<T>(req)).body;
 	}
 
 	/** `GET /contacts/search/duplicate`: the location's contact with this email, or null. */

@@ -40,6 +40,12 @@ export const isDailyLimit = (error: AttemptError) =>
 export const highLevelPolicy: VendorPolicy = {
 	vendor: 'HighLevel',
 	credentialType: CREDENTIAL_TYPE,
+	// The credential's `authenticate` sends the same headers, but as an expression evaluated per
+	// request in n8n's expression isolate: every attendance webhook would build one.
+	authHeaders: (credentials) => ({
+		Authorization: `Bearer ${String(credentials.accessToken ?? '').trim()}`,
+		Version: API_VERSION,
+	}),
 	// A webhook answers HighLevel's workflow: fail faster than the standard timeout and backoff.
 	retry: {
 		...STANDARD_RETRY,
