@@ -16,6 +16,7 @@
 // counted against the flow (the stricter choice); the ratio to the authenticated floor is printed next to it.
 require('./ts-register');
 const { readFileSync, writeFileSync } = require('fs');
+const { tmpdir } = require('os');
 const { join } = require('path');
 const { installPackage, N8n, ROOT, sleep } = require('../test/e2e/harness/n8n.ts');
 const { startHubSpotEmulator } = require('../test/emulators/hubspot/server.js');
@@ -24,9 +25,42 @@ const { bookingSecret } = require('../test/harness/bookingWebhook.ts');
 
 const COUNT = Number(process.env.BENCH_COUNT || 200);
 // A variant of the booking workflow to measure instead of the shipped one (same workflow id and path), e.g. to see
-// what a change of shape would gain before building it.
-const BOOKING_WORKFLOW =
-	process.env.BENCH_BOOKING_WORKFLOW || join(ROOT, 'workflows/hubspot-booking-create.json');
+// what a change of shape would gain before building it: a file (BENCH_BOOKING_WORKFLOW), or one of LEAN_SHAPES
+// (BENCH_BOOKING_SHAPE), the shipped workflow cut down to the nodes on one path (no failure handling: not shippable).
+const SHIPPED_BOOKING = join(ROOT, 'workflows/hubspot-booking-create.json');
+const LEAN_SHAPES = {
+	'validate-create': [
+		'Booking webhook',
+		'Valid booking?',
+		'HubSpot: Create Booking',
+		'Respond 201',
+	],
+	'validate-create-enqueue': [
+		'Booking webhook',
+		'Valid booking?',
+		'HubSpot: Create Booking',
+		'Queue: booking → contact, exam',
+		'Respond 201',
+	],
+};
+function leanWorkflowFile(shape) {
+	const path = LEAN_SHAPES[shape];
+	if (!path)
+		throw new Error(`BENCH_BOOKING_SHAPE must be one of ${Object.keys(LEAN_SHAPES).join(', ')}`);
+	const wf = JSON.parse(readFileSync(SHIPPED_BOOKING, 'utf8'));
+	wf.nodes = wf.nodes.filter((n) => path.includes(n.name));
+	wf.connections = Object.fromEntries(
+		path
+			.slice(0, -1)
+			.map((name, i) => [name, { main: [[{ node: path[i + 1], type: 'main', index: 0 }]] }]),
+	);
+	const file = join(tmpdir(), `mkops-booking-${shape}-${process.pid}.json`);
+	writeFileSync(file, JSON.stringify(wf));
+	return file;
+}
+const BOOKING_WORKFLOW = process.env.BENCH_BOOKING_SHAPE
+	? leanWorkflowFile(process.env.BENCH_BOOKING_SHAPE)
+	: process.env.BENCH_BOOKING_WORKFLOW || SHIPPED_BOOKING;
 const LIMIT = 100; // requests per 10 s (the Starter tier's limit, the credential's default)
 const TOKEN = 'pat-bench-bookings-token';
 const QUEUE_KEYS = 'mkops:queue:{hubspot:';
