@@ -15,9 +15,9 @@ import type {
 	INodeTypeDescription,
 	IVersionedNodeType,
 } from 'n8n-workflow';
-import { NodeHelpers } from 'n8n-workflow';
 
 import { HighLevelAttendance } from '../../nodes/HighLevelAttendance/HighLevelAttendance.node';
+import { effectiveParameters as resolved, expressionsIn } from '../harness/workflowExpressions';
 
 interface WorkflowFile {
 	nodes: INode[];
@@ -32,29 +32,14 @@ const versioned = new HighLevelAttendance() as IVersionedNodeType;
 const descriptionOf = (version: number): INodeTypeDescription =>
 	versioned.getNodeType(version).description;
 
-/** Every `[path, value]` below `value` whose text starts with `=` (an n8n expression). */
-function expressions(value: unknown, path = ''): Array<[string, string]> {
-	if (typeof value === 'string') return value.startsWith('=') ? [[path, value]] : [];
-	if (Array.isArray(value)) return value.flatMap((v, i) => expressions(v, `${path}[${i}]`));
-	if (value !== null && typeof value === 'object')
-		return Object.entries(value).flatMap(([k, v]) => expressions(v, path ? `${path}.${k}` : k));
-	return [];
-}
+const TYPE = 'n8n-nodes-marketing-ops.highLevelAttendance';
+
+/** The expressions below `value`, as `.<path>: <value>` (test/harness/workflowExpressions.ts). */
+const expressions = (value: unknown): string[] => expressionsIn(value, '');
 
 /** The parameters n8n runs a node with: the saved ones plus the defaults of those it shows. */
-function effectiveParameters(node: INode): INodeParameters {
-	const description = descriptionOf(node.typeVersion);
-	return (
-		NodeHelpers.getNodeParameters(
-			description.properties,
-			node.parameters,
-			true,
-			false,
-			node,
-			description,
-		) ?? {}
-	);
-}
+const effectiveParameters = (node: INode): INodeParameters =>
+	(resolved({ [TYPE]: versioned }, { ...node, type: TYPE }) ?? {}) as INodeParameters;
 
 /**
  * The nodes a request runs through, from the Webhook, leaving out each node's error output (the
@@ -105,12 +90,10 @@ describe('the shipped attendance checker evaluates no expression per request', (
 		expect(effective.inputMode).toBe('ghlWebhook');
 		expect(expressions(effective)).toEqual([]);
 		// The same node on version 1 gets the four field expressions: the walk does see defaults.
-		expect(expressions(effectiveParameters({ ...node, typeVersion: 1 })).map(([p]) => p)).toEqual([
-			'email',
-			'contactId',
-			'webinarId',
-			'scheduleId',
-		]);
+		const paths = expressions(effectiveParameters({ ...node, typeVersion: 1 })).map((e) =>
+			e.slice(1, e.indexOf(':')),
+		);
+		expect(paths).toEqual(['email', 'contactId', 'webinarId', 'scheduleId']);
 	});
 
 	it('the expressions left are on the error output only (401/403 of the URL variant, 503)', () => {
