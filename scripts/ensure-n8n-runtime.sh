@@ -17,6 +17,8 @@ export PATH="$NODE_DIR/bin:$PATH"
 
 if [ ! -f "$N8N_DIR/.complete" ]; then
   echo "[runtime] installing n8n@$N8N_VERSION into $N8N_DIR (several minutes, done once)"
+  # No marker means an earlier install stopped part way: npm would trust the half-extracted tree, so start clean.
+  rm -rf "$N8N_DIR"
   mkdir -p "$N8N_DIR"
   cd "$N8N_DIR"
   [ -f package.json ] || echo '{"name":"n8n-runtime","private":true}' > package.json

@@ -103,7 +103,7 @@ describe('the shipped attendance checker evaluates no expression per request', (
 		expect(offPath).toEqual([
 			'Respond with error',
 			'Database or HighLevel down?',
-			'Slack: Attendance check failed',
+			'Raise: attendance check failed',
 		]);
 		expect(workflow.connections['Check and tag'].main[2]).toEqual([
 			{ node: 'Respond with error', type: 'main', index: 0 },
