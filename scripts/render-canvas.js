@@ -24,6 +24,7 @@ const BADGES = [
 	[/\.luma$/, 'Luma', '#b0399d'],
 	[/\.dedupeNormalize$/, 'Dedupe', '#4a6cf7'],
 	[/\.hubSpotBatch$/, 'HubSpot', '#ff7a59'],
+	[/\.hubSpotQueue$/, 'HS Queue', '#ff7a59'],
 	[/\.airtableRegistry$/, 'Airtable', '#18bfff'],
 	[/\.webinarJam$/, 'WebinarJam', '#1e88e5'],
 	[/\.highLevelAttendance$/, 'HighLevel', '#188bf6'],

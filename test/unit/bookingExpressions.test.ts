@@ -12,6 +12,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 
 import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
+import { HubSpotQueue } from '../../nodes/HubSpotQueue/HubSpotQueue.node';
 import type { Flow } from '../harness/workflowExpressions';
 import {
 	RUNTIME_MODULES,
@@ -43,6 +44,7 @@ const TYPES: Record<string, unknown> = {
 	),
 	'n8n-nodes-base.stopAndError': builtIn('StopAndError/StopAndError.node.js', 'StopAndError'),
 	'n8n-nodes-marketing-ops.hubSpotBatch': new HubSpotBatch(),
+	'n8n-nodes-marketing-ops.hubSpotQueue': new HubSpotQueue(),
 };
 
 const descriptionOf = (node: Parameters<typeof descriptionIn>[1]) => descriptionIn(TYPES, node);

@@ -10,6 +10,7 @@ import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
 import { HubSpotBatchApi, TEST_BASE_URL } from '../../credentials/HubSpotBatchApi.credentials';
 import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
+import { HubSpotQueue } from '../../nodes/HubSpotQueue/HubSpotQueue.node';
 import { limitForTier } from '../../nodes/HubSpotBatch/v1/transport/policy';
 
 const ROOT = join(__dirname, '..', '..');
@@ -134,6 +135,60 @@ describe('HubSpot Batch in the editor', () => {
 			'https://github.com/marketing-ops/n8n-nodes-marketing-ops/blob/main/docs/nodes/hubspot-batch.md',
 		);
 		expect(codex.alias).toEqual(expect.arrayContaining(['HubSpot', 'CRM']));
+	});
+});
+
+describe('HubSpot Batch version 2 and HubSpot Queue', () => {
+	const batch = new HubSpotBatch();
+	const v2 = batch.nodeVersions[2].description as INodeTypeDescription;
+	const queueNode = new HubSpotQueue().description;
+	const shown = (d: INodeTypeDescription, resource: string) =>
+		d.properties.filter((p) => p.displayOptions?.show?.resource?.includes(resource));
+
+	it('new nodes get version 2, which has every resource of version 1 but Queue', () => {
+		expect(batch.description.defaultVersion).toBe(2);
+		const resources = (d: INodeTypeDescription) =>
+			(d.properties[0].options as Array<{ value: string }>).map((o) => o.value);
+		expect(resources(v2)).toEqual(resources(description).filter((r) => r !== 'queue'));
+		expect(shown(v2, 'queue')).toEqual([]);
+		for (const resource of resources(v2))
+			expect(shown(v2, resource)).toEqual(shown(description, resource));
+		// What the split is for: n8n resolves all of these on every run of a workflow holding the node.
+		expect(v2.properties.length).toBeLessThan(description.properties.length - 30);
+	});
+
+	it("HubSpot Queue has version 1's Queue operations, with the same parameters, and nothing else", () => {
+		// Version 1 forced coordinateWorkers on for its Queue resource; HubSpot Queue has it always on (below).
+		const operations = (d: INodeTypeDescription) =>
+			shown(d, 'queue').filter((p) => p.name !== 'coordinateWorkers');
+		expect(operations(queueNode)).toEqual(operations(description));
+		expect(queueNode.properties.filter((p) => !shown(queueNode, 'queue').includes(p))).toEqual([
+			expect.objectContaining({ name: 'resource', type: 'hidden', default: 'queue' }),
+			expect.objectContaining({ name: 'coordinateWorkers', type: 'hidden', default: true }),
+		]);
+		// The HubSpot token only for Flush; Check, Enqueue and Stats talk to Redis alone.
+		expect(
+			queueNode.credentials?.find((c) => c.name === 'hubSpotBatchApi')?.displayOptions,
+		).toEqual({
+			show: { operation: ['flush'] },
+		});
+	});
+
+	it('the shipped workflows use version 2 and HubSpot Queue, never the Queue resource', () => {
+		const files = [
+			'csv-registration-import.json',
+			'hubspot-booking-create.json',
+			'hubspot-queue-flush.json',
+			'hubspot-setup-properties.json',
+			'luma-registration-sync.json',
+		];
+		const nodes = files.flatMap((f) => workflow(f).nodes);
+		const batchNodes = nodes.filter((n) => n.type === 'n8n-nodes-marketing-ops.hubSpotBatch');
+		expect(batchNodes.length).toBeGreaterThan(5);
+		expect(
+			batchNodes.filter((n) => n.typeVersion !== 2 || n.parameters.resource === 'queue'),
+		).toEqual([]);
+		expect(nodes.filter((n) => n.type === 'n8n-nodes-marketing-ops.hubSpotQueue')).toHaveLength(5);
 	});
 });
 

@@ -1,5 +1,5 @@
 /* eslint-disable n8n-nodes-base/node-filename-against-convention -- versioned-node layout: description of v1 */
-import type { INodeTypeDescription } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { coordinateWorkersProperties, redisCredential } from '../../../shared/redis/coordination';
@@ -11,6 +11,36 @@ import * as note from './note';
 import * as object from './object';
 import * as property from './property';
 import * as queue from './queue';
+
+/** The resources that write to HubSpot itself (version 2 has only these; the queue is HubSpot Queue). */
+export const HUBSPOT_RESOURCES: INodePropertyOptions[] = [
+	{ name: 'Association', value: 'association' },
+	{ name: 'Contact', value: 'contact' },
+	{ name: 'List', value: 'list' },
+	{ name: 'Note', value: 'note' },
+	{ name: 'Object', value: 'object' },
+	{ name: 'Property', value: 'property' },
+];
+
+export const hubSpotResourceProperties: INodeProperties[] = [
+	...association.description,
+	...contact.description,
+	...list.description,
+	...note.description,
+	...object.description,
+	...property.description,
+];
+
+export function resourceProperty(options: INodePropertyOptions[]): INodeProperties {
+	return {
+		displayName: 'Resource',
+		name: 'resource',
+		type: 'options',
+		noDataExpression: true,
+		options,
+		default: 'contact',
+	};
+}
 
 export const versionDescription: INodeTypeDescription = {
 	displayName: 'HubSpot Batch',
@@ -38,28 +68,8 @@ export const versionDescription: INodeTypeDescription = {
 		{ ...redisCredential },
 	],
 	properties: [
-		{
-			displayName: 'Resource',
-			name: 'resource',
-			type: 'options',
-			noDataExpression: true,
-			options: [
-				{ name: 'Association', value: 'association' },
-				{ name: 'Contact', value: 'contact' },
-				{ name: 'List', value: 'list' },
-				{ name: 'Note', value: 'note' },
-				{ name: 'Object', value: 'object' },
-				{ name: 'Property', value: 'property' },
-				{ name: 'Queue', value: 'queue' },
-			],
-			default: 'contact',
-		},
-		...association.description,
-		...contact.description,
-		...list.description,
-		...note.description,
-		...object.description,
-		...property.description,
+		resourceProperty([...HUBSPOT_RESOURCES, { name: 'Queue', value: 'queue' }]),
+		...hubSpotResourceProperties,
 		...queue.description,
 		// The queue always lives in Redis: for it the option is on, hidden.
 		...coordinateWorkersProperties({ resource: ['queue'] }),

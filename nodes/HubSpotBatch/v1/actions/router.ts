@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { routeBatch } from '../../../shared/batch/routers';
+import { routeBatch, type Resources } from '../../../shared/batch/routers';
 import { coordinationRedis } from '../../../shared/redis/coordination';
 import { failedBase } from '../helpers/outcome';
 import { HubSpotApi } from '../transport';
@@ -18,13 +18,25 @@ const REDIS_ONLY = new Set(['queue.check', 'queue.enqueue', 'queue.stats']);
 
 /** Runs the batch operation; every input item comes out once, paired (shared/batch/routers.ts). */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	return await routeBatch<HubSpotApi | undefined>(this, {
-		operations: { association, contact, list, note, object, property, queue },
+	return await route(this, { association, contact, list, note, object, property, queue });
+}
+
+/** HubSpot Queue's operations: the same ones as HubSpot Batch version 1's Queue resource. */
+export async function queueRouter(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	return await route(this, { queue });
+}
+
+async function route(
+	ctx: IExecuteFunctions,
+	operations: Resources,
+): Promise<INodeExecutionData[][]> {
+	return await routeBatch<HubSpotApi | undefined>(ctx, {
+		operations,
 		client: async (resource, operation) =>
 			REDIS_ONLY.has(`${resource}.${operation}`)
 				? undefined // Check, Enqueue and Stats never call HubSpot
-				: await HubSpotApi.fromContext(this, retryOptions(this), {
-						redis: await coordinationRedis(this),
+				: await HubSpotApi.fromContext(ctx, retryOptions(ctx), {
+						redis: await coordinationRedis(ctx),
 					}),
 		failedBase: (items, itemIndex) => failedBase(items, itemIndex),
 		landedAs: 'written or unchanged',
