@@ -520,7 +520,7 @@ const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 		for (const [{ side }, r] of turns) {
 			rated[side.id] = r;
 			console.log(
-				`${line(`${RATE}/s`, side, r)} (${SECONDS} s in turns of ${SLICE_SECONDS} s with the ${side === OURS ? 'floor' : 'ours'}; ${isolates} expression isolates built by both)`,
+				`${line(`${RATE}/s`, side, r)} (${SECONDS} s in turns of ${(SECONDS / Math.max(1, Math.round(SECONDS / SLICE_SECONDS))).toFixed(0)} s with ${side === OURS ? 'the floor' : 'ours'}; ${isolates} expression isolates built by both)`,
 			);
 		}
 		await sleep(3000);

@@ -9,6 +9,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 // The queue's operations are HubSpot Batch's (version 1 had them as its Queue resource).
 import * as queue from '../HubSpotBatch/v1/actions/queue';
 import { queueRouter } from '../HubSpotBatch/v1/actions/router';
+import * as listSearch from '../HubSpotBatch/v1/methods/listSearch';
 import * as objects from '../HubSpotBatch/v1/methods/objects';
 import { COORDINATE_WORKERS, redisCredential } from '../shared/redis/coordination';
 
@@ -51,7 +52,10 @@ export class HubSpotQueue implements INodeType {
 		],
 	};
 
+	// Enqueue reuses Association › Batch Create's fields: the same pickers. Without a HubSpot credential
+	// (shown for Flush only) the object types are HubSpot's standard ones; labels need an ID typed in.
 	methods = {
+		listSearch: { searchAssociationLabels: listSearch.searchAssociationLabels },
 		loadOptions: { getObjectTypes: objects.getObjectTypes },
 	};
 

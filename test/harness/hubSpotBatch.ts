@@ -1,12 +1,13 @@
 /**
- * The HubSpot Batch node for workflows run by n8n-core (inProcess.ts): importing this registers the
- * node and the credentials it declares (its own and n8n's Redis); hubSpotNode() is the node as the
- * integration tests and the worker fixture place it.
+ * The HubSpot Batch and HubSpot Queue nodes for workflows run by n8n-core (inProcess.ts): importing
+ * this registers both and the credentials they declare (HubSpot's and n8n's Redis); hubSpotNode() is
+ * HubSpot Batch as the integration tests and the worker fixture place it.
  */
 import type { IDataObject } from 'n8n-workflow';
 
 import { HubSpotBatchApi } from '../../credentials/HubSpotBatchApi.credentials';
 import { HubSpotBatch } from '../../nodes/HubSpotBatch/HubSpotBatch.node';
+import { HubSpotQueue } from '../../nodes/HubSpotQueue/HubSpotQueue.node';
 import {
 	RedisCredentialType,
 	registerCredentialType,
@@ -17,6 +18,7 @@ import {
 export const HUBSPOT_BATCH = 'n8n-nodes-marketing-ops.hubSpotBatch';
 
 registerNodeType(HUBSPOT_BATCH, new HubSpotBatch());
+registerNodeType('n8n-nodes-marketing-ops.hubSpotQueue', new HubSpotQueue());
 registerCredentialType(new HubSpotBatchApi());
 registerCredentialType(new RedisCredentialType());
 

@@ -89,6 +89,9 @@ function shippedNode(name: string): NodeUnderTest {
 			redis: node.credentials?.redis !== undefined,
 			onError: node.onError,
 		}),
+		// As shipped: HubSpot Queue for the checks and enqueues, HubSpot Batch version 2 for the rest.
+		type: node.type,
+		typeVersion: node.typeVersion,
 		credentials: {
 			...(node.credentials?.hubSpotBatchApi
 				? { hubSpotBatchApi: { id: '1', name: 'HubSpot' } }

@@ -174,6 +174,41 @@ describe('HubSpot Batch version 2 and HubSpot Queue', () => {
 		});
 	});
 
+	it('every picker HubSpot Queue shows has its method, and object types list without a HubSpot credential', async () => {
+		const node = new HubSpotQueue();
+		const named: string[] = [];
+		const walk = (value: unknown): void => {
+			if (Array.isArray(value)) value.forEach(walk);
+			else if (value !== null && typeof value === 'object') {
+				const o = value as Record<string, unknown>;
+				const t = o.typeOptions as Record<string, unknown> | undefined;
+				if (typeof t?.loadOptionsMethod === 'string')
+					named.push(`loadOptions.${t.loadOptionsMethod}`);
+				if (typeof t?.searchListMethod === 'string') named.push(`listSearch.${t.searchListMethod}`);
+				Object.values(o).forEach(walk);
+			}
+		};
+		walk(queueNode.properties);
+		expect(named).toEqual(
+			expect.arrayContaining(['loadOptions.getObjectTypes', 'listSearch.searchAssociationLabels']),
+		);
+		const methods = node.methods as unknown as Record<string, Record<string, unknown>>;
+		for (const path of named) {
+			const [group, name] = path.split('.');
+			expect([path, typeof methods[group]?.[name]]).toEqual([path, 'function']);
+		}
+		// Enqueue's node has only the Redis credential: the standard object types, without a HubSpot call.
+		const ctx = { getNode: () => ({ credentials: { redis: { id: '1', name: 'Redis' } } }) };
+		const types = await (
+			node.methods.loadOptions.getObjectTypes as (
+				this: unknown,
+			) => Promise<Array<{ value: string }>>
+		).call(ctx);
+		expect(types.map((t) => t.value)).toEqual(
+			expect.arrayContaining(['contacts', 'deals', 'tickets']),
+		);
+	});
+
 	it('the shipped workflows use version 2 and HubSpot Queue, never the Queue resource', () => {
 		const files = [
 			'csv-registration-import.json',

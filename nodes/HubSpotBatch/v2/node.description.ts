@@ -10,7 +10,7 @@ import {
 
 /**
  * Version 1 without the Queue resource, which is its own node now (HubSpot Queue). n8n resolves
- * every property of every node in a workflow on each run, executed or not: the queue's 36
+ * every property of every node in a workflow on each run, executed or not: the queue's 35
  * properties made every HubSpot Batch node in a webhook flow cost that much more per request.
  */
 export const versionDescription: INodeTypeDescription = {

@@ -42,7 +42,8 @@ async function definitionsOf(
 
 /**
  * HubSpot's standard objects, then the account's custom objects from `GET /crm/v3/schemas`. Without
- * the custom-object schema scope (403) the standard list is still offered.
+ * the custom-object schema scope (403), or on a node with no HubSpot credential (HubSpot Queue's
+ * Enqueue talks to Redis only), the standard list is still offered.
  */
 export async function getObjectTypes(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 	const standard: INodePropertyOptions[] = STANDARD_OBJECT_TYPES.map((t) => ({
@@ -50,6 +51,7 @@ export async function getObjectTypes(this: ILoadOptionsFunctions): Promise<INode
 		value: t.value,
 		description: `Standard object (${t.typeId})`,
 	}));
+	if (this.getNode().credentials?.hubSpotBatchApi === undefined) return standard;
 	const api = await HubSpotApi.fromContext(this);
 	let schemas: SchemaSummary[] = [];
 	try {

@@ -128,7 +128,7 @@ export const description: INodeProperties[] = [
 		name: 'includeNoteKey',
 		type: 'boolean',
 		default: true,
-		description: `Whether to ensure ${NOTE_KEY_PROPERTY}, a property with unique values that Queue › Flush puts on each note it creates: HubSpot then refuses a second copy of a note, and a create that got no answer is looked up instead of being sent again`,
+		description: `Whether to ensure ${NOTE_KEY_PROPERTY}, a property with unique values that HubSpot Queue › Flush puts on each note it creates: HubSpot then refuses a second copy of a note, and a create that got no answer is looked up instead of being sent again`,
 		displayOptions: { show: { ...show, objectType: ['notes'] } },
 	},
 	{

@@ -32,7 +32,7 @@ export const description: INodeProperties[] = [
 	queueNameProperty(['flush']),
 	{
 		displayName:
-			'Notes are created once each when notes have the unique property mkops_note_key (run Property › Ensure for notes, as the HubSpot setup workflow does). Without it, a note whose create may have reached HubSpot (no answer in time, a 5xx) goes to the dead-letter queue instead of being sent again.',
+			'Notes are created once each when notes have the unique property mkops_note_key (run HubSpot Batch › Property › Ensure for notes, as the HubSpot setup workflow does). Without it, a note whose create may have reached HubSpot (no answer in time, a 5xx) goes to the dead-letter queue instead of being sent again.',
 		name: 'noteKeyNotice',
 		type: 'notice',
 		default: '',
@@ -83,7 +83,7 @@ const MAY_EXIST = 'May already be in HubSpot: ';
 
 const NOT_DEDUPED =
 	`Not sent again: HubSpot does not deduplicate notes, and notes have no unique ${NOTE_KEY_PROPERTY} ` +
-	"property to look this one up by (create it with Property › Ensure for notes, as the HubSpot setup workflow does). Check the record's timeline before creating the note again.";
+	"property to look this one up by (create it with HubSpot Batch › Property › Ensure for notes, as the HubSpot setup workflow does). Check the record's timeline before creating the note again.";
 
 interface Tally {
 	sent: number;
