@@ -1,4 +1,6 @@
 export declare const DEFAULT_TOKEN: "pat-emulator-token";
+/** The app whose token writes through the API (sourceId of INTEGRATION history entries and events) and the default webhook appId. */
+export declare const DEFAULT_APP_ID: 1160452;
 export declare const BATCH_LIMIT: 100;
 export declare const ASSOCIATION_BATCH_LIMIT: 2000;
 /** Names in the built-in contacts property catalogue (system properties included). */
@@ -6,10 +8,31 @@ export declare const CONTACT_PROPERTY_NAMES: string[];
 
 export type InvalidMode = "batch400" | "perInput207";
 
+/** "INTEGRATION" for API writes (private-app token), "CRM_UI" for changes made in HubSpot by a person. */
+export type ChangeSourceType = "INTEGRATION" | "CRM_UI";
+
+/** One entry of a property's change history (HubSpot's ValueWithTimestamp). */
+export interface PropertyHistoryEntry {
+  value: string;
+  /** ISO time of the change (from the emulator clock, or `at` for UI changes). */
+  timestamp: string;
+  sourceType: ChangeSourceType;
+  /** API writes: String(DEFAULT_APP_ID); UI changes: the sourceId given, if any. */
+  sourceId?: string;
+}
+
 export interface HubSpotRecord {
   id: string;
-  /** Values are stored as strings (HubSpot style); always includes hs_object_id, createdate, lastmodifieddate. */
+  /**
+   * Values are stored as strings (HubSpot style); always includes hs_object_id, createdate, lastmodifieddate
+   * and hs_lastmodifieddate (records written by the emulator); hs_merged_object_ids after a uiMerge.
+   */
   properties: Record<string, string | null>;
+  /**
+   * Only on reads that ask for it (?propertiesWithHistory=a,b or batch/read's propertiesWithHistory):
+   * per property, newest first; [] for a property never set.
+   */
+  propertiesWithHistory?: Record<string, PropertyHistoryEntry[]>;
   createdAt: string;
   updatedAt: string;
   archived: boolean;
@@ -192,8 +215,150 @@ export interface HubSpotEmulatorSnapshot {
   schemas: HubSpotSchema[];
   associations: HubSpotAssociation[];
   counters: Counters & { dailyDay: string; daily: Record<string, number> };
+  clock: ClockSnapshot;
+  webhooks: WebhooksSnapshot;
   log?: RequestLogEntry[];
 }
+
+export interface ClockSnapshot {
+  /** Epoch ms: the time source (opts.now, default Date.now) plus offsetMs. */
+  now: number;
+  nowIso: string;
+  offsetMs: number;
+}
+
+/** "<singular>.<kind>": contact / company / deal / ticket / product / line_item, creation / deletion / propertyChange / merge. */
+export type WebhookSubscriptionType = `${
+  | "contact"
+  | "company"
+  | "deal"
+  | "ticket"
+  | "product"
+  | "line_item"}.${"creation" | "deletion" | "propertyChange" | "merge"}`;
+
+export interface WebhookSubscriptionInput {
+  subscriptionType: WebhookSubscriptionType;
+  /** propertyChange only: events for this property alone (HubSpot subscribes per property). */
+  propertyName?: string;
+  /** Default 1000001 + index. */
+  subscriptionId?: number;
+}
+
+export interface WebhookConfigInput {
+  /** Absolute http(s) URL; signed (v2/v3) exactly as given, scheme, host, path and query. */
+  targetUrl: string;
+  clientSecret: string;
+  /** Default DEFAULT_APP_ID. */
+  appId?: number;
+  /** Default 99999999 (the emulator's portal). */
+  portalId?: number;
+  /** Subscription types (or objects with a propertyName); events of other types are not queued. */
+  subscriptions: Array<WebhookSubscriptionType | WebhookSubscriptionInput>;
+  /** Default 100. */
+  maxEventsPerRequest?: number;
+  /** Default 'v3'. */
+  signatureVersion?: WebhookSignatureVersion;
+  /** A request not answered within this is a 'timeout' (default 5000, HubSpot's). */
+  timeoutMs?: number;
+  /** Real-time waits before attempt 1, 2, ...; its length is the number of retries. Default [50, 100, 200]. */
+  retryDelaysMs?: number[];
+  /** API writes queue events too (changeSource INTEGRATION). Default: the start option (false). */
+  notifyApiChanges?: boolean;
+}
+
+export type WebhookSignatureVersion = "v1" | "v2" | "v3";
+
+export interface WebhookConfig
+  extends Required<Omit<WebhookConfigInput, "clientSecret" | "subscriptions">> {
+  subscriptions: Array<{
+    subscriptionId: number;
+    subscriptionType: WebhookSubscriptionType;
+    propertyName?: string;
+  }>;
+  /** First 12 hex chars of sha256(clientSecret); the secret itself is not returned. */
+  clientSecretFingerprint: string;
+}
+
+/** A webhook event as HubSpot's webhooks API sends it (the request body is a JSON array of these). */
+export interface HubSpotWebhookEvent {
+  /** Unique and increasing (also across reset()). */
+  eventId: number;
+  subscriptionId: number;
+  portalId: number;
+  appId: number;
+  /** Epoch ms, from the emulator clock (or the UI change's `at`). */
+  occurredAt: number;
+  subscriptionType: WebhookSubscriptionType;
+  /** 0 on the first delivery, +1 on each retry. */
+  attemptNumber: number;
+  objectId: number;
+  /** propertyChange only. */
+  propertyName?: string;
+  propertyValue?: string;
+  changeSource: ChangeSourceType;
+  sourceId?: string;
+  /** merge only: the record that stays. */
+  primaryObjectId?: number;
+  /** merge only: the records merged into it (removed). */
+  mergedObjectIds?: number[];
+  /** merge only: the id of the merged record (the primary's). */
+  newObjectId?: number;
+  /** merge only: how many blank properties of the primary took the merged record's values. */
+  numberOfPropertiesMoved?: number;
+}
+
+/** One webhook request deliverWebhooks made. */
+export interface WebhookDelivery {
+  /** The HTTP status, 'timeout' (no answer within timeoutMs) or 'error' (could not connect). */
+  status: number | "timeout" | "error";
+  eventIds: number[];
+  attemptNumber: number;
+  /** The X-HubSpot-Request-Timestamp value (epoch ms, from the emulator clock). */
+  timestamp: string;
+  /** A failure that is not retried: a 4xx other than 429, or the last retry. */
+  dropped?: true;
+  error?: string;
+}
+
+export interface WebhooksSnapshot {
+  config: WebhookConfig | null;
+  queued: HubSpotWebhookEvent[];
+  deliveries: WebhookDelivery[];
+}
+
+export interface UiChangeOptions {
+  /** When the person made the change: epoch ms or ISO (default the emulator clock). */
+  at?: number | string;
+  /** sourceId of the history entries and events (e.g. "userId:123"). */
+  sourceId?: string;
+}
+
+export interface SendWebhookEventsOptions {
+  /** Default: the configured one. */
+  signatureVersion?: WebhookSignatureVersion;
+  /** X-HubSpot-Request-Timestamp (and the signed timestamp); default the emulator clock. */
+  timestamp?: number | string;
+  /** Sent body differs from the signed one: true changes the first event's objectId; a string replaces it; a function maps it. */
+  tamperBody?: boolean | string | ((signedBody: string) => string);
+  /** Sign with this instead of the configured client secret. */
+  secret?: string;
+}
+
+export interface SignatureInput {
+  clientSecret: string;
+  /** Default "POST". */
+  method?: string;
+  uri: string;
+  body: string;
+  timestamp: number | string;
+}
+
+/** base64(HMAC-SHA256(clientSecret, method + uri + body + timestamp)): X-HubSpot-Signature-v3. */
+export declare function signatureV3(input: SignatureInput): string;
+/** hex SHA-256(clientSecret + method + uri + body): X-HubSpot-Signature with version v2. */
+export declare function signatureV2(input: Omit<SignatureInput, "timestamp">): string;
+/** hex SHA-256(clientSecret + body): X-HubSpot-Signature with version v1. */
+export declare function signatureV1(input: Pick<SignatureInput, "clientSecret" | "body">): string;
 
 export interface HubSpotEmulatorState {
   tokens: Set<string>;
@@ -213,6 +378,18 @@ export interface HubSpotEmulatorState {
   counters: Counters;
   /** Live array (cleared in place by reset()). */
   log: RequestLogEntry[];
+  /** Webhook configuration (null until configured, and after reset()). */
+  webhooks: (Omit<WebhookConfig, "clientSecretFingerprint"> & { clientSecret: string }) | null;
+  /** Live arrays (cleared in place by reset()). */
+  webhookQueue: HubSpotWebhookEvent[];
+  deliveries: WebhookDelivery[];
+  /** Offset added to the time source; 0 after reset(). */
+  clockOffsetMs: number;
+  /** The emulator clock, epoch ms. */
+  now(): number;
+  nowIso(): string;
+  advanceClock(ms: number): number;
+  setClockOffset(ms: number): number;
   reset(): void;
   setFaults(input: EmulatorFaultsInput): EmulatorFaultsSnapshot;
   snapshot(opts?: { includeLog?: boolean }): HubSpotEmulatorSnapshot;
@@ -238,6 +415,49 @@ export interface HubSpotEmulator {
   ): RequestLogEntry[];
   /** Stored records of an object type ('contacts', '0-1', '2-123', ...). */
   objects(type: string): HubSpotRecord[];
+  /** The emulator clock (epoch ms) every timestamp it writes comes from. */
+  now(): number;
+  /** Moves the clock on by ms (may be negative); returns the new now(). reset() sets the offset back to 0. */
+  advanceClock(ms: number): number;
+  /** A person creates a record in HubSpot: history sourceType CRM_UI, queues `<singular>.creation`. */
+  uiCreate(
+    type: string,
+    properties: Record<string, unknown>,
+    opts?: UiChangeOptions,
+  ): HubSpotRecord;
+  /** A person edits a record: CRM_UI history, one `<singular>.propertyChange` per changed property. 404 error when missing. */
+  uiUpdate(
+    type: string,
+    id: string,
+    properties: Record<string, unknown>,
+    opts?: UiChangeOptions,
+  ): HubSpotRecord;
+  /** A person deletes a record: queues `<singular>.deletion`; returns the removed record. */
+  uiDelete(type: string, id: string, opts?: UiChangeOptions): HubSpotRecord;
+  /**
+   * A person merges mergedId into primaryId: the primary takes the merged record's values for its blank
+   * properties, its associations and list memberships, and hs_merged_object_ids; mergedId is removed.
+   * Queues one `<singular>.merge` (objectId = primaryId). Returns the primary.
+   */
+  uiMerge(
+    type: string,
+    primaryId: string,
+    mergedId: string,
+    opts?: UiChangeOptions,
+  ): HubSpotRecord;
+  /** Replaces the webhook configuration; events are only queued while one is set. */
+  configureWebhooks(config: WebhookConfigInput): WebhooksSnapshot;
+  /** Copies of the events waiting for deliverWebhooks(). */
+  queuedWebhookEvents(): HubSpotWebhookEvent[];
+  /** Sends every queued event (see WebhookConfigInput), retries included; resolves when all are delivered or dropped. */
+  deliverWebhooks(): Promise<{ requests: WebhookDelivery[] }>;
+  /** Every request deliverWebhooks made since reset(), in order. */
+  webhookDeliveries(): WebhookDelivery[];
+  /** Sends exactly `events` as one signed request to the configured target; no retry, not in webhookDeliveries(). */
+  sendWebhookEvents(
+    events: unknown[],
+    opts?: SendWebhookEventsOptions,
+  ): Promise<{ status: number | "timeout" | "error"; body: string }>;
   close(): Promise<void>;
 }
 
@@ -262,6 +482,10 @@ export interface StartHubSpotEmulatorOptions {
   orderedResults?: boolean;
   /** Batch answers without objectWriteTraceId (kept across reset()). */
   omitTraceIds?: boolean;
+  /** Time source (epoch ms) of every timestamp the emulator writes; default Date.now. Rate limits and the request log use real time. */
+  now?: () => number;
+  /** Default for WebhookConfigInput.notifyApiChanges (default false). */
+  notifyApiChanges?: boolean;
   /**
    * Also serve the API over HTTPS with this key/cert (PEM), e.g. on 127.0.0.1:443 behind an
    * /etc/hosts entry for api.hubapi.com. port 0 / omitted = random; host defaults to `host`.
@@ -273,6 +497,27 @@ export interface StartHubSpotEmulatorOptions {
     host?: string;
   };
 }
+
+/**
+ * Control endpoints (no token) besides /__emulator/state, /requests, /faults, /reset:
+ * GET|POST /__emulator/clock ({offsetMs} sets the offset, {advanceMs} moves it) -> ClockSnapshot;
+ * POST /__emulator/ui/create {objectType, properties, at?, sourceId?} -> 201 record;
+ * POST /__emulator/ui/update {objectType, id, properties, at?, sourceId?} -> record;
+ * POST /__emulator/ui/delete {objectType, id, at?, sourceId?} -> the removed record;
+ * POST /__emulator/ui/merge {objectType, primaryId, mergedId, at?, sourceId?} -> the primary;
+ * GET /__emulator/webhooks -> WebhooksSnapshot; POST /__emulator/webhooks (WebhookConfigInput) -> WebhooksSnapshot;
+ * POST /__emulator/webhooks/deliver -> {requests}; POST /__emulator/webhooks/send
+ * {events, signatureVersion?, timestamp?, tamperBody? (boolean | string), secret?} -> {status, body}.
+ */
+export type HubSpotEmulatorControlPaths =
+  | "/__emulator/clock"
+  | "/__emulator/ui/create"
+  | "/__emulator/ui/update"
+  | "/__emulator/ui/delete"
+  | "/__emulator/ui/merge"
+  | "/__emulator/webhooks"
+  | "/__emulator/webhooks/deliver"
+  | "/__emulator/webhooks/send";
 
 /**
  * Besides CRM v3 / v4 / lists, the emulator answers the legacy calls n8n's built-in HubSpot node makes:

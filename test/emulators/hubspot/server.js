@@ -81,6 +81,30 @@ const DEFAULT_ASSOCIATION_TYPES = {
 };
 // Properties every record carries; not writable.
 const SYSTEM_PROPERTIES = ["hs_object_id", "createdate", "lastmodifieddate"];
+// Set by the emulator on every write; kept in history, never the subject of a propertyChange webhook.
+const MANAGED_PROPERTIES = [...SYSTEM_PROPERTIES, "hs_lastmodifieddate"];
+
+// ---- change sources, webhooks ----
+
+// sourceType of writes made through the API with a private-app token (HubSpot's value) and of edits in the UI.
+const SOURCE_API = "INTEGRATION";
+const SOURCE_UI = "CRM_UI";
+// The app whose token writes through the API (history sourceId of API writes) and, by default, the app
+// whose webhook subscriptions receive events: with both the same, an app can recognise its own echo.
+const DEFAULT_APP_ID = 1160452;
+// Object types that have webhook subscription types (contact.creation, company.propertyChange, ...).
+const WEBHOOK_SINGULAR = {
+  contacts: "contact",
+  companies: "company",
+  deals: "deal",
+  tickets: "ticket",
+  products: "product",
+  line_items: "line_item",
+};
+const WEBHOOK_EVENT_KINDS = ["creation", "deletion", "propertyChange", "merge"];
+const DEFAULT_RETRY_DELAYS_MS = [50, 100, 200];
+const SIGNATURE_VERSIONS = ["v1", "v2", "v3"];
+const WEBHOOK_USER_AGENT = "HubSpot Connect 2.0 (http://dev.hubspot.com/) (namespace: webhooks-emulator)";
 // Object types whose catalogue is authoritative: unknown properties are rejected.
 const STRICT_TYPES = ["contacts"];
 const LIFECYCLE_STAGES = [
@@ -280,7 +304,39 @@ const validation = (message, extra) =>
 const fingerprint = (token) =>
   crypto.createHash("sha256").update(token).digest("hex").slice(0, 12);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const nowIso = () => new Date().toISOString();
+
+const isBlank = (v) => v === undefined || v === null || v === "";
+const asText = (v) => (v === undefined || v === null ? "" : String(v));
+
+/** Epoch ms from a number or an ISO date string. */
+function toEpochMs(v, name) {
+  const t = typeof v === "number" ? v : /^-?\d+$/.test(String(v)) ? Number(v) : Date.parse(String(v));
+  if (!Number.isFinite(t)) throw validation(`${name} must be epoch milliseconds or an ISO date`);
+  return t;
+}
+
+// ---- webhook request signatures, as HubSpot computes them (its "Validating requests" guide) ----
+
+const sha256Hex = (text) =>
+  crypto.createHash("sha256").update(text, "utf8").digest("hex");
+
+/** v3 (X-HubSpot-Signature-v3): base64(HMAC-SHA256(clientSecret, method + uri + body + timestamp)). */
+function signatureV3({ clientSecret, method = "POST", uri, body, timestamp }) {
+  return crypto
+    .createHmac("sha256", String(clientSecret))
+    .update(`${method}${uri}${body}${timestamp}`, "utf8")
+    .digest("base64");
+}
+
+/** v2 (X-HubSpot-Signature, version v2): hex SHA-256 of clientSecret + method + uri + body. */
+function signatureV2({ clientSecret, method = "POST", uri, body }) {
+  return sha256Hex(`${clientSecret}${method}${uri}${body}`);
+}
+
+/** v1 (X-HubSpot-Signature, version v1): hex SHA-256 of clientSecret + body. */
+function signatureV1({ clientSecret, body }) {
+  return sha256Hex(`${clientSecret}${body}`);
+}
 const utcDay = (t) => new Date(t).toISOString().slice(0, 10);
 
 // mulberry32: small seedable PRNG so errorRate5xx is reproducible.
@@ -503,7 +559,40 @@ function shapeBatchAnswer(state, path, payload) {
 class HubSpotState {
   constructor(opts) {
     this.initial = opts;
+    // The time source of every timestamp the emulator writes (records, history, lists, batch answers,
+    // webhook occurredAt and request timestamps); the request log and rate-limit windows use real time.
+    this.clockSource = typeof opts.now === "function" ? opts.now : Date.now;
+    // Webhook eventIds stay unique across reset(), so a receiver that remembers them is never fooled.
+    this.nextEventId = 1;
     this.reset();
+  }
+
+  /** Epoch ms: opts.now() (default Date.now) plus the offset moved by advanceClock / POST /__emulator/clock. */
+  now() {
+    return Number(this.clockSource()) + this.clockOffsetMs;
+  }
+
+  nowIso() {
+    return new Date(this.now()).toISOString();
+  }
+
+  advanceClock(ms) {
+    const n = Number(ms);
+    if (!Number.isFinite(n)) throw validation("advanceClock needs a number of milliseconds");
+    this.clockOffsetMs += n;
+    return this.now();
+  }
+
+  setClockOffset(ms) {
+    const n = Number(ms);
+    if (!Number.isFinite(n)) throw validation("offsetMs must be a number");
+    this.clockOffsetMs = n;
+    return this.now();
+  }
+
+  clockSnapshot() {
+    const now = this.now();
+    return { now, nowIso: new Date(now).toISOString(), offsetMs: this.clockOffsetMs };
   }
 
   // Mutates in place so references handed to tests (emulator.state.log, ...) stay valid.
@@ -574,6 +663,17 @@ class HubSpotState {
     this.schemas = this.schemas || new Map();
     this.schemas.clear();
     this.nextSchemaId = 3500001;
+    this.clockOffsetMs = 0;
+    // Bumped on every reset, so a delivery still retrying stops instead of writing into the new state.
+    this.generation = (this.generation || 0) + 1;
+    // record -> flat [name, value, source] history triples, oldest first; kept off the record so answers stay as they were.
+    this.history = new WeakMap();
+    // Webhooks: configuration (null: none, so no events are queued), queued events, delivery log.
+    this.webhooks = null;
+    this.webhookQueue = this.webhookQueue || [];
+    this.webhookQueue.length = 0;
+    this.deliveries = this.deliveries || [];
+    this.deliveries.length = 0;
   }
 
   setFaults(input) {
@@ -851,9 +951,67 @@ class HubSpotState {
     return conflicts;
   }
 
-  createRecord(type, values) {
+  /**
+   * A write's source: sourceType INTEGRATION (API, the default) or CRM_UI, sourceId, `at` (epoch ms,
+   * default the clock) and `silent` (no webhook events). One object is shared by every history entry
+   * of the write.
+   */
+  writeSource(source) {
+    const s = source || {};
+    const sourceType = s.sourceType || SOURCE_API;
+    const at = s.at === undefined ? this.now() : s.at;
+    let sourceId = s.sourceId === undefined || s.sourceId === null ? undefined : String(s.sourceId);
+    if (sourceId === undefined && sourceType === SOURCE_API) sourceId = String(DEFAULT_APP_ID);
+    return {
+      sourceType,
+      sourceId,
+      at,
+      timestamp: new Date(at).toISOString(),
+      silent: Boolean(s.silent),
+    };
+  }
+
+  /** Appends one history entry per name (the record's current value), kept as flat [name, value, source] triples. */
+  appendHistory(rec, names, src) {
+    if (!names.length) return;
+    let h = this.history.get(rec);
+    if (!h) {
+      h = [];
+      this.history.set(rec, h);
+    }
+    for (const name of names) h.push(name, rec.properties[name], src);
+  }
+
+  /** HubSpot's propertiesWithHistory: per name, newest first ([] for a property never set). */
+  historyOf(rec, names) {
+    const h = this.history.get(rec) || [];
+    const out = {};
+    for (const name of names) {
+      const found = [];
+      for (let i = 0; i < h.length; i += 3) {
+        if (h[i] !== name) continue;
+        const src = h[i + 2];
+        found.push({ i, t: src.at, value: h[i + 1], src });
+      }
+      // Newest first by timestamp; among equal timestamps the later write first.
+      found.sort((a, b) => b.t - a.t || b.i - a.i);
+      out[name] = found.map(({ value, src }) => {
+        const entry = {
+          value: value === undefined || value === null ? "" : String(value),
+          timestamp: src.timestamp,
+          sourceType: src.sourceType,
+        };
+        if (src.sourceId !== undefined) entry.sourceId = src.sourceId;
+        return entry;
+      });
+    }
+    return out;
+  }
+
+  createRecord(type, values, source) {
+    const src = this.writeSource(source);
     const id = String(this.nextId++);
-    const ts = nowIso();
+    const ts = src.timestamp;
     const rec = {
       id,
       properties: {
@@ -861,6 +1019,7 @@ class HubSpotState {
         hs_object_id: id,
         createdate: ts,
         lastmodifieddate: ts,
+        hs_lastmodifieddate: ts,
       },
       createdAt: ts,
       updatedAt: ts,
@@ -869,16 +1028,255 @@ class HubSpotState {
     this.store(type).set(id, rec);
     this.recordTypes.set(rec, type);
     this.indexEmail(type, rec);
+    // A blank value on a new record sets nothing.
+    this.appendHistory(
+      rec,
+      Object.keys(rec.properties).filter((n) => !isBlank(rec.properties[n])),
+      src,
+    );
+    this.notify(type, "creation", id, {}, src);
     return rec;
   }
 
-  updateRecord(rec, values) {
-    const ts = nowIso();
-    Object.assign(rec.properties, values, { lastmodifieddate: ts });
+  updateRecord(rec, values, source) {
+    const src = this.writeSource(source);
+    const ts = src.timestamp;
+    const names = [
+      ...new Set([...Object.keys(values), "lastmodifieddate", "hs_lastmodifieddate"]),
+    ];
+    const before = names.map((n) => asText(rec.properties[n]));
+    Object.assign(rec.properties, values, {
+      lastmodifieddate: ts,
+      hs_lastmodifieddate: ts,
+    });
     rec.updatedAt = ts;
     const type = this.recordTypes.get(rec);
     if (type && values.email !== undefined) this.indexEmail(type, rec);
+    // History and propertyChange events only for values that actually changed.
+    const changed = names.filter((n, i) => asText(rec.properties[n]) !== before[i]);
+    this.appendHistory(rec, changed, src);
+    if (type)
+      for (const n of changed) {
+        if (MANAGED_PROPERTIES.includes(n)) continue;
+        this.notify(
+          type,
+          "propertyChange",
+          rec.id,
+          { propertyName: n, propertyValue: asText(rec.properties[n]) },
+          src,
+        );
+      }
     return rec;
+  }
+
+  deleteRecord(type, rec, source) {
+    const src = this.writeSource(source);
+    this.store(type).delete(rec.id);
+    this.notify(type, "deletion", rec.id, {}, src);
+    return rec;
+  }
+
+  // ---- changes made in HubSpot (by a person in the UI) ----
+
+  uiSource(opts) {
+    const o = opts || {};
+    return {
+      sourceType: SOURCE_UI,
+      sourceId: o.sourceId,
+      at: o.at === undefined || o.at === null ? undefined : toEpochMs(o.at, "at"),
+    };
+  }
+
+  uiRecord(type, id) {
+    const rec = this.store(type).get(String(id));
+    if (!rec) throw objectNotFound(type, id);
+    return rec;
+  }
+
+  uiCreate(type, properties, opts) {
+    const values = validateOrThrow(this, type, properties, true);
+    contactConflict(this, type, values);
+    return this.createRecord(type, values, this.uiSource(opts));
+  }
+
+  uiUpdate(type, id, properties, opts) {
+    const rec = this.uiRecord(type, id);
+    const values = validateOrThrow(this, type, properties);
+    contactConflict(this, type, values, rec.id);
+    return this.updateRecord(rec, values, this.uiSource(opts));
+  }
+
+  uiDelete(type, id, opts) {
+    return this.deleteRecord(type, this.uiRecord(type, id), this.uiSource(opts));
+  }
+
+  /**
+   * Merges mergedId into primaryId as HubSpot's merge does: the primary keeps its values and takes the
+   * merged record's values for properties it has blank, its associations and list memberships; the
+   * merged record is gone. One `<singular>.merge` event (no propertyChange / deletion events).
+   */
+  uiMerge(type, primaryId, mergedId, opts) {
+    const primary = this.uiRecord(type, primaryId);
+    const merged = this.uiRecord(type, mergedId);
+    if (primary === merged) throw validation("Cannot merge an object with itself");
+    const src = this.writeSource(this.uiSource(opts));
+    const values = {};
+    for (const [name, value] of Object.entries(merged.properties)) {
+      if (MANAGED_PROPERTIES.includes(name) || name === "hs_merged_object_ids") continue;
+      if (!isBlank(value) && isBlank(primary.properties[name])) values[name] = value;
+    }
+    const moved = Object.keys(values).length;
+    const earlier = primary.properties.hs_merged_object_ids;
+    values.hs_merged_object_ids = isBlank(earlier)
+      ? merged.id
+      : `${earlier};${merged.id}`;
+    this.store(type).delete(merged.id);
+    this.updateRecord(primary, values, { ...src, silent: true });
+    // Associations and list memberships follow the primary.
+    const byKey = new Map();
+    for (const a of this.associations) {
+      if (a.fromType === type && a.fromId === merged.id) a.fromId = primary.id;
+      if (a.toType === type && a.toId === merged.id) a.toId = primary.id;
+      if (a.fromType === a.toType && a.fromId === a.toId) continue;
+      const key = `${a.fromType}|${a.fromId}|${a.toType}|${a.toId}`;
+      const kept = byKey.get(key);
+      if (!kept) byKey.set(key, a);
+      else
+        for (const t of a.types)
+          if (!kept.types.some((x) => x.associationTypeId === t.associationTypeId))
+            kept.types.push(t);
+    }
+    this.associations.length = 0;
+    this.associations.push(...byKey.values());
+    for (const members of this.memberships.values()) {
+      if (!members.has(merged.id)) continue;
+      const since = members.get(merged.id);
+      members.delete(merged.id);
+      if (!members.has(primary.id)) members.set(primary.id, since);
+    }
+    this.notify(
+      type,
+      "merge",
+      primary.id,
+      {
+        primaryObjectId: Number(primary.id),
+        mergedObjectIds: [Number(merged.id)],
+        newObjectId: Number(primary.id),
+        numberOfPropertiesMoved: moved,
+      },
+      src,
+    );
+    return primary;
+  }
+
+  // ---- webhooks ----
+
+  /** Queues one event per matching subscription (none without a webhook configuration). */
+  notify(type, kind, objectId, fields, src) {
+    const cfg = this.webhooks;
+    if (!cfg || src.silent) return;
+    if (src.sourceType === SOURCE_API && !cfg.notifyApiChanges) return;
+    const singular = WEBHOOK_SINGULAR[type];
+    if (!singular) return;
+    const subscriptionType = `${singular}.${kind}`;
+    for (const sub of cfg.subscriptions) {
+      if (sub.subscriptionType !== subscriptionType) continue;
+      if (sub.propertyName && sub.propertyName !== fields.propertyName) continue;
+      const event = {
+        eventId: this.nextEventId++,
+        subscriptionId: sub.subscriptionId,
+        portalId: cfg.portalId,
+        appId: cfg.appId,
+        occurredAt: src.at,
+        subscriptionType,
+        attemptNumber: 0,
+        objectId: Number(objectId),
+        ...fields,
+        changeSource: src.sourceType,
+      };
+      if (src.sourceId !== undefined) event.sourceId = src.sourceId;
+      this.webhookQueue.push(event);
+    }
+  }
+
+  configureWebhooks(input) {
+    const c = input || {};
+    if (typeof c.targetUrl !== "string" || !/^https?:\/\/[^/]/i.test(c.targetUrl))
+      throw validation("targetUrl must be an absolute http(s) URL");
+    try {
+      new URL(c.targetUrl);
+    } catch {
+      throw validation("targetUrl must be an absolute http(s) URL");
+    }
+    if (typeof c.clientSecret !== "string" || c.clientSecret === "")
+      throw validation("clientSecret is required");
+    if (!Array.isArray(c.subscriptions))
+      throw validation("subscriptions must be an array of subscription types");
+    const integer = (v, name, fallback, min) => {
+      if (v === undefined) return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min)
+        throw validation(`${name} must be an integer >= ${min}`);
+      return n;
+    };
+    const singulars = Object.values(WEBHOOK_SINGULAR);
+    const subscriptions = c.subscriptions.map((s, i) => {
+      const o = typeof s === "string" ? { subscriptionType: s } : s;
+      if (!o || typeof o.subscriptionType !== "string")
+        throw validation("Each subscription needs a subscriptionType");
+      const [singular, kind, extra] = o.subscriptionType.split(".");
+      if (extra !== undefined || !singulars.includes(singular) || !WEBHOOK_EVENT_KINDS.includes(kind))
+        throw validation(
+          `Unknown subscriptionType ${o.subscriptionType}: use <${singulars.join("|")}>.<${WEBHOOK_EVENT_KINDS.join("|")}>`,
+        );
+      if (o.propertyName !== undefined && kind !== "propertyChange")
+        throw validation("propertyName only applies to propertyChange subscriptions");
+      const sub = {
+        subscriptionId: integer(o.subscriptionId, "subscriptionId", 1000001 + i, 1),
+        subscriptionType: o.subscriptionType,
+      };
+      if (o.propertyName !== undefined) sub.propertyName = String(o.propertyName);
+      return sub;
+    });
+    const version = c.signatureVersion === undefined ? "v3" : c.signatureVersion;
+    if (!SIGNATURE_VERSIONS.includes(version))
+      throw validation(`signatureVersion must be one of ${SIGNATURE_VERSIONS.join(", ")}`);
+    const delays = c.retryDelaysMs === undefined ? DEFAULT_RETRY_DELAYS_MS : c.retryDelaysMs;
+    if (!Array.isArray(delays))
+      throw validation("retryDelaysMs must be an array of milliseconds");
+    if (c.notifyApiChanges !== undefined && typeof c.notifyApiChanges !== "boolean")
+      throw validation("notifyApiChanges must be true or false");
+    this.webhooks = {
+      targetUrl: c.targetUrl,
+      clientSecret: c.clientSecret,
+      appId: integer(c.appId, "appId", DEFAULT_APP_ID, 1),
+      portalId: integer(c.portalId, "portalId", PORTAL_ID, 1),
+      subscriptions,
+      maxEventsPerRequest: integer(c.maxEventsPerRequest, "maxEventsPerRequest", 100, 1),
+      signatureVersion: version,
+      timeoutMs: integer(c.timeoutMs, "timeoutMs", 5000, 1),
+      retryDelaysMs: delays.map((d) => integer(d, "retryDelaysMs[]", 0, 0)),
+      notifyApiChanges:
+        c.notifyApiChanges === undefined
+          ? Boolean(this.initial.notifyApiChanges)
+          : c.notifyApiChanges,
+    };
+    return this.webhooksSnapshot();
+  }
+
+  /** The configuration (the client secret only as a fingerprint), queued events and the delivery log. */
+  webhooksSnapshot() {
+    const cfg = this.webhooks;
+    let config = null;
+    if (cfg) {
+      const { clientSecret, ...rest } = cfg;
+      config = { ...rest, clientSecretFingerprint: fingerprint(clientSecret) };
+    }
+    return {
+      config,
+      queued: this.webhookQueue.map((e) => ({ ...e })),
+      deliveries: this.deliveries.map((d) => ({ ...d })),
+    };
   }
 
   addAssociation(fromType, fromId, toType, toId, types) {
@@ -910,7 +1308,7 @@ class HubSpotState {
       toType,
       toId,
       types: list,
-      createdAt: nowIso(),
+      createdAt: this.nowIso(),
     };
     this.associations.push(a);
     return a;
@@ -945,6 +1343,8 @@ class HubSpotState {
           [...this.daily.counts].map(([t, n]) => [fingerprint(t), n]),
         ),
       },
+      clock: this.clockSnapshot(),
+      webhooks: this.webhooksSnapshot(),
       log: includeLog ? [...this.log] : undefined,
     };
   }
@@ -968,6 +1368,18 @@ function pickProperties(rec, names) {
   }
   return out;
 }
+
+/** pickProperties plus HubSpot's propertiesWithHistory for the names in historyNames. */
+function readRecord(state, rec, names, historyNames) {
+  const out = pickProperties(rec, names);
+  if (historyNames && historyNames.length)
+    out.propertiesWithHistory = state.historyOf(rec, historyNames);
+  return out;
+}
+
+// propertiesWithHistory=a,b and/or propertiesWithHistory=a&propertiesWithHistory=b.
+const historyParam = (params) =>
+  params ? [...new Set(params.getAll("propertiesWithHistory").flatMap(splitNames))] : [];
 
 const splitNames = (v) =>
   v
@@ -1012,12 +1424,12 @@ function pageOf(all, query, defaultLimit, maxLimit, toItem) {
   return out;
 }
 
-function complete(startedAt, results, errors, extra) {
+function complete(state, startedAt, results, errors, extra) {
   const out = {
     status: "COMPLETE",
     results,
     startedAt,
-    completedAt: nowIso(),
+    completedAt: state.nowIso(),
     ...extra,
   };
   if (errors && errors.length) {
@@ -1099,7 +1511,7 @@ function addInlineAssociations(state, type, rec, input) {
 }
 
 function objectsBatch(state, type, action, body) {
-  const startedAt = nowIso();
+  const startedAt = state.nowIso();
   const inputs = batchInputs(body, BATCH_LIMIT);
   switch (action) {
     case "create": {
@@ -1110,7 +1522,7 @@ function objectsBatch(state, type, action, body) {
         addInlineAssociations(state, type, rec, input);
         return withTrace(rec, input);
       });
-      return [errors.length ? 207 : 201, complete(startedAt, results, errors)];
+      return [errors.length ? 207 : 201, complete(state, startedAt, results, errors)];
     }
     case "upsert": {
       const seen = new Set();
@@ -1184,7 +1596,7 @@ function objectsBatch(state, type, action, body) {
           ),
         );
       }
-      return [errors.length ? 207 : 200, complete(startedAt, results, errors)];
+      return [errors.length ? 207 : 200, complete(state, startedAt, results, errors)];
     }
     case "update": {
       const { good, errors } = validateBatch(state, type, inputs, (input) => ({
@@ -1202,26 +1614,29 @@ function objectsBatch(state, type, action, body) {
         results.push(withTrace(state.updateRecord(rec, values), input));
       }
       if (missing.length) errors.push(notFoundError(type, missing));
-      return [errors.length ? 207 : 200, complete(startedAt, results, errors)];
+      return [errors.length ? 207 : 200, complete(state, startedAt, results, errors)];
     }
     case "read": {
       const names = Array.isArray(body.properties)
         ? body.properties.map(String)
         : [];
+      const historyNames = Array.isArray(body.propertiesWithHistory)
+        ? body.propertiesWithHistory.map(String)
+        : [];
       const results = [];
       const missing = [];
       for (const input of inputs) {
         const rec = input && state.findBy(type, body.idProperty, input.id);
-        if (rec) results.push(pickProperties(rec, names));
+        if (rec) results.push(readRecord(state, rec, names, historyNames));
         else missing.push(String(input && input.id));
       }
       const errors = missing.length ? [notFoundError(type, missing)] : [];
-      return [errors.length ? 207 : 200, complete(startedAt, results, errors)];
+      return [errors.length ? 207 : 200, complete(state, startedAt, results, errors)];
     }
     case "archive": {
       for (const input of inputs) {
         const rec = input && state.findBy(type, undefined, input.id);
-        if (rec) state.store(type).delete(rec.id);
+        if (rec) state.deleteRecord(type, rec);
       }
       return [204, undefined];
     }
@@ -1637,7 +2052,7 @@ function createSchema(state, body) {
     if (Array.isArray(p.options)) def.options = p.options;
     catalogue.set(def.name, def);
   }
-  const ts = nowIso();
+  const ts = state.nowIso();
   const schema = {
     id: objectTypeId.slice(2),
     objectTypeId,
@@ -1666,7 +2081,7 @@ function schemaWithProperties(state, schema) {
 
 /** POST /crm/v4/associations/{from}/{to}/batch/associate/default: the unlabelled type, per input. */
 function associateDefault(state, fromType, toType, body) {
-  const startedAt = nowIso();
+  const startedAt = state.nowIso();
   const inputs = batchInputs(body, ASSOCIATION_BATCH_LIMIT);
   const typeIdOfPair = DEFAULT_ASSOCIATION_TYPES[`${fromType}|${toType}`];
   if (typeIdOfPair === undefined)
@@ -1697,7 +2112,7 @@ function associateDefault(state, fromType, toType, body) {
     state.addAssociation(fromType, fromId, toType, toId, [spec]);
     results.push({ from: { id: fromId }, to: { id: toId }, associationSpec: spec });
   }
-  return [errors.length ? 207 : 200, complete(startedAt, results, errors)];
+  return [errors.length ? 207 : 200, complete(state, startedAt, results, errors)];
 }
 
 // ---- routing ----
@@ -1724,10 +2139,14 @@ function route(state, method, path, query, body, params) {
     expect("GET", "POST");
     if (method === "GET") {
       const names = splitNames(query.properties);
+      const historyNames = historyParam(params);
       const all = [...state.store(type).values()];
+      // HubSpot answers at most 50 records a page when propertiesWithHistory is asked for.
       return [
         200,
-        pageOf(all, query, 10, 100, (r) => pickProperties(r, names)),
+        pageOf(all, query, 10, historyNames.length ? 50 : 100, (r) =>
+          readRecord(state, r, names, historyNames),
+        ),
       ];
     }
     const values = validateOrThrow(state, type, body && body.properties, true);
@@ -1741,12 +2160,20 @@ function route(state, method, path, query, body, params) {
     expect("GET", "PATCH", "DELETE");
     const rec = state.findBy(type, query.idProperty, seg(2));
     if (method === "DELETE") {
-      if (rec) state.store(type).delete(rec.id);
+      if (rec) state.deleteRecord(type, rec);
       return [204, undefined];
     }
     if (!rec) throw objectNotFound(type, seg(2));
     if (method === "GET")
-      return [200, pickProperties(rec, splitNames(query.properties))];
+      return [
+        200,
+        readRecord(
+          state,
+          rec,
+          splitNames(query.properties),
+          historyParam(params),
+        ),
+      ];
     const values = validateOrThrow(state, type, body && body.properties);
     contactConflict(state, type, values, rec.id);
     return [200, state.updateRecord(rec, values)];
@@ -1820,7 +2247,7 @@ function route(state, method, path, query, body, params) {
         { label: "No", value: "false" },
       ];
     if (b.type === "bool") def.type = "enumeration";
-    def.createdAt = nowIso();
+    def.createdAt = state.nowIso();
     catalogue.set(def.name, def);
     return [201, def];
   }
@@ -1870,7 +2297,7 @@ function route(state, method, path, query, body, params) {
     expect("POST");
     const fromType = normalizeType(seg(1));
     const toType = normalizeType(seg(2));
-    const startedAt = nowIso();
+    const startedAt = state.nowIso();
     const inputs = batchInputs(body, ASSOCIATION_BATCH_LIMIT);
     const results = [];
     const errors = [];
@@ -1901,7 +2328,7 @@ function route(state, method, path, query, body, params) {
         labels: types.map((t) => t.label).filter(Boolean),
       });
     }
-    return [errors.length ? 207 : 201, complete(startedAt, results, errors)];
+    return [errors.length ? 207 : 201, complete(state, startedAt, results, errors)];
   }
   if (
     (m = path.match(/^\/crm\/v4\/associations\/([^/]+)\/([^/]+)\/labels$/))
@@ -1933,7 +2360,7 @@ function route(state, method, path, query, body, params) {
         subCategory: "ILS.DUPLICATE_LIST_NAMES",
       });
     }
-    const ts = nowIso();
+    const ts = state.nowIso();
     const list = {
       listId: String(state.nextListId++),
       name: String(b.name),
@@ -1982,13 +2409,13 @@ function route(state, method, path, query, body, params) {
       if (seg(2) === "add") {
         if (!store.has(id)) missing.push(id);
         else if (!members.has(id)) {
-          members.set(id, nowIso());
+          members.set(id, state.nowIso());
           changed.push(id);
         }
       } else if (members.delete(id)) changed.push(id);
       else missing.push(id);
     }
-    list.updatedAt = nowIso();
+    list.updatedAt = state.nowIso();
     return [
       200,
       seg(2) === "add"
@@ -2326,6 +2753,170 @@ async function handleApi(state, req, res, url) {
   }
 }
 
+// ---- webhook deliveries ----
+
+/** Headers of a signed webhook request, as HubSpot sends them for the given signature version. */
+function webhookHeaders(clientSecret, uri, body, version, timestamp) {
+  const headers = {
+    "Content-Type": "application/json",
+    "User-Agent": WEBHOOK_USER_AGENT,
+  };
+  const parts = { clientSecret, method: "POST", uri, body, timestamp };
+  if (version === "v3") {
+    headers["X-HubSpot-Signature-v3"] = signatureV3(parts);
+    headers["X-HubSpot-Request-Timestamp"] = String(timestamp);
+    // HubSpot keeps sending the older signature beside v3 (v1 for CRM object events).
+    headers["X-HubSpot-Signature"] = signatureV1(parts);
+    headers["X-HubSpot-Signature-Version"] = "v1";
+  } else {
+    headers["X-HubSpot-Signature"] =
+      version === "v2" ? signatureV2(parts) : signatureV1(parts);
+    headers["X-HubSpot-Signature-Version"] = version;
+  }
+  return headers;
+}
+
+/**
+ * POSTs body to targetUrl on a fresh connection. Resolves { status, body } with status a number, 'timeout'
+ * (no complete answer within timeoutMs; the connection is then destroyed) or 'error' (could not connect).
+ */
+function postWebhook(targetUrl, body, headers, timeoutMs) {
+  return new Promise((resolve) => {
+    let settled = false;
+    let timer;
+    const finish = (r) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    let req;
+    try {
+      const url = new URL(targetUrl);
+      const lib = url.protocol === "https:" ? https : http;
+      req = lib.request(
+        url,
+        {
+          method: "POST",
+          headers: { ...headers, "Content-Length": Buffer.byteLength(body) },
+          agent: false,
+        },
+        (res) => {
+          const chunks = [];
+          res.on("data", (c) => chunks.push(c));
+          res.on("end", () =>
+            finish({
+              status: res.statusCode,
+              body: Buffer.concat(chunks).toString("utf8"),
+            }),
+          );
+          res.on("error", (err) =>
+            finish({ status: "error", body: "", error: err.message }),
+          );
+        },
+      );
+    } catch (err) {
+      finish({ status: "error", body: "", error: err && err.message });
+      return;
+    }
+    timer = setTimeout(() => {
+      finish({ status: "timeout", body: "" });
+      req.destroy();
+    }, timeoutMs);
+    req.on("error", (err) => finish({ status: "error", body: "", error: err.message }));
+    req.end(body);
+  });
+}
+
+const deliveredOk = (status) => typeof status === "number" && status >= 200 && status < 300;
+// HubSpot retries timeouts, failed connections, 5xx and 429; other 4xx answers are final.
+const retryable = (status) =>
+  !deliveredOk(status) &&
+  !(typeof status === "number" && status >= 400 && status < 500 && status !== 429);
+
+/**
+ * Sends every queued event: requests of at most maxEventsPerRequest events, in queue order. Requests
+ * that fail retryably are sent again (same events, attemptNumber + 1, signed anew) after each of
+ * retryDelaysMs in turn, once the round before has been sent; after the last they are dropped.
+ * Events queued meanwhile (e.g. by the receiver's own API writes) wait for the next call.
+ */
+async function deliverWebhooks(state) {
+  const cfg = state.webhooks;
+  if (!cfg) throw validation("Webhooks are not configured: configureWebhooks first");
+  const generation = state.generation;
+  const events = state.webhookQueue.splice(0);
+  let pending = [];
+  for (let i = 0; i < events.length; i += cfg.maxEventsPerRequest)
+    pending.push(events.slice(i, i + cfg.maxEventsPerRequest));
+  const requests = [];
+  for (let attempt = 0; pending.length; attempt++) {
+    if (attempt > 0) {
+      await sleep(cfg.retryDelaysMs[attempt - 1]);
+      if (state.generation !== generation) break;
+    }
+    const again = [];
+    for (const batch of pending) {
+      const body = JSON.stringify(batch.map((e) => ({ ...e, attemptNumber: attempt })));
+      const timestamp = state.now();
+      const r = await postWebhook(
+        cfg.targetUrl,
+        body,
+        webhookHeaders(cfg.clientSecret, cfg.targetUrl, body, cfg.signatureVersion, timestamp),
+        cfg.timeoutMs,
+      );
+      const entry = {
+        status: r.status,
+        eventIds: batch.map((e) => e.eventId),
+        attemptNumber: attempt,
+        timestamp: String(timestamp),
+      };
+      if (r.error) entry.error = r.error;
+      if (!deliveredOk(r.status)) {
+        if (retryable(r.status) && attempt < cfg.retryDelaysMs.length) again.push(batch);
+        else entry.dropped = true;
+      }
+      requests.push(entry);
+      if (state.generation === generation) state.deliveries.push(entry);
+    }
+    pending = again;
+  }
+  return { requests };
+}
+
+/**
+ * Sends exactly `events` as one signed request to the configured target (no queue, no retry, not logged
+ * as a delivery): for repeated eventIds, stale timestamps, a wrong secret or a body changed after signing.
+ */
+async function sendWebhookEvents(state, events, opts) {
+  const cfg = state.webhooks;
+  if (!cfg) throw validation("Webhooks are not configured: configureWebhooks first");
+  if (!Array.isArray(events)) throw validation("events must be an array");
+  const o = opts || {};
+  const version = o.signatureVersion === undefined ? cfg.signatureVersion : o.signatureVersion;
+  if (!SIGNATURE_VERSIONS.includes(version))
+    throw validation(`signatureVersion must be one of ${SIGNATURE_VERSIONS.join(", ")}`);
+  const timestamp = o.timestamp === undefined ? state.now() : o.timestamp;
+  const signed = JSON.stringify(events);
+  let body = signed;
+  if (typeof o.tamperBody === "function") body = String(o.tamperBody(signed));
+  else if (typeof o.tamperBody === "string") body = o.tamperBody;
+  else if (o.tamperBody) {
+    // true: the first event's objectId is changed after signing.
+    if (!events.length || !events[0] || typeof events[0] !== "object")
+      throw validation("tamperBody: true needs at least one event object");
+    const [first, ...rest] = events;
+    body = JSON.stringify([{ ...first, objectId: Number(first.objectId) + 1 }, ...rest]);
+  }
+  const secret = o.secret === undefined ? cfg.clientSecret : String(o.secret);
+  const r = await postWebhook(
+    cfg.targetUrl,
+    body,
+    webhookHeaders(secret, cfg.targetUrl, signed, version, timestamp),
+    cfg.timeoutMs,
+  );
+  return { status: r.status, body: r.body };
+}
+
 function filterLog(state, filter) {
   return state.log.filter(
     (e) => !filter || Object.entries(filter).every(([k, v]) => e[k] === v),
@@ -2359,6 +2950,64 @@ async function handleControl(state, req, res, url) {
       case "POST /__emulator/reset":
         state.reset();
         return send(res, 200, { ok: true });
+      case "GET /__emulator/clock":
+        return send(res, 200, state.clockSnapshot());
+      case "POST /__emulator/clock":
+        // {offsetMs}: sets the offset from the time source; {advanceMs}: moves it on.
+        if (body.offsetMs !== undefined) state.setClockOffset(body.offsetMs);
+        if (body.advanceMs !== undefined) state.advanceClock(body.advanceMs);
+        return send(res, 200, state.clockSnapshot());
+      case "POST /__emulator/ui/create":
+        return send(
+          res,
+          201,
+          state.uiCreate(normalizeType(body.objectType), body.properties, body),
+        );
+      case "POST /__emulator/ui/update":
+        return send(
+          res,
+          200,
+          state.uiUpdate(
+            normalizeType(body.objectType),
+            body.id,
+            body.properties,
+            body,
+          ),
+        );
+      case "POST /__emulator/ui/delete":
+        return send(
+          res,
+          200,
+          state.uiDelete(normalizeType(body.objectType), body.id, body),
+        );
+      case "POST /__emulator/ui/merge":
+        return send(
+          res,
+          200,
+          state.uiMerge(
+            normalizeType(body.objectType),
+            body.primaryId,
+            body.mergedId,
+            body,
+          ),
+        );
+      case "GET /__emulator/webhooks":
+        return send(res, 200, state.webhooksSnapshot());
+      case "POST /__emulator/webhooks":
+        return send(res, 200, state.configureWebhooks(body));
+      case "POST /__emulator/webhooks/deliver":
+        return send(res, 200, await deliverWebhooks(state));
+      case "POST /__emulator/webhooks/send":
+        return send(
+          res,
+          200,
+          await sendWebhookEvents(state, body.events, {
+            signatureVersion: body.signatureVersion,
+            timestamp: body.timestamp,
+            tamperBody: body.tamperBody,
+            secret: body.secret,
+          }),
+        );
       default:
         return send(res, 404, {
           status: "error",
@@ -2394,6 +3043,8 @@ async function startHubSpotEmulator(opts) {
     bareAccount: o.bareAccount,
     orderedResults: o.orderedResults,
     omitTraceIds: o.omitTraceIds,
+    now: o.now,
+    notifyApiChanges: o.notifyApiChanges,
   });
   const handle = (req, res) => {
     const url = new URL(req.url || "/", "http://emulator.local");
@@ -2441,6 +3092,22 @@ async function startHubSpotEmulator(opts) {
     setFaults: (faults) => state.setFaults(faults),
     requests: (filter) => filterLog(state, filter),
     objects: (type) => [...state.store(normalizeType(type)).values()],
+    now: () => state.now(),
+    advanceClock: (ms) => state.advanceClock(ms),
+    uiCreate: (type, properties, uiOpts) =>
+      state.uiCreate(normalizeType(type), properties, uiOpts),
+    uiUpdate: (type, id, properties, uiOpts) =>
+      state.uiUpdate(normalizeType(type), id, properties, uiOpts),
+    uiDelete: (type, id, uiOpts) =>
+      state.uiDelete(normalizeType(type), id, uiOpts),
+    uiMerge: (type, primaryId, mergedId, uiOpts) =>
+      state.uiMerge(normalizeType(type), primaryId, mergedId, uiOpts),
+    configureWebhooks: (config) => state.configureWebhooks(config),
+    queuedWebhookEvents: () => state.webhookQueue.map((e) => ({ ...e })),
+    deliverWebhooks: () => deliverWebhooks(state),
+    webhookDeliveries: () => state.deliveries.map((d) => ({ ...d })),
+    sendWebhookEvents: (events, sendOpts) =>
+      sendWebhookEvents(state, events, sendOpts),
     close: async () => {
       if (state.gate) state.gate.release("closed");
       await Promise.all([
@@ -2453,6 +3120,10 @@ async function startHubSpotEmulator(opts) {
 
 module.exports = {
   startHubSpotEmulator,
+  signatureV3,
+  signatureV2,
+  signatureV1,
+  DEFAULT_APP_ID,
   DEFAULT_TOKEN,
   BATCH_LIMIT,
   ASSOCIATION_BATCH_LIMIT,

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import type pg from 'pg';
+
+import { appUpdatedAtOption, recordProperties } from '../common.descriptions';
+import { databaseFailure, openHubSpot, openPool } from '../../helpers/context';
+import {
+	execute as carryOut,
+	fieldJson,
+	plan,
+	type RecordResult,
+	type RecordPair,
+	type SyncSettings,
+} from '../../helpers/engine';
+import { BATCH_SIZE, type SyncHubSpot } from '../../helpers/hubspot';
+import { readSettings } from '../../helpers/settings';
+import { fieldStates, pageOfRows } from '../../database/store';
+import { qualified, SYNC_TABLES } from '../../database/schema';
+
+const properties: INodeProperties[] = [
+	...recordProperties,
+	{
+		displayName: 'Mode',
+		name: 'mode',
+		type: 'options',
+		default: 'apply',
+		options: [
+			{
+				name: 'Apply the Rules',
+				value: 'apply',
+				description: 'Write each side as the field rules say',
+			},
+			{
+				name: 'Report Only',
+				value: 'report',
+				description: 'Compare and count; write nothing but the run row',
+			},
+		],
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [appUpdatedAtOption],
+	},
+];
+
+export const description = updateDisplayOptions({ show: { operation: ['reconcile'] } }, properties);
+
+export interface RunCounts {
+	compared: number;
+	equal: number;
+	updated_in_app: number;
+	updated_in_hubspot: number;
+	conflicts: number;
+	manual: number;
+	errors: number;
+	missing_in_hubspot: number;
+}
+
+const zero = (): RunCounts => ({
+	compared: 0,
+	equal: 0,
+	updated_in_app: 0,
+	updated_in_hubspot: 0,
+	conflicts: 0,
+	manual: 0,
+	errors: 0,
+	missing_in_hubspot: 0,
+});
+
+/**
+ * Every app row in key order, 100 at a time, each page compared with HubSpot's records read in one
+ * batch call (so ceil(rows / 100) reads), then the rules carried out for the page.
+ */
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const settings = readSettings(this);
+	const reportOnly = this.getNodeParameter('mode', 0, 'apply') === 'report';
+	const { pool } = await openPool(this);
+	const hubspot = await openHubSpot(this, settings.objectType);
+	const runId = randomUUID();
+	const runs = qualified(settings.syncSchema, SYNC_TABLES.runs);
+	try {
+		await pool.query(
+			`INSERT INTO ${runs} (run_id, app_table, hubspot_object_type, mode) VALUES ($1, $2, $3, $4)`,
+			[runId, settings.app.table, settings.objectType, reportOnly ? 'report' : 'apply'],
+		);
+	} catch (error) {
+		throw databaseFailure(this, error);
+	}
+	const counts = zero();
+	const review: INodeExecutionData[] = [];
+	const started = Date.now();
+	try {
+		let after: string | undefined;
+		for (;;) {
+			const rows = await pageOfRows(pool, settings.app, after, BATCH_SIZE);
+			if (rows.length === 0) break;
+			after = String(rows[rows.length - 1][settings.app.keyColumn]);
+			const results = await reconcilePage(pool, hubspot, settings, rows, counts, runId, reportOnly);
+			for (const r of results) {
+				if (r.manual || (reportOnly && r.fields.some((f) => f.action !== 'equal')))
+					review.push({
+						json: {
+							run_id: runId,
+							record_id: r.recordId,
+							hubspot_id: r.hubspotId,
+							fields: r.fields.filter((f) => f.action !== 'equal').map(fieldJson),
+						},
+						pairedItem: { item: 0 },
+					});
+			}
+			if (rows.length < BATCH_SIZE) break;
+		}
+	} catch (error) {
+		const message = (error as Error).message;
+		await finish(pool, runs, runId, counts, hubspot, 'failed', message).catch(() => undefined);
+		throw new NodeOperationError(this.getNode(), `Reconciliation ${runId} stopped: ${message}`, {
+			description: `Counts so far: ${JSON.stringify(counts)}. Nothing already written is undone; run it again to go on.`,
+		});
+	}
+	const run = await finish(pool, runs, runId, counts, hubspot, 'finished');
+	const seconds = (Date.now() - started) / 1000;
+	return [
+		[
+			{
+				json: {
+					...run,
+					records_per_second:
+						seconds > 0 ? Math.round((counts.compared / seconds) * 10) / 10 : null,
+				},
+				pairedItem: { item: 0 },
+			},
+		],
+		review,
+	];
+}
+
+async function reconcilePage(
+	pool: pg.Pool,
+	hubspot: SyncHubSpot,
+	settings: SyncSettings,
+	rows: Array<Record<string, unknown>>,
+	counts: RunCounts,
+	runId: string,
+	reportOnly: boolean,
+): Promise<RecordResult[]> {
+	const linked = rows.filter((row) => {
+		const id = row[settings.app.hubspotIdColumn];
+		return id !== null && id !== undefined && String(id) !== '';
+	});
+	counts.missing_in_hubspot += rows.length - linked.length;
+	const properties = settings.rules.map((r) => r.property);
+	const withHistory = settings.rules
+		.filter((r) => r.direction === 'both' && r.authority === 'latestWins')
+		.map((r) => r.property);
+	const records = await hubspot.read(
+		linked.map((row) => String(row[settings.app.hubspotIdColumn])),
+		properties,
+		withHistory,
+	);
+	const keys = linked.map((row) => String(row[settings.app.keyColumn]));
+	const states = await fieldStates(pool, settings.syncSchema, settings.app.table, keys);
+	const pairs: Array<{ pair: RecordPair; fields: ReturnType<typeof plan> }> = [];
+	for (const row of linked) {
+		const record = records.get(String(row[settings.app.hubspotIdColumn]));
+		if (record === undefined) {
+			counts.missing_in_hubspot++;
+			continue;
+		}
+		const hubspotValues: Record<string, string | null> = {};
+		for (const p of properties) hubspotValues[p] = record.properties[p] ?? null;
+		const recordId = String(row[settings.app.keyColumn]);
+		const pair: RecordPair = {
+			recordId,
+			hubspotId: record.id,
+			appRow: row,
+			hubspot: hubspotValues,
+			hubspotChangedAt: record.changedAt,
+			states: states.get(recordId) ?? new Map(),
+		};
+		pairs.push({ pair, fields: plan(settings, pair) });
+	}
+	const results = await carryOut(pool, hubspot, settings, pairs, {
+		source: 'reconcile',
+		runId,
+		reportOnly,
+	});
+	for (const r of results) {
+		counts.compared++;
+		if (r.fields.every((f) => f.action === 'equal')) counts.equal++;
+		if (r.updatedInApp) counts.updated_in_app++;
+		if (r.updatedInHubSpot) counts.updated_in_hubspot++;
+		if (r.conflict) counts.conflicts++;
+		if (r.manual) counts.manual++;
+		if (r.error !== undefined) counts.errors++;
+	}
+	return results;
+}
+
+async function finish(
+	pool: pg.Pool,
+	runs: string,
+	runId: string,
+	counts: RunCounts,
+	hubspot: SyncHubSpot,
+	status: 'finished' | 'failed',
+	error?: string,
+): Promise<IDataObject> {
+	const { rows } = await pool.query(
+		`UPDATE ${runs} SET finished_at = now(), status = $2, compared = $3, equal = $4, updated_in_app = $5,
+	updated_in_hubspot = $6, conflicts = $7, manual = $8, errors = $9, missing_in_hubspot = $10,
+	hubspot_reads = $11, hubspot_writes = $12, error = $13
+WHERE run_id = $1 RETURNING *`,
+		[
+			runId,
+			status,
+			counts.compared,
+			counts.equal,
+			counts.updated_in_app,
+			counts.updated_in_hubspot,
+			counts.conflicts,
+			counts.manual,
+			counts.errors,
+			counts.missing_in_hubspot,
+			hubspot.reads,
+			hubspot.writes,
+			error ?? null,
+		],
+	);
+	return rows[0] as IDataObject;
+}
