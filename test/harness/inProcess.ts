@@ -339,6 +339,45 @@ const credentialRegistry = new Map<string, ICredentialType>([['lumaApi', new Lum
  * The fields of n8n's built-in `redis` credential (n8n-nodes-base is not loaded in-process).
  * Not registered by default: whoever runs a node that asks for it registers it (hubSpotBatch.ts does).
  */
+/** The fields of n8n's built-in `postgres` credential (n8n-nodes-base is not loaded in-process). */
+export class PostgresCredentialType implements ICredentialType {
+	name = 'postgres';
+	displayName = 'Postgres';
+	properties: INodeProperties[] = [
+		{ displayName: 'Host', name: 'host', type: 'string', default: 'localhost' },
+		{ displayName: 'Database', name: 'database', type: 'string', default: 'postgres' },
+		{ displayName: 'User', name: 'user', type: 'string', default: 'postgres' },
+		{
+			displayName: 'Password',
+			name: 'password',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+		},
+		{
+			displayName: 'Maximum Number of Connections',
+			name: 'maxConnections',
+			type: 'number',
+			default: 100,
+		},
+		{
+			displayName: 'Ignore SSL Issues',
+			name: 'allowUnauthorizedCerts',
+			type: 'boolean',
+			default: false,
+		},
+		{
+			displayName: 'SSL',
+			name: 'ssl',
+			type: 'options',
+			options: [{ name: 'Disable', value: 'disable' }],
+			default: 'disable',
+		},
+		{ displayName: 'Port', name: 'port', type: 'number', default: 5432 },
+		{ displayName: 'SSH Tunnel', name: 'sshTunnel', type: 'boolean', default: false },
+	];
+}
+
 export class RedisCredentialType implements ICredentialType {
 	name = 'redis';
 	displayName = 'Redis';

@@ -32,6 +32,7 @@ import { startPostgrestDouble, type PostgrestDouble } from '../emulators/postgre
 import { searchContacts } from '../../nodes/HighLevelAttendance/v1/methods/listSearch';
 import {
 	createLoadOptionsContext,
+	PostgresCredentialType,
 	registerCredentialType,
 	registerNodeType,
 	runWorkflow,
@@ -40,31 +41,6 @@ import {
 } from '../harness/inProcess';
 import { testPostgres, type TestPostgres } from '../harness/postgres';
 
-/** The fields of n8n's built-in `postgres` credential (n8n-nodes-base is not loaded in-process). */
-class PostgresCredentialType implements ICredentialType {
-	name = 'postgres';
-	displayName = 'Postgres';
-	properties = [
-		{ displayName: 'Host', name: 'host', type: 'string' as const, default: 'localhost' },
-		{ displayName: 'Database', name: 'database', type: 'string' as const, default: 'postgres' },
-		{ displayName: 'User', name: 'user', type: 'string' as const, default: 'postgres' },
-		{ displayName: 'Password', name: 'password', type: 'string' as const, default: '' },
-		{
-			displayName: 'Maximum Number of Connections',
-			name: 'maxConnections',
-			type: 'number' as const,
-			default: 100,
-		},
-		{
-			displayName: 'Ignore SSL Issues (Insecure)',
-			name: 'allowUnauthorizedCerts',
-			type: 'boolean' as const,
-			default: false,
-		},
-		{ displayName: 'SSL', name: 'ssl', type: 'string' as const, default: 'disable' },
-		{ displayName: 'Port', name: 'port', type: 'number' as const, default: 5432 },
-	];
-}
 
 /** The fields of n8n's built-in `supabaseApi` credential. */
 class SupabaseCredentialType implements ICredentialType {

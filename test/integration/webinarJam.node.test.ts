@@ -46,6 +46,7 @@ import type { RequestLogEntry, WebinarJamEmulator } from '../emulators/webinarja
 import { startWebinarJamEmulator } from '../emulators/webinarjam/server';
 import {
 	createLoadOptionsContext,
+	PostgresCredentialType,
 	registerCredentialType,
 	registerNodeType,
 	runWorkflow,
@@ -56,45 +57,6 @@ import {
 import { type TestPostgres, testPostgres } from '../harness/postgres';
 
 const WEBINARJAM = 'n8n-nodes-marketing-ops.webinarJam';
-
-/** The fields of n8n's built-in `postgres` credential (n8n-nodes-base is not loaded in-process). */
-class PostgresCredentialType implements ICredentialType {
-	name = 'postgres';
-	displayName = 'Postgres';
-	properties: INodeProperties[] = [
-		{ displayName: 'Host', name: 'host', type: 'string', default: 'localhost' },
-		{ displayName: 'Database', name: 'database', type: 'string', default: 'postgres' },
-		{ displayName: 'User', name: 'user', type: 'string', default: 'postgres' },
-		{
-			displayName: 'Password',
-			name: 'password',
-			type: 'string',
-			typeOptions: { password: true },
-			default: '',
-		},
-		{
-			displayName: 'Maximum Number of Connections',
-			name: 'maxConnections',
-			type: 'number',
-			default: 100,
-		},
-		{
-			displayName: 'Ignore SSL Issues',
-			name: 'allowUnauthorizedCerts',
-			type: 'boolean',
-			default: false,
-		},
-		{
-			displayName: 'SSL',
-			name: 'ssl',
-			type: 'options',
-			options: [{ name: 'Disable', value: 'disable' }],
-			default: 'disable',
-		},
-		{ displayName: 'Port', name: 'port', type: 'number', default: 5432 },
-		{ displayName: 'SSH Tunnel', name: 'sshTunnel', type: 'boolean', default: false },
-	];
-}
 
 /** The fields of n8n's built-in `supabaseApi` credential. */
 class SupabaseCredentialType implements ICredentialType {

@@ -316,7 +316,7 @@ async function logOnly(
 		]);
 		return {
 			outcome: first ? action : 'duplicate',
-			reason,
+			reason: first ? reason : 'event already applied',
 			...(record === undefined ? {} : { record_id: String(record) }),
 			...(event.propertyName
 				? { property: event.propertyName, hubspot_value: event.propertyValue ?? null }

@@ -114,7 +114,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 							run_id: runId,
 							record_id: r.recordId,
 							hubspot_id: r.hubspotId,
-							fields: r.fields.filter((f) => f.action !== 'equal').map(fieldJson),
+							// Apply: what needs a person. Report only: every difference.
+							fields: r.fields
+								.filter((f) => (reportOnly ? f.action !== 'equal' : f.action === 'manual'))
+								.map(fieldJson),
 						},
 						pairedItem: { item: 0 },
 					});
