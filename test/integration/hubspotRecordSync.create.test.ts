@@ -226,4 +226,38 @@ describe('Create With Rollback', () => {
 		expect(emulator.requests().filter((r) => r.path.startsWith('/crm/v3/objects'))).toHaveLength(0);
 		expect(await rows()).toHaveLength(0);
 	});
+
+	it('a value PostgreSQL refuses (a BAN taken) is the caller’s mistake: named, and HubSpot is not called', async () => {
+		await run({ operation: 'createWithRollback' }, [acme]);
+		const before = emulator.requests().length;
+		const result = await run(
+			{ operation: 'createWithRollback' },
+			[{ ...acme, company_name: 'Other' }],
+			'continueErrorOutput',
+		);
+		const failed = result.outputs('Sync')[2][0].json;
+		expect(String(failed.error)).toMatch(
+			/duplicate key value violates unique constraint "customers_ban_key"/,
+		);
+		expect(failed.details).toMatchObject({ code: 'INVALID_INPUT' });
+		expect(emulator.requests().slice(before)).toHaveLength(0);
+		expect(await rows()).toHaveLength(1);
+		expect(companies()).toHaveLength(1);
+	});
+
+	it('a table that does not exist fails every item to the error output, never to Done', async () => {
+		const result = await run(
+			{ operation: 'createWithRollback', table: 'no_such_table' },
+			[acme, acme],
+			'continueErrorOutput',
+		);
+		const [done, review, failed] = result.outputs('Sync');
+		expect(done).toHaveLength(0);
+		expect(review).toHaveLength(0);
+		expect(failed.map((f) => f.json.error)).toEqual([
+			`Table ${pg.schema}.no_such_table does not exist`,
+			`Table ${pg.schema}.no_such_table does not exist`,
+		]);
+		expect(companies()).toHaveLength(0);
+	});
 });

@@ -44,8 +44,8 @@ const credentialFiles = readdirSync(join(ROOT, 'credentials'))
 
 describe('the words the editor shows', () => {
 	it('finds every node and credential', () => {
-		expect(nodeFiles).toHaveLength(8);
-		expect(credentialFiles).toHaveLength(5);
+		expect(nodeFiles).toHaveLength(10);
+		expect(credentialFiles).toHaveLength(6);
 	});
 
 	it.each(nodeFiles.map((f) => [f.slice(ROOT.length + 1), f]))('%s: no "seed" in any version', (_, file) => {

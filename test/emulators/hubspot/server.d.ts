@@ -393,6 +393,8 @@ export interface HubSpotEmulatorState {
   reset(): void;
   setFaults(input: EmulatorFaultsInput): EmulatorFaultsSnapshot;
   snapshot(opts?: { includeLog?: boolean }): HubSpotEmulatorSnapshot;
+  /** Stores a record as an API create would (history sourceType INTEGRATION), without a request. */
+  createRecord(type: string, values: Record<string, string>): HubSpotRecord;
 }
 
 export interface HubSpotEmulator {

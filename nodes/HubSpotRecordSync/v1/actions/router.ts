@@ -1,6 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { errorItem } from '../../../shared/batch/outcomes';
+import { asNodeError } from '../../../shared/batch/routers';
 import * as sync from './sync';
 
 type Operation = (this: IExecuteFunctions) => Promise<INodeExecutionData[][]>;
@@ -14,12 +16,27 @@ const OPERATIONS: Record<string, Operation> = {
 	reconcile: sync.reconcile.execute,
 };
 
-/** Runs the operation; it returns [Done, Review]. */
+/**
+ * Runs the operation; it returns [Done, Review]. A failure of the whole run (a table that does not
+ * exist, HubSpot refusing the token) becomes an error item for every input item under "Continue":
+ * thrown, n8n would pass the input items on to Done, and a webhook flow would answer as if created.
+ */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const operation = this.getNodeParameter('operation', 0) as string;
 	const run = OPERATIONS[operation];
 	if (run === undefined)
 		throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
-	if (this.getInputData().length === 0) return [[], []];
-	return await run.call(this);
+	const items = this.getInputData();
+	if (items.length === 0) return [[], []];
+	let failure: ReturnType<typeof asNodeError>;
+	try {
+		return await run.call(this);
+	} catch (error) {
+		failure = asNodeError(this, error, 0);
+	}
+	if (!this.continueOnFail()) throw failure;
+	return [
+		items.map((_, itemIndex) => errorItem(this, failure, itemIndex, { code: 'SYNC_FAILED' })),
+		[],
+	];
 }

@@ -193,8 +193,13 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				failed_fields: outcome.failedFields as unknown as IDataObject[],
 			};
 		} catch (error) {
+			// The caller's own mistake (a field that is no column, a value PostgreSQL refuses) is told
+			// back; anything else (the database unreachable) is not, as it may name internal hosts.
+			const pgCode = String((error as { code?: unknown }).code ?? '');
+			const invalid = error instanceof NodeOperationError || /^2[23]/.test(pgCode);
 			failure =
 				error instanceof NodeOperationError ? error : databaseFailure(this, error, itemIndex);
+			extra = { success: false, code: invalid ? 'INVALID_INPUT' : 'CREATE_FAILED' };
 		}
 		if (!this.continueOnFail()) throw failure;
 		done.push(errorItem(this, failure, itemIndex, extra));

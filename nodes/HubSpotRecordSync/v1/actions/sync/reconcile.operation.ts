@@ -13,6 +13,7 @@ import { appUpdatedAtOption, recordProperties } from '../common.descriptions';
 import { databaseFailure, openHubSpot, openPool } from '../../helpers/context';
 import {
 	execute as carryOut,
+	type FieldResult,
 	fieldJson,
 	plan,
 	type RecordResult,
@@ -20,6 +21,7 @@ import {
 	type SyncSettings,
 } from '../../helpers/engine';
 import { BATCH_SIZE, type SyncHubSpot } from '../../helpers/hubspot';
+import { sameValue } from '../../helpers/rules';
 import { readSettings } from '../../helpers/settings';
 import { fieldStates, pageOfRows } from '../../database/store';
 import { qualified, SYNC_TABLES } from '../../database/schema';
@@ -100,30 +102,51 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const counts = zero();
 	const review: INodeExecutionData[] = [];
 	const started = Date.now();
+	// Records that need a write wait here until 100 HubSpot updates (one batch call) are gathered.
+	const pending: Planned[] = [];
+	const carry = async (all: boolean) => {
+		if (pending.length === 0) return;
+		if (!all && hubspotUpdates(pending) < BATCH_SIZE && pending.length < MAX_PENDING) return;
+		const batch = pending.splice(0, pending.length);
+		const results = await carryOut(pool, hubspot, settings, batch, {
+			source: 'reconcile',
+			runId,
+			reportOnly,
+		});
+		for (const r of results) {
+			count(counts, r);
+			if (r.manual || reportOnly)
+				review.push({
+					json: {
+						run_id: runId,
+						record_id: r.recordId,
+						hubspot_id: r.hubspotId,
+						// Apply: what needs a person. Report only: every difference.
+						fields: r.fields
+							.filter((f) => (reportOnly ? f.action !== 'equal' : f.action === 'manual'))
+							.map(fieldJson),
+					},
+					pairedItem: { item: 0 },
+				});
+		}
+	};
 	try {
 		let after: string | undefined;
 		for (;;) {
 			const rows = await pageOfRows(pool, settings.app, after, BATCH_SIZE);
 			if (rows.length === 0) break;
 			after = String(rows[rows.length - 1][settings.app.keyColumn]);
-			const results = await reconcilePage(pool, hubspot, settings, rows, counts, runId, reportOnly);
-			for (const r of results) {
-				if (r.manual || (reportOnly && r.fields.some((f) => f.action !== 'equal')))
-					review.push({
-						json: {
-							run_id: runId,
-							record_id: r.recordId,
-							hubspot_id: r.hubspotId,
-							// Apply: what needs a person. Report only: every difference.
-							fields: r.fields
-								.filter((f) => (reportOnly ? f.action !== 'equal' : f.action === 'manual'))
-								.map(fieldJson),
-						},
-						pairedItem: { item: 0 },
-					});
+			for (const planned of await comparePage(pool, hubspot, settings, rows, counts)) {
+				if (needsWrite(planned)) pending.push(planned);
+				else {
+					counts.compared++;
+					counts.equal++;
+				}
 			}
+			await carry(false);
 			if (rows.length < BATCH_SIZE) break;
 		}
+		await carry(true);
 	} catch (error) {
 		const message = (error as Error).message;
 		await finish(pool, runs, runId, counts, hubspot, 'failed', message).catch(() => undefined);
@@ -148,15 +171,38 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	];
 }
 
-async function reconcilePage(
+type Planned = { pair: RecordPair; fields: FieldResult[] };
+
+/** At most this many records wait for their writes (memory, and the size of one transaction). */
+const MAX_PENDING = 1000;
+
+const hubspotUpdates = (planned: Planned[]) =>
+	planned.filter((p) => p.fields.some((f) => f.decision.action === 'toHubSpot')).length;
+
+/** Something differs, or the field state does not yet say the two sides agree. */
+const needsWrite = (planned: Planned) =>
+	planned.fields.some(
+		(f) => f.decision.action !== 'none' || f.synced === undefined || !sameValue(f.app, f.synced),
+	);
+
+function count(counts: RunCounts, r: RecordResult) {
+	counts.compared++;
+	if (r.fields.every((f) => f.action === 'equal')) counts.equal++;
+	if (r.updatedInApp) counts.updated_in_app++;
+	if (r.updatedInHubSpot) counts.updated_in_hubspot++;
+	if (r.conflict) counts.conflicts++;
+	if (r.manual) counts.manual++;
+	if (r.error !== undefined) counts.errors++;
+}
+
+/** One page of app rows and their HubSpot records (one batch read), compared field by field. */
+async function comparePage(
 	pool: pg.Pool,
 	hubspot: SyncHubSpot,
 	settings: SyncSettings,
 	rows: Array<Record<string, unknown>>,
 	counts: RunCounts,
-	runId: string,
-	reportOnly: boolean,
-): Promise<RecordResult[]> {
+): Promise<Planned[]> {
 	const linked = rows.filter((row) => {
 		const id = row[settings.app.hubspotIdColumn];
 		return id !== null && id !== undefined && String(id) !== '';
@@ -173,7 +219,7 @@ async function reconcilePage(
 	);
 	const keys = linked.map((row) => String(row[settings.app.keyColumn]));
 	const states = await fieldStates(pool, settings.syncSchema, settings.app.table, keys);
-	const pairs: Array<{ pair: RecordPair; fields: ReturnType<typeof plan> }> = [];
+	const planned: Planned[] = [];
 	for (const row of linked) {
 		const record = records.get(String(row[settings.app.hubspotIdColumn]));
 		if (record === undefined) {
@@ -191,23 +237,9 @@ async function reconcilePage(
 			hubspotChangedAt: record.changedAt,
 			states: states.get(recordId) ?? new Map(),
 		};
-		pairs.push({ pair, fields: plan(settings, pair) });
+		planned.push({ pair, fields: plan(settings, pair) });
 	}
-	const results = await carryOut(pool, hubspot, settings, pairs, {
-		source: 'reconcile',
-		runId,
-		reportOnly,
-	});
-	for (const r of results) {
-		counts.compared++;
-		if (r.fields.every((f) => f.action === 'equal')) counts.equal++;
-		if (r.updatedInApp) counts.updated_in_app++;
-		if (r.updatedInHubSpot) counts.updated_in_hubspot++;
-		if (r.conflict) counts.conflicts++;
-		if (r.manual) counts.manual++;
-		if (r.error !== undefined) counts.errors++;
-	}
-	return results;
+	return planned;
 }
 
 async function finish(
