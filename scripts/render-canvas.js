@@ -25,6 +25,8 @@ const BADGES = [
 	[/\.dedupeNormalize$/, 'Dedupe', '#4a6cf7'],
 	[/\.hubSpotBatch$/, 'HubSpot', '#ff7a59'],
 	[/\.hubSpotQueue$/, 'HS Queue', '#ff7a59'],
+	[/\.hubSpotRecordSync$/, 'HS Sync', '#ff7a59'],
+	[/\.hubSpotSignedTrigger$/, 'HubSpot', '#ff7a59'],
 	[/\.airtableRegistry$/, 'Airtable', '#18bfff'],
 	[/\.webinarJam$/, 'WebinarJam', '#1e88e5'],
 	[/\.highLevelAttendance$/, 'HighLevel', '#188bf6'],
