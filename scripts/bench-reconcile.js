@@ -20,7 +20,7 @@
 // unchanged.
 require('./ts-register');
 const { spawn } = require('child_process');
-const { mkdtempSync, rmSync, writeFileSync } = require('fs');
+const { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } = require('fs');
 const http = require('http');
 const https = require('https');
 const { tmpdir } = require('os');
@@ -113,6 +113,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const rateText = (r) => (r >= 100 ? fmt(r) : r.toFixed(1));
+const count = (n, word) => `${fmt(n)} ${word}${n === 1 ? '' : 's'}`;
 const pct = (a, b) => (b > 0 ? `${((100 * a) / b).toFixed(1)} %` : 'n/a');
 
 /** The most requests the emulator saw within any 10 seconds (arrival times, sorted). */
@@ -459,39 +460,51 @@ function builtInWorkflow(schema, count) {
 
 // ---- running ----
 
-/** `n8n execute --id=… --rawOutput` as a child this script can stop; resolves with the run and its time. */
+/**
+ * `n8n execute --id=… --rawOutput` as a child this script can stop; resolves with the run and its time.
+ * Its output goes to a file, not a pipe: n8n exits right after printing, and a pipe would lose what it had not
+ * yet taken (the built-in side prints about 30 MB of run data for 1,000 records).
+ */
 async function execute(n8n, id, timeoutMs) {
 	const { node: nodeBin, n8n: n8nBin } = runtime();
 	const env = { ...n8n['processEnv'](), N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
+	const outFile = join(n8n.userFolder, `execute-${id}.out`);
+	const errFile = join(n8n.userFolder, `execute-${id}.err`);
 	const started = Date.now();
 	const output = await new Promise((resolve, reject) => {
+		const outFd = openSync(outFile, 'w');
+		const errFd = openSync(errFile, 'w');
 		const child = spawn(nodeBin, [n8nBin, 'execute', `--id=${id}`, '--rawOutput'], {
 			env,
-			stdio: ['ignore', 'pipe', 'pipe'],
+			stdio: ['ignore', outFd, errFd],
 		});
+		closeSync(outFd);
+		closeSync(errFd);
 		children.add(child);
-		const out = [];
-		const err = [];
-		child.stdout.on('data', (c) => out.push(c));
-		child.stderr.on('data', (c) => err.push(c));
 		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
 		child.on('error', reject);
 		child.on('close', (code, signal) => {
 			clearTimeout(timer);
 			children.delete(child);
-			const stdout = Buffer.concat(out).toString('utf8');
-			const stderr = Buffer.concat(err).toString('utf8');
+			const stdout = readFileSync(outFile, 'utf8');
 			if (code === 0) resolve(stdout);
 			else
 				reject(
 					new Error(
-						`n8n execute --id=${id} ${signal ? `killed (${signal}${signal === 'SIGKILL' ? `, over ${secs(timeoutMs)}` : ''})` : `exited ${code}`}:\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`,
+						`n8n execute --id=${id} ${signal ? `killed (${signal}${signal === 'SIGKILL' ? `, over ${secs(timeoutMs)}` : ''})` : `exited ${code}`}:\n${stdout.slice(-3000)}\n${readFileSync(errFile, 'utf8').slice(-3000)}`,
 					),
 				);
 		});
 	});
 	const processMs = Date.now() - started;
-	const run = parseCliRun(output);
+	let run;
+	try {
+		run = parseCliRun(output);
+	} catch (error) {
+		throw new Error(
+			`n8n execute --id=${id}: its output is not a run (${error.message}); ${fmt(output.length)} characters in ${outFile} (BENCH_KEEP=1 keeps it)`,
+		);
+	}
 	const runData = run.resultData?.runData ?? {};
 	if (run.resultData?.error)
 		throw new Error(
@@ -649,7 +662,7 @@ FROM ${pg.qualified('customers')} c CROSS JOIN unnest($1::text[]) AS f(field)`,
 	const oDiff = oCompared - Number(oDone.equal);
 	const oRate = oCompared / (oMs / 1000);
 	console.log(
-		`ours      Reconcile (report): ${fmt(oCompared)} records compared, wall ${secs(oMs)} (n8n execute process ${secs(o.processMs)}), ${rateText(oRate)} records/s, HubSpot calls ${fmt(oCalls.total)} (${fmt(oCalls.reads)} reads, ${fmt(oCalls.writes)} writes: ${oCalls.routes}), busiest 10 s ${fmt(oCalls.busiest)}, 429 × ${fmt(oCalls.rateLimited)}, differences found ${fmt(oDiff)} (${fmt(oDone.updated_in_app)} to the app, ${fmt(oDone.updated_in_hubspot)} to HubSpot, ${fmt(oDone.conflicts)} conflicts, ${fmt(oDone.manual)} manual, ${fmt(oDone.errors)} errors; ${fmt(oReview)} Review items; node: ${fmt(oDone.hubspot_reads)} reads, ${fmt(oDone.hubspot_writes)} writes, ${rateText(Number(oDone.records_per_second))} records/s)`,
+		`ours      Reconcile (report): ${fmt(oCompared)} records compared, wall ${secs(oMs)} (n8n execute process ${secs(o.processMs)}), ${rateText(oRate)} records/s, HubSpot calls ${fmt(oCalls.total)} (${count(oCalls.reads, 'read')}, ${count(oCalls.writes, 'write')}: ${oCalls.routes}), busiest 10 s ${fmt(oCalls.busiest)}, 429 × ${fmt(oCalls.rateLimited)}, differences found ${fmt(oDiff)} (${fmt(oDone.updated_in_app)} to the app, ${fmt(oDone.updated_in_hubspot)} to HubSpot, ${fmt(oDone.conflicts)} conflicts, ${fmt(oDone.manual)} manual, ${fmt(oDone.errors)} errors; ${fmt(oReview)} Review items; node: ${fmt(oDone.hubspot_reads)} reads, ${fmt(oDone.hubspot_writes)} writes, ${rateText(Number(oDone.records_per_second))} records/s)`,
 	);
 
 	// ---- built-in, per-record reads on the first M ----
@@ -667,7 +680,7 @@ FROM ${pg.qualified('customers')} c CROSS JOIN unnest($1::text[]) AS f(field)`,
 	const bRate = bDone.compared / (bMs / 1000);
 	const hubspotRuns = runsOf(b.runData, 'HubSpot');
 	console.log(
-		`built-in  Postgres → HubSpot Company › Get per record (${LOOP.batchSize} per loop, Wait ${LOOP.waitSeconds} s) → Code: ${fmt(bDone.compared)} records compared, wall ${secs(bMs)} (without the last Wait; n8n execute process ${secs(b.processMs)}; HubSpot node ${secs(hubspotRuns.reduce((s, r) => s + (r.executionTime ?? 0), 0))} over ${hubspotRuns.length} runs), ${rateText(bRate)} records/s (${fmt(N)} would take ${secs((N / bRate) * 1000)}), HubSpot calls ${fmt(bCalls.total)} (${fmt(bCalls.reads)} reads, ${fmt(bCalls.writes)} writes: ${bCalls.routes}), busiest 10 s ${fmt(bCalls.busiest)}, 429 × ${fmt(bCalls.rateLimited)}, differences found ${fmt(bDone.differences)} (${fmt(bDone.changed_in_hubspot)} changed in HubSpot, ${fmt(bDone.changed_in_app)} in the app; ${fmt(bDone.unmatched)} unmatched)`,
+		`built-in  Postgres → HubSpot Company › Get per record (${LOOP.batchSize} per loop, Wait ${LOOP.waitSeconds} s) → Code: ${fmt(bDone.compared)} records compared, wall ${secs(bMs)} (without the last Wait; n8n execute process ${secs(b.processMs)}; HubSpot node ${secs(hubspotRuns.reduce((s, r) => s + (r.executionTime ?? 0), 0))} over ${hubspotRuns.length} runs), ${rateText(bRate)} records/s (${fmt(N)} would take ${secs((N / bRate) * 1000)}), HubSpot calls ${fmt(bCalls.total)} (${count(bCalls.reads, 'read')}, ${count(bCalls.writes, 'write')}: ${bCalls.routes}), busiest 10 s ${fmt(bCalls.busiest)}, 429 × ${fmt(bCalls.rateLimited)}, differences found ${fmt(bDone.differences)} (${fmt(bDone.changed_in_hubspot)} changed in HubSpot, ${fmt(bDone.changed_in_app)} in the app; ${fmt(bDone.unmatched)} unmatched)`,
 	);
 
 	// ---- ours, apply (reported on its own; changes the data, so last) ----
@@ -679,7 +692,7 @@ FROM ${pg.qualified('customers')} c CROSS JOIN unnest($1::text[]) AS f(field)`,
 		const aDone = firstJson(a.runData, 'Reconcile');
 		const aMs = span(a.runData);
 		console.log(
-			`ours      Reconcile (apply, not compared): ${fmt(aDone?.compared ?? 0)} records compared, wall ${secs(aMs)} (n8n execute process ${secs(a.processMs)}), ${rateText((aDone?.compared ?? 0) / (aMs / 1000))} records/s, HubSpot calls ${fmt(aCalls.total)} (${fmt(aCalls.reads)} reads, ${fmt(aCalls.writes)} writes: ${aCalls.routes}), busiest 10 s ${fmt(aCalls.busiest)}, 429 × ${fmt(aCalls.rateLimited)}, updated in the app ${fmt(aDone?.updated_in_app ?? 0)}, updated in HubSpot ${fmt(aDone?.updated_in_hubspot ?? 0)}, conflicts ${fmt(aDone?.conflicts ?? 0)}, errors ${fmt(aDone?.errors ?? 0)}`,
+			`ours      Reconcile (apply, on its own, not in the goals): ${fmt(aDone?.compared ?? 0)} records compared, wall ${secs(aMs)} (n8n execute process ${secs(a.processMs)}), ${rateText((aDone?.compared ?? 0) / (aMs / 1000))} records/s, HubSpot calls ${fmt(aCalls.total)} (${count(aCalls.reads, 'read')}, ${count(aCalls.writes, 'write')}: ${aCalls.routes}), busiest 10 s ${fmt(aCalls.busiest)}, 429 × ${fmt(aCalls.rateLimited)}, updated in the app ${fmt(aDone?.updated_in_app ?? 0)}, updated in HubSpot ${fmt(aDone?.updated_in_hubspot ?? 0)}, conflicts ${fmt(aDone?.conflicts ?? 0)}, errors ${fmt(aDone?.errors ?? 0)}`,
 		);
 	}
 

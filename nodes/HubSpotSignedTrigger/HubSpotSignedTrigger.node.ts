@@ -179,11 +179,18 @@ export class HubSpotSignedTrigger implements INodeType {
 		} catch {
 			return answer(400, { message: 'Body is not valid JSON' });
 		}
-		const events = readEvents(parsed);
-		if (typeof events === 'string') return answer(400, { message: events });
+		const read = readEvents(parsed);
+		if (typeof read === 'string') return answer(400, { message: read });
+		const { events, unusable } = read;
+		if (unusable > 0)
+			this.logger.warn(
+				`HubSpot Signed Trigger left out ${unusable} event(s) it cannot use (no eventId, subscriptionType or objectId)`,
+				{ node },
+			);
 		const wanted = new Set(this.getNodeParameter('events', []) as string[]);
 		const selected = events.filter((e) => wanted.has(e.subscriptionType));
-		if (selected.length === 0) return { webhookResponse: { received: events.length, started: 0 } };
+		if (selected.length === 0)
+			return { webhookResponse: { received: events.length + unusable, started: 0 } };
 
 		let claimed;
 		try {

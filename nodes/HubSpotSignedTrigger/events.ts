@@ -29,20 +29,29 @@ export interface HubSpotEvent {
 
 const ID = /^[0-9A-Za-z_-]{1,64}$/;
 
-/** The events of a parsed body, or why the body is not a HubSpot delivery. */
-export function readEvents(body: unknown): HubSpotEvent[] | string {
+/**
+ * The events of a parsed body, or why the body is not a HubSpot delivery. An event this trigger
+ * cannot use (another kind, such as an association change) is counted and left out, not allowed to
+ * cost the others: HubSpot does not send a delivery it got a 4xx for again.
+ */
+export function readEvents(body: unknown): { events: HubSpotEvent[]; unusable: number } | string {
 	if (!Array.isArray(body)) return 'Body must be a JSON array of HubSpot events';
 	if (body.length > MAX_EVENTS) return `At most ${MAX_EVENTS} events per request`;
 	const events: HubSpotEvent[] = [];
-	for (const [index, raw] of body.entries()) {
-		if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-			return `Event ${index} is not an object`;
+	let unusable = 0;
+	for (const raw of body) {
+		if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+			unusable++;
+			continue;
+		}
 		const e = raw as IDataObject;
 		const eventId = String(e.eventId ?? '');
 		const type = String(e.subscriptionType ?? '');
 		const objectId = String(e.objectId ?? '');
-		if (!ID.test(eventId) || !/^[a-z_]+\.[A-Za-z]+$/.test(type) || !ID.test(objectId))
-			return `Event ${index} lacks a valid eventId, subscriptionType or objectId`;
+		if (!ID.test(eventId) || !/^[a-z_]+\.[A-Za-z]+$/.test(type) || !ID.test(objectId)) {
+			unusable++;
+			continue;
+		}
 		const occurredAt = Number(e.occurredAt);
 		events.push({
 			eventId,
@@ -53,7 +62,7 @@ export function readEvents(body: unknown): HubSpotEvent[] | string {
 			raw: e,
 		});
 	}
-	return events;
+	return { events, unusable };
 }
 
 export interface Claimed {

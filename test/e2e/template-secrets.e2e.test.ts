@@ -14,7 +14,7 @@
  * with its secret also shows what n8n's expression engine did for it (/metrics: isolates acquired,
  * expressions evaluated): nothing, for a refused booking (400) as for an accepted one (201).
  */
-import { randomBytes } from 'crypto';
+import { createHmac, randomBytes } from 'crypto';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
@@ -30,6 +30,8 @@ import { installPackage, N8n, ROOT, sleep } from './harness/n8n';
 
 const BOOKINGS = 'mkopsHsBookings1';
 const CSV_IMPORT = 'mkopsCsvRegImprt';
+const APP_CREATE = 'mkopsAppRecCrt01';
+const HUBSPOT_INBOUND = 'mkopsHsInbound01';
 const HUBSPOT_TOKEN = 'pat-e2e-template-secrets';
 /** The values the template shipped before it was emptied: public in this repository's history. */
 const OLD_SECRET = 'REPLACE_WITH_A_LONG_RANDOM_SECRET';
@@ -191,7 +193,17 @@ beforeAll(async () => {
 			'httpBasicAuth',
 		),
 	);
-	for (const id of [BOOKINGS, CSV_IMPORT, CONTROL.bookings.id, CONTROL.csv.id]) n8n.publish(id);
+	n8n.importWorkflow(join(ROOT, 'workflows/app-record-create.json'));
+	n8n.importWorkflow(join(ROOT, 'workflows/hubspot-inbound-sync.json'));
+	for (const id of [
+		BOOKINGS,
+		CSV_IMPORT,
+		APP_CREATE,
+		HUBSPOT_INBOUND,
+		CONTROL.bookings.id,
+		CONTROL.csv.id,
+	])
+		n8n.publish(id);
 	await n8n.start();
 	await n8n.login();
 }, 600000);
@@ -319,4 +331,64 @@ describe('the credentials template as shipped keeps the booking webhook and the 
 		expect(startedExecutions(n8n.userFolder, BOOKINGS)).toEqual([]);
 		expect(startedExecutions(n8n.userFolder, CSV_IMPORT)).toEqual([]);
 	}, 180000);
+
+	it('the two-way HubSpot sync as shipped: the app webhook refuses every call, the HubSpot trigger every delivery', async () => {
+		expect(template.find((c) => c.id === 'mkopsAppHook0001')!.data).toEqual({
+			name: 'X-Webhook-Secret',
+			value: '',
+		});
+		expect(template.find((c) => c.id === 'mkopsHsAppSign01')!.data).toEqual({
+			clientSecret: '',
+			previousClientSecret: '',
+		});
+		const before = await writes();
+		const customer = { ban: 'TPL-1', company_name: 'Template Check' };
+		const answers = [
+			await postBooking('customers', {}, customer),
+			await postBooking('customers', { 'X-Webhook-Secret': '' }, customer),
+			await postBooking('customers', { 'X-Webhook-Secret': 'guess' }, customer),
+		];
+		expect(answers).toEqual(
+			Array(3).fill({ status: 500, text: 'No authentication data defined on node!' }),
+		);
+
+		// The client secret is empty, so a delivery signed with an empty key, or any other, is refused.
+		const inbound = JSON.parse(
+			readFileSync(join(ROOT, 'workflows/hubspot-inbound-sync.json'), 'utf8'),
+		);
+		const webhookId = inbound.nodes.find((n: { type: string }) =>
+			n.type.endsWith('hubSpotSignedTrigger'),
+		).webhookId;
+		const url = `${n8n.baseUrl}/webhook/${webhookId}/hubspot`;
+		const body = JSON.stringify([
+			{
+				eventId: 1,
+				subscriptionType: 'company.propertyChange',
+				objectId: 1,
+				propertyName: 'name',
+				propertyValue: 'x',
+				occurredAt: Date.now(),
+			},
+		]);
+		for (const key of ['', 'REPLACE_WITH_HUBSPOT_CLIENT_SECRET', 'guess']) {
+			const timestamp = String(Date.now());
+			const signature = createHmac('sha256', key)
+				.update(`POST${url}${body}${timestamp}`)
+				.digest('base64');
+			const res = await fetch(url, {
+				method: 'POST',
+				headers: {
+					'content-type': 'application/json',
+					'x-hubspot-signature-v3': signature,
+					'x-hubspot-request-timestamp': timestamp,
+				},
+				body,
+			});
+			expect([res.status, await res.text()]).toEqual([401, '{"message":"Unauthorized"}']);
+		}
+		expect(await writes()).toEqual(before);
+		await settleEventLog(n8n);
+		expect(startedExecutions(n8n.userFolder, APP_CREATE)).toEqual([]);
+		expect(startedExecutions(n8n.userFolder, HUBSPOT_INBOUND)).toEqual([]);
+	});
 });

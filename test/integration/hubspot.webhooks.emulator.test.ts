@@ -628,6 +628,30 @@ describe("HubSpot emulator: change history, UI changes and signed webhooks", () 
         ],
         phone: [],
       });
+
+      // HubSpot reads at most 50 records per call with history, 100 without.
+      const ids = (await call(emu.url, "/crm/v3/objects/contacts?limit=100")).body.results.map(
+        (r: { id: string }) => ({ id: r.id }),
+      );
+      const tooMany = await post(emu.url, "/crm/v3/objects/contacts/batch/read", {
+        inputs: ids.slice(0, 51),
+        properties: ["firstname"],
+        propertiesWithHistory: ["firstname"],
+      });
+      expect(tooMany.status).toBe(400);
+      expect(tooMany.body.message).toBe(
+        "The maximum number of inputs supported in a batch request for property histories is 50. Please reduce the number of items and try again",
+      );
+      const fifty = await post(emu.url, "/crm/v3/objects/contacts/batch/read", {
+        inputs: ids.slice(0, 50),
+        propertiesWithHistory: ["firstname"],
+      });
+      expect(fifty.body.results).toHaveLength(50);
+      const hundred = await post(emu.url, "/crm/v3/objects/contacts/batch/read", {
+        inputs: ids.slice(0, 60),
+        properties: ["firstname"],
+      });
+      expect(hundred.body.results).toHaveLength(60);
     });
   });
 

@@ -124,7 +124,11 @@ describe('latest wins', () => {
 describe('values', () => {
 	it('compares numbers and booleans as values, text as text', () => {
 		expect(sameValue('5000.00', '5000')).toBe(true);
-		expect(sameValue('1e3', '1000')).toBe(true);
+		// Text that only looks like a number keeps its form: zip codes, phone numbers, long IDs.
+		expect(sameValue('01234', '1234')).toBe(false);
+		expect(sameValue('+14155550100', '14155550100')).toBe(false);
+		expect(sameValue('12345678901234567', '12345678901234568')).toBe(false);
+		expect(sameValue('-0.50', '-0.5')).toBe(true);
 		expect(sameValue('TRUE', 'true')).toBe(true);
 		expect(sameValue('Acme', 'acme')).toBe(false);
 		expect(sameValue(null, '')).toBe(false);

@@ -13,6 +13,7 @@ const DEFAULT_LIMIT_PER_10S = 190;
 const DEFAULT_WINDOW_MS = 10000;
 const DEFAULT_DAILY_LIMIT = 250000;
 const BATCH_LIMIT = 100;
+const HISTORY_BATCH_LIMIT = 50;
 const ASSOCIATION_BATCH_LIMIT = 2000;
 const PORTAL_ID = 99999999;
 const INVALID_MODES = ["batch400", "perInput207"];
@@ -1623,6 +1624,11 @@ function objectsBatch(state, type, action, body) {
       const historyNames = Array.isArray(body.propertiesWithHistory)
         ? body.propertiesWithHistory.map(String)
         : [];
+      // HubSpot reads at most 50 records per call when property history is asked for.
+      if (historyNames.length > 0 && inputs.length > HISTORY_BATCH_LIMIT)
+        throw validation(
+          `The maximum number of inputs supported in a batch request for property histories is ${HISTORY_BATCH_LIMIT}. Please reduce the number of items and try again`,
+        );
       const results = [];
       const missing = [];
       for (const input of inputs) {

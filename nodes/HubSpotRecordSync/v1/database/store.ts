@@ -266,6 +266,15 @@ RETURNING event_id`,
 	return rows.length > 0;
 }
 
+/** True when the event was applied already (by this or another execution). */
+export async function eventApplied(db: Db, schema: string, eventId: string): Promise<boolean> {
+	const { rows } = await db.query(
+		`SELECT 1 FROM ${qualified(schema, SYNC_TABLES.events)} WHERE event_id = $1 AND applied_at IS NOT NULL`,
+		[eventId],
+	);
+	return rows.length > 0;
+}
+
 export async function setEventOutcome(
 	db: Db,
 	schema: string,

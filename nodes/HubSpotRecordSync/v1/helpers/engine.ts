@@ -14,6 +14,8 @@ import { asText, decide, type Decision, type FieldRule, sameValue } from './rule
 import type { SyncHubSpot } from './hubspot';
 import {
 	type AppTable,
+	eventApplied,
+	fieldStates,
 	type FieldState,
 	type FieldStateWrite,
 	type LogEntry,
@@ -48,6 +50,8 @@ export interface RecordPair {
 	/** A webhook's change: claimed in the transaction, so a redelivered event is applied once. */
 	eventId?: string;
 	subscriptionType?: string;
+	/** When HubSpot's values were read (epoch ms): a HubSpot change applied after it makes them stale. */
+	readAt?: number;
 }
 
 export interface FieldResult {
@@ -80,6 +84,39 @@ const epochOf = (value: unknown): number | undefined => {
 	}
 	return undefined;
 };
+
+/**
+ * Latest Change Wins needs HubSpot's time of change only where both sides changed: those records'
+ * history is read (50 per call) and they are decided again.
+ */
+export async function withChangeTimes(
+	hubspot: SyncHubSpot,
+	settings: SyncSettings,
+	planned: Array<{ pair: RecordPair; fields: FieldResult[] }>,
+): Promise<void> {
+	const needs = planned.filter(({ pair, fields }) =>
+		fields.some(
+			(f) =>
+				f.decision.reason.startsWith('conflict_latest') &&
+				pair.hubspotChangedAt[f.rule.property] === undefined,
+		),
+	);
+	if (needs.length === 0) return;
+	const properties = settings.rules
+		.filter((r) => r.direction === 'both' && r.authority === 'latestWins')
+		.map((r) => r.property);
+	const times = await hubspot.changeTimes(
+		needs.map((n) => n.pair.hubspotId),
+		properties,
+	);
+	for (const item of needs) {
+		item.pair.hubspotChangedAt = {
+			...item.pair.hubspotChangedAt,
+			...(times.get(item.pair.hubspotId)?.changedAt ?? {}),
+		};
+		item.fields = plan(settings, item.pair);
+	}
+}
 
 export function plan(settings: SyncSettings, pair: RecordPair): FieldResult[] {
 	const rowChangedAt = settings.appUpdatedAtColumn
@@ -139,145 +176,196 @@ export async function execute(
 	options: ExecuteOptions,
 ): Promise<RecordResult[]> {
 	for (const { fields } of pairs) for (const f of fields) f.action = actionOf(f);
-	const results = pairs.map(({ pair, fields }) => summary(pair, fields));
-	if (options.reportOnly) return results;
+	if (options.reportOnly) return pairs.map(({ pair, fields }) => summary(pair, fields));
 
-	// 1. HubSpot, in batches of 100 records.
-	const updates = pairs
-		.map(({ pair, fields }) => {
-			const properties: IDataObject = {};
-			for (const f of fields)
-				if (f.decision.action === 'toHubSpot') properties[f.rule.property] = f.decision.value ?? '';
-			return { id: pair.hubspotId, properties };
-		})
-		.filter((u) => Object.keys(u.properties).length > 0);
-	const failed = await hubspot.update(updates);
-	for (const { pair, fields } of pairs) {
-		const reason = failed.get(pair.hubspotId);
-		if (reason === undefined) continue;
-		for (const f of fields)
-			if (f.decision.action === 'toHubSpot') {
-				f.action = 'failed';
-				f.error = reason;
-			}
-	}
-
-	// 2. The app, the field state and the log, in one transaction.
-	await inTransaction(pool, async (client) => {
-		const current = new Map(
-			(
-				await rowsByKey(
-					client,
-					settings.app,
-					pairs.map((p) => p.pair.recordId),
-					true,
-				)
-			).map((row) => [String(row[settings.app.keyColumn]), row]),
+	return await inTransaction(pool, async (client) => {
+		// 1. Each record is decided and written by one execution at a time, whichever path found it:
+		// a lock per record, taken in one order, held to the commit.
+		const ids = [...new Set(pairs.map((p) => p.pair.recordId))].sort();
+		await client.query(
+			`SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || id, 0)) FROM unnest($2::text[]) WITH ORDINALITY AS t(id, n) ORDER BY n`,
+			[`mkops-hubspot-sync:${settings.app.schema}.${settings.app.table}`, ids],
 		);
-		const states: FieldStateWrite[] = [];
+		// 2. Under the lock: an event already applied is not applied again (not even to HubSpot), and
+		// every other record is decided again on the row and the field state as they are now.
+		const rows = new Map(
+			(await rowsByKey(client, settings.app, ids, true)).map((row) => [
+				String(row[settings.app.keyColumn]),
+				row,
+			]),
+		);
+		const states = await fieldStates(client, settings.syncSchema, settings.app.table, ids, true);
 		const log: LogEntry[] = [];
+		const live: Array<{ pair: RecordPair; fields: FieldResult[] }> = [];
+		const out = new Map<RecordPair, FieldResult[]>();
 		for (const { pair, fields } of pairs) {
 			if (
 				pair.eventId !== undefined &&
-				!(await claimEventForApply(
-					client,
-					settings.syncSchema,
-					pair.eventId,
-					pair.subscriptionType ?? '',
-				))
+				(await eventApplied(client, settings.syncSchema, pair.eventId))
 			) {
 				for (const f of fields) f.action = 'duplicate';
-				log.push({
-					source: options.source,
-					event_id: pair.eventId,
-					app_table: settings.app.table,
-					record_id: pair.recordId,
-					hubspot_object_type: settings.objectType,
-					hubspot_id: pair.hubspotId,
-					side: 'none',
-					action: 'duplicate',
-					reason: 'event already applied',
-				});
+				out.set(pair, fields);
+				log.push(
+					entry(settings, options, pair, {
+						side: 'none',
+						action: 'duplicate',
+						reason: 'event already applied',
+					}),
+				);
 				continue;
 			}
-			const row = current.get(pair.recordId);
-			const values: Row = {};
-			for (const f of fields) {
-				if (f.decision.action === 'toApp' && f.action !== 'failed') {
-					if (row === undefined || !sameValue(asText(row[f.rule.column]), f.app)) {
-						f.action = 'stale';
-						continue;
-					}
-					values[f.rule.column] = f.decision.value;
-				}
+			const row = rows.get(pair.recordId);
+			if (row === undefined) {
+				for (const f of fields) f.action = 'stale';
+				out.set(pair, fields);
+				continue;
 			}
+			const fresh: RecordPair = {
+				...pair,
+				appRow: row,
+				states: states.get(pair.recordId) ?? new Map(),
+			};
+			const replanned = plan(settings, fresh);
+			for (const f of replanned) {
+				f.action = actionOf(f);
+				// HubSpot's value was read before a later HubSpot change was applied: not decided on it.
+				const known = fresh.states.get(f.rule.column)?.hubspotChangedAt;
+				const seen = pair.readAt ?? pair.hubspotChangedAt[f.rule.property];
+				if (
+					known !== undefined &&
+					seen !== undefined &&
+					known > seen &&
+					f.decision.action !== 'none'
+				)
+					f.action = 'stale';
+			}
+			out.set(pair, replanned);
+			live.push({ pair: fresh, fields: replanned });
+		}
+
+		// 3. HubSpot, in batches of 100 records.
+		const updates = live
+			.map(({ pair, fields }) => {
+				const properties: IDataObject = {};
+				for (const f of fields)
+					if (f.decision.action === 'toHubSpot' && f.action !== 'stale')
+						properties[f.rule.property] = f.decision.value ?? '';
+				return { id: pair.hubspotId, properties };
+			})
+			.filter((u) => Object.keys(u.properties).length > 0);
+		const failed = await hubspot.update(updates);
+		const writtenAt = new Date().toISOString();
+
+		// 4. The app, the field state, the log and the event, committed together.
+		const stateWrites: FieldStateWrite[] = [];
+		for (const { pair, fields } of live) {
+			const reason = failed.get(pair.hubspotId);
+			if (reason !== undefined)
+				for (const f of fields)
+					if (f.decision.action === 'toHubSpot' && f.action !== 'stale') {
+						f.action = 'failed';
+						f.error = reason;
+					}
+			const values: Row = {};
+			for (const f of fields)
+				if (f.decision.action === 'toApp' && (f.action === 'applied' || f.action === 'refused'))
+					values[f.rule.column] = f.decision.value;
 			if (Object.keys(values).length > 0)
 				await updateRow(client, settings.app, pair.recordId, values);
 			for (const f of fields) {
+				const wrote = f.action === 'applied' || f.action === 'refused';
 				const agreed =
 					f.decision.action === 'none'
 						? f.app
-						: f.decision.action === 'manual' || f.action === 'failed' || f.action === 'stale'
-							? undefined
-							: f.decision.value;
+						: wrote && f.decision.action !== 'manual'
+							? f.decision.value
+							: undefined;
 				if (
 					agreed !== undefined &&
-					(f.synced === undefined || !sameValue(agreed, f.synced) || f.decision.action !== 'none')
+					(f.decision.action !== 'none' || f.synced === undefined || !sameValue(agreed, f.synced))
 				)
-					states.push({
+					stateWrites.push({
 						record_id: pair.recordId,
 						field: f.rule.column,
 						hubspot_id: pair.hubspotId,
 						synced_value: agreed,
+						// What HubSpot holds now dates from this write, or from the change that was read.
 						hubspot_changed_at:
-							pair.hubspotChangedAt[f.rule.property] !== undefined
-								? new Date(pair.hubspotChangedAt[f.rule.property]).toISOString()
-								: null,
+							f.decision.action === 'toHubSpot'
+								? writtenAt
+								: pair.hubspotChangedAt[f.rule.property] !== undefined
+									? new Date(pair.hubspotChangedAt[f.rule.property]).toISOString()
+									: null,
 					});
 				if (f.action === 'equal') continue;
-				log.push({
-					source: options.source,
-					run_id: options.runId ?? null,
-					event_id: pair.eventId ?? null,
-					app_table: settings.app.table,
-					record_id: pair.recordId,
-					hubspot_object_type: settings.objectType,
-					hubspot_id: pair.hubspotId,
-					field: f.rule.column,
-					property: f.rule.property,
-					side:
-						f.decision.action === 'toApp'
-							? 'app'
-							: f.decision.action === 'toHubSpot'
-								? 'hubspot'
-								: 'none',
-					action: f.action,
-					reason: f.error ? `${f.decision.reason}: ${f.error}` : f.decision.reason,
-					before_value:
-						f.decision.action === 'toApp'
-							? f.app
-							: f.decision.action === 'toHubSpot'
-								? f.hubspot
+				log.push(
+					entry(settings, options, pair, {
+						field: f.rule.column,
+						property: f.rule.property,
+						side:
+							f.decision.action === 'toApp'
+								? 'app'
+								: f.decision.action === 'toHubSpot'
+									? 'hubspot'
+									: 'none',
+						action: f.action as LogEntry['action'],
+						reason: f.error
+							? `${f.decision.reason}: ${f.error}`
+							: f.action === 'stale'
+								? `${f.decision.reason}: HubSpot changed again since it was read`
+								: f.decision.reason,
+						before_value:
+							f.decision.action === 'toApp'
+								? f.app
+								: f.decision.action === 'toHubSpot'
+									? f.hubspot
+									: null,
+						after_value:
+							f.decision.action === 'toApp' || f.decision.action === 'toHubSpot'
+								? f.decision.value
 								: null,
-					after_value:
-						f.decision.action === 'toApp' || f.decision.action === 'toHubSpot'
-							? f.decision.value
-							: null,
-					app_value: f.app,
-					hubspot_value: f.hubspot,
-				});
+						app_value: f.app,
+						hubspot_value: f.hubspot,
+					}),
+				);
 			}
+			// An event is done once every field of it was carried out; a failure leaves it for a retry.
+			if (pair.eventId !== undefined && !fields.some((f) => f.action === 'failed'))
+				await claimEventForApply(
+					client,
+					settings.syncSchema,
+					pair.eventId,
+					pair.subscriptionType ?? '',
+				);
 		}
 		await saveFieldStates(
 			client,
 			settings.syncSchema,
 			settings.app.table,
 			settings.objectType,
-			states,
+			stateWrites,
 		);
 		await writeLog(client, settings.syncSchema, log);
+		return pairs.map(({ pair }) => summary(pair, out.get(pair) ?? []));
 	});
-	return pairs.map(({ pair, fields }) => summary(pair, fields));
+}
+
+function entry(
+	settings: SyncSettings,
+	options: ExecuteOptions,
+	pair: RecordPair,
+	fields: Pick<LogEntry, 'side' | 'action'> & Partial<LogEntry>,
+): LogEntry {
+	return {
+		source: options.source,
+		run_id: options.runId ?? null,
+		event_id: pair.eventId ?? null,
+		app_table: settings.app.table,
+		record_id: pair.recordId,
+		hubspot_object_type: settings.objectType,
+		hubspot_id: pair.hubspotId,
+		...fields,
+	};
 }
 
 function summary(pair: RecordPair, fields: FieldResult[]): RecordResult {

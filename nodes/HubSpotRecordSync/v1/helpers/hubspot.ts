@@ -8,6 +8,8 @@ import { AttemptError } from '../../../shared/transport/attempt';
 import type { HubSpotApi } from '../../../HubSpotBatch/v1/transport';
 
 export const BATCH_SIZE = 100;
+/** HubSpot's batch read limit when property history is asked for. */
+export const HISTORY_BATCH_SIZE = 50;
 
 export interface HubSpotRecord {
 	id: string;
@@ -99,20 +101,34 @@ export class SyncHubSpot {
 	}
 
 	/** Records by HubSpot id, 100 per call; ids HubSpot does not know are left out. */
-	async read(
+	async read(ids: string[], properties: string[]): Promise<Map<string, HubSpotRecord>> {
+		return await this.readBatches(ids, { properties }, BATCH_SIZE);
+	}
+
+	/**
+	 * When each property last changed, from its history: HubSpot takes at most 50 records per call
+	 * when history is asked for, so only the records that need it are read this way.
+	 */
+	async changeTimes(ids: string[], properties: string[]): Promise<Map<string, HubSpotRecord>> {
+		return await this.readBatches(
+			ids,
+			{ properties, propertiesWithHistory: properties },
+			HISTORY_BATCH_SIZE,
+		);
+	}
+
+	private async readBatches(
 		ids: string[],
-		properties: string[],
-		withHistory: string[],
+		fields: IDataObject,
+		size: number,
 	): Promise<Map<string, HubSpotRecord>> {
 		const out = new Map<string, HubSpotRecord>();
-		for (const part of chunks([...new Set(ids)])) {
+		for (const part of chunks([...new Set(ids)], size)) {
 			this.reads++;
-			const body: IDataObject = { inputs: part.map((id) => ({ id })), properties };
-			if (withHistory.length > 0) body.propertiesWithHistory = withHistory;
 			const { body: answer } = await this.api.request<{ results?: RawRecord[] }>({
 				method: 'POST',
 				path: `${this.base}/batch/read`,
-				body,
+				body: { inputs: part.map((id) => ({ id })), ...fields },
 			});
 			for (const raw of answer.results ?? []) out.set(String(raw.id), toRecord(raw));
 		}
@@ -132,12 +148,14 @@ export class SyncHubSpot {
 			try {
 				const { body } = await this.api.request<{
 					results?: RawRecord[];
-					errors?: Array<{ message?: string; context?: { id?: string[] } }>;
+					errors?: Array<{ message?: string; context?: { ids?: string[]; id?: string[] } }>;
 				}>({ method: 'POST', path: `${this.base}/batch/update`, body: { inputs: part } });
 				const done = new Set((body.results ?? []).map((r) => String(r.id)));
 				for (const input of part) {
 					if (done.has(input.id)) continue;
-					const error = (body.errors ?? []).find((e) => e.context?.id?.includes(input.id));
+					const error = (body.errors ?? []).find((e) =>
+						[...(e.context?.ids ?? []), ...(e.context?.id ?? [])].includes(input.id),
+					);
 					failed.set(input.id, error?.message ?? 'HubSpot did not update this record');
 				}
 			} catch (error) {

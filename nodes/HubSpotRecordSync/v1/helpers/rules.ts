@@ -50,7 +50,11 @@ export type Decision =
 	| { action: 'toHubSpot'; value: string | null; reason: Reason; conflict: boolean }
 	| { action: 'manual'; reason: 'conflict_manual'; conflict: true };
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+/**
+ * A number as PostgreSQL and HubSpot write one: no leading zeros or '+', at most 15 digits, so a
+ * zip code, a phone number or a long ID is compared as text.
+ */
+const NUMBER = /^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$/;
 
 /** Equal as values, not as text: HubSpot keeps "5000", PostgreSQL's numeric gives "5000.00". */
 export function sameValue(a: string | null, b: string | null): boolean {

@@ -130,9 +130,12 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			const kind = event.subscriptionType.slice(prefix.length);
 			if (kind === 'propertyChange') {
 				const result = await applyChange(pool, hubspot, settings, event);
+				if (result.failed !== undefined)
+					throw new NodeOperationError(this.getNode(), result.failed, { itemIndex });
 				(result.manual ? review : done).push(out(result.json));
 			} else if (kind === 'merge') {
-				done.push(out(await applyMerge(pool, settings, event)));
+				const merged = await applyMerge(pool, settings, event);
+				(merged.review === true ? review : done).push(out(merged));
 			} else if (kind === 'deletion') {
 				const json = await logOnly(
 					pool,
@@ -170,7 +173,7 @@ async function applyChange(
 	hubspot: SyncHubSpot,
 	settings: SyncSettings,
 	event: ChangeEvent,
-): Promise<{ json: IDataObject; manual: boolean }> {
+): Promise<{ json: IDataObject; manual: boolean; failed?: string }> {
 	const rule = settings.rules.find((r) => r.property === event.propertyName);
 	if (rule === undefined)
 		return {
@@ -222,6 +225,13 @@ async function applyChange(
 		source: 'webhook',
 	});
 	const field = result.fields[0];
+	// Not taken by HubSpot: the event stays unapplied, and the item goes to the error output.
+	if (field?.action === 'failed')
+		return {
+			json: {},
+			manual: false,
+			failed: `HubSpot did not take ${field.rule.property} of record ${event.objectId}: ${field.error ?? 'refused'}. The event stays unapplied.`,
+		};
 	return {
 		json: {
 			record_id: recordId,
@@ -239,7 +249,11 @@ async function applyMerge(
 	event: ChangeEvent,
 ): Promise<IDataObject> {
 	const survivor = event.newObjectId ?? event.primaryObjectId ?? event.objectId;
-	const merged = (event.mergedObjectIds ?? []).filter((id) => id !== survivor);
+	// Every record of the merge that is not the survivor: the merged ones, and the primary when
+	// HubSpot gave the result a new ID.
+	const gone = [...new Set([...(event.mergedObjectIds ?? []), event.primaryObjectId ?? ''])].filter(
+		(id) => id !== '' && id !== survivor,
+	);
 	return await inTransaction(pool, async (client): Promise<IDataObject> => {
 		if (
 			!(await claimEventForApply(
@@ -250,15 +264,26 @@ async function applyMerge(
 			))
 		)
 			return { outcome: 'duplicate' };
-		const rows = await rowsByHubSpotId(client, settings.app, merged, true);
-		for (const row of rows)
+		const rows = await rowsByHubSpotId(client, settings.app, [survivor, ...gone], true);
+		const linked = rows.filter((row) => String(row[settings.app.hubspotIdColumn]) !== survivor);
+		// Two app rows for one HubSpot record: which one stays is a person's call.
+		if (rows.length > 1)
+			return {
+				outcome: 'reported',
+				review: true,
+				reason: `merged in HubSpot into ${survivor}, which ${rows.length} app rows now stand for; none was changed`,
+				record_ids: rows.map((row) => String(row[settings.app.keyColumn])),
+				hubspot_id: survivor,
+			};
+		for (const row of linked)
 			await updateRow(client, settings.app, String(row[settings.app.keyColumn]), {
 				[settings.app.hubspotIdColumn]: survivor,
 			});
+		const merged = linked;
 		await writeLog(
 			client,
 			settings.syncSchema,
-			rows.map((row) => ({
+			merged.map((row) => ({
 				source: 'webhook',
 				event_id: event.eventId,
 				app_table: settings.app.table,
@@ -274,8 +299,8 @@ async function applyMerge(
 			})),
 		);
 		return {
-			outcome: rows.length > 0 ? 'applied' : 'skipped',
-			records_moved: rows.length,
+			outcome: merged.length > 0 ? 'applied' : 'skipped',
+			records_moved: merged.length,
 			hubspot_id: survivor,
 		};
 	});

@@ -9,7 +9,13 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import { coordinationRedis } from '../../../../shared/redis/coordination';
 import { appUpdatedAtOption, recordProperties } from '../common.descriptions';
 import { openHubSpot, openPool } from '../../helpers/context';
-import { execute as carryOut, fieldJson, plan, type RecordPair } from '../../helpers/engine';
+import {
+	execute as carryOut,
+	fieldJson,
+	plan,
+	type RecordPair,
+	withChangeTimes,
+} from '../../helpers/engine';
 import { changeQueue } from '../../helpers/queue';
 import { readSettings } from '../../helpers/settings';
 import { fieldStates, rowsByKey } from '../../database/store';
@@ -95,13 +101,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			);
 			const states = await fieldStates(pool, settings.syncSchema, settings.app.table, keys);
 			const linked = [...rows.values()].filter((r) => r[settings.app.hubspotIdColumn]);
-			const withHistory = settings.rules
-				.filter((r) => r.direction === 'both' && r.authority === 'latestWins')
-				.map((r) => r.property);
+			const readAt = Date.now();
 			const records = await hubspot.read(
 				linked.map((r) => String(r[settings.app.hubspotIdColumn])),
 				settings.rules.map((r) => r.property),
-				withHistory,
 			);
 			const failures: Array<{ id: string; error: string }> = [];
 			const pairs: Array<{ pair: RecordPair; fields: ReturnType<typeof plan> }> = [];
@@ -124,9 +127,11 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 					hubspot: hubspotValues,
 					hubspotChangedAt: record.changedAt,
 					states: states.get(key) ?? new Map(),
+					readAt,
 				};
 				pairs.push({ pair, fields: plan(settings, pair) });
 			}
+			await withChangeTimes(hubspot, settings, pairs);
 			const results = await carryOut(pool, hubspot, settings, pairs, { source: 'queue' });
 			const acked: string[] = [];
 			for (const r of results) {
@@ -156,9 +161,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				summary.errors = failures.slice(0, 20) as unknown as IDataObject[];
 			}
 		} catch (error) {
-			// Nothing acknowledged: every claimed record is tried again by a later run.
+			// Nothing acknowledged, and no attempt counted: a run that failed as a whole (HubSpot down, a
+			// revoked token) leaves every change queued for a later run.
 			await queue
-				.fail(claimed.map((c) => ({ id: c.id, error: (error as Error).message })))
+				.release(claimed.map((c) => ({ id: c.id, reason: (error as Error).message })))
 				.catch(() => undefined);
 			throw new NodeOperationError(this.getNode(), `Flush failed: ${(error as Error).message}`, {
 				description: `${claimed.length} queued changes stay queued and are retried by a later run.`,

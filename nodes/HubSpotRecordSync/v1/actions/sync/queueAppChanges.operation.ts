@@ -92,13 +92,16 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	}
 	if (accepted.length > 0) {
 		try {
-			const marks = accepted.flatMap(({ change }) =>
-				(change.fields.length > 0 ? change.fields : [...byColumn]).map((field) => ({
-					record_id: change.key,
-					field,
-					changed_at: new Date(change.at).toISOString(),
-				})),
-			);
+			// One mark per record and field (the latest), as one statement cannot touch a row twice.
+			const latest = new Map<string, { record_id: string; field: string; changed_at: string }>();
+			for (const { change } of accepted)
+				for (const field of change.fields.length > 0 ? change.fields : [...byColumn])
+					latest.set(`${change.key}\u0000${field}`, {
+						record_id: change.key,
+						field,
+						changed_at: new Date(change.at).toISOString(),
+					});
+			const marks = [...latest.values()];
 			await markAppChanged(
 				pool,
 				settings.syncSchema,

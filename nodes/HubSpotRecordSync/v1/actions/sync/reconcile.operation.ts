@@ -19,6 +19,7 @@ import {
 	type RecordResult,
 	type RecordPair,
 	type SyncSettings,
+	withChangeTimes,
 } from '../../helpers/engine';
 import { BATCH_SIZE, type SyncHubSpot } from '../../helpers/hubspot';
 import { sameValue } from '../../helpers/rules';
@@ -209,13 +210,10 @@ async function comparePage(
 	});
 	counts.missing_in_hubspot += rows.length - linked.length;
 	const properties = settings.rules.map((r) => r.property);
-	const withHistory = settings.rules
-		.filter((r) => r.direction === 'both' && r.authority === 'latestWins')
-		.map((r) => r.property);
+	const readAt = Date.now();
 	const records = await hubspot.read(
 		linked.map((row) => String(row[settings.app.hubspotIdColumn])),
 		properties,
-		withHistory,
 	);
 	const keys = linked.map((row) => String(row[settings.app.keyColumn]));
 	const states = await fieldStates(pool, settings.syncSchema, settings.app.table, keys);
@@ -236,9 +234,11 @@ async function comparePage(
 			hubspot: hubspotValues,
 			hubspotChangedAt: record.changedAt,
 			states: states.get(recordId) ?? new Map(),
+			readAt,
 		};
 		planned.push({ pair, fields: plan(settings, pair) });
 	}
+	await withChangeTimes(hubspot, settings, planned);
 	return planned;
 }
 
