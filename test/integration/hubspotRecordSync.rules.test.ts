@@ -6,6 +6,7 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { type HubSpotEmulator, startHubSpotEmulator } from '../emulators/hubspot/server';
+import { claimEvents, readEvents } from '../../nodes/HubSpotSignedTrigger/events';
 import { createCompanyProperties, type Rule, syncNode } from '../harness/hubSpotRecordSync';
 import { runWorkflow, startThen } from '../harness/inProcess';
 import { type TestPostgres, testPostgres } from '../harness/postgres';
@@ -395,5 +396,209 @@ describe('Apply HubSpot Changes', () => {
 			name: 'stale:a newer HubSpot change was already applied',
 		});
 		expect((await appRow(c)).company_name).toBe('Newer');
+	});
+
+	it('two executions given the same events at once apply each once', async () => {
+		const c = await createCustomer('ZT-9');
+		editHubSpot(c, emulator.now());
+		const delivered = events();
+		const updatesBefore = emulator.requests({
+			path: '/crm/v3/objects/companies/batch/update',
+		}).length;
+		const [first, second] = await Promise.all([applyEvents(delivered), applyEvents(delivered)]);
+		const outcomes = [...first.json('Sync'), ...second.json('Sync')].map((i) => i.outcome);
+		expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(delivered.length);
+		expect(outcomes.filter((o) => o !== 'duplicate')).toHaveLength(delivered.length);
+		// One restore of the app-owned and the immutable field each, not two.
+		expect(
+			emulator.requests({ path: '/crm/v3/objects/companies/batch/update' }).length - updatesBefore,
+		).toBe(2);
+		const { rows } = await pg.query(
+			`SELECT count(*)::int AS n FROM ${pg.qualified('hubspot_sync_log')} WHERE record_id = $1 AND source = 'webhook' AND action IN ('applied', 'refused')`,
+			[c.id],
+		);
+		expect(rows[0].n).toBe(delivered.length);
+	});
+
+	it('a change HubSpot does not take goes to the error output and stays unapplied until it is taken', async () => {
+		const c = await createCustomer('ZT-10');
+		emulator.uiUpdate(
+			'companies',
+			c.hubspotId,
+			{ account_status: 'closed' },
+			{ at: emulator.now() },
+		);
+		const delivered = events();
+		emulator.setFaults({ force5xx: 20, status5xx: 503 });
+		const failed = await runWorkflow(
+			startThen(
+				syncNode(
+					pg.schema,
+					{ operation: 'applyHubSpotChanges' },
+					{ rules: RULES, onError: 'continueErrorOutput' },
+				),
+				{
+					pinnedItems: delivered,
+				},
+			),
+			{ credentials: credentials() },
+		);
+		const [done, , errors] = failed.outputs('Sync');
+		expect(done).toHaveLength(0);
+		expect(String(errors[0].json.error)).toMatch(
+			/^HubSpot did not take account_status of record \d+: .*The event stays unapplied\.$/,
+		);
+		const pending = await pg.query(
+			`SELECT applied_at FROM ${pg.qualified('hubspot_webhook_events')} WHERE event_id = $1`,
+			[delivered[0].eventId],
+		);
+		expect(pending.rows.map((r) => r.applied_at)).toEqual([]);
+		expect(hubspotRow(c).account_status).toBe('closed');
+
+		emulator.setFaults({ force5xx: 0 });
+		const again = await applyEvents(delivered);
+		expect(again.json('Sync')[0]).toMatchObject({ outcome: 'refused', reason: 'app_owned' });
+		expect(hubspotRow(c).account_status).toBe('active');
+	});
+
+	it('a merge moves the app row to the surviving company; a merge that would give one company two rows goes to Review', async () => {
+		emulator.configureWebhooks({
+			targetUrl: 'http://127.0.0.1:9/not-delivered',
+			clientSecret: 'test-client-secret-0000000000',
+			subscriptions: ['company.merge'],
+		});
+		const kept = await createCustomer('ZT-11');
+		const other = emulator.uiCreate('companies', { name: 'Duplicate Acme' });
+		// The app's customer is linked to the company that is merged away.
+		await pg.query(`UPDATE ${pg.qualified('customers')} SET hubspot_id = $2 WHERE id = $1`, [
+			kept.id,
+			other.id,
+		]);
+		emulator.uiMerge('companies', kept.hubspotId, other.id);
+		const merge = await applyEvents(events());
+		expect(merge.json('Sync')[0]).toMatchObject({
+			outcome: 'applied',
+			records_moved: 1,
+			hubspot_id: kept.hubspotId,
+		});
+		expect(
+			(
+				await pg.query(`SELECT hubspot_id FROM ${pg.qualified('customers')} WHERE id = $1`, [
+					kept.id,
+				])
+			).rows[0].hubspot_id,
+		).toBe(kept.hubspotId);
+
+		const a = await createCustomer('ZT-12');
+		const b = await createCustomer('ZT-13');
+		emulator.uiMerge('companies', a.hubspotId, b.hubspotId);
+		const both = await applyEvents(
+			events()
+				.filter((e) => String(e.objectId) === a.hubspotId || e.primaryObjectId !== undefined)
+				.slice(-1),
+		);
+		const [done, review] = both.outputs('Sync');
+		expect(done).toHaveLength(0);
+		expect(review[0].json).toMatchObject({ outcome: 'reported', hubspot_id: a.hubspotId });
+		expect((review[0].json.record_ids as string[]).sort()).toEqual([a.id, b.id].sort());
+		// Neither row was changed.
+		const { rows } = await pg.query(
+			`SELECT id, hubspot_id FROM ${pg.qualified('customers')} WHERE id = ANY($1::uuid[])`,
+			[[a.id, b.id]],
+		);
+		expect(Object.fromEntries(rows.map((r) => [r.id, r.hubspot_id]))).toEqual({
+			[a.id]: a.hubspotId,
+			[b.id]: b.hubspotId,
+		});
+	});
+});
+
+describe('Reconcile with Latest Change Wins conflicts', () => {
+	it('reads history only for the records changed on both sides, 50 per call', async () => {
+		const made: Customer[] = [];
+		for (let i = 0; i < 120; i++)
+			made.push(await createCustomer(`LW-${String(i).padStart(3, '0')}`));
+		for (const [i, c] of made.entries()) {
+			// Even customers: HubSpot's rename is the later one; odd: the app's.
+			const appAt = new Date(Date.now() + (i % 2 === 0 ? -60_000 : 60_000));
+			await pg.query(
+				`UPDATE ${pg.qualified('customers')} SET company_name = $2, updated_at = $3 WHERE id = $1`,
+				[c.id, `App ${i}`, appAt],
+			);
+			emulator.uiUpdate('companies', c.hubspotId, { name: `HubSpot ${i}` }, { at: emulator.now() });
+		}
+		emulator.state.log.length = 0;
+		const result = await reconcile();
+		const reads = emulator.requests({ path: '/crm/v3/objects/companies/batch/read' });
+		// Each page: its records (100 per call), then the history of its conflicts (50 per call).
+		expect(reads.map((r) => r.inputCount)).toEqual([100, 50, 50, 20, 20]);
+		expect(result.json('Sync')[0]).toMatchObject({
+			compared: 120,
+			conflicts: 120,
+			updated_in_app: 60,
+			updated_in_hubspot: 60,
+			hubspot_reads: 5,
+		});
+		const names = new Map(
+			(await pg.query(`SELECT id, company_name FROM ${pg.qualified('customers')}`)).rows.map(
+				(r) => [r.id, r.company_name],
+			),
+		);
+		for (const [i, c] of made.entries()) {
+			const winner = i % 2 === 0 ? `HubSpot ${i}` : `App ${i}`;
+			expect([names.get(c.id), hubspotRow(c).name]).toEqual([winner, winner]);
+		}
+	});
+});
+
+describe('the trigger’s record of received events', () => {
+	const received = (items: IDataObject[]) => {
+		const read = readEvents(items);
+		if (typeof read === 'string') throw new Error(read);
+		return read.events;
+	};
+
+	it('two webhook processes given the same delivery at once start its events once, and count both deliveries', async () => {
+		const c = await createCustomer('EV-1');
+		editHubSpot(c, emulator.now());
+		const delivered = received(events());
+		const [a, b] = await Promise.all([
+			claimEvents(pg.pool, pg.schema, delivered),
+			claimEvents(pg.pool, pg.schema, delivered),
+		]);
+		expect(a.fresh.length + b.fresh.length).toBe(delivered.length);
+		expect(new Set([...a.fresh, ...b.fresh].map((e) => e.eventId)).size).toBe(delivered.length);
+		const { rows } = await pg.query(
+			`SELECT DISTINCT deliveries FROM ${pg.qualified('hubspot_webhook_events')}`,
+		);
+		expect(rows).toEqual([{ deliveries: 2 }]);
+	});
+
+	it('an event that was received but never applied is settled by the next reconciliation', async () => {
+		const c = await createCustomer('EV-2');
+		emulator.uiUpdate(
+			'companies',
+			c.hubspotId,
+			{ account_status: 'closed', name: 'Renamed' },
+			{ at: emulator.now() },
+		);
+		const items = events();
+		await claimEvents(pg.pool, pg.schema, received(items));
+		// The execution that should have applied them never ran (n8n stopped, or HubSpot was down).
+		const result = await reconcile();
+		expect(result.json('Sync')[0]).toMatchObject({
+			events_reconciled: 2,
+			updated_in_app: 1,
+			updated_in_hubspot: 1,
+		});
+		expect(await appRow(c)).toMatchObject({ company_name: 'Renamed', status: 'active' });
+		expect(hubspotRow(c)).toMatchObject({ name: 'Renamed', account_status: 'active' });
+		const { rows } = await pg.query(
+			`SELECT DISTINCT outcome FROM ${pg.qualified('hubspot_webhook_events')} WHERE applied_at IS NOT NULL`,
+		);
+		expect(rows).toEqual([{ outcome: 'reconciled' }]);
+		// Delivered late after all, they change nothing.
+		const late = await applyEvents(items);
+		expect(late.json('Sync').map((i) => i.outcome)).toEqual(['duplicate', 'duplicate']);
 	});
 });

@@ -35,6 +35,6 @@ export function changeQueue(
 		consumer: `n8n-${hostname()}-${process.pid}`,
 		maxAttempts: MAX_ATTEMPTS,
 		claimIdleMs: options.claimIdleMs ?? 120_000,
-		retryDelayMs: options.retryDelayMs ?? 60_000,
+		retryDelayMs: options.retryDelayMs ?? 30_000,
 	});
 }

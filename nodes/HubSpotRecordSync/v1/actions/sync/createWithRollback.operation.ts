@@ -83,6 +83,9 @@ const STATUS_TEXT: Record<number, string> = {
 
 export const SYNC_FAILED = 'HUBSPOT_SYNC_FAILED';
 
+/** When a create's outcome is unknown, HubSpot is asked for the record now and once more 2 s later. */
+const LOOKUP_WAITS_MS = [0, 2000];
+
 /** A create that did not happen: the message, the fields at fault, and whether HubSpot's record was removed. */
 interface CreateFailure {
 	failed: true;
@@ -247,6 +250,7 @@ async function createOne(
 	};
 	let hubspotId: string | undefined;
 	let committed = false;
+	let failure: unknown;
 	try {
 		await client.query('BEGIN');
 		open = true;
@@ -317,13 +321,25 @@ async function createOne(
 			},
 		};
 		return { failed: false, json };
+	} catch (error) {
+		failure = error;
 	} finally {
 		await rollback();
 		client.release();
-		// The row is gone (a failure after HubSpot's create), so HubSpot's record must go too.
-		if (hubspotId !== undefined && !committed)
-			await hubspot.archive(hubspotId).catch(() => undefined);
 	}
+	// The row is gone (a failure after HubSpot's create), so HubSpot's record must go too.
+	if (hubspotId !== undefined && !committed) {
+		const orphan = hubspotId;
+		const archived = await hubspot.archive(orphan).then(
+			() => undefined,
+			(archiveError: unknown) => archiveError as Error,
+		);
+		if (archived !== undefined)
+			failure = new Error(
+				`${(failure as Error).message}; the row was rolled back, but HubSpot record ${orphan} it created could not be removed (${archived.message}): remove it in HubSpot`,
+			);
+	}
+	throw failure;
 }
 
 /**
@@ -341,10 +357,16 @@ async function refused(
 	const failedFields = describeHubSpotFailure(error, settings, timeoutSeconds);
 	let removed: boolean | undefined;
 	if (!(error instanceof AttemptError) || error.outcomeUnknown) {
-		const found = await hubspot.findByProperty(idProperty, key).then(
-			(record) => ({ record }),
-			(lookupError: unknown) => ({ lookupError }),
-		);
+		// A create HubSpot is still carrying out may show only a moment later: looked for twice.
+		let found: { record?: { id: string } } | { lookupError: unknown } = {};
+		for (const wait of LOOKUP_WAITS_MS) {
+			if (wait > 0) await new Promise((done) => setTimeout(done, wait));
+			found = await hubspot.findByProperty(idProperty, key).then(
+				(record) => ({ record }),
+				(lookupError: unknown) => ({ lookupError }),
+			);
+			if ('lookupError' in found || found.record !== undefined) break;
+		}
 		if ('lookupError' in found)
 			return {
 				failed: true,
@@ -352,7 +374,19 @@ async function refused(
 				message: `Record creation rolled back, but HubSpot may hold a record with ${idProperty} = ${key} that could not be checked (${(found.lookupError as Error).message}). ${listed(failedFields)}`,
 			};
 		removed = found.record !== undefined;
-		if (found.record !== undefined) await hubspot.archive(found.record.id);
+		if (found.record !== undefined) {
+			const orphan = found.record.id;
+			const archived = await hubspot.archive(orphan).then(
+				() => undefined,
+				(archiveError: unknown) => archiveError as Error,
+			);
+			if (archived !== undefined)
+				return {
+					failed: true,
+					failedFields,
+					message: `Record creation rolled back, but HubSpot created record ${orphan} (${idProperty} = ${key}) and it could not be removed (${archived.message}): remove it in HubSpot. ${listed(failedFields)}`,
+				};
+		}
 	}
 	const invalid = failedFields.some((f) => f.field !== 'hubspot_api');
 	const singular = settings.objectType.replace(/ies$/, 'y').replace(/s$/, '');

@@ -39,19 +39,22 @@ const properties: INodeProperties[] = [
 		options: [
 			appUpdatedAtOption,
 			{
-				displayName: 'Retry Delay (Ms)',
+				displayName: 'First Retry Delay (Ms)',
 				name: 'retryDelayMs',
 				type: 'number',
 				typeOptions: { minValue: 0 },
-				default: 60000,
+				default: 30000,
 				description:
-					'How long a failed record waits before a later run tries it again (4 attempts in all, then the dead-letter set)',
+					'How long a failed record waits before a later run tries it again; the wait doubles with each attempt, up to 2 minutes (4 attempts in all, then the dead-letter set)',
 			},
 		],
 	},
 ];
 
 export const description = updateDisplayOptions({ show: { operation: ['flush'] } }, properties);
+
+/** The longest wait before a failed record is tried again (the queue's reclaim time). */
+const MAX_RETRY_DELAY_MS = 120_000;
 
 /**
  * The queued records, with the app's row and HubSpot's record as they are now: only fields the app
@@ -67,12 +70,12 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	);
 	const retryDelayMs = Math.max(
 		0,
-		Number(this.getNodeParameter('options.retryDelayMs', 0, 60000)) || 0,
+		Number(this.getNodeParameter('options.retryDelayMs', 0, 30000)) || 0,
 	);
 	const redis = await coordinationRedis(this, true);
 	if (redis === undefined)
 		throw new NodeOperationError(this.getNode(), 'The queue needs a Redis credential');
-	const queue = changeQueue(redis, all, { retryDelayMs: Math.min(retryDelayMs, 120_000) });
+	const queue = changeQueue(redis, all);
 	const { pool } = await openPool(this);
 	const hubspot = await openHubSpot(this, settings.objectType);
 
@@ -155,9 +158,21 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			}
 			if (acked.length > 0) await queue.ack(acked);
 			if (failures.length > 0) {
-				const result = await queue.fail(failures);
+				// Backoff: the retry delay doubles with each attempt (within the queue's reclaim time).
+				const attemptsOf = new Map(claimed.map((c) => [c.id, c.attempts]));
+				const byAttempt = new Map<number, typeof failures>();
+				for (const f of failures) {
+					const attempt = attemptsOf.get(f.id) ?? 1;
+					byAttempt.set(attempt, [...(byAttempt.get(attempt) ?? []), f]);
+				}
+				let deadLettered = 0;
+				for (const [attempt, group] of byAttempt) {
+					const delay = Math.min(retryDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS);
+					deadLettered += (await changeQueue(redis, all, { retryDelayMs: delay }).fail(group))
+						.deadLettered.length;
+				}
 				summary.failed = failures.length;
-				summary.dead_lettered = result.deadLettered.length;
+				summary.dead_lettered = deadLettered;
 				summary.errors = failures.slice(0, 20) as unknown as IDataObject[];
 			}
 		} catch (error) {

@@ -68,6 +68,8 @@ export interface RunCounts {
 	manual: number;
 	errors: number;
 	missing_in_hubspot: number;
+	/** HubSpot events received before the run and never applied (a failure, a crash): settled by it. */
+	events_reconciled: number;
 }
 
 const zero = (): RunCounts => ({
@@ -79,6 +81,7 @@ const zero = (): RunCounts => ({
 	manual: 0,
 	errors: 0,
 	missing_in_hubspot: 0,
+	events_reconciled: 0,
 });
 
 /**
@@ -148,6 +151,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			if (rows.length < BATCH_SIZE) break;
 		}
 		await carry(true);
+		if (!reportOnly)
+			counts.events_reconciled = await settleUnappliedEvents(pool, settings, started);
 	} catch (error) {
 		const message = (error as Error).message;
 		await finish(pool, runs, runId, counts, hubspot, 'failed', message).catch(() => undefined);
@@ -242,6 +247,30 @@ async function comparePage(
 	return planned;
 }
 
+/** HubSpot's singular object names, as its subscription types spell them. */
+const SINGULAR: Record<string, string> = {
+	companies: 'company',
+	contacts: 'contact',
+	deals: 'deal',
+};
+
+/**
+ * An event received before this run began and still not applied has been compared by it: both sides
+ * now agree by the rules, so the event is marked done, not applied again later on an old value.
+ */
+async function settleUnappliedEvents(
+	pool: pg.Pool,
+	settings: SyncSettings,
+	startedAt: number,
+): Promise<number> {
+	const { rowCount } = await pool.query(
+		`UPDATE ${qualified(settings.syncSchema, SYNC_TABLES.events)} SET applied_at = now(), outcome = 'reconciled'
+WHERE applied_at IS NULL AND received_at < $1 AND subscription_type LIKE $2`,
+		[new Date(startedAt), `${SINGULAR[settings.objectType] ?? settings.objectType}.%`],
+	);
+	return rowCount ?? 0;
+}
+
 async function finish(
 	pool: pg.Pool,
 	runs: string,
@@ -254,7 +283,7 @@ async function finish(
 	const { rows } = await pool.query(
 		`UPDATE ${runs} SET finished_at = now(), status = $2, compared = $3, equal = $4, updated_in_app = $5,
 	updated_in_hubspot = $6, conflicts = $7, manual = $8, errors = $9, missing_in_hubspot = $10,
-	hubspot_reads = $11, hubspot_writes = $12, error = $13
+	hubspot_reads = $11, hubspot_writes = $12, error = $13, events_reconciled = $14
 WHERE run_id = $1 RETURNING *`,
 		[
 			runId,
@@ -270,6 +299,7 @@ WHERE run_id = $1 RETURNING *`,
 			hubspot.reads,
 			hubspot.writes,
 			error ?? null,
+			counts.events_reconciled,
 		],
 	);
 	return rows[0] as IDataObject;
