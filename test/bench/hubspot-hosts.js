@@ -65,4 +65,23 @@ async function resolvesTo(host, ip) {
 	}
 }
 
-module.exports = { HOSTS, MARK, addHostsLine, removeHostsLines, resolvesTo, checkHostsWritable };
+/**
+ * Points `host` at 127.0.0.1 until `cleanups` runs (the step named `label`) and checks that it resolves there.
+ * Returns the line. The line is written before the first await, so a signal never finds it half done.
+ */
+async function pointHostHere(cleanups, host, label = `${HOSTS} line`) {
+	const line = addHostsLine(host, '127.0.0.1');
+	cleanups.add(label, () => removeHostsLines());
+	await resolvesTo(host, '127.0.0.1');
+	return line;
+}
+
+module.exports = {
+	HOSTS,
+	MARK,
+	addHostsLine,
+	removeHostsLines,
+	resolvesTo,
+	checkHostsWritable,
+	pointHostHere,
+};
