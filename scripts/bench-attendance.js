@@ -30,6 +30,7 @@ const {
 	postgresAttendanceStore,
 } = require('../nodes/HighLevelAttendance/v1/database/attendance.ts');
 const { closeAllPools, postgresCredentials } = require('../nodes/shared/database/connection.ts');
+const { nodeFactory } = require('../test/bench/workflow-node.js');
 
 /** The settings the docs recommend (scripts/n8n-settings.js), with lazy acquire whatever they say. */
 function n8nSettings() {
@@ -95,17 +96,7 @@ const pct = (sorted, p) =>
 	sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 const ms = (n) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 
-function node(n, name, type, typeVersion, position, parameters, extra = {}) {
-	return {
-		id: `f0000000-0000-4000-8000-0000000000${String(n).padStart(2, '0')}`,
-		name,
-		type,
-		typeVersion,
-		position,
-		parameters,
-		...extra,
-	};
-}
+const node = nodeFactory('f0000000');
 
 /** The same flow with n8n's own nodes: look up, tag with two HTTP calls, write the audit row, answer. */
 function builtInWorkflow(schema, hl) {

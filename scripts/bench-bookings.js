@@ -22,6 +22,8 @@ const { installPackage, N8n, ROOT, sleep } = require('../test/e2e/harness/n8n.ts
 const { startHubSpotEmulator } = require('../test/emulators/hubspot/server.js');
 const { cleanupPrefix, ensureRedis, testRedis } = require('../test/harness/redis.ts');
 const { bookingSecret } = require('../test/harness/bookingWebhook.ts');
+const { maxPerWindow } = require('../test/bench/rate-window.js');
+const { nodeFactory } = require('../test/bench/workflow-node.js');
 
 const COUNT = Number(process.env.BENCH_COUNT || 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
@@ -92,17 +94,6 @@ if (!Number.isInteger(COUNT) || COUNT < 1) {
 const pct = (sorted, p) =>
 	sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
-/** The largest number of requests that arrived within any 10-second window. */
-function maxPerWindow(times, windowMs = 10000) {
-	const t = [...times].sort((a, b) => a - b);
-	let best = 0;
-	for (let i = 0, j = 0; i < t.length; i++) {
-		while (t[i] - t[j] >= windowMs) j++;
-		best = Math.max(best, i - j + 1);
-	}
-	return best;
-}
-
 const FLOORS = {
 	plain: { id: 'mkopsBenchBkFlr1', path: 'bench-bookings-floor', label: 'floor (empty workflow)' },
 	auth: {
@@ -129,15 +120,9 @@ function shapeWorkflow() {
 
 /** Webhook → Respond to Webhook, saving nothing like the booking; with `auth`, the booking's Header Auth. */
 function floorWorkflow({ id, path }, auth) {
-	const node = (n, name, type, typeVersion, position, parameters, extra = {}) => ({
-		id: `f1000000-0000-4000-8000-0000000000${n}${auth ? 2 : 1}`,
-		name,
-		type,
-		typeVersion,
-		position,
-		parameters,
-		...extra,
-	});
+	// Node n's id ends in n, then 1 (plain) or 2 (auth): both floors can be imported side by side.
+	const numbered = nodeFactory('f1000000');
+	const node = (n, ...rest) => numbered(`${n}${auth ? 2 : 1}`, ...rest);
 	return {
 		id,
 		name: `Benchmark: empty webhook${auth ? ' with Header Auth' : ''}`,
@@ -427,7 +412,10 @@ async function main() {
 			.filter((r) => r.time >= since);
 		const byKind = (re) => calls.filter((r) => re.test(r.path)).length;
 
-		const window = maxPerWindow(calls.map((r) => r.time));
+		const window = maxPerWindow(
+			calls.map((r) => r.time),
+			10000,
+		);
 		const creates = byKind(/\/objects\/deals\/batch\/create/);
 		const line = (label, r) =>
 			`${label.padEnd(22)} p50 ${String(r.p50).padStart(5)} ms, p95 ${String(r.p95).padStart(5)} ms, max ${String(r.max).padStart(5)} ms; all answered in ${r.ms} ms${Number.isNaN(r.cpuMs) || r.cpuMs === undefined ? '' : `; n8n CPU ${(r.cpuMs / COUNT).toFixed(1)} ms per request`}`;

@@ -12,8 +12,7 @@
 // (BENCH_SIDES=ours skips it). Everything is undone at the end and on Ctrl-C.
 require('./ts-register');
 const { randomBytes } = require('crypto');
-const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('fs');
-const { tmpdir } = require('os');
+const { readFileSync, rmSync, writeFileSync } = require('fs');
 const { dirname, join } = require('path');
 const { installPackage, N8n, ROOT, sleep } = require('../test/e2e/harness/n8n.ts');
 const { startAirtableEmulator } = require('../test/emulators/airtable/server.js');
@@ -23,11 +22,13 @@ const { registrationCsv } = require('../test/fixtures/registration-csv.js');
 const { withAirtableBase } = require('../test/harness/airtableBase.ts');
 const { makeTlsFiles } = require('../test/bench/hubspot-tls.js');
 const {
-	addHostsLine,
 	removeHostsLines,
-	resolvesTo,
 	checkHostsWritable,
+	pointHostHere,
 } = require('../test/bench/hubspot-hosts.js');
+const { cleanupStack, finish, tempFolder } = require('../test/bench/cleanup.js');
+const { maxPerWindow } = require('../test/bench/rate-window.js');
+const { nodeFactory } = require('../test/bench/workflow-node.js');
 
 const HOST = 'api.airtable.com';
 const SIDES = process.env.BENCH_SIDES || 'both';
@@ -41,22 +42,7 @@ if (!['both', 'ours', 'builtin'].includes(SIDES)) {
 	process.exit(2);
 }
 
-const cleanups = [];
-let cleaning;
-const cleanup = () =>
-	(cleaning ??= (async () => {
-		while (cleanups.length) {
-			const [what, fn] = cleanups.pop();
-			await Promise.resolve()
-				.then(fn)
-				.catch((error) => console.error(`cleanup (${what}) failed: ${error.message}`));
-		}
-	})());
-for (const signal of ['SIGINT', 'SIGTERM'])
-	process.once(signal, () => {
-		removeHostsLines();
-		cleanup().finally(() => process.exit(130));
-	});
+const cleanups = cleanupStack({ onSignal: () => removeHostsLines() });
 
 const {
 	csv,
@@ -64,17 +50,6 @@ const {
 	rows: ROWS,
 } = registrationCsv({ valid: 900, duplicates: 50, invalid: 50 });
 const fmt1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
-
-/** The largest number of requests that arrived within any `windowMs`. */
-function maxPerWindow(times, windowMs) {
-	const t = [...times].sort((a, b) => a - b);
-	let best = 0;
-	for (let i = 0, j = 0; i < t.length; i++) {
-		while (t[i] - t[j] >= windowMs) j++;
-		best = Math.max(best, i - j + 1);
-	}
-	return best;
-}
 
 /** Airtable-side figures from the emulator's log, for the requests made since `since`. */
 function airtableFigures(airtable, since) {
@@ -103,15 +78,7 @@ const registrations = (airtable, suffix) =>
 	airtable.records('Registrations').filter((r) => String(r.fields.dedupe_key).endsWith(suffix));
 
 function builtInWorkflow(baseId, tableId) {
-	const node = (n, name, type, typeVersion, position, parameters, extra = {}) => ({
-		id: `b0000000-0000-4000-8000-0000000000${String(n).padStart(2, '0')}`,
-		name,
-		type,
-		typeVersion,
-		position,
-		parameters,
-		...extra,
-	});
+	const node = nodeFactory('b0000000');
 	const normalize = `
 const seen = new Set();
 const out = [];
@@ -334,9 +301,8 @@ async function runBuiltIn(n8n, airtable) {
 	};
 }
 
-(async () => {
-	const tmp = mkdtempSync(join(tmpdir(), 'mkops-bench-csv-'));
-	cleanups.push(['temp files', () => rmSync(tmp, { recursive: true, force: true })]);
+const main = (async () => {
+	const tmp = tempFolder(cleanups, 'mkops-bench-csv-');
 	const wantBuiltIn = SIDES !== 'ours';
 	const wantOurs = SIDES !== 'builtin';
 	let tls;
@@ -353,16 +319,12 @@ async function runBuiltIn(n8n, airtable) {
 			);
 		throw error;
 	});
-	cleanups.push(['Airtable emulator', () => airtable.close()]);
-	if (wantBuiltIn) {
-		addHostsLine(HOST, '127.0.0.1');
-		cleanups.push(['hosts line', () => removeHostsLines()]);
-		await resolvesTo(HOST, '127.0.0.1');
-	}
+	cleanups.add('Airtable emulator', () => airtable.close());
+	if (wantBuiltIn) await pointHostHere(cleanups, HOST, 'hosts line');
 	const hubspot = await startHubSpotEmulator({ tokens: [HUBSPOT_TOKEN] });
-	cleanups.push(['HubSpot emulator', () => hubspot.close()]);
+	cleanups.add('HubSpot emulator', () => hubspot.close());
 	const slack = await startSlackEmulator();
-	cleanups.push(['Slack emulator', () => slack.close()]);
+	cleanups.add('Slack emulator', () => slack.close());
 
 	// One CA file for n8n: Slack's egress proxy CA and, for the built-in side, the api.airtable.com CA.
 	const caFile = join(tmp, 'extra-ca.pem');
@@ -379,7 +341,7 @@ async function runBuiltIn(n8n, airtable) {
 			...(process.env.BENCH_N8N_ENV ? JSON.parse(process.env.BENCH_N8N_ENV) : {}),
 		},
 	});
-	cleanups.push(['n8n', () => n8n.stop()]);
+	cleanups.add('n8n', () => n8n.stop());
 	installPackage(n8n.userFolder);
 	const template = JSON.parse(
 		readFileSync(join(ROOT, 'workflows/credentials.template.json'), 'utf8'),
@@ -485,12 +447,5 @@ async function runBuiltIn(n8n, airtable) {
 		);
 		if (goals.some(([, ok]) => !ok)) process.exitCode = 1;
 	}
-})()
-	.catch((error) => {
-		console.error(`bench:csv: ${error.message}`);
-		if (process.env.BENCH_DEBUG) console.error(error);
-		process.exitCode = 1;
-	})
-	.finally(async () => {
-		await cleanup();
-	});
+})();
+finish(main, cleanups, 'bench:csv');

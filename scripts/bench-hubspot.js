@@ -8,26 +8,23 @@
 // 127.0.0.1:443 under a throwaway CA, a marked /etc/hosts line points the name there, and n8n trusts the CA
 // through NODE_EXTRA_CA_CERTS. Everything is undone in `finally` and on Ctrl-C.
 require('./ts-register');
-const { existsSync, mkdtempSync, rmSync, writeFileSync } = require('fs');
-const https = require('https');
-const { tmpdir } = require('os');
+const { existsSync, writeFileSync } = require('fs');
 const { join } = require('path');
 const { installPackage, N8n, ROOT, sleep } = require('../test/e2e/harness/n8n.ts');
 const { startHubSpotEmulator, DEFAULT_TOKEN } = require('../test/emulators/hubspot/server.js');
-const { makeTlsFiles } = require('../test/bench/hubspot-tls.js');
 const {
-	addHostsLine,
-	removeHostsLines,
-	resolvesTo,
-	checkHostsWritable,
-	HOSTS,
-} = require('../test/bench/hubspot-hosts.js');
+	HUBSPOT_API: HOST,
+	port443Error,
+	serveHubSpotApi,
+} = require('../test/bench/hubspot-api.js');
+const { removeHostsLines, HOSTS } = require('../test/bench/hubspot-hosts.js');
+const { cleanupStack, finish, tempFolder } = require('../test/bench/cleanup.js');
+const { requirePositiveIntegers } = require('../test/bench/env.js');
 const wf = require('../test/bench/hubspot-workflows.js');
 
 const COUNT = Number(process.env.BENCH_COUNT || 40000);
 const BUILTIN_COUNT = Number(process.env.BENCH_BUILTIN_COUNT || 2000);
 const LIMIT = 190; // requests per 10 s per token (HubSpot Professional)
-const HOST = 'api.hubapi.com';
 const OURS = { id: 'mkopsBenchHsOur1', path: 'bench-hubspot-ours', node: 'HubSpot Batch' };
 const BUILTIN = {
 	id: 'mkopsBenchHsBlt1',
@@ -44,47 +41,23 @@ if (!['both', 'ours', 'builtin'].includes(SIDES)) {
 	console.error(`BENCH_SIDES must be both, ours or builtin, got ${SIDES}`);
 	process.exit(2);
 }
-for (const [name, value] of [
+requirePositiveIntegers([
 	['BENCH_COUNT', COUNT],
 	['BENCH_BUILTIN_COUNT', BUILTIN_COUNT],
-]) {
-	if (!Number.isInteger(value) || value < 1) {
-		console.error(`${name} must be a positive integer, got ${process.env[name]}`);
-		process.exit(2);
-	}
-}
+]);
 
-// ---- cleanup: last in, first out; runs once, from finally or a signal ----
-const cleanups = [];
-let cleaning;
-let interrupted = false;
-function cleanup() {
-	cleaning ??= (async () => {
-		while (cleanups.length) {
-			const [what, fn] = cleanups.pop();
-			try {
-				await fn();
-			} catch (error) {
-				console.error(`cleanup (${what}) failed: ${error.message}`);
-			}
-		}
-	})();
-	return cleaning;
-}
-for (const signal of ['SIGINT', 'SIGTERM']) {
-	process.once(signal, () => {
-		interrupted = true;
+const cleanups = cleanupStack({
+	onSignal(signal) {
 		console.log(
 			`\n${signal}: removing the ${HOSTS} line, stopping n8n and the emulator, deleting temp files`,
 		);
 		removeHostsLines(); // first and synchronously: the name must not stay pointed at 127.0.0.1
-		cleanup().finally(() => process.exit(130));
-	});
-}
+	},
+});
 
 /** n8n finishes a running execution before it exits (up to 30 s); after an interrupt, do not wait for that. */
 async function stopN8n(n8n) {
-	if (!interrupted) return await n8n.stop();
+	if (!cleanups.interrupted) return await n8n.stop();
 	const proc = n8n['proc'];
 	const timer = setTimeout(() => proc?.kill('SIGKILL'), 3000);
 	await n8n.stop();
@@ -102,40 +75,8 @@ async function startEmulatorWithTls(tls) {
 			tls: { key: tls.key, cert: tls.cert, port: 443, host: '127.0.0.1' },
 		});
 	} catch (error) {
-		if (error.code === 'EACCES') {
-			throw new Error(
-				'cannot listen on 127.0.0.1:443 (permission denied): the built-in HubSpot node only calls https://api.hubapi.com, so the bench must serve port 443. Run as root, or allow it with `sudo sysctl net.ipv4.ip_unprivileged_port_start=443`.',
-			);
-		}
-		if (error.code === 'EADDRINUSE') {
-			throw new Error(
-				'cannot listen on 127.0.0.1:443: another process uses that port (see `ss -ltnp "sport = :443"`); stop it and run again.',
-			);
-		}
-		throw error;
+		throw port443Error(error);
 	}
-}
-
-/** One HTTPS call to https://api.hubapi.com from this process: proves hosts line + certificate before n8n starts. */
-function probe(ca) {
-	return new Promise((resolve, reject) => {
-		const req = https.get(
-			`https://${HOST}/account-info/v3/details`,
-			{ ca, headers: { authorization: `Bearer ${DEFAULT_TOKEN}` }, timeout: 10000 },
-			(res) => {
-				res.resume();
-				res.on('end', () =>
-					res.statusCode === 200
-						? resolve()
-						: reject(new Error(`https://${HOST} answered ${res.statusCode}`)),
-				);
-			},
-		);
-		req.on('timeout', () => req.destroy(new Error('timed out')));
-		req.on('error', (error) =>
-			reject(new Error(`https://${HOST} is not reachable through the emulator: ${error.message}`)),
-		);
-	});
 }
 
 async function credentialTest(n8n, credential) {
@@ -169,7 +110,7 @@ async function runSide(n8n, emulator, side, label, timeoutMs, count, { reset = t
 	let summary;
 	let lastProgress = Date.now();
 	while (Date.now() - started < timeoutMs) {
-		if (interrupted) return await new Promise(() => {}); // the signal handler exits the process
+		if (cleanups.interrupted) return await new Promise(() => {}); // the signal handler exits the process
 		summary = await latestExecution(n8n, side.id);
 		if (
 			summary &&
@@ -263,7 +204,7 @@ function printSide(r, timeLine, throughputLine) {
 	);
 }
 
-(async () => {
+const main = (async () => {
 	const oursBuilt = existsSync(join(ROOT, 'dist/nodes/HubSpotBatch/HubSpotBatch.node.js'));
 	const wantOurs = SIDES !== 'builtin' && oursBuilt;
 	const wantBuiltIn = SIDES !== 'ours';
@@ -271,30 +212,19 @@ function printSide(r, timeLine, throughputLine) {
 		throw new Error(
 			'BENCH_SIDES=ours, but dist/nodes/HubSpotBatch is missing (HubSpot Batch is not built)',
 		);
-	const tmp = mkdtempSync(join(tmpdir(), 'mkops-bench-hubspot-'));
-	cleanups.push([
-		'temp files',
-		() =>
-			KEEP
-				? console.log(`kept ${tmp} (BENCH_KEEP=1)`)
-				: rmSync(tmp, { recursive: true, force: true }),
-	]);
+	const tmp = tempFolder(cleanups, 'mkops-bench-hubspot-', { keep: KEEP });
 
 	let tls;
 	let emulator;
 	let hostsLine;
 	if (wantBuiltIn) {
-		tls = makeTlsFiles(join(tmp, 'tls'), [HOST]);
-		checkHostsWritable();
-		emulator = await startEmulatorWithTls(tls);
-		cleanups.push(['emulator', () => emulator.close()]);
-		hostsLine = addHostsLine(HOST, '127.0.0.1');
-		cleanups.push([`${HOSTS} line`, () => removeHostsLines()]);
-		await resolvesTo(HOST, '127.0.0.1');
-		await probe(tls.ca);
+		({ tls, hostsLine } = await serveHubSpotApi(cleanups, join(tmp, 'tls'), async (files) => {
+			emulator = await startEmulatorWithTls(files);
+			cleanups.add('emulator', () => emulator.close());
+		}));
 	} else {
 		emulator = await startHubSpotEmulator({ limitPer10s: LIMIT });
-		cleanups.push(['emulator', () => emulator.close()]);
+		cleanups.add('emulator', () => emulator.close());
 	}
 
 	const n8n = await N8n.create({
@@ -304,7 +234,7 @@ function printSide(r, timeLine, throughputLine) {
 			N8N_SSRF_PROTECTION_ENABLED: 'false',
 		},
 	});
-	cleanups.push(['n8n', () => stopN8n(n8n)]);
+	cleanups.add('n8n', () => stopN8n(n8n));
 	installPackage(n8n.userFolder);
 	n8n.importCredentials(
 		wf.credentials({ baseUrl: emulator.url, token: DEFAULT_TOKEN, limit: LIMIT }),
@@ -428,14 +358,8 @@ function printSide(r, timeLine, throughputLine) {
 			`incomplete: ${broken.map((r) => `${r.label} (${r.status}, ${r.present}/${r.count} contacts)`).join(', ')}`,
 		);
 	}
-})()
-	.catch((error) => {
-		if (interrupted) return;
-		console.error(`bench:hubspot: ${error.message}`);
-		if (process.env.BENCH_DEBUG) console.error(error);
-		process.exitCode = 1;
-	})
-	.finally(async () => {
-		await sleep(200);
-		await cleanup();
-	});
+})();
+finish(main, cleanups, 'bench:hubspot', {
+	quietAfterSignal: true,
+	beforeCleanup: () => sleep(200),
+});

@@ -10,8 +10,7 @@
 // list; the script reads that from the emulators' state, not from n8n, and counts calls from their request logs.
 require('./ts-register');
 const { randomBytes, randomUUID } = require('crypto');
-const { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('fs');
-const { tmpdir } = require('os');
+const { cpSync, readFileSync, rmSync, writeFileSync } = require('fs');
 const { dirname, join } = require('path');
 const { installPackage, N8n, ROOT, sleep } = require('../test/e2e/harness/n8n.ts');
 const { startAirtableEmulator } = require('../test/emulators/airtable/server.js');
@@ -24,6 +23,8 @@ const {
 } = require('../test/emulators/luma/webhookSender.js');
 const { withAirtableBase } = require('../test/harness/airtableBase.ts');
 const { ensureRedis } = require('../test/harness/redis.ts');
+const { cleanupStack, finish, tempFolder } = require('../test/bench/cleanup.js');
+const { maxPerWindow } = require('../test/bench/rate-window.js');
 
 const int = (name, fallback) => {
 	const raw = process.env[name];
@@ -74,21 +75,7 @@ const ERROR_WORKFLOW = 'mkopsErrorAlerts';
 const RE_429 = /\b429\b|rate.?limit|too many requests/i;
 const SYNCED = 'Synced to HubSpot';
 
-const cleanups = [];
-let cleaning;
-const cleanup = () =>
-	(cleaning ??= (async () => {
-		while (cleanups.length) {
-			const [what, fn] = cleanups.pop();
-			await Promise.resolve()
-				.then(fn)
-				.catch((error) => console.error(`cleanup (${what}) failed: ${error.message}`));
-		}
-	})());
-for (const signal of ['SIGINT', 'SIGTERM'])
-	process.once(signal, () => {
-		cleanup().finally(() => process.exit(130));
-	});
+const cleanups = cleanupStack();
 
 const pct = (sorted, p) =>
 	sorted.length
@@ -96,17 +83,6 @@ const pct = (sorted, p) =>
 		: NaN;
 const s1 = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'n/a');
 const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
-
-/** The largest number of requests that arrived within any `windowMs`. */
-function maxPerWindow(times, windowMs) {
-	const t = [...times].sort((a, b) => a - b);
-	let best = 0;
-	for (let i = 0, j = 0; i < t.length; i++) {
-		while (t[i] - t[j] >= windowMs) j++;
-		best = Math.max(best, i - j + 1);
-	}
-	return best;
-}
 
 /** The shipped workflow and its "combining off" copy: every node's options.combineWithinMs set to 0. */
 function workflows(tmp, base) {
@@ -626,21 +602,20 @@ function table(results) {
 		.join('\n');
 }
 
-(async () => {
-	const tmp = mkdtempSync(join(tmpdir(), 'mkops-bench-luma-burst-'));
-	cleanups.push(['temp files', () => rmSync(tmp, { recursive: true, force: true })]);
+const main = (async () => {
+	const tmp = tempFolder(cleanups, 'mkops-bench-luma-burst-');
 	await ensureRedis();
 	const luma = await startLumaEmulator();
-	cleanups.push(['Luma emulator', () => luma.close()]);
+	cleanups.add('Luma emulator', () => luma.close());
 	const airtable = await startAirtableEmulator({ limitPerSecond: AIRTABLE_RPS });
-	cleanups.push(['Airtable emulator', () => airtable.close()]);
+	cleanups.add('Airtable emulator', () => airtable.close());
 	const hubspot = await startHubSpotEmulator({
 		tokens: [HUBSPOT_TOKEN],
 		limitPer10s: HUBSPOT_LIMIT,
 	});
-	cleanups.push(['HubSpot emulator', () => hubspot.close()]);
+	cleanups.add('HubSpot emulator', () => hubspot.close());
 	const slack = await startSlackEmulator();
-	cleanups.push(['Slack emulator', () => slack.close()]);
+	cleanups.add('Slack emulator', () => slack.close());
 
 	const n8nEnv = {
 		...slack.n8nEnv(),
@@ -676,10 +651,7 @@ function table(results) {
 	});
 	const wf = workflows(tmp, { id: airtable.baseId, name: 'Event Registry' });
 	for (const file of [wf.shipped.file, wf.off.file])
-		cleanups.push([
-			'picked-base copy',
-			() => rmSync(dirname(file), { recursive: true, force: true }),
-		]);
+		cleanups.add('picked-base copy', () => rmSync(dirname(file), { recursive: true, force: true }));
 	/** A new n8n (own user folder and database) with one workflow and the error workflow published. */
 	const startN8n = async (phase, target) => {
 		const userFolder = join(tmp, `n8n-${phase}`);
@@ -697,7 +669,7 @@ function table(results) {
 			await n8n.stop();
 			rmSync(userFolder, { recursive: true, force: true });
 		};
-		cleanups.push([`n8n (${phase})`, stop]);
+		cleanups.add(`n8n (${phase})`, stop);
 		try {
 			await n8n.start();
 			await n8n.login();
@@ -777,12 +749,5 @@ function table(results) {
 		`goals: ${goals.map(([label, ok, value]) => `${label}: ${ok ? 'PASS' : 'FAIL'} (${value})`).join(' | ')}`,
 	);
 	if (goals.some(([, ok]) => !ok)) process.exitCode = 1;
-})()
-	.catch((error) => {
-		console.error(`bench:luma-burst: ${error.message}`);
-		if (process.env.BENCH_DEBUG) console.error(error);
-		process.exitCode = 1;
-	})
-	.finally(async () => {
-		await cleanup();
-	});
+})();
+finish(main, cleanups, 'bench:luma-burst');

@@ -20,10 +20,9 @@
 // unchanged.
 require('./ts-register');
 const { spawn } = require('child_process');
-const { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } = require('fs');
+const { closeSync, openSync, readFileSync, writeFileSync } = require('fs');
 const http = require('http');
 const https = require('https');
-const { tmpdir } = require('os');
 const { join } = require('path');
 const {
 	freePort,
@@ -41,14 +40,17 @@ const {
 	createCompanyProperties,
 	fieldRules,
 } = require('../test/harness/hubSpotRecordSync.ts');
-const { makeTlsFiles } = require('../test/bench/hubspot-tls.js');
 const {
-	addHostsLine,
-	removeHostsLines,
-	resolvesTo,
-	checkHostsWritable,
-	HOSTS,
-} = require('../test/bench/hubspot-hosts.js');
+	HUBSPOT_API: HOST,
+	port443Error,
+	serveHubSpotApi,
+} = require('../test/bench/hubspot-api.js');
+const { HOSTS } = require('../test/bench/hubspot-hosts.js');
+const { cleanupStack, finish, tempFolder } = require('../test/bench/cleanup.js');
+const { requirePositiveIntegers } = require('../test/bench/env.js');
+const { maxPerWindow } = require('../test/bench/rate-window.js');
+const { pacedHubSpot } = require('../test/bench/hubspot-workflows.js');
+const { nodeFactory } = require('../test/bench/workflow-node.js');
 
 const N = Number(process.env.BENCH_RECORDS || 10000);
 const M = Math.min(Number(process.env.BENCH_BUILTIN_RECORDS || 1000), N);
@@ -56,7 +58,6 @@ const APPLY = process.env.BENCH_APPLY !== '0';
 const KEEP = process.env.BENCH_KEEP === '1';
 const LIMIT = 190; // requests per 10 s per token (HubSpot Professional)
 const WINDOW_MS = 10000;
-const HOST = 'api.hubapi.com';
 const LOOP = { batchSize: 190, waitSeconds: 10 };
 const RECORD_SYNC = 'n8n-nodes-marketing-ops.hubSpotRecordSync';
 
@@ -70,61 +71,25 @@ const WF = {
 	builtIn: 'mkopsBenchRcBlt1',
 };
 
-for (const [name, value] of [
+requirePositiveIntegers([
 	['BENCH_RECORDS', N],
 	['BENCH_BUILTIN_RECORDS', M],
-]) {
-	if (!Number.isInteger(value) || value < 1) {
-		console.error(`${name} must be a positive integer, got ${process.env[name]}`);
-		process.exit(2);
-	}
-}
+]);
 
-// ---- cleanup: last in, first out; runs once, from finally or a signal ----
-const cleanups = [];
-let cleaning;
-let interrupted = false;
-let hostsLineAdded = false;
 const children = new Set();
-function cleanup() {
-	cleaning ??= (async () => {
-		while (cleanups.length) {
-			const [what, fn] = cleanups.pop();
-			try {
-				await fn();
-			} catch (error) {
-				console.error(`cleanup (${what}) failed: ${error.message}`);
-			}
-		}
-	})();
-	return cleaning;
-}
-for (const signal of ['SIGINT', 'SIGTERM']) {
-	process.once(signal, () => {
-		interrupted = true;
+// The hosts line, once added, is removed right after this message (pointHostHere marks it to go first).
+const cleanups = cleanupStack({
+	onSignal: (signal) =>
 		console.log(
 			`\n${signal}: stopping n8n, removing the ${HOSTS} line, closing the emulator, dropping the schema`,
-		);
-		if (hostsLineAdded) removeHostsLines(); // first: the name must not stay pointed at 127.0.0.1
-		cleanup().finally(() => process.exit(130));
-	});
-}
+		),
+});
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const rateText = (r) => (r >= 100 ? fmt(r) : r.toFixed(1));
 const count = (n, word) => `${fmt(n)} ${word}${n === 1 ? '' : 's'}`;
 const pct = (a, b) => (b > 0 ? `${((100 * a) / b).toFixed(1)} %` : 'n/a');
-
-/** The most requests the emulator saw within any 10 seconds (arrival times, sorted). */
-function busiestWindow(times) {
-	let most = 0;
-	for (let i = 0, j = 0; i < times.length; i++) {
-		while (times[i] - times[j] >= WINDOW_MS) j++;
-		most = Math.max(most, i - j + 1);
-	}
-	return most;
-}
 
 /** What the emulator logged from index `since` on: calls, reads, writes, 429s, busiest 10 s, per route. */
 function callStats(emulator, since) {
@@ -141,7 +106,10 @@ function callStats(emulator, since) {
 		reads: log.filter(isRead).length,
 		writes: log.filter((e) => !isRead(e)).length,
 		rateLimited: log.filter((e) => e.status === 429).length,
-		busiest: busiestWindow(log.map((e) => e.time).sort((a, b) => a - b)),
+		busiest: maxPerWindow(
+			log.map((e) => e.time),
+			WINDOW_MS,
+		),
 		routes: [...byRoute].map(([k, n]) => `${k} ×${fmt(n)}`).join(', '),
 		lastTime: log.reduce((m, e) => Math.max(m, e.time + (e.durationMs ?? 0)), 0),
 	};
@@ -234,21 +202,9 @@ async function startApiListener(tls, emulatorUrl) {
 		req.pipe(up);
 	});
 	await new Promise((resolve, reject) => {
-		server.once('error', (error) => {
-			if (error.code === 'EACCES')
-				reject(
-					new Error(
-						'cannot listen on 127.0.0.1:443 (permission denied): the built-in HubSpot node only calls https://api.hubapi.com, so the bench must serve port 443. Run as root, or allow it with `sudo sysctl net.ipv4.ip_unprivileged_port_start=443`.',
-					),
-				);
-			else if (error.code === 'EADDRINUSE')
-				reject(
-					new Error(
-						'cannot listen on 127.0.0.1:443: another process uses that port (another bench:hubspot or bench:reconcile? see `ss -ltnp "sport = :443"`); stop it and run again.',
-					),
-				);
-			else reject(error);
-		});
+		server.once('error', (error) =>
+			reject(port443Error(error, { suspects: 'another bench:hubspot or bench:reconcile? ' })),
+		);
 		server.listen(443, '127.0.0.1', resolve);
 	});
 	return {
@@ -261,39 +217,9 @@ async function startApiListener(tls, emulatorUrl) {
 	};
 }
 
-/** One HTTPS call to https://api.hubapi.com from this process: proves hosts line + certificate before n8n runs. */
-function probe(ca) {
-	return new Promise((resolve, reject) => {
-		const req = https.get(
-			`https://${HOST}/account-info/v3/details`,
-			{ ca, headers: { authorization: `Bearer ${DEFAULT_TOKEN}` }, timeout: 10000 },
-			(res) => {
-				res.resume();
-				res.on('end', () =>
-					res.statusCode === 200
-						? resolve()
-						: reject(new Error(`https://${HOST} answered ${res.statusCode}`)),
-				);
-			},
-		);
-		req.on('timeout', () => req.destroy(new Error('timed out')));
-		req.on('error', (error) =>
-			reject(new Error(`https://${HOST} is not reachable through the emulator: ${error.message}`)),
-		);
-	});
-}
-
 // ---- workflows ----
 
-const node = (id, name, type, typeVersion, position, parameters, extra = {}) => ({
-	id: `d0000000-0000-4000-8000-0000000000${String(id).padStart(2, '0')}`,
-	name,
-	type,
-	typeVersion,
-	position,
-	parameters,
-	...extra,
-});
+const node = nodeFactory('d0000000');
 const start = (id) => node(id, 'Start', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {});
 const workflow = (id, name, nodes, connections) => ({
 	id,
@@ -394,6 +320,16 @@ return [{ json: out }];`;
 
 function builtInWorkflow(schema, count) {
 	const q = (name) => `"${schema}"."${name}"`;
+	const paced = pacedHubSpot(node, 23, LOOP, {
+		parameters: {
+			resource: 'company',
+			operation: 'get',
+			companyId: { __rl: true, mode: 'id', value: '={{ $json.hubspot_id }}' },
+			additionalFields: {},
+		},
+		credential: CRED_APP,
+		done: 'Compare',
+	});
 	return workflow(
 		WF.builtIn,
 		'Benchmark: reconcile (built-in Postgres + HubSpot + Code)',
@@ -412,48 +348,13 @@ function builtInWorkflow(schema, count) {
 				},
 				{ credentials: { postgres: CRED_PG } },
 			),
-			node(23, 'Loop Over Items', 'n8n-nodes-base.splitInBatches', 3, [440, 0], {
-				batchSize: LOOP.batchSize,
-				options: {},
-			}),
-			node(
-				24,
-				'HubSpot',
-				'n8n-nodes-base.hubspot',
-				2.2,
-				[660, 80],
-				{
-					authentication: 'appToken',
-					resource: 'company',
-					operation: 'get',
-					companyId: { __rl: true, mode: 'id', value: '={{ $json.hubspot_id }}' },
-					additionalFields: {},
-				},
-				{
-					credentials: { hubspotAppToken: CRED_APP },
-					retryOnFail: true,
-					maxTries: 5,
-					waitBetweenTries: 5000,
-				},
-			),
-			node(25, 'Wait', 'n8n-nodes-base.wait', 1.1, [880, 80], {
-				resume: 'timeInterval',
-				amount: LOOP.waitSeconds,
-				unit: 'seconds',
-			}),
+			...paced.nodes,
 			node(26, 'Compare', 'n8n-nodes-base.code', 2, [660, -120], { jsCode: COMPARE }),
 		],
 		{
 			Start: link('Select customers'),
 			'Select customers': link('Loop Over Items'),
-			'Loop Over Items': {
-				main: [
-					[{ node: 'Compare', type: 'main', index: 0 }],
-					[{ node: 'HubSpot', type: 'main', index: 0 }],
-				],
-			},
-			HubSpot: link('Wait'),
-			Wait: link('Loop Over Items'),
+			...paced.connections,
 		},
 	);
 }
@@ -568,42 +469,28 @@ FROM ${pg.qualified('customers')} c CROSS JOIN unnest($1::text[]) AS f(field)`,
 	return { renamed, raised };
 }
 
-(async () => {
-	const tmp = mkdtempSync(join(tmpdir(), 'mkops-bench-reconcile-'));
-	cleanups.push([
-		'temp files',
-		() =>
-			KEEP
-				? console.log(`kept ${tmp} (BENCH_KEEP=1)`)
-				: rmSync(tmp, { recursive: true, force: true }),
-	]);
+const main = (async () => {
+	const tmp = tempFolder(cleanups, 'mkops-bench-reconcile-', { keep: KEEP });
 	const pg = await testPostgres('bench_reconcile');
-	cleanups.push(['schema', () => pg.cleanup()]);
+	cleanups.add('schema', () => pg.cleanup());
 
-	const tls = makeTlsFiles(join(tmp, 'tls'), [HOST]);
-	checkHostsWritable();
-	const emulator = await startHubSpotEmulator({ limitPer10s: LIMIT });
-	cleanups.push(['emulator', () => emulator.close()]);
-	const listener = await startApiListener(tls, emulator.url);
-	cleanups.push(['listener on :443', () => listener.close()]);
-	const hostsLine = addHostsLine(HOST, '127.0.0.1');
-	hostsLineAdded = true;
-	cleanups.push([`${HOSTS} line`, () => removeHostsLines()]);
-	await resolvesTo(HOST, '127.0.0.1');
-	await probe(tls.ca);
+	let emulator;
+	const { tls, hostsLine } = await serveHubSpotApi(cleanups, join(tmp, 'tls'), async (files) => {
+		emulator = await startHubSpotEmulator({ limitPer10s: LIMIT });
+		cleanups.add('emulator', () => emulator.close());
+		const listener = await startApiListener(files, emulator.url);
+		cleanups.add('listener on :443', () => listener.close());
+	});
 	await createCompanyProperties(emulator);
 
 	const n8n = await N8n.create({
 		userFolder: join(tmp, 'n8n'),
 		env: { NODE_EXTRA_CA_CERTS: tls.caFile, N8N_SSRF_PROTECTION_ENABLED: 'false' },
 	});
-	cleanups.push([
-		'n8n',
-		async () => {
-			for (const child of children) child.kill('SIGKILL');
-			children.clear();
-		},
-	]);
+	cleanups.add('n8n', async () => {
+		for (const child of children) child.kill('SIGKILL');
+		children.clear();
+	});
 	installPackage(n8n.userFolder);
 	n8n.importCredentials([
 		{
@@ -736,14 +623,5 @@ FROM ${pg.qualified('customers')} c CROSS JOIN unnest($1::text[]) AS f(field)`,
 		`goals     ${goals.map(([label, ok, value]) => `${label}: ${ok ? 'PASS' : 'FAIL'} (${value})`).join(' | ')}`,
 	);
 	if (goals.some(([, ok]) => !ok)) process.exitCode = 1;
-})()
-	.catch((error) => {
-		if (interrupted) return;
-		console.error(`bench:reconcile: ${error.message}`);
-		if (process.env.BENCH_DEBUG) console.error(error);
-		process.exitCode = 1;
-	})
-	.finally(async () => {
-		if (interrupted) return; // the signal handler cleans up and exits
-		await cleanup();
-	});
+})();
+finish(main, cleanups, 'bench:reconcile', { quietAfterSignal: true });

@@ -6,16 +6,17 @@ const { join } = require('path');
 
 /**
  * A cleanup stack: `add(what, fn)` as things are set up; `run()` undoes them last in, first out, once, logging a
- * failing step and going on. SIGINT / SIGTERM set `interrupted`, call `onSignal(signal)` (for what must happen at
- * once, e.g. the hosts line), run the stack and exit 130.
+ * failing step and going on. SIGINT / SIGTERM set `interrupted`, call `onSignal(signal)`, then the steps added
+ * with `{ atSignal: true }` at once and synchronously (what must not wait for n8n to stop, e.g. the hosts line),
+ * then run the stack and exit 130.
  */
 function cleanupStack({ onSignal } = {}) {
 	const steps = [];
 	let cleaning;
 	const stack = {
 		interrupted: false,
-		add(what, fn) {
-			steps.push([what, fn]);
+		add(what, fn, { atSignal = false } = {}) {
+			steps.push([what, fn, atSignal]);
 		},
 		run() {
 			cleaning ??= (async () => {
@@ -35,6 +36,7 @@ function cleanupStack({ onSignal } = {}) {
 		process.once(signal, () => {
 			stack.interrupted = true;
 			onSignal?.(signal);
+			for (const [, fn, atSignal] of [...steps].reverse()) if (atSignal) fn();
 			stack.run().finally(() => process.exit(130));
 		});
 	}

@@ -66,12 +66,12 @@ async function resolvesTo(host, ip) {
 }
 
 /**
- * Points `host` at 127.0.0.1 until `cleanups` runs (the step named `label`) and checks that it resolves there.
- * Returns the line. The line is written before the first await, so a signal never finds it half done.
+ * Points `host` at 127.0.0.1 until `cleanups` runs (the step named `label`; on a signal it goes first, so the
+ * name does not stay pointed here if the rest hangs) and checks that it resolves there. Returns the line.
  */
 async function pointHostHere(cleanups, host, label = `${HOSTS} line`) {
 	const line = addHostsLine(host, '127.0.0.1');
-	cleanups.add(label, () => removeHostsLines());
+	cleanups.add(label, () => removeHostsLines(), { atSignal: true });
 	await resolvesTo(host, '127.0.0.1');
 	return line;
 }

@@ -3,7 +3,6 @@
 // the system; the bench hands the CA to n8n through NODE_EXTRA_CA_CERTS only.
 const { execFileSync } = require('child_process');
 const { mkdirSync, readFileSync, writeFileSync } = require('fs');
-const https = require('https');
 const { join } = require('path');
 
 function openssl(args, cwd) {
@@ -113,45 +112,4 @@ function makeTlsFiles(dir, hostnames = ['api.hubapi.com']) {
 	};
 }
 
-/**
- * The error to show when the listener for https://api.hubapi.com cannot take 127.0.0.1:443 (the built-in node's
- * host is fixed, so no other port will do); `suspects` names likely holders of the port. Other errors unchanged.
- */
-function port443Error(error, { suspects = '' } = {}) {
-	if (error.code === 'EACCES')
-		return new Error(
-			'cannot listen on 127.0.0.1:443 (permission denied): the built-in HubSpot node only calls https://api.hubapi.com, so the bench must serve port 443. Run as root, or allow it with `sudo sysctl net.ipv4.ip_unprivileged_port_start=443`.',
-		);
-	if (error.code === 'EADDRINUSE')
-		return new Error(
-			`cannot listen on 127.0.0.1:443: another process uses that port (${suspects}see \`ss -ltnp "sport = :443"\`); stop it and run again.`,
-		);
-	return error;
-}
-
-/**
- * One HTTPS call to https://`host` from this process under the throwaway `ca`: proves the hosts line and the
- * certificate before n8n relies on them.
- */
-function probeHubSpotApi(host, ca, token) {
-	return new Promise((resolve, reject) => {
-		const req = https.get(
-			`https://${host}/account-info/v3/details`,
-			{ ca, headers: { authorization: `Bearer ${token}` }, timeout: 10000 },
-			(res) => {
-				res.resume();
-				res.on('end', () =>
-					res.statusCode === 200
-						? resolve()
-						: reject(new Error(`https://${host} answered ${res.statusCode}`)),
-				);
-			},
-		);
-		req.on('timeout', () => req.destroy(new Error('timed out')));
-		req.on('error', (error) =>
-			reject(new Error(`https://${host} is not reachable through the emulator: ${error.message}`)),
-		);
-	});
-}
-
-module.exports = { makeTlsFiles, port443Error, probeHubSpotApi };
+module.exports = { makeTlsFiles };

@@ -1,6 +1,8 @@
 // Workflows for `npm run bench:hubspot`: the same generated contacts upserted by our HubSpot Batch node and
 // by n8n's built-in HubSpot node (Contact › Create or Update), each started by its own webhook.
 
+const { benchId, nodeFactory } = require('./workflow-node.js');
+
 // Deterministic contact i (unique email); the Code node and the verifier use this same function.
 function benchContact(i) {
 	const first = [
@@ -66,15 +68,7 @@ function credentials({ baseUrl, token, limit }) {
 	];
 }
 
-const node = (n, name, type, typeVersion, position, parameters, extra = {}) => ({
-	id: `c0000000-0000-4000-8000-0000000000${String(n).padStart(2, '0')}`,
-	name,
-	type,
-	typeVersion,
-	position,
-	parameters,
-	...extra,
-});
+const node = nodeFactory('c0000000');
 
 const webhook = (n, path) =>
 	node(
@@ -84,9 +78,7 @@ const webhook = (n, path) =>
 		2,
 		[0, 0],
 		{ httpMethod: 'POST', path, options: {} },
-		{
-			webhookId: `c0000000-0000-4000-8000-0000000000${String(n + 50).padStart(2, '0')}`,
-		},
+		{ webhookId: benchId('c0000000', n + 50) },
 	);
 
 /** Ours: Webhook → Generate → HubSpot Batch (Contact › Upsert, auto-mapped, no change detection). */
@@ -133,12 +125,78 @@ function oursWorkflow(id) {
 }
 
 /**
- * Built-in: the node sends one request per item and has no 429 handling, so it runs the way n8n's docs
- * suggest for rate-limited APIs: Loop Over Items (`batchSize` per round) → HubSpot → Wait `waitSeconds`,
- * sized to stay inside the account's 10-second window, with Retry On Fail as a safety net.
- * Simplify Output is on: one call per contact and {vid, isNew} out (off adds a profile GET per contact).
+ * n8n's HubSpot node sends one request per item and has no 429 handling, so it runs the way n8n's docs suggest
+ * for rate-limited APIs: Loop Over Items (`batchSize` per round) → HubSpot → Wait `waitSeconds`, sized to stay
+ * inside the account's 10-second window, with Retry On Fail as a safety net. `parameters`: the HubSpot node's
+ * (after its app-token authentication); nodes numbered from `first`; `done`: the node after the last round.
+ * Returns the three nodes and their connections.
+ */
+function pacedHubSpot(node, first, { batchSize, waitSeconds }, { parameters, credential, done }) {
+	return {
+		nodes: [
+			node(first, 'Loop Over Items', 'n8n-nodes-base.splitInBatches', 3, [440, 0], {
+				batchSize,
+				options: {},
+			}),
+			node(
+				first + 1,
+				'HubSpot',
+				'n8n-nodes-base.hubspot',
+				2.2,
+				[660, 80],
+				{ authentication: 'appToken', ...parameters },
+				{
+					credentials: { hubspotAppToken: credential },
+					retryOnFail: true,
+					maxTries: 5,
+					waitBetweenTries: 5000,
+				},
+			),
+			node(first + 2, 'Wait', 'n8n-nodes-base.wait', 1.1, [880, 80], {
+				resume: 'timeInterval',
+				amount: waitSeconds,
+				unit: 'seconds',
+			}),
+		],
+		connections: {
+			'Loop Over Items': {
+				main: [
+					done ? [{ node: done, type: 'main', index: 0 }] : [],
+					[{ node: 'HubSpot', type: 'main', index: 0 }],
+				],
+			},
+			HubSpot: { main: [[{ node: 'Wait', type: 'main', index: 0 }]] },
+			Wait: { main: [[{ node: 'Loop Over Items', type: 'main', index: 0 }]] },
+		},
+	};
+}
+
+/**
+ * Built-in: Contact › Create or Update, paced (pacedHubSpot). Simplify Output is on: one call per contact and
+ * {vid, isNew} out (off adds a profile GET per contact).
  */
 function builtInWorkflow(id, { batchSize = 190, waitSeconds = 10 } = {}) {
+	const paced = pacedHubSpot(
+		node,
+		13,
+		{ batchSize, waitSeconds },
+		{
+			parameters: {
+				resource: 'contact',
+				operation: 'upsert',
+				email: '={{ $json.email }}',
+				additionalFields: {
+					firstName: '={{ $json.firstname }}',
+					lastName: '={{ $json.lastname }}',
+					companyName: '={{ $json.company }}',
+					jobTitle: '={{ $json.jobtitle }}',
+					phoneNumber: '={{ $json.phone }}',
+				},
+				options: { resolveData: true },
+			},
+			credential: CRED_BUILTIN,
+		},
+	);
 	return {
 		id,
 		name: 'Benchmark: HubSpot upsert (built-in HubSpot node)',
@@ -151,49 +209,12 @@ function builtInWorkflow(id, { batchSize = 190, waitSeconds = 10 } = {}) {
 		nodes: [
 			webhook(11, 'bench-hubspot-builtin'),
 			node(12, 'Generate contacts', 'n8n-nodes-base.code', 2, [220, 0], { jsCode: GENERATE }),
-			node(13, 'Loop Over Items', 'n8n-nodes-base.splitInBatches', 3, [440, 0], {
-				batchSize,
-				options: {},
-			}),
-			node(
-				14,
-				'HubSpot',
-				'n8n-nodes-base.hubspot',
-				2.2,
-				[660, 80],
-				{
-					authentication: 'appToken',
-					resource: 'contact',
-					operation: 'upsert',
-					email: '={{ $json.email }}',
-					additionalFields: {
-						firstName: '={{ $json.firstname }}',
-						lastName: '={{ $json.lastname }}',
-						companyName: '={{ $json.company }}',
-						jobTitle: '={{ $json.jobtitle }}',
-						phoneNumber: '={{ $json.phone }}',
-					},
-					options: { resolveData: true },
-				},
-				{
-					credentials: { hubspotAppToken: CRED_BUILTIN },
-					retryOnFail: true,
-					maxTries: 5,
-					waitBetweenTries: 5000,
-				},
-			),
-			node(15, 'Wait', 'n8n-nodes-base.wait', 1.1, [880, 80], {
-				resume: 'timeInterval',
-				amount: waitSeconds,
-				unit: 'seconds',
-			}),
+			...paced.nodes,
 		],
 		connections: {
 			Start: { main: [[{ node: 'Generate contacts', type: 'main', index: 0 }]] },
 			'Generate contacts': { main: [[{ node: 'Loop Over Items', type: 'main', index: 0 }]] },
-			'Loop Over Items': { main: [[], [{ node: 'HubSpot', type: 'main', index: 0 }]] },
-			HubSpot: { main: [[{ node: 'Wait', type: 'main', index: 0 }]] },
-			Wait: { main: [[{ node: 'Loop Over Items', type: 'main', index: 0 }]] },
+			...paced.connections,
 		},
 		pinData: {},
 	};
@@ -204,6 +225,7 @@ module.exports = {
 	credentials,
 	oursWorkflow,
 	builtInWorkflow,
+	pacedHubSpot,
 	CRED_OURS,
 	CRED_BUILTIN,
 };

@@ -244,7 +244,7 @@ describe('App record create', () => {
 		});
 	});
 
-	it('502 when HubSpot is down: nothing in either system, the seed’s error shape', async () => {
+	it('502 when HubSpot is down: nothing in either system, the documented error shape', async () => {
 		const before = hubspot.objects('companies').length;
 		hubspot.setFaults({ force5xx: 1, status5xx: 503 });
 		const res = await post('customers', {

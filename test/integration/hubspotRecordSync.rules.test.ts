@@ -365,6 +365,35 @@ describe('Reconcile', () => {
 	});
 });
 
+describe('Reconcile, both sides', () => {
+	it('with “Also Count HubSpot Records Without an App Row”, lists the companies no customer points to', async () => {
+		await createCustomer('BS-1');
+		await createCustomer('BS-2');
+		const orphan = emulator.uiCreate('companies', { name: 'Made in HubSpot' });
+		emulator.state.log.length = 0;
+		const result = await run(
+			{ operation: 'reconcile', mode: 'report', options: { countUnlinked: true } },
+			[{}],
+		);
+		expect(result.json('Sync')[0]).toMatchObject({
+			compared: 2,
+			equal: 2,
+			missing_in_app: 1,
+			hubspot_reads: 2,
+		});
+		expect(result.outputs('Sync')[1].map((i) => i.json)).toEqual([
+			expect.objectContaining({
+				hubspot_id: orphan.id,
+				reason: 'no app row points to this HubSpot record',
+			}),
+		]);
+		expect(emulator.requests().map((r) => `${r.method} ${r.path}`)).toEqual([
+			'POST /crm/v3/objects/companies/batch/read',
+			'GET /crm/v3/objects/companies',
+		]);
+	});
+});
+
 describe('Apply HubSpot Changes', () => {
 	it('the same events again are logged as duplicates and change nothing', async () => {
 		const c = await createCustomer('ZT-7');

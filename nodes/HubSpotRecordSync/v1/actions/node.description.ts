@@ -68,7 +68,8 @@ export const versionDescription: Omit<INodeTypeDescription, keyof INodeTypeBaseD
 					name: 'Reconcile',
 					value: 'reconcile',
 					action: 'Compare every record on both sides',
-					description: 'Compare every app record with its HubSpot record and apply the rules (or report only)',
+					description:
+						'Compare every app record with its HubSpot record and apply the rules (or report only)',
 				},
 			],
 		},

@@ -90,6 +90,7 @@ export function syncSchemaStatements(schema: string): string[] {
 	manual integer NOT NULL DEFAULT 0,
 	errors integer NOT NULL DEFAULT 0,
 	missing_in_hubspot integer NOT NULL DEFAULT 0,
+	missing_in_app integer NOT NULL DEFAULT 0,
 	events_reconciled integer NOT NULL DEFAULT 0,
 	hubspot_reads integer NOT NULL DEFAULT 0,
 	hubspot_writes integer NOT NULL DEFAULT 0,

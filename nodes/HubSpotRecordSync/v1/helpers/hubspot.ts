@@ -135,6 +135,24 @@ export class SyncHubSpot {
 		return out;
 	}
 
+	/** Every record's ID, a list page (100) at a time, in HubSpot's order. */
+	async *allIds(): AsyncGenerator<string[]> {
+		let after: string | undefined;
+		do {
+			this.reads++;
+			const { body } = await this.api.request<{
+				results?: RawRecord[];
+				paging?: { next?: { after?: string } };
+			}>({
+				method: 'GET',
+				path: this.base,
+				qs: { limit: BATCH_SIZE, ...(after === undefined ? {} : { after }) },
+			});
+			yield (body.results ?? []).map((r) => String(r.id));
+			after = body.paging?.next?.after;
+		} while (after !== undefined);
+	}
+
 	/**
 	 * Property updates, 100 records per call. Returns the ids HubSpot did not update, with its reason
 	 * (a 207's per-record errors, or the whole call's error for each of its records).

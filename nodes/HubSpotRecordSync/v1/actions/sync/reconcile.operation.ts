@@ -24,7 +24,7 @@ import {
 import { BATCH_SIZE, type SyncHubSpot } from '../../helpers/hubspot';
 import { sameValue } from '../../helpers/rules';
 import { readSettings } from '../../helpers/settings';
-import { fieldStates, pageOfRows } from '../../database/store';
+import { fieldStates, pageOfRows, rowsByHubSpotId } from '../../database/store';
 import { qualified, SYNC_TABLES } from '../../database/schema';
 
 const properties: INodeProperties[] = [
@@ -53,7 +53,17 @@ const properties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add option',
 		default: {},
-		options: [appUpdatedAtOption],
+		options: [
+			appUpdatedAtOption,
+			{
+				displayName: 'Also Count HubSpot Records Without an App Row',
+				name: 'countUnlinked',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to also page through every HubSpot record (100 per call, so as many reads again) and count, and list on Review, those no app row points to (created in HubSpot, or whose row was deleted)',
+			},
+		],
 	},
 ];
 
@@ -68,6 +78,8 @@ export interface RunCounts {
 	manual: number;
 	errors: number;
 	missing_in_hubspot: number;
+	/** HubSpot records no app row points to (counted only when asked). */
+	missing_in_app: number;
 	/** HubSpot events received before the run and never applied (a failure, a crash): settled by it. */
 	events_reconciled: number;
 }
@@ -81,6 +93,7 @@ const zero = (): RunCounts => ({
 	manual: 0,
 	errors: 0,
 	missing_in_hubspot: 0,
+	missing_in_app: 0,
 	events_reconciled: 0,
 });
 
@@ -153,6 +166,19 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		await carry(true);
 		if (!reportOnly)
 			counts.events_reconciled = await settleUnappliedEvents(pool, settings, started);
+		if (this.getNodeParameter('options.countUnlinked', 0, false) === true) {
+			const unlinked = await hubspotOnly(pool, hubspot, settings);
+			counts.missing_in_app = unlinked.length;
+			for (const id of unlinked.slice(0, MAX_LISTED))
+				review.push({
+					json: {
+						run_id: runId,
+						hubspot_id: id,
+						reason: 'no app row points to this HubSpot record',
+					},
+					pairedItem: { item: 0 },
+				});
+		}
 	} catch (error) {
 		const message = (error as Error).message;
 		await finish(pool, runs, runId, counts, hubspot, 'failed', message).catch(() => undefined);
@@ -247,6 +273,27 @@ async function comparePage(
 	return planned;
 }
 
+/** HubSpot records without an app row listed on Review, at most; all are counted. */
+const MAX_LISTED = 1000;
+
+/** Every HubSpot record's ID (list pages of 100), and those no app row points to. */
+async function hubspotOnly(
+	pool: pg.Pool,
+	hubspot: SyncHubSpot,
+	settings: SyncSettings,
+): Promise<string[]> {
+	const out: string[] = [];
+	for await (const ids of hubspot.allIds()) {
+		const linked = new Set(
+			(await rowsByHubSpotId(pool, settings.app, ids)).map((row) =>
+				String(row[settings.app.hubspotIdColumn]),
+			),
+		);
+		out.push(...ids.filter((id) => !linked.has(id)));
+	}
+	return out;
+}
+
 /** HubSpot's singular object names, as its subscription types spell them. */
 const SINGULAR: Record<string, string> = {
 	companies: 'company',
@@ -283,7 +330,7 @@ async function finish(
 	const { rows } = await pool.query(
 		`UPDATE ${runs} SET finished_at = now(), status = $2, compared = $3, equal = $4, updated_in_app = $5,
 	updated_in_hubspot = $6, conflicts = $7, manual = $8, errors = $9, missing_in_hubspot = $10,
-	hubspot_reads = $11, hubspot_writes = $12, error = $13, events_reconciled = $14
+	hubspot_reads = $11, hubspot_writes = $12, error = $13, events_reconciled = $14, missing_in_app = $15
 WHERE run_id = $1 RETURNING *`,
 		[
 			runId,
@@ -300,6 +347,7 @@ WHERE run_id = $1 RETURNING *`,
 			hubspot.writes,
 			error ?? null,
 			counts.events_reconciled,
+			counts.missing_in_app,
 		],
 	);
 	return rows[0] as IDataObject;
