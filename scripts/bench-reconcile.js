@@ -2,7 +2,7 @@
 // npm run bench:reconcile: HubSpot Record Sync › Reconcile against n8n's built-in nodes doing the same comparison
 // with one HubSpot read per record, side by side in real n8n 2.40.7 (`n8n execute`), on real PostgreSQL and the
 // HubSpot emulator (190 requests / 10 s, as a Professional account).
-// N customers ↔ companies (BENCH_RECORDS, default 10,000) are seeded as a previous sync left them, then 1 % drift
+// N customers ↔ companies (BENCH_RECORDS, default 10,000) are set up as a previous sync left them, then 1 % drift
 // each way: HubSpot renames every 100th company, the app raises the credit limit of another 1 %.
 // - ours: Manual Trigger → HubSpot Record Sync › Reconcile, mode Report Only (nothing written, so the data stays
 //   the same for the other side), on all N; then once more in mode Apply, reported on its own line.
@@ -530,7 +530,7 @@ const main = (async () => {
 	const subsetRaised = [...raised].filter((i) => i < M).length;
 	const subsetDrift = subsetRenamed + subsetRaised;
 	console.log(
-		`Reconcile benchmark: ${fmt(N)} customers ↔ companies seeded in ${secs(Date.now() - seeded)} (PostgreSQL schema ${pg.schema}, HubSpot emulator ${LIMIT} requests / 10 s), drift ${fmt(renamed.size)} renamed in HubSpot + ${fmt(raised.size)} credit limits changed in the app = ${fmt(drift)} (${pct(drift, N)}); n8n 2.40.7, each side one \`n8n execute\``,
+		`Reconcile benchmark: ${fmt(N)} customers ↔ companies set up in ${secs(Date.now() - seeded)} (PostgreSQL schema ${pg.schema}, HubSpot emulator ${LIMIT} requests / 10 s), drift ${fmt(renamed.size)} renamed in HubSpot + ${fmt(raised.size)} credit limits changed in the app = ${fmt(drift)} (${pct(drift, N)}); n8n 2.40.7, each side one \`n8n execute\``,
 	);
 	console.log(
 		`  built-in: https://${HOST} → 127.0.0.1:443 via "${hostsLine}" (throwaway CA in NODE_EXTRA_CA_CERTS); Company › Get's GET /companies/v2/companies/{id} is served from the emulator's GET /crm/v3/objects/companies/{id}`,

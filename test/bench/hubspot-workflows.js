@@ -125,53 +125,6 @@ function oursWorkflow(id) {
 }
 
 /**
- * n8n's HubSpot node sends one request per item and has no 429 handling, so it runs the way n8n's docs suggest
- * for rate-limited APIs: Loop Over Items (`batchSize` per round) → HubSpot → Wait `waitSeconds`, sized to stay
- * inside the account's 10-second window, with Retry On Fail as a safety net. `parameters`: the HubSpot node's
- * (after its app-token authentication); nodes numbered from `first`; `done`: the node after the last round.
- * Returns the three nodes and their connections.
- */
-function pacedHubSpot(node, first, { batchSize, waitSeconds }, { parameters, credential, done }) {
-	return {
-		nodes: [
-			node(first, 'Loop Over Items', 'n8n-nodes-base.splitInBatches', 3, [440, 0], {
-				batchSize,
-				options: {},
-			}),
-			node(
-				first + 1,
-				'HubSpot',
-				'n8n-nodes-base.hubspot',
-				2.2,
-				[660, 80],
-				{ authentication: 'appToken', ...parameters },
-				{
-					credentials: { hubspotAppToken: credential },
-					retryOnFail: true,
-					maxTries: 5,
-					waitBetweenTries: 5000,
-				},
-			),
-			node(first + 2, 'Wait', 'n8n-nodes-base.wait', 1.1, [880, 80], {
-				resume: 'timeInterval',
-				amount: waitSeconds,
-				unit: 'seconds',
-			}),
-		],
-		connections: {
-			'Loop Over Items': {
-				main: [
-					done ? [{ node: done, type: 'main', index: 0 }] : [],
-					[{ node: 'HubSpot', type: 'main', index: 0 }],
-				],
-			},
-			HubSpot: { main: [[{ node: 'Wait', type: 'main', index: 0 }]] },
-			Wait: { main: [[{ node: 'Loop Over Items', type: 'main', index: 0 }]] },
-		},
-	};
-}
-
-/**
  * Built-in: Contact › Create or Update, paced (pacedHubSpot). Simplify Output is on: one call per contact and
  * {vid, isNew} out (off adds a profile GET per contact).
  */
@@ -217,6 +170,53 @@ function builtInWorkflow(id, { batchSize = 190, waitSeconds = 10 } = {}) {
 			...paced.connections,
 		},
 		pinData: {},
+	};
+}
+
+/**
+ * n8n's HubSpot node sends one request per item and has no 429 handling, so it runs the way n8n's docs suggest
+ * for rate-limited APIs: Loop Over Items (`batchSize` per round) → HubSpot → Wait `waitSeconds`, sized to stay
+ * inside the account's 10-second window, with Retry On Fail as a safety net. `parameters`: the HubSpot node's
+ * (after its app-token authentication); nodes numbered from `first`; `done`: the node after the last round.
+ * Returns the three nodes and their connections.
+ */
+function pacedHubSpot(node, first, { batchSize, waitSeconds }, { parameters, credential, done }) {
+	return {
+		nodes: [
+			node(first, 'Loop Over Items', 'n8n-nodes-base.splitInBatches', 3, [440, 0], {
+				batchSize,
+				options: {},
+			}),
+			node(
+				first + 1,
+				'HubSpot',
+				'n8n-nodes-base.hubspot',
+				2.2,
+				[660, 80],
+				{ authentication: 'appToken', ...parameters },
+				{
+					credentials: { hubspotAppToken: credential },
+					retryOnFail: true,
+					maxTries: 5,
+					waitBetweenTries: 5000,
+				},
+			),
+			node(first + 2, 'Wait', 'n8n-nodes-base.wait', 1.1, [880, 80], {
+				resume: 'timeInterval',
+				amount: waitSeconds,
+				unit: 'seconds',
+			}),
+		],
+		connections: {
+			'Loop Over Items': {
+				main: [
+					done ? [{ node: done, type: 'main', index: 0 }] : [],
+					[{ node: 'HubSpot', type: 'main', index: 0 }],
+				],
+			},
+			HubSpot: { main: [[{ node: 'Wait', type: 'main', index: 0 }]] },
+			Wait: { main: [[{ node: 'Loop Over Items', type: 'main', index: 0 }]] },
+		},
 	};
 }
 
