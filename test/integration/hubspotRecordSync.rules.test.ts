@@ -344,6 +344,30 @@ describe('Reconcile', () => {
 		});
 	});
 
+	it('a value PostgreSQL refuses fails that record alone; the others in its batch are written', async () => {
+		const emptied = await createCustomer('ZT-20');
+		const renamed = await createCustomer('ZT-21');
+		// company_name is NOT NULL in the app: HubSpot's emptied name cannot be written there.
+		emulator.uiUpdate('companies', emptied.hubspotId, { name: '' });
+		emulator.uiUpdate('companies', renamed.hubspotId, { name: 'Renamed' });
+		const result = await reconcile();
+		expect(result.json('Sync')[0]).toMatchObject({ compared: 2, updated_in_app: 1, errors: 1 });
+		expect((await appRow(emptied)).company_name).toBe('Acme Corp');
+		expect((await appRow(renamed)).company_name).toBe('Renamed');
+		const { rows } = await pg.query(
+			`SELECT action, reason FROM ${pg.qualified('hubspot_sync_log')} WHERE record_id = $1 AND field = 'company_name' AND source = 'reconcile'`,
+			[emptied.id],
+		);
+		expect(rows).toEqual([
+			{
+				action: 'failed',
+				reason: expect.stringMatching(
+					/^hubspot_changed: PostgreSQL refused the value: null value in column "company_name"/,
+				),
+			},
+		]);
+	});
+
 	it('report only: counts the differences, writes nothing but the run row', async () => {
 		const c = await createCustomer('ZT-6');
 		await editApp(c);

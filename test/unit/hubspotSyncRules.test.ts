@@ -129,6 +129,9 @@ describe('values', () => {
 		expect(sameValue('+14155550100', '14155550100')).toBe(false);
 		expect(sameValue('12345678901234567', '12345678901234568')).toBe(false);
 		expect(sameValue('-0.50', '-0.5')).toBe(true);
+		expect(sameValue('100000000000000.01', '100000000000000.02')).toBe(false);
+		expect(sameValue('-0.0', '0')).toBe(true);
+		expect(sameValue('1e3', '1000')).toBe(false);
 		expect(sameValue('TRUE', 'true')).toBe(true);
 		expect(sameValue('Acme', 'acme')).toBe(false);
 		expect(sameValue(null, '')).toBe(false);

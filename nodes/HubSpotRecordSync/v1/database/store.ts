@@ -73,7 +73,7 @@ export async function rowsByKey(
 ): Promise<Row[]> {
 	if (keys.length === 0) return [];
 	const { rows } = await db.query(
-		`SELECT * FROM ${qualified(app.schema, app.table)} WHERE ${quoteIdent(app.keyColumn, 'Key Column')}::text = ANY($1::text[])${lock ? ' FOR UPDATE' : ''}`,
+		`SELECT * FROM ${qualified(app.schema, app.table)} WHERE ${quoteIdent(app.keyColumn, 'Key Column')}::text = ANY($1::text[])${lock ? ` ORDER BY ${quoteIdent(app.keyColumn, 'Key Column')}::text FOR UPDATE` : ''}`,
 		[keys],
 	);
 	return rows as Row[];
@@ -137,7 +137,7 @@ export async function fieldStates(
 		hubspot_changed_at: Date | null;
 	}>(
 		`SELECT record_id, field, synced_value, synced_at, app_changed_at, hubspot_changed_at FROM ${qualified(schema, SYNC_TABLES.fieldState)}
-WHERE app_table = $1 AND record_id = ANY($2::text[])${lock ? ' FOR UPDATE' : ''}`,
+WHERE app_table = $1 AND record_id = ANY($2::text[])${lock ? ' ORDER BY record_id, field FOR UPDATE' : ''}`,
 		[appTable, recordIds],
 	);
 	for (const r of rows) {
@@ -176,6 +176,7 @@ export async function saveFieldStates(
 	(app_table, record_id, field, hubspot_object_type, hubspot_id, synced_value, synced_at, app_changed_at, hubspot_changed_at)
 SELECT $1, w.record_id, w.field, $2, w.hubspot_id, w.synced_value, now(), NULL, w.hubspot_changed_at
 FROM jsonb_to_recordset($3::jsonb) AS w(record_id text, field text, hubspot_id text, synced_value text, hubspot_changed_at timestamptz)
+ORDER BY w.record_id, w.field
 ON CONFLICT (app_table, record_id, field) DO UPDATE SET
 	hubspot_object_type = EXCLUDED.hubspot_object_type,
 	hubspot_id = COALESCE(EXCLUDED.hubspot_id, s.hubspot_id),
@@ -201,6 +202,7 @@ export async function markAppChanged(
 	(app_table, record_id, field, hubspot_object_type, synced_value, synced_at, app_changed_at)
 SELECT $1, m.record_id, m.field, $2, NULL, NULL, m.changed_at
 FROM jsonb_to_recordset($3::jsonb) AS m(record_id text, field text, changed_at timestamptz)
+ORDER BY m.record_id, m.field
 ON CONFLICT (app_table, record_id, field) DO UPDATE SET
 	app_changed_at = GREATEST(COALESCE(s.app_changed_at, EXCLUDED.app_changed_at), EXCLUDED.app_changed_at)`,
 		[appTable, objectType, JSON.stringify(marks)],

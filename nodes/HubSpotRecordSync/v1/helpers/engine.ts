@@ -1,11 +1,12 @@
 /**
  * Carries out the field rules for a set of records, whichever path found them (a HubSpot webhook, a
- * queued app change, the reconciliation): decide per field, write HubSpot (batch update), then in one
- * PostgreSQL transaction re-read the app rows under lock, write the app, the field state and the log.
+ * queued app change, the reconciliation). Per chunk of records (at most one HubSpot batch call), one
+ * PostgreSQL transaction: a lock per record, the rows and field state read again under it and every
+ * field decided again, HubSpot written (batch update), then the app, the field state, the log and the
+ * event, committed together.
  *
- * HubSpot is written first: if the transaction then fails, the next sync finds both sides equal and
- * only records it. The app is written only when its value is still the one decided on; a value the
- * app changed meanwhile is left alone (its queued change will be synced).
+ * HubSpot is written before the commit: if the transaction then fails, the next sync finds both
+ * sides equal. One record whose app write PostgreSQL refuses fails alone (a savepoint), not its chunk.
  */
 import type { IDataObject } from 'n8n-workflow';
 import type pg from 'pg';
@@ -168,17 +169,52 @@ export interface ExecuteOptions {
 	reportOnly?: boolean;
 }
 
+type Planned = { pair: RecordPair; fields: FieldResult[] };
+
+/** Records per transaction: those with HubSpot writes fill one batch call; the rest are cheap. */
+const CHUNK_HUBSPOT = 100;
+const CHUNK_RECORDS = 200;
+
+/** How long a record's lock is waited for before the chunk fails (another sync holds it). */
+const LOCK_TIMEOUT = '30s';
+
 export async function execute(
 	pool: pg.Pool,
 	hubspot: SyncHubSpot,
 	settings: SyncSettings,
-	pairs: Array<{ pair: RecordPair; fields: FieldResult[] }>,
+	pairs: Planned[],
 	options: ExecuteOptions,
 ): Promise<RecordResult[]> {
 	for (const { fields } of pairs) for (const f of fields) f.action = actionOf(f);
 	if (options.reportOnly) return pairs.map(({ pair, fields }) => summary(pair, fields));
+	// Short transactions: locks are held for one HubSpot call at most.
+	const results: RecordResult[] = [];
+	let chunk: Planned[] = [];
+	let writes = 0;
+	for (const planned of pairs) {
+		const writesHubSpot = planned.fields.some((f) => f.decision.action === 'toHubSpot');
+		if (chunk.length >= CHUNK_RECORDS || (writesHubSpot && writes >= CHUNK_HUBSPOT)) {
+			results.push(...(await executeChunk(pool, hubspot, settings, chunk, options)));
+			chunk = [];
+			writes = 0;
+		}
+		chunk.push(planned);
+		if (writesHubSpot) writes++;
+	}
+	if (chunk.length > 0)
+		results.push(...(await executeChunk(pool, hubspot, settings, chunk, options)));
+	return results;
+}
 
+async function executeChunk(
+	pool: pg.Pool,
+	hubspot: SyncHubSpot,
+	settings: SyncSettings,
+	pairs: Planned[],
+	options: ExecuteOptions,
+): Promise<RecordResult[]> {
 	return await inTransaction(pool, async (client) => {
+		await client.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
 		// 1. Each record is decided and written by one execution at a time, whichever path found it:
 		// a lock per record, taken in one order, held to the commit.
 		const ids = [...new Set(pairs.map((p) => p.pair.recordId))].sort();
@@ -215,9 +251,20 @@ export async function execute(
 				continue;
 			}
 			const row = rows.get(pair.recordId);
-			if (row === undefined) {
+			// Gone, or pointed at another HubSpot record (a merge) since it was read: not decided now.
+			if (row === undefined || String(row[settings.app.hubspotIdColumn] ?? '') !== pair.hubspotId) {
 				for (const f of fields) f.action = 'stale';
 				out.set(pair, fields);
+				log.push(
+					entry(settings, options, pair, {
+						side: 'none',
+						action: 'stale',
+						reason:
+							row === undefined
+								? 'the app row was deleted'
+								: 'the app row now points to another HubSpot record',
+					}),
+				);
 				continue;
 			}
 			const fresh: RecordPair = {
@@ -253,8 +300,7 @@ export async function execute(
 				return { id: pair.hubspotId, properties };
 			})
 			.filter((u) => Object.keys(u.properties).length > 0);
-		const failed = await hubspot.update(updates);
-		const writtenAt = new Date().toISOString();
+		const { failed, updatedAt } = await hubspot.update(updates);
 
 		// 4. The app, the field state, the log and the event, committed together.
 		const stateWrites: FieldStateWrite[] = [];
@@ -270,8 +316,26 @@ export async function execute(
 			for (const f of fields)
 				if (f.decision.action === 'toApp' && (f.action === 'applied' || f.action === 'refused'))
 					values[f.rule.column] = f.decision.value;
-			if (Object.keys(values).length > 0)
-				await updateRow(client, settings.app, pair.recordId, values);
+			if (Object.keys(values).length > 0) {
+				// A value PostgreSQL refuses (a NOT NULL column HubSpot emptied) fails this record alone.
+				await client.query('SAVEPOINT mkops_record');
+				const refusedBy = await updateRow(client, settings.app, pair.recordId, values).then(
+					() => undefined,
+					(error: unknown) => error as { message?: string },
+				);
+				if (refusedBy === undefined) await client.query('RELEASE SAVEPOINT mkops_record');
+				else {
+					await client.query('ROLLBACK TO SAVEPOINT mkops_record');
+					for (const f of fields)
+						if (
+							f.decision.action === 'toApp' &&
+							(f.action === 'applied' || f.action === 'refused')
+						) {
+							f.action = 'failed';
+							f.error = `PostgreSQL refused the value: ${refusedBy.message ?? 'error'}`;
+						}
+				}
+			}
 			for (const f of fields) {
 				const wrote = f.action === 'applied' || f.action === 'refused';
 				const agreed =
@@ -292,7 +356,7 @@ export async function execute(
 						// What HubSpot holds now dates from this write, or from the change that was read.
 						hubspot_changed_at:
 							f.decision.action === 'toHubSpot'
-								? writtenAt
+								? (updatedAt.get(pair.hubspotId) ?? new Date().toISOString())
 								: pair.hubspotChangedAt[f.rule.property] !== undefined
 									? new Date(pair.hubspotChangedAt[f.rule.property]).toISOString()
 									: null,

@@ -20,6 +20,7 @@ export interface HubSpotRecord {
 
 interface RawRecord {
 	id: string;
+	updatedAt?: string;
 	properties?: Record<string, string | null>;
 	propertiesWithHistory?: Record<string, Array<{ value: string; timestamp: string }>>;
 }
@@ -159,8 +160,10 @@ export class SyncHubSpot {
 	 */
 	async update(
 		inputs: Array<{ id: string; properties: IDataObject }>,
-	): Promise<Map<string, string>> {
+	): Promise<{ failed: Map<string, string>; updatedAt: Map<string, string> }> {
 		const failed = new Map<string, string>();
+		// HubSpot's own time of each write: its clock, like the webhooks' occurredAt.
+		const updatedAt = new Map<string, string>();
 		for (const part of chunks(inputs)) {
 			this.writes++;
 			try {
@@ -169,6 +172,8 @@ export class SyncHubSpot {
 					errors?: Array<{ message?: string; context?: { ids?: string[]; id?: string[] } }>;
 				}>({ method: 'POST', path: `${this.base}/batch/update`, body: { inputs: part } });
 				const done = new Set((body.results ?? []).map((r) => String(r.id)));
+				for (const r of body.results ?? [])
+					if (typeof r.updatedAt === 'string') updatedAt.set(String(r.id), r.updatedAt);
 				for (const input of part) {
 					if (done.has(input.id)) continue;
 					const error = (body.errors ?? []).find((e) =>
@@ -180,7 +185,7 @@ export class SyncHubSpot {
 				for (const input of part) failed.set(input.id, (error as Error).message);
 			}
 		}
-		return failed;
+		return { failed, updatedAt };
 	}
 }
 

@@ -51,16 +51,21 @@ export type Decision =
 	| { action: 'manual'; reason: 'conflict_manual'; conflict: true };
 
 /**
- * A number as PostgreSQL and HubSpot write one: no leading zeros or '+', at most 15 digits, so a
- * zip code, a phone number or a long ID is compared as text.
+ * A number as PostgreSQL and HubSpot write one: no leading zeros or '+', no exponent. A zip code, a
+ * phone number or an ID written otherwise is compared as text.
  */
-const NUMBER = /^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$/;
+const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 
-/** Equal as values, not as text: HubSpot keeps "5000", PostgreSQL's numeric gives "5000.00". */
+/** The decimal text without trailing fractional zeros: "5000.00" → "5000", exact at any length. */
+const canonicalNumber = (text: string) => {
+	const plain = text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+	return plain === '-0' ? '0' : plain;
+};
+
 export function sameValue(a: string | null, b: string | null): boolean {
 	if (a === b) return true;
 	if (a === null || b === null) return false;
-	if (NUMBER.test(a) && NUMBER.test(b)) return Number(a) === Number(b);
+	if (NUMBER.test(a) && NUMBER.test(b)) return canonicalNumber(a) === canonicalNumber(b);
 	const lower = [a.toLowerCase(), b.toLowerCase()];
 	if (lower.every((v) => v === 'true' || v === 'false')) return lower[0] === lower[1];
 	return false;

@@ -244,6 +244,12 @@ async function createOne(
 ): Promise<{ failed: false; json: IDataObject } | CreateFailure> {
 	const client = await pool.connect();
 	let open = false;
+	let released = false;
+	const release = () => {
+		if (released) return;
+		released = true;
+		client.release();
+	};
 	const rollback = async () => {
 		if (open) await client.query('ROLLBACK').catch(() => undefined);
 		open = false;
@@ -269,6 +275,8 @@ async function createOne(
 		);
 		if ('error' in created) {
 			await rollback();
+			// The lookups take seconds: the connection goes back to the pool first.
+			release();
 			return await refused(hubspot, settings, idProperty, key, created.error, timeoutSeconds);
 		}
 		hubspotId = created.id;
@@ -325,7 +333,7 @@ async function createOne(
 		failure = error;
 	} finally {
 		await rollback();
-		client.release();
+		release();
 	}
 	// The row is gone (a failure after HubSpot's create), so HubSpot's record must go too.
 	if (hubspotId !== undefined && !committed) {

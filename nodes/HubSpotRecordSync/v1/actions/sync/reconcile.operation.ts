@@ -164,8 +164,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			if (rows.length < BATCH_SIZE) break;
 		}
 		await carry(true);
-		if (!reportOnly)
-			counts.events_reconciled = await settleUnappliedEvents(pool, settings, started);
+		if (!reportOnly) counts.events_reconciled = await settleUnappliedEvents(pool, settings, runId);
 		if (this.getNodeParameter('options.countUnlinked', 0, false) === true) {
 			const unlinked = await hubspotOnly(pool, hubspot, settings);
 			counts.missing_in_app = unlinked.length;
@@ -308,12 +307,15 @@ const SINGULAR: Record<string, string> = {
 async function settleUnappliedEvents(
 	pool: pg.Pool,
 	settings: SyncSettings,
-	startedAt: number,
+	runId: string,
 ): Promise<number> {
+	// Property changes only (a merge or deletion is not something a comparison settles), and by the
+	// database's own clock, which stamped both rows.
 	const { rowCount } = await pool.query(
 		`UPDATE ${qualified(settings.syncSchema, SYNC_TABLES.events)} SET applied_at = now(), outcome = 'reconciled'
-WHERE applied_at IS NULL AND received_at < $1 AND subscription_type LIKE $2`,
-		[new Date(startedAt), `${SINGULAR[settings.objectType] ?? settings.objectType}.%`],
+WHERE applied_at IS NULL AND subscription_type = $1
+	AND received_at < (SELECT started_at FROM ${qualified(settings.syncSchema, SYNC_TABLES.runs)} WHERE run_id = $2)`,
+		[`${SINGULAR[settings.objectType] ?? settings.objectType}.propertyChange`, runId],
 	);
 	return rowCount ?? 0;
 }
