@@ -7,12 +7,12 @@ import type { IDataObject } from 'n8n-workflow';
 import type pg from 'pg';
 
 import { qualified, SYNC_TABLES } from '../HubSpotRecordSync/v1/database/schema';
+import { SINGULAR } from '../HubSpotRecordSync/v1/helpers/hubspot';
 
-export const OBJECTS: Record<string, string> = {
-	contact: 'contacts',
-	company: 'companies',
-	deal: 'deals',
-};
+/** Singular (as subscription types spell it) → the object type's API name. */
+export const OBJECTS: Record<string, string> = Object.fromEntries(
+	Object.entries(SINGULAR).map(([plural, singular]) => [singular, plural]),
+);
 export const KINDS = ['propertyChange', 'creation', 'deletion', 'merge'] as const;
 
 /** At most this many events per request are taken; HubSpot sends up to 100. */

@@ -276,15 +276,3 @@ export async function eventApplied(db: Db, schema: string, eventId: string): Pro
 	);
 	return rows.length > 0;
 }
-
-export async function setEventOutcome(
-	db: Db,
-	schema: string,
-	eventId: string,
-	outcome: string,
-): Promise<void> {
-	await db.query(
-		`UPDATE ${qualified(schema, SYNC_TABLES.events)} SET outcome = $2 WHERE event_id = $1`,
-		[eventId, outcome],
-	);
-}

@@ -16,10 +16,7 @@ import {
 import { coordinationRedis } from '../../../shared/redis/coordination';
 import { SyncHubSpot } from './hubspot';
 
-export async function openPool(
-	ctx: IExecuteFunctions,
-	size = 4,
-): Promise<{ pool: pg.Pool; where: string }> {
+export async function openPool(ctx: IExecuteFunctions, size = 4): Promise<{ pool: pg.Pool }> {
 	const raw = await ctx.getCredentials('postgres');
 	let credentials: PostgresCredentials;
 	try {
@@ -27,10 +24,7 @@ export async function openPool(
 	} catch (error) {
 		throw new NodeOperationError(ctx.getNode(), (error as DatabaseError).message);
 	}
-	return {
-		pool: postgresPool(credentials, size),
-		where: `PostgreSQL at ${credentials.host}:${credentials.port}/${credentials.database}`,
-	};
+	return { pool: postgresPool(credentials, size) };
 }
 
 export async function openHubSpot(

@@ -87,6 +87,49 @@ const epochOf = (value: unknown): number | undefined => {
 };
 
 /**
+ * App rows with their HubSpot records (one batch read per 100), decided field by field. Rows with no
+ * HubSpot ID, or whose record HubSpot does not have, come back apart.
+ */
+export async function compareRows(
+	pool: pg.Pool,
+	hubspot: SyncHubSpot,
+	settings: SyncSettings,
+	rows: Row[],
+): Promise<{ planned: Planned[]; unlinked: Row[]; notFound: Row[] }> {
+	const idOf = (row: Row) => String(row[settings.app.hubspotIdColumn] ?? '');
+	const linked = rows.filter((row) => idOf(row) !== '');
+	const properties = settings.rules.map((r) => r.property);
+	const readAt = Date.now();
+	const records = await hubspot.read(linked.map(idOf), properties);
+	const keys = linked.map((row) => String(row[settings.app.keyColumn]));
+	const states = await fieldStates(pool, settings.syncSchema, settings.app.table, keys);
+	const planned: Planned[] = [];
+	const notFound: Row[] = [];
+	for (const row of linked) {
+		const record = records.get(idOf(row));
+		if (record === undefined) {
+			notFound.push(row);
+			continue;
+		}
+		const hubspotValues: Record<string, string | null> = {};
+		for (const p of properties) hubspotValues[p] = record.properties[p] ?? null;
+		const recordId = String(row[settings.app.keyColumn]);
+		const pair: RecordPair = {
+			recordId,
+			hubspotId: record.id,
+			appRow: row,
+			hubspot: hubspotValues,
+			hubspotChangedAt: record.changedAt,
+			states: states.get(recordId) ?? new Map(),
+			readAt,
+		};
+		planned.push({ pair, fields: plan(settings, pair) });
+	}
+	await withChangeTimes(hubspot, settings, planned);
+	return { planned, unlinked: rows.filter((row) => idOf(row) === ''), notFound };
+}
+
+/**
  * Latest Change Wins needs HubSpot's time of change only where both sides changed: those records'
  * history is read (50 per call) and they are decided again.
  */
@@ -169,7 +212,7 @@ export interface ExecuteOptions {
 	reportOnly?: boolean;
 }
 
-type Planned = { pair: RecordPair; fields: FieldResult[] };
+export type Planned = { pair: RecordPair; fields: FieldResult[] };
 
 /** Records per transaction: those with HubSpot writes fill one batch call; the rest are cheap. */
 const CHUNK_HUBSPOT = 100;

@@ -8,6 +8,13 @@ import { AttemptError } from '../../../shared/transport/attempt';
 import type { HubSpotApi } from '../../../HubSpotBatch/v1/transport';
 
 export const BATCH_SIZE = 100;
+
+/** HubSpot's singular object names, as its webhook subscription types spell them. */
+export const SINGULAR: Record<string, string> = {
+	companies: 'company',
+	contacts: 'contact',
+	deals: 'deal',
+};
 /** HubSpot's batch read limit when property history is asked for. */
 export const HISTORY_BATCH_SIZE = 50;
 

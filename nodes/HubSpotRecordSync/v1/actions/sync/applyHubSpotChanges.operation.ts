@@ -16,7 +16,7 @@ import {
 	type RecordPair,
 	type SyncSettings,
 } from '../../helpers/engine';
-import type { SyncHubSpot } from '../../helpers/hubspot';
+import { SINGULAR, type SyncHubSpot } from '../../helpers/hubspot';
 import { readSettings } from '../../helpers/settings';
 import {
 	claimEventForApply,
@@ -46,13 +46,6 @@ export const description = updateDisplayOptions(
 	{ show: { operation: ['applyHubSpotChanges'] } },
 	properties,
 );
-
-/** HubSpot's singular object names, as its subscription types spell them. */
-const SINGULAR: Record<string, string> = {
-	companies: 'company',
-	contacts: 'contact',
-	deals: 'deal',
-};
 
 /** One event as the HubSpot Signed Trigger emits it (HubSpot's own field names). */
 interface ChangeEvent {

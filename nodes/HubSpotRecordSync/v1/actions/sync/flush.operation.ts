@@ -9,16 +9,10 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import { coordinationRedis } from '../../../../shared/redis/coordination';
 import { appUpdatedAtOption, recordProperties } from '../common.descriptions';
 import { openHubSpot, openPool } from '../../helpers/context';
-import {
-	execute as carryOut,
-	fieldJson,
-	plan,
-	type RecordPair,
-	withChangeTimes,
-} from '../../helpers/engine';
+import { compareRows, execute as carryOut, fieldJson } from '../../helpers/engine';
 import { changeQueue } from '../../helpers/queue';
 import { readSettings } from '../../helpers/settings';
-import { fieldStates, rowsByKey } from '../../database/store';
+import { rowsByKey } from '../../database/store';
 
 const properties: INodeProperties[] = [
 	...recordProperties,
@@ -102,39 +96,18 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 					r,
 				]),
 			);
-			const states = await fieldStates(pool, settings.syncSchema, settings.app.table, keys);
-			const linked = [...rows.values()].filter((r) => r[settings.app.hubspotIdColumn]);
-			const readAt = Date.now();
-			const records = await hubspot.read(
-				linked.map((r) => String(r[settings.app.hubspotIdColumn])),
-				settings.rules.map((r) => r.property),
-			);
+			const {
+				planned: pairs,
+				unlinked,
+				notFound,
+			} = await compareRows(pool, hubspot, settings, [...rows.values()]);
 			const failures: Array<{ id: string; error: string }> = [];
-			const pairs: Array<{ pair: RecordPair; fields: ReturnType<typeof plan> }> = [];
-			for (const key of keys) {
-				const row = rows.get(key);
-				const record = row && records.get(String(row[settings.app.hubspotIdColumn]));
-				if (row === undefined || record === undefined) {
-					const why =
-						row === undefined ? 'the app row no longer exists' : 'no HubSpot record for this row';
-					for (const id of byKey.get(key) ?? []) failures.push({ id, error: why });
-					continue;
-				}
-				const hubspotValues: Record<string, string | null> = {};
-				for (const r of settings.rules)
-					hubspotValues[r.property] = record.properties[r.property] ?? null;
-				const pair: RecordPair = {
-					recordId: key,
-					hubspotId: record.id,
-					appRow: row,
-					hubspot: hubspotValues,
-					hubspotChangedAt: record.changedAt,
-					states: states.get(key) ?? new Map(),
-					readAt,
-				};
-				pairs.push({ pair, fields: plan(settings, pair) });
-			}
-			await withChangeTimes(hubspot, settings, pairs);
+			const fail = (key: string, error: string) => {
+				for (const id of byKey.get(key) ?? []) failures.push({ id, error });
+			};
+			for (const key of keys) if (!rows.has(key)) fail(key, 'the app row no longer exists');
+			for (const row of [...unlinked, ...notFound])
+				fail(String(row[settings.app.keyColumn]), 'no HubSpot record for this row');
 			const results = await carryOut(pool, hubspot, settings, pairs, { source: 'queue' });
 			const acked: string[] = [];
 			for (const r of results) {

@@ -12,19 +12,17 @@ import type pg from 'pg';
 import { appUpdatedAtOption, recordProperties } from '../common.descriptions';
 import { databaseFailure, openHubSpot, openPool } from '../../helpers/context';
 import {
+	compareRows,
 	execute as carryOut,
-	type FieldResult,
 	fieldJson,
-	plan,
+	type Planned,
 	type RecordResult,
-	type RecordPair,
 	type SyncSettings,
-	withChangeTimes,
 } from '../../helpers/engine';
-import { BATCH_SIZE, type SyncHubSpot } from '../../helpers/hubspot';
+import { BATCH_SIZE, SINGULAR, type SyncHubSpot } from '../../helpers/hubspot';
 import { sameValue } from '../../helpers/rules';
 import { readSettings } from '../../helpers/settings';
-import { fieldStates, pageOfRows, rowsByHubSpotId } from '../../database/store';
+import { pageOfRows, rowsByHubSpotId } from '../../database/store';
 import { qualified, SYNC_TABLES } from '../../database/schema';
 
 const properties: INodeProperties[] = [
@@ -202,8 +200,6 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	];
 }
 
-type Planned = { pair: RecordPair; fields: FieldResult[] };
-
 /** At most this many records wait for their writes (memory, and the size of one transaction). */
 const MAX_PENDING = 1000;
 
@@ -226,7 +222,7 @@ function count(counts: RunCounts, r: RecordResult) {
 	if (r.error !== undefined) counts.errors++;
 }
 
-/** One page of app rows and their HubSpot records (one batch read), compared field by field. */
+/** One page of app rows and their HubSpot records, compared field by field. */
 async function comparePage(
 	pool: pg.Pool,
 	hubspot: SyncHubSpot,
@@ -234,41 +230,8 @@ async function comparePage(
 	rows: Array<Record<string, unknown>>,
 	counts: RunCounts,
 ): Promise<Planned[]> {
-	const linked = rows.filter((row) => {
-		const id = row[settings.app.hubspotIdColumn];
-		return id !== null && id !== undefined && String(id) !== '';
-	});
-	counts.missing_in_hubspot += rows.length - linked.length;
-	const properties = settings.rules.map((r) => r.property);
-	const readAt = Date.now();
-	const records = await hubspot.read(
-		linked.map((row) => String(row[settings.app.hubspotIdColumn])),
-		properties,
-	);
-	const keys = linked.map((row) => String(row[settings.app.keyColumn]));
-	const states = await fieldStates(pool, settings.syncSchema, settings.app.table, keys);
-	const planned: Planned[] = [];
-	for (const row of linked) {
-		const record = records.get(String(row[settings.app.hubspotIdColumn]));
-		if (record === undefined) {
-			counts.missing_in_hubspot++;
-			continue;
-		}
-		const hubspotValues: Record<string, string | null> = {};
-		for (const p of properties) hubspotValues[p] = record.properties[p] ?? null;
-		const recordId = String(row[settings.app.keyColumn]);
-		const pair: RecordPair = {
-			recordId,
-			hubspotId: record.id,
-			appRow: row,
-			hubspot: hubspotValues,
-			hubspotChangedAt: record.changedAt,
-			states: states.get(recordId) ?? new Map(),
-			readAt,
-		};
-		planned.push({ pair, fields: plan(settings, pair) });
-	}
-	await withChangeTimes(hubspot, settings, planned);
+	const { planned, unlinked, notFound } = await compareRows(pool, hubspot, settings, rows);
+	counts.missing_in_hubspot += unlinked.length + notFound.length;
 	return planned;
 }
 
@@ -292,13 +255,6 @@ async function hubspotOnly(
 	}
 	return out;
 }
-
-/** HubSpot's singular object names, as its subscription types spell them. */
-const SINGULAR: Record<string, string> = {
-	companies: 'company',
-	contacts: 'contact',
-	deals: 'deal',
-};
 
 /**
  * An event received before this run began and still not applied has been compared by it: both sides
