@@ -76,6 +76,20 @@ function sslOption(c: PostgresCredentials): pg.PoolConfig['ssl'] {
 	return { rejectUnauthorized: c.ssl === 'require' && !c.allowUnauthorizedCerts };
 }
 
+/** How to reach the server, for a pool or a dedicated client (a LISTEN connection). */
+export function postgresClientConfig(c: PostgresCredentials): pg.ClientConfig {
+	return {
+		host: c.host,
+		port: c.port,
+		database: c.database,
+		user: c.user,
+		password: c.password,
+		ssl: sslOption(c),
+		connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+		application_name: 'n8n-nodes-marketing-ops',
+	};
+}
+
 const pools = new Map<string, pg.Pool>();
 
 function fingerprint(parts: unknown[]): string {
@@ -104,18 +118,11 @@ export function postgresPool(c: PostgresCredentials, size = DEFAULT_POOL_SIZE): 
 		return pool;
 	}
 	pool = new pg.Pool({
-		host: c.host,
-		port: c.port,
-		database: c.database,
-		user: c.user,
-		password: c.password,
-		ssl: sslOption(c),
+		...postgresClientConfig(c),
 		max: Math.max(1, Math.min(size, c.maxConnections ?? size)),
-		connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
 		idleTimeoutMillis: IDLE_TIMEOUT_MS,
 		// An idle pool must not keep a CLI run (n8n execute) or a test process alive.
 		allowExitOnIdle: true,
-		application_name: 'n8n-nodes-marketing-ops',
 	});
 	// A connection dropped while idle (server restart) is replaced on the next checkout; without a
 	// listener pg would crash the process with an unhandled 'error'.
@@ -231,7 +238,8 @@ export function supabaseCredentials(raw: ICredentialDataDecryptedObject): Supaba
 		throw new DatabaseError(
 			`Supabase credential: Host must be the project URL (https://<project>.supabase.co), got '${host}'`,
 		);
-	if (!serviceRole) throw new DatabaseError('Supabase credential: Secret Key (the service role key) is empty');
+	if (!serviceRole)
+		throw new DatabaseError('Supabase credential: Secret Key (the service role key) is empty');
 	return { host, serviceRole };
 }
 

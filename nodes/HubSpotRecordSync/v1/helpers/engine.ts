@@ -27,7 +27,7 @@ import {
 	writeLog,
 	type Row,
 } from '../database/store';
-import { inTransaction } from '../database/transaction';
+import { inTransaction } from '../../../shared/database/transaction';
 
 export interface SyncSettings {
 	app: AppTable;

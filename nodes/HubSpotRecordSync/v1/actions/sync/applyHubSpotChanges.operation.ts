@@ -28,7 +28,7 @@ import {
 } from '../../database/store';
 import type pg from 'pg';
 
-import { inTransaction } from '../../database/transaction';
+import { inTransaction } from '../../../../shared/database/transaction';
 
 const properties: INodeProperties[] = [
 	...recordProperties,
