@@ -91,8 +91,10 @@ export class PipelineConsumer {
 
 	/** Resolves when every dispatched batch has been settled. */
 	async settled(): Promise<void> {
-		await this.idle();
-		while (this.running.size > 0) await Promise.all([...this.running]);
+		while (this.draining || this.running.size > 0) {
+			await this.idle();
+			if (this.running.size > 0) await Promise.all([...this.running]);
+		}
 	}
 
 	get busy(): number {
