@@ -399,7 +399,7 @@ test('health: stalled, error rate and latency by the operations guide thresholds
 SELECT 'slow', 'done', 1, now() - interval '30 seconds', now() - interval '10 seconds' FROM generate_series(1, 20)`,
 	);
 	await db.query(
-		`INSERT INTO ${db.qualified('pipeline_errors')} (stage, severity, error_message) SELECT 'slow', 'error', 'x' FROM generate_series(1, 3)`,
+		`INSERT INTO ${db.qualified('pipeline_errors')} (event_type, stage, severity, error_message) SELECT 'slow', 'enrichment', 'error', 'x' FROM generate_series(1, 3)`,
 	);
 	const th = {
 		stalledCount: 100,

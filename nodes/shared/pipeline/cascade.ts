@@ -68,6 +68,6 @@ export function cascadeTableStatements(schema: string): string[] {
 	deliverable boolean NOT NULL,
 	verified_at timestamptz NOT NULL DEFAULT now()
 )`,
-		`SELECT ${pipelineName(schema, 'attach_pipeline_event')}('${schema}.${CASCADE_TABLES.intake}'::regclass, '${CASCADE_FIRST_EVENT}', 'INSERT', 'id', NULL)`,
+		`SELECT ${pipelineName(schema, 'attach_pipeline_event')}('${t(CASCADE_TABLES.intake)}'::regclass, '${CASCADE_FIRST_EVENT}', 'INSERT', 'id', NULL)`,
 	];
 }

@@ -107,7 +107,7 @@ export async function completeEvents(
 		statuses: Array<{ id: string; status: string }> | null;
 	}>(
 		`WITH done AS (
-	UPDATE ${events} SET status = 'done', processed_at = now(), error = NULL, claimed_by = NULL
+	UPDATE ${events} SET status = 'done', processed_at = now(), error = NULL
 	WHERE id = ANY($1::bigint[]) AND status IN ('processing', 'pending', 'failed')
 	RETURNING id, record_id
 ), next AS (
@@ -207,8 +207,7 @@ export async function failEvents(
 		status = CASE WHEN f.retry AND e.attempts < e.max_attempts THEN 'failed' ELSE 'dead' END,
 		available_at = now() + make_interval(secs => least($6::float8 * power(2, greatest(e.attempts - 1, 0)), 3600)),
 		processed_at = CASE WHEN f.retry AND e.attempts < e.max_attempts THEN NULL ELSE now() END,
-		error = f.message,
-		claimed_by = NULL
+		error = f.message
 	FROM f
 	WHERE e.id = f.id AND e.status = 'processing' ${claim}
 	RETURNING e.id, e.event_type, e.record_id, e.attempts, e.status, e.available_at, f.message, f.severity, f.stage
@@ -239,7 +238,7 @@ export async function completeClaimed(
 ): Promise<string[]> {
 	const { events } = names(schema);
 	const { rows } = await db.query<{ id: string }>(
-		`UPDATE ${events} SET status = 'done', processed_at = now(), error = NULL, claimed_by = NULL
+		`UPDATE ${events} SET status = 'done', processed_at = now(), error = NULL
 WHERE id = ANY($1::bigint[]) AND status = 'processing' AND claimed_by = $2
 RETURNING id::text AS id`,
 		[ids, claimedBy],
@@ -299,8 +298,7 @@ export async function recoverStuckEvents(
 		status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END,
 		processed_at = CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END,
 		available_at = now(),
-		error = 'No outcome within ' || $1::text || ' s of being claimed by ' || COALESCE(claimed_by, '?'),
-		claimed_by = NULL
+		error = 'No outcome within ' || $1::text || ' s of being claimed by ' || COALESCE(claimed_by, '?')
 	WHERE status = 'processing' AND claimed_at < now() - make_interval(secs => $1::float8)
 	RETURNING id, event_type, record_id, attempts, status, error
 ), logged AS (
@@ -403,8 +401,8 @@ WHERE status IN ('pending', 'failed') AND created_at < now() - make_interval(min
 	SELECT event_type AS stage, sum(attempts) AS attempts FROM ${events}
 	WHERE created_at > now() - make_interval(mins => $1::int) GROUP BY event_type
 ), e AS (
-	SELECT stage, count(*) AS errors FROM ${errors}
-	WHERE created_at > now() - make_interval(mins => $1::int) GROUP BY stage
+	SELECT event_type AS stage, count(*) AS errors FROM ${errors}
+	WHERE created_at > now() - make_interval(mins => $1::int) GROUP BY event_type
 )
 SELECT a.stage, a.attempts::text AS attempts, COALESCE(e.errors, 0)::text AS errors
 FROM a LEFT JOIN e ON e.stage = a.stage ORDER BY a.stage`,

@@ -147,7 +147,7 @@ SELECT event_type AS stage,
 FROM ${events}
 WHERE status = 'done' AND created_at > now() - interval '1 hour'
 GROUP BY event_type`,
-		// Rate = errors / attempts: every attempt ends in a completion or an error row.
+		// Rate = errors / attempts per event type: every attempt ends in a completion or an error row.
 		`CREATE OR REPLACE VIEW ${t(PIPELINE_VIEWS.errorRate24h)} AS
 WITH attempts AS (
 	SELECT event_type, sum(attempts) AS attempts, count(*) FILTER (WHERE status = 'dead') AS dead
@@ -155,19 +155,19 @@ WITH attempts AS (
 	WHERE created_at > now() - interval '24 hours'
 	GROUP BY event_type
 ), errs AS (
-	SELECT stage, count(*) AS error_count, count(*) FILTER (WHERE severity = 'critical') AS critical_count
+	SELECT event_type, count(*) AS error_count, count(*) FILTER (WHERE severity = 'critical') AS critical_count
 	FROM ${errors}
 	WHERE created_at > now() - interval '24 hours'
-	GROUP BY stage
+	GROUP BY event_type
 )
-SELECT COALESCE(a.event_type, e.stage) AS stage,
+SELECT COALESCE(a.event_type, e.event_type) AS event_type,
 	COALESCE(a.attempts, 0) AS attempts,
 	COALESCE(e.error_count, 0) AS error_count,
 	COALESCE(e.critical_count, 0) AS critical_count,
 	COALESCE(a.dead, 0) AS dead_count,
 	round(COALESCE(e.error_count, 0)::numeric / NULLIF(a.attempts, 0), 4) AS error_rate
 FROM attempts a
-FULL JOIN errs e ON e.stage = a.event_type`,
+FULL JOIN errs e ON e.event_type = a.event_type`,
 		`CREATE OR REPLACE VIEW ${t(PIPELINE_VIEWS.unresolvedErrors)} AS
 SELECT id, event_id, event_type, record_id, stage, severity, error_message, attempt, outcome, created_at
 FROM ${errors}
