@@ -207,9 +207,9 @@ async function insertCompanies(
 ): Promise<string[]> {
 	const { rows } = await pg.query<{ id: string }>(
 		`INSERT INTO ${t('company_raw_intake')} (company_name, website, source)
-SELECT 'Company ' || $1 || '-' || g, CASE WHEN g <= $2 THEN 'https://www.' || lower($1) || '-' || g || '.example.com/about'
-	WHEN g <= $2 + $3 THEN NULL ELSE 'https://' || lower($1) || '-' || (g - $2 - $3) || '.example.com' END, 'e2e'
-FROM generate_series(1, $2 + $3 + $4) g
+SELECT 'Company ' || $1::text || '-' || g, CASE WHEN g <= $2::int THEN 'https://www.' || lower($1::text) || '-' || g || '.example.com/about'
+	WHEN g <= $2::int + $3::int THEN NULL ELSE 'https://' || lower($1::text) || '-' || (g - $2::int - $3::int) || '.example.com' END, 'e2e'
+FROM generate_series(1, $2::int + $3::int + $4::int) g
 RETURNING id::text`,
 		[tag, valid, invalid, duplicates],
 	);

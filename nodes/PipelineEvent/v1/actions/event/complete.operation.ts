@@ -68,6 +68,7 @@ const EVENT_FIELDS = new Set([
 	'id',
 	'event_type',
 	'attempts',
+	'max_attempts',
 	'created_at',
 	'parent_id',
 	'pipeline',
