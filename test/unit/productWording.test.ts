@@ -44,7 +44,7 @@ const credentialFiles = readdirSync(join(ROOT, 'credentials'))
 
 describe('the words the editor shows', () => {
 	it('finds every node and credential', () => {
-		expect(nodeFiles).toHaveLength(10);
+		expect(nodeFiles).toHaveLength(13);
 		expect(credentialFiles).toHaveLength(6);
 	});
 

@@ -1,6 +1,6 @@
 'use strict';
 // In-memory emulator of the parts of Airtable's Web API (v0) that the Airtable Registry node uses:
-// list / create / update (incl. performUpsert) records, the meta API (list bases with `offset`
+// list / create / update (incl. performUpsert) / delete records, the meta API (list bases with `offset`
 // pagination and permissionLevel, a base's tables with fields, types and select choices), bearer
 // PAT auth, any number of bases (createBase: a test gives the schema),
 // 422 validation errors, and the 5 requests/s per base limit with its 30-second penalty (each base
@@ -972,8 +972,31 @@ function metaTables(base) {
 	};
 }
 
+/**
+ * `DELETE /v0/{base}/{table}?records[]=rec…` (up to 10) or `DELETE /v0/{base}/{table}/{record}`:
+ * Airtable's delete, answered `{records: [{id, deleted: true}]}` (one record: `{id, deleted: true}`)
+ * and applied all or nothing. ASSUMED (Airtable documents the success only): an ID the table does
+ * not hold refuses the whole request with 404 NOT_FOUND; no ID, or more than 10, is a 422
+ * INVALID_RECORDS.
+ */
+function deleteRecords(state, table, ids, entry, single) {
+	if (!single && (ids.length === 0 || ids.length > RECORDS_PER_REQUEST))
+		throw new AirtableError(
+			422,
+			'INVALID_RECORDS',
+			`You must provide an array of up to ${RECORDS_PER_REQUEST} record IDs in records[]`,
+		);
+	entry.recordCount = ids.length;
+	const store = state.records.get(table.id);
+	for (const id of ids)
+		if (!store.has(id)) throw new AirtableError(404, 'NOT_FOUND', `Could not find record ${id}`);
+	for (const id of ids) store.delete(id);
+	const out = ids.map((id) => ({ id, deleted: true }));
+	return single ? out[0] : { records: state.answerOrder(out, entry) };
+}
+
 /** Returns [status, payload]; `entry` gets the table and record count for the log. */
-async function route(state, method, segments, query, body, entry) {
+async function route(state, method, segments, query, body, entry, params) {
 	if (segments[0] === 'meta') {
 		if (method === 'GET' && segments[1] === 'bases' && segments.length === 2)
 			return [200, metaBases(state, query)];
@@ -994,6 +1017,11 @@ async function route(state, method, segments, query, body, entry) {
 	if (body && Array.isArray(body.records)) entry.recordCount = body.records.length;
 	if (body && body.performUpsert) entry.upsert = true;
 	if (recordId !== undefined) {
+		if (method === 'DELETE')
+			return [
+				200,
+				state.atomically(table, () => deleteRecords(state, table, [recordId], entry, true)),
+			];
 		if (method !== 'GET')
 			throw new AirtableError(404, 'NOT_FOUND', 'Could not find what you are looking for');
 		const rec = state.records.get(table.id).get(recordId);
@@ -1012,6 +1040,13 @@ async function route(state, method, segments, query, body, entry) {
 				200,
 				state.atomically(table, () =>
 					updateRecords(state, table, body || {}, method === 'PUT', entry),
+				),
+			];
+		case 'DELETE':
+			return [
+				200,
+				state.atomically(table, () =>
+					deleteRecords(state, table, params ? params.getAll('records[]') : [], entry, false),
 				),
 			];
 		default:
@@ -1146,7 +1181,15 @@ async function handleApi(state, req, res, url) {
 			.map((s) => decodeURIComponent(s));
 		if (!url.pathname.startsWith('/v0/'))
 			throw new AirtableError(404, 'NOT_FOUND', 'Could not find what you are looking for');
-		const [status, payload] = await route(state, req.method, segments, query, body, entry);
+		const [status, payload] = await route(
+			state,
+			req.method,
+			segments,
+			query,
+			body,
+			entry,
+			url.searchParams,
+		);
 		if (req.method !== 'GET' && f.lateAnswers > 0) {
 			// Applied already; the answer comes after the client may have given up.
 			f.lateAnswers -= 1;

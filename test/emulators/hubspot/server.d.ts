@@ -129,6 +129,11 @@ export interface EmulatorFaults {
   orderedResults: boolean;
   /** Batch results and errors without objectWriteTraceId. */
   omitTraceIds: boolean;
+  /**
+   * A GDPR delete by email of an address no contact has: "blocklist" (default) records the address
+   * and answers 204, as HubSpot documents the blocklisting; "404" answers 404 OBJECT_NOT_FOUND.
+   */
+  gdprDeleteMissing: "blocklist" | "404";
 }
 
 /** Holds answers to requests on `path` until `count` wait (they go together) or `timeoutMs` after the first; one-shot. */
@@ -417,6 +422,8 @@ export interface HubSpotEmulator {
   ): RequestLogEntry[];
   /** Stored records of an object type ('contacts', '0-1', '2-123', ...). */
   objects(type: string): HubSpotRecord[];
+  /** Addresses (lower-cased) a GDPR delete by email blocklisted; recorded, not enforced on creates. */
+  gdprBlocklist(): string[];
   /** The emulator clock (epoch ms) every timestamp it writes comes from. */
   now(): number;
   /** Moves the clock on by ms (may be negative); returns the new now(). reset() sets the offset back to 0. */
@@ -520,6 +527,20 @@ export type HubSpotEmulatorControlPaths =
   | "/__emulator/webhooks"
   | "/__emulator/webhooks/deliver"
   | "/__emulator/webhooks/send";
+
+/**
+ * CRM search and GDPR delete:
+ * POST /crm/v3/objects/{type}/search {filterGroups, properties, limit (1..200, default 10), after}
+ * -> 200 {total, results, paging?}: groups ORed, filters ANDed (EQ, NEQ, LT, LTE, GT, GTE, BETWEEN,
+ * IN, NOT_IN, HAS_PROPERTY, NOT_HAS_PROPERTY, CONTAINS_TOKEN, NOT_CONTAINS_TOKEN; strings compared
+ * without case), results in ID order, no `query` or `sorts` (400), indexed at once (no search lag).
+ * POST /crm/v3/objects/contacts/gdpr-delete {objectId, idProperty?: "email" | a unique property}
+ * -> 204: the contact, its associations and list memberships go; an unknown email is blocklisted
+ * (204, or 404 with faults.gdprDeleteMissing "404"); an unknown ID -> 404 OBJECT_NOT_FOUND.
+ */
+export type HubSpotSearchAndGdprPaths =
+  | "/crm/v3/objects/{type}/search"
+  | "/crm/v3/objects/contacts/gdpr-delete";
 
 /**
  * Besides CRM v3 / v4 / lists, the emulator answers the legacy calls n8n's built-in HubSpot node makes:

@@ -17,6 +17,19 @@ const HISTORY_BATCH_LIMIT = 50;
 const ASSOCIATION_BATCH_LIMIT = 2000;
 const PORTAL_ID = 99999999;
 const INVALID_MODES = ["batch400", "perInput207"];
+// What a GDPR delete by email answers for an address no contact has (see gdprDelete).
+const GDPR_MISSING_MODES = ["blocklist", "404"];
+// CRM search: HubSpot's documented default properties per object, limits per request.
+const SEARCH_DEFAULT_PROPERTIES = {
+  contacts: ["createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"],
+  companies: ["createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"],
+  deals: ["amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate", "hs_object_id", "pipeline"],
+};
+const SEARCH_MAX_LIMIT = 200;
+const SEARCH_MAX_GROUPS = 5;
+const SEARCH_MAX_FILTERS_PER_GROUP = 6;
+const SEARCH_MAX_FILTERS = 18;
+const SEARCH_MAX_RESULTS = 10000;
 // Query parameters that could carry a credential; never written to the log.
 const SECRET_QUERY = ["hapikey", "access_token", "token"];
 
@@ -383,6 +396,7 @@ function defaultFaults() {
     faultPath: "",
     orderedResults: false,
     omitTraceIds: false,
+    gdprDeleteMissing: "blocklist",
   };
 }
 
@@ -643,6 +657,9 @@ class HubSpotState {
     this.memberships.clear();
     this.associations = this.associations || [];
     this.associations.length = 0;
+    // Addresses a GDPR delete by email blocklisted (lower-cased); recorded, not enforced on creates.
+    this.gdprBlocklist = this.gdprBlocklist || new Set();
+    this.gdprBlocklist.clear();
     this.hits = new Map();
     this.daily = { day: utcDay(Date.now()), counts: new Map() };
     this.counters = {
@@ -734,6 +751,13 @@ class HubSpotState {
           throw validation("holdRequests needs a path");
         this.gate = new Gate(h.path, positive(h.count, "holdRequests.count"), positive(h.timeoutMs, "holdRequests.timeoutMs"));
       }
+    }
+    if (f.gdprDeleteMissing !== undefined) {
+      if (!GDPR_MISSING_MODES.includes(f.gdprDeleteMissing))
+        throw validation(
+          `gdprDeleteMissing must be one of ${GDPR_MISSING_MODES.join(", ")}`,
+        );
+      this.faults.gdprDeleteMissing = f.gdprDeleteMissing;
     }
     if (f.invalidMode !== undefined) {
       if (!INVALID_MODES.includes(f.invalidMode))
@@ -2121,6 +2145,150 @@ function associateDefault(state, fromType, toType, body) {
   return [errors.length ? 207 : 200, complete(state, startedAt, results, errors)];
 }
 
+// ---- CRM search and GDPR delete ----
+
+/** One search filter against a record (HubSpot compares strings without case). */
+function filterMatches(rec, filter) {
+  const f = filter || {};
+  const raw = rec.properties[f.propertyName];
+  const has = raw !== undefined && raw !== null && raw !== "";
+  const text = has ? String(raw).toLowerCase() : "";
+  const same = (v) => has && text === String(v).toLowerCase();
+  const number = (v) => {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : Date.parse(String(v));
+  };
+  switch (f.operator) {
+    case "EQ":
+      return same(f.value);
+    case "NEQ":
+      return !same(f.value);
+    case "LT":
+      return has && number(raw) < number(f.value);
+    case "LTE":
+      return has && number(raw) <= number(f.value);
+    case "GT":
+      return has && number(raw) > number(f.value);
+    case "GTE":
+      return has && number(raw) >= number(f.value);
+    case "BETWEEN":
+      return has && number(raw) >= number(f.value) && number(raw) <= number(f.highValue);
+    case "IN":
+      return Array.isArray(f.values) && f.values.some(same);
+    case "NOT_IN":
+      return !(Array.isArray(f.values) && f.values.some(same));
+    case "HAS_PROPERTY":
+      return has;
+    case "NOT_HAS_PROPERTY":
+      return !has;
+    case "CONTAINS_TOKEN":
+    case "NOT_CONTAINS_TOKEN": {
+      // A token with `*` wildcards, matched against the value's words (the emulator's reading).
+      const token = String(f.value === undefined ? "" : f.value).toLowerCase();
+      const pattern = new RegExp(
+        `^${token.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`,
+      );
+      const found = has && (pattern.test(text) || text.split(/[\s,;]+/).some((w) => pattern.test(w)));
+      return f.operator === "CONTAINS_TOKEN" ? found : !found;
+    }
+    default:
+      throw validation(`Unsupported filter operator: ${f.operator}`);
+  }
+}
+
+/**
+ * POST /crm/v3/objects/{type}/search: filterGroups are ORed and the filters of a group ANDed (at
+ * most 5 groups, 6 filters a group, 18 in all); `properties` (default: the object's documented
+ * default set), `limit` (1..200, default 10), `after`; never more than 10,000 results in all. The
+ * emulator indexes at once (HubSpot's search may lag a write by seconds), answers in ID order
+ * (ASSUMED: HubSpot sorts by ID when no sort is given), and does not implement `query` or `sorts`.
+ */
+function searchObjects(state, type, body) {
+  const b = body || {};
+  if (b.query !== undefined && b.query !== "")
+    throw validation("The emulator does not implement the full-text `query` of a search");
+  if (Array.isArray(b.sorts) && b.sorts.length)
+    throw validation("The emulator does not implement `sorts` in a search");
+  const groups = Array.isArray(b.filterGroups) ? b.filterGroups : [];
+  if (groups.length > SEARCH_MAX_GROUPS)
+    throw validation(`Too many filter groups: ${groups.length} (max ${SEARCH_MAX_GROUPS})`);
+  let filters = 0;
+  for (const g of groups) {
+    const n = Array.isArray(g && g.filters) ? g.filters.length : 0;
+    if (n > SEARCH_MAX_FILTERS_PER_GROUP)
+      throw validation(`Too many filters in a group: ${n} (max ${SEARCH_MAX_FILTERS_PER_GROUP})`);
+    filters += n;
+  }
+  if (filters > SEARCH_MAX_FILTERS)
+    throw validation(`Too many filters: ${filters} (max ${SEARCH_MAX_FILTERS})`);
+  const limit = b.limit === undefined ? 10 : Number(b.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > SEARCH_MAX_LIMIT)
+    throw validation(`limit must be between 1 and ${SEARCH_MAX_LIMIT}`);
+  const after = b.after === undefined || b.after === "" ? 0 : Number(b.after);
+  if (!Number.isInteger(after) || after < 0)
+    throw validation(`Invalid "after" cursor: ${b.after}`);
+  if (after + limit > SEARCH_MAX_RESULTS)
+    throw validation(`A search returns at most ${SEARCH_MAX_RESULTS} results`);
+  const matches = [...state.store(type).values()]
+    .filter(
+      (rec) =>
+        groups.length === 0 ||
+        groups.some((g) => (Array.isArray(g && g.filters) ? g.filters : []).every((f) => filterMatches(rec, f))),
+    )
+    .sort((a, b2) => Number(a.id) - Number(b2.id));
+  const names =
+    Array.isArray(b.properties) && b.properties.length
+      ? b.properties.map(String)
+      : SEARCH_DEFAULT_PROPERTIES[type] || ["createdate", "hs_lastmodifieddate", "hs_object_id"];
+  const out = {
+    total: matches.length,
+    results: matches.slice(after, after + limit).map((rec) => pickProperties(rec, names)),
+  };
+  if (after + limit < matches.length)
+    out.paging = { next: { after: String(after + limit), link: `?after=${after + limit}` } };
+  return out;
+}
+
+/**
+ * POST /crm/v3/objects/contacts/gdpr-delete {objectId, idProperty?}: HubSpot's GDPR delete, as
+ * documented: the contact and its associations go for good (here also its list memberships), the
+ * answer is 204 without a body, and with idProperty "email" an address no contact has is added to
+ * a blocklist so it is not used again. ASSUMED: that blocklisting answers 204 as well (HubSpot
+ * documents no other answer); faults.gdprDeleteMissing "404" answers it 404 OBJECT_NOT_FOUND
+ * instead. An ID no contact has is a 404.
+ */
+function gdprDelete(state, body) {
+  const b = body || {};
+  if (b.objectId === undefined || b.objectId === null || String(b.objectId).trim() === "")
+    throw validation("Invalid input JSON on line 1", { context: { objectId: ["must not be empty"] } });
+  const idProperty = b.idProperty === undefined || b.idProperty === null ? undefined : String(b.idProperty);
+  if (idProperty !== undefined && idProperty !== "hs_object_id" && idProperty !== "email") {
+    const def = state.catalogue("contacts").get(idProperty);
+    if (!def || !def.hasUniqueValue)
+      throw validation(`${idProperty} is not a unique identifier property of contacts`);
+  }
+  const objectId = String(b.objectId).trim();
+  const rec = state.findBy("contacts", idProperty, objectId);
+  if (!rec) {
+    if (idProperty === "email" && state.faults.gdprDeleteMissing === "blocklist") {
+      state.gdprBlocklist.add(objectId.toLowerCase());
+      return [204, undefined];
+    }
+    throw new HubSpotError(404, "Object not found.", "OBJECT_NOT_FOUND");
+  }
+  state.deleteRecord("contacts", rec);
+  const kept = state.associations.filter(
+    (a) => !((a.fromType === "contacts" && a.fromId === rec.id) || (a.toType === "contacts" && a.toId === rec.id)),
+  );
+  state.associations.length = 0;
+  state.associations.push(...kept);
+  for (const [listId, members] of state.memberships) {
+    const list = state.lists.get(listId);
+    if (list && typeForTypeId(list.objectTypeId) === "contacts") members.delete(rec.id);
+  }
+  return [204, undefined];
+}
+
 // ---- routing ----
 
 function route(state, method, path, query, body, params) {
@@ -2160,6 +2328,14 @@ function route(state, method, path, query, body, params) {
     const rec = state.createRecord(type, values);
     addInlineAssociations(state, type, rec, body || {});
     return [201, rec];
+  }
+  if (/^\/crm\/v3\/objects\/(contacts|0-1)\/gdpr-delete$/.test(path)) {
+    expect("POST");
+    return gdprDelete(state, body);
+  }
+  if ((m = path.match(/^\/crm\/v3\/objects\/([^/]+)\/search$/))) {
+    expect("POST");
+    return [200, searchObjects(state, normalizeType(seg(1)), body)];
   }
   if ((m = path.match(/^\/crm\/v3\/objects\/([^/]+)\/([^/]+)$/))) {
     const type = normalizeType(seg(1));
@@ -3098,6 +3274,7 @@ async function startHubSpotEmulator(opts) {
     setFaults: (faults) => state.setFaults(faults),
     requests: (filter) => filterLog(state, filter),
     objects: (type) => [...state.store(normalizeType(type)).values()],
+    gdprBlocklist: () => [...state.gdprBlocklist],
     now: () => state.now(),
     advanceClock: (ms) => state.advanceClock(ms),
     uiCreate: (type, properties, uiOpts) =>

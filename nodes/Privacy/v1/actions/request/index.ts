@@ -1,0 +1,2 @@
+export * as exportData from './export.operation';
+export * as erase from './erase.operation';
