@@ -42,6 +42,8 @@ const STAGE_IDS = [
 const SETUP = 'mkopsE2ePipeSetup';
 const MONITOR = 'mkopsE2ePipeMonitor';
 const BUILTIN = 'mkopsE2ePipeBuiltin';
+const GDPR = 'mkopsGdprReqst01';
+const PRIVACY_SECRET = 'e2e-privacy-secret-3f9a7c1d';
 
 let pg: TestPostgres;
 let n8n: N8n;
@@ -168,6 +170,8 @@ function credentials() {
 			return { ...c, data: { name: 'Authorization', value: `Bearer ${enrichment.apiKey}` } };
 		if (c.id === 'mkopsVerifierKey') return { ...c, data: { name: 'api', value: verifier.apiKey } };
 		if (c.type === 'slackApi') return { ...c, data: { accessToken: slack.defaultToken } };
+		if (c.id === 'mkopsPrivHook001')
+			return { ...c, data: { name: 'X-Webhook-Secret', value: PRIVACY_SECRET } };
 		return c;
 	});
 }
@@ -183,7 +187,14 @@ async function startInstance(publishBuiltin: boolean): Promise<N8n> {
 	n.importWorkflow(write(n, rowOf('Set up (run once)', SETUP), 'setup.json'));
 	n.importWorkflow(write(n, rowOf('Every minute', MONITOR), 'monitor.json'));
 	if (publishBuiltin) n.importWorkflow(write(n, builtinWorkflow(), 'builtin.json'));
-	for (const id of [...STAGE_IDS, 'mkopsErrorAlerts', ...(publishBuiltin ? [BUILTIN] : [])])
+	// PostgreSQL only here (HubSpot, Airtable and Redis are covered in test/integration/privacy.test.ts).
+	const gdpr = patched(shipped('gdpr-request.json'));
+	for (const node of gdpr.nodes.filter((x) => x.type.endsWith('.privacy'))) {
+		node.parameters.schemas = pg.schema;
+		node.credentials = { postgres: node.credentials.postgres };
+	}
+	n.importWorkflow(write(n, gdpr, 'gdpr.json'));
+	for (const id of [...STAGE_IDS, GDPR, 'mkopsErrorAlerts', ...(publishBuiltin ? [BUILTIN] : [])])
 		n.publish(id);
 	await n.start();
 	await n.login();
@@ -426,4 +437,63 @@ it('two n8n instances on the same database never claim the same event', async ()
 	const lookups = [...enrichment.lookups.entries()].filter(([k]) => k.startsWith('two-'));
 	expect(lookups).toHaveLength(1800);
 	expect(lookups.filter(([, n]) => n !== 1)).toEqual([]);
+});
+
+it('GDPR request: Export returns every row of the person, Erase leaves nothing, a second Erase removes nothing', async () => {
+	const { rows } = await pg.query<{ email: string; id: string }>(
+		`SELECT c.email, c.id::text FROM ${t('contact_enrichment')} c JOIN ${t('email_verification')} v USING (email)
+WHERE c.email LIKE '%@flow-%' ORDER BY c.id LIMIT 1`,
+	);
+	const person = rows[0];
+	const ask = async (body: unknown, secret = PRIVACY_SECRET) => {
+		const res = await fetch(`${n8n.baseUrl}/webhook/privacy`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'x-webhook-secret': secret },
+			body: JSON.stringify(body),
+		});
+		return {
+			status: res.status,
+			json: (await res.json().catch(() => ({}))) as Record<string, any>,
+		};
+	};
+	/** Rows of the package's tables in this schema that hold the address, or the contact's id. */
+	const holding = async () =>
+		(
+			await pg.query<{ t: string; n: number }>(
+				`SELECT 'contact_enrichment' AS t, count(*)::int AS n FROM ${t('contact_enrichment')} WHERE email = $1 OR id::text = $2
+UNION ALL SELECT 'email_verification', count(*)::int FROM ${t('email_verification')} WHERE email = $1
+UNION ALL SELECT 'pipeline_events', count(*)::int FROM ${t('pipeline_events')} WHERE payload::text ILIKE '%' || $1 || '%'
+UNION ALL SELECT 'pipeline_errors', count(*)::int FROM ${t('pipeline_errors')} WHERE error_message ILIKE '%' || $1 || '%'`,
+				[person.email, person.id],
+			)
+		).rows.filter((r) => r.n > 0);
+	const before = await holding();
+	expect(before.map((r) => r.t)).toEqual([
+		'contact_enrichment',
+		'email_verification',
+		'pipeline_events',
+	]);
+
+	expect((await ask({ action: 'export', email: person.email }, 'wrong')).status).toBe(403);
+	const exported = await ask({ action: 'export', email: person.email.toUpperCase() });
+	expect(exported.status).toBe(200);
+	expect(exported.json.found).toBe(before.reduce((n, r) => n + r.n, 0));
+	expect(JSON.stringify(exported.json.data)).toContain(person.email);
+
+	const erased = await ask({ action: 'erase', email: person.email });
+	expect(erased.status).toBe(200);
+	expect(JSON.stringify(erased.json)).not.toContain(person.email);
+	expect(erased.json.removed).toBe(exported.json.found);
+	expect(await holding()).toEqual([]);
+
+	const again = await ask({ action: 'erase', email: person.email });
+	expect(again.status).toBe(200);
+	expect(again.json.removed).toBe(0);
+	const audit = await pg.query(
+		`SELECT action, subject_hash FROM ${t('privacy_requests')} ORDER BY id`,
+	);
+	expect(audit.rows.map((r) => r.action)).toEqual(['export', 'erase', 'erase']);
+	expect(JSON.stringify(audit.rows)).not.toContain(person.email);
+	expect((await ask({ action: 'delete-everything', email: person.email })).status).toBe(400);
+	expect((await ask({ action: 'erase', email: 'not an address' })).status).toBe(422);
 });

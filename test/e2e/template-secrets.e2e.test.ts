@@ -31,6 +31,7 @@ import { installPackage, N8n, ROOT, sleep } from './harness/n8n';
 const BOOKINGS = 'mkopsHsBookings1';
 const CSV_IMPORT = 'mkopsCsvRegImprt';
 const APP_CREATE = 'mkopsAppRecCrt01';
+const GDPR_REQUEST = 'mkopsGdprReqst01';
 const HUBSPOT_INBOUND = 'mkopsHsInbound01';
 const HUBSPOT_TOKEN = 'pat-e2e-template-secrets';
 /** The values the template shipped before it was emptied: public in this repository's history. */
@@ -195,11 +196,13 @@ beforeAll(async () => {
 	);
 	n8n.importWorkflow(join(ROOT, 'workflows/app-record-create.json'));
 	n8n.importWorkflow(join(ROOT, 'workflows/hubspot-inbound-sync.json'));
+	n8n.importWorkflow(join(ROOT, 'workflows/gdpr-request.json'));
 	for (const id of [
 		BOOKINGS,
 		CSV_IMPORT,
 		APP_CREATE,
 		HUBSPOT_INBOUND,
+		GDPR_REQUEST,
 		CONTROL.bookings.id,
 		CONTROL.csv.id,
 	])
@@ -390,5 +393,23 @@ describe('the credentials template as shipped keeps the booking webhook and the 
 		await settleEventLog(n8n);
 		expect(startedExecutions(n8n.userFolder, APP_CREATE)).toEqual([]);
 		expect(startedExecutions(n8n.userFolder, HUBSPOT_INBOUND)).toEqual([]);
+	});
+
+	it('the GDPR request as shipped: the privacy webhook refuses every call before anything runs', async () => {
+		expect(template.find((c) => c.id === 'mkopsPrivHook001')!.data).toEqual({
+			name: 'X-Webhook-Secret',
+			value: '',
+		});
+		const request = { action: 'erase', email: 'someone@example.test' };
+		const answers = [
+			await postBooking('privacy', {}, request),
+			await postBooking('privacy', { 'X-Webhook-Secret': '' }, request),
+			await postBooking('privacy', { 'X-Webhook-Secret': 'guess' }, request),
+		];
+		expect(answers).toEqual(
+			Array(3).fill({ status: 500, text: 'No authentication data defined on node!' }),
+		);
+		await settleEventLog(n8n);
+		expect(startedExecutions(n8n.userFolder, GDPR_REQUEST)).toEqual([]);
 	});
 });
