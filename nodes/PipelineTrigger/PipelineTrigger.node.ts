@@ -21,7 +21,11 @@ import {
 	testPostgresConnection,
 	type PostgresCredentials,
 } from '../shared/database/connection';
-import { assertPipelineSchema, type PipelineEvent } from '../shared/pipeline/events';
+import {
+	assertPipelineSchema,
+	type PipelineEvent,
+	releaseClaimed,
+} from '../shared/pipeline/events';
 import { DEFAULT_PIPELINE_SCHEMA } from '../shared/pipeline/schema';
 import { type ConsumerOptions, PipelineConsumer, type RunOutcome } from './consumer';
 import { PipelineListener } from './listener';
@@ -37,6 +41,7 @@ export function eventItem(e: PipelineEvent): INodeExecutionData {
 			attempts: e.attempts,
 			created_at: e.created_at,
 			parent_id: e.parent_id,
+			claim: e.claimed_by,
 		},
 	};
 }
@@ -46,6 +51,8 @@ export function outcomeOf(run: IRun | undefined): RunOutcome {
 	if (run === undefined)
 		return { status: 'unknown', message: 'n8n did not report how the execution ended' };
 	if (run.status === 'success' && !run.data.resultData.error) return { status: 'success' };
+	if (run.status === 'waiting' || run.status === 'running' || run.status === 'new')
+		return { status: 'running' };
 	const error = run.data.resultData.error;
 	const node = run.data.resultData.lastNodeExecuted;
 	const message = error?.message ?? `the execution ended with status ${run.status}`;
@@ -204,18 +211,11 @@ export class PipelineTrigger implements INodeType {
 		const dispatch = async (events: PipelineEvent[]): Promise<RunOutcome> => {
 			const done = this.helpers.createDeferredPromise<IRun>();
 			this.emit([events.map(eventItem)], undefined, done);
-			// An execution n8n never reports on (stopped mid-way) frees its slot after the timeout;
-			// the sweep takes its events back.
+			// An execution n8n never reports on frees its slot after the timeout, settling nothing:
+			// the sweep takes its events back (the stage workflows' own execution timeout is shorter).
 			let timer: NodeJS.Timeout | undefined;
 			const timeout = new Promise<RunOutcome>((resolve) => {
-				timer = setTimeout(
-					() =>
-						resolve({
-							status: 'unknown',
-							message: `No outcome from the execution within ${options.timeoutSeconds} s`,
-						}),
-					options.timeoutSeconds * 1000,
-				);
+				timer = setTimeout(() => resolve({ status: 'running' }), options.timeoutSeconds * 1000);
 			});
 			try {
 				return await Promise.race([done.promise.then(outcomeOf), timeout]);
@@ -225,11 +225,14 @@ export class PipelineTrigger implements INodeType {
 		};
 
 		if (manual) {
-			// The editor's test: one batch, settled by the workflow's own Complete/Fail nodes or the timeout.
+			// The editor's test: one batch of at most 10, settled by the workflow's own Complete/Fail
+			// nodes; what the test run left claimed is handed back when the test ends.
+			const claimed: Array<{ ids: string[]; claimedBy: string }> = [];
 			const consumer = new PipelineConsumer(
 				pool,
-				{ ...options, maxInFlight: 1 },
-				async (events) => {
+				{ ...options, maxInFlight: 1, batchSize: Math.min(options.batchSize, 10) },
+				async (events, claimedBy) => {
+					claimed.push({ ids: events.map((e) => e.id), claimedBy });
 					this.emit([events.map(eventItem)]);
 					return await new Promise<RunOutcome>(() => undefined);
 				},
@@ -248,6 +251,10 @@ export class PipelineTrigger implements INodeType {
 				closeFunction: async () => {
 					await consumer.close();
 					await listener.close();
+					for (const batch of claimed)
+						await releaseClaimed(pool, options.schema, batch.ids, batch.claimedBy).catch(
+							() => undefined,
+						);
 				},
 			};
 		}

@@ -35,9 +35,11 @@ export interface ConsumerOptions {
 export type RunOutcome =
 	| { status: 'success' }
 	| { status: 'error'; message: string }
-	| { status: 'unknown'; message: string };
+	| { status: 'unknown'; message: string }
+	/** Still running, or waiting (a Wait node): its events are left claimed; the sweep takes them back after the timeout. */
+	| { status: 'running' };
 
-export type Dispatch = (events: PipelineEvent[]) => Promise<RunOutcome>;
+export type Dispatch = (events: PipelineEvent[], claimedBy: string) => Promise<RunOutcome>;
 
 export interface ConsumerLog {
 	warn(message: string): void;
@@ -73,7 +75,12 @@ export class PipelineConsumer {
 	async sweep(): Promise<void> {
 		if (this.closed) return;
 		try {
-			const recovered = await recoverStuckEvents(this.db, this.o.schema, this.o.timeoutSeconds);
+			const recovered = await recoverStuckEvents(
+				this.db,
+				this.o.schema,
+				this.o.timeoutSeconds,
+				this.o.types,
+			);
 			if (recovered.length > 0)
 				this.log.warn(
 					`Pipeline Trigger: ${recovered.length} events had no outcome within ${this.o.timeoutSeconds} s and were taken back`,
@@ -153,7 +160,7 @@ export class PipelineConsumer {
 	private async run(events: PipelineEvent[], claimedBy: string): Promise<void> {
 		let outcome: RunOutcome;
 		try {
-			outcome = await this.dispatch(events);
+			outcome = await this.dispatch(events, claimedBy);
 		} catch (error) {
 			outcome = { status: 'error', message: (error as Error).message };
 		}
@@ -167,6 +174,7 @@ export class PipelineConsumer {
 
 	private async settle(events: PipelineEvent[], claimedBy: string, outcome: RunOutcome) {
 		const ids = events.map((e) => e.id);
+		if (outcome.status === 'running') return;
 		if (outcome.status === 'success' && this.o.completeOnSuccess) {
 			await completeClaimed(this.db, this.o.schema, ids, claimedBy);
 			return;

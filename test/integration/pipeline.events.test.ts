@@ -56,7 +56,7 @@ test('Apply Schema runs twice without change and the views answer', async () => 
 		`SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal`,
 		[`${db.schema}.company_raw_intake`],
 	);
-	expect(triggers.rows.map((r) => r.tgname)).toEqual(['pipeline_company_created']);
+	expect(triggers.rows.map((r) => r.tgname)).toEqual(['pipeline_company_created_07b911e6']);
 });
 
 test('1,000 rows inserted in one transaction: 1,000 pending events and one notification', async () => {
@@ -392,14 +392,14 @@ describe('consumer', () => {
 test('health: stalled, error rate and latency by the operations guide thresholds', async () => {
 	const events = db.qualified('pipeline_events');
 	await db.query(
-		`INSERT INTO ${events} (event_type, created_at) SELECT 'stuck', now() - interval '10 minutes' FROM generate_series(1, 101)`,
+		`INSERT INTO ${events} (event_type, created_at, available_at) SELECT 'stuck', now() - interval '10 minutes', now() - interval '10 minutes' FROM generate_series(1, 101)`,
 	);
 	await db.query(
 		`INSERT INTO ${events} (event_type, status, attempts, created_at, processed_at)
 SELECT 'slow', 'done', 1, now() - interval '30 seconds', now() - interval '10 seconds' FROM generate_series(1, 20)`,
 	);
 	await db.query(
-		`INSERT INTO ${db.qualified('pipeline_errors')} (event_type, stage, severity, error_message) SELECT 'slow', 'enrichment', 'error', 'x' FROM generate_series(1, 3)`,
+		`INSERT INTO ${db.qualified('pipeline_errors')} (event_id, event_type, stage, severity, error_message) SELECT id, 'slow', 'enrichment', 'error', 'x' FROM ${events} WHERE event_type = 'slow' ORDER BY id LIMIT 3`,
 	);
 	const th = {
 		stalledCount: 100,
@@ -422,4 +422,94 @@ SELECT 'slow', 'done', 1, now() - interval '30 seconds', now() - interval '10 se
 		latencySeconds: 20,
 	});
 	expect(calm.alerts).toEqual([]);
+});
+
+describe('a claim that timed out', () => {
+	const back = (id: string) =>
+		db.query(
+			`UPDATE ${db.qualified('pipeline_events')} SET claimed_at = now() - interval '10 minutes' WHERE id = $1`,
+			[id],
+		);
+
+	test('its late Complete and Fail are refused once another claim took the event; the new claim settles it', async () => {
+		await emit('a', 1);
+		const [first] = await claim(1, 'A');
+		await back(first.id);
+		expect(await recoverStuckEvents(db.pool, db.schema, 60, ['a'])).toEqual([
+			{ id: first.id, outcome: 'retry' },
+		]);
+		const [second] = await claim(1, 'B');
+		expect(second).toMatchObject({ id: first.id, attempts: 2, claimed_by: 'B' });
+		const late = await completeEvents(db.pool, db.schema, [
+			{ id: first.id, claim: 'A', next: { eventType: 'next' } },
+		]);
+		expect(late).toMatchObject({ completed: [], refused: [{ id: first.id, status: 'claimed' }] });
+		expect(late.emitted.size).toBe(0);
+		const lateFail = await failEvents(
+			db.pool,
+			db.schema,
+			[{ id: first.id, claim: 'A', message: 'late', severity: 'error', retry: true }],
+			0,
+		);
+		expect(lateFail.outcomes.size).toBe(0);
+		const current = await completeEvents(db.pool, db.schema, [
+			{ id: first.id, claim: 'B', next: { eventType: 'next' } },
+		]);
+		expect(current.completed).toEqual([first.id]);
+		expect(current.emitted.size).toBe(1);
+	});
+
+	test('taken back but not claimed again: the late Complete still counts, so the event is not run twice', async () => {
+		await emit('a', 1);
+		const [first] = await claim(1, 'A');
+		await back(first.id);
+		await recoverStuckEvents(db.pool, db.schema, 60);
+		expect(
+			(await completeEvents(db.pool, db.schema, [{ id: first.id, claim: 'A' }])).completed,
+		).toEqual([first.id]);
+		expect(await claim(1, 'B')).toEqual([]);
+	});
+
+	test("a trigger's sweep takes back only its own event types (each stage has its own timeout)", async () => {
+		await emit('a', 1);
+		await emit('b', 1);
+		const stuck = await claim(2, 'gone');
+		for (const e of stuck) await back(e.id);
+		expect(await recoverStuckEvents(db.pool, db.schema, 60, ['b'])).toEqual([
+			{ id: stuck[1].id, outcome: 'retry' },
+		]);
+		expect(await eventStatuses(db)).toEqual(
+			new Map([
+				[stuck[0].id, 'processing'],
+				[stuck[1].id, 'pending'],
+			]),
+		);
+	});
+
+	test('an execution still running when the trigger stops waiting: its events stay claimed, nothing settled', async () => {
+		await emit('a', 3);
+		const consumer = new PipelineConsumer(
+			db.pool,
+			{
+				schema: db.schema,
+				types: [],
+				batchSize: 10,
+				maxInFlight: 1,
+				timeoutSeconds: 300,
+				maxAttempts: 3,
+				retryDelaySeconds: 0,
+				completeOnSuccess: true,
+				instance: 'test',
+			},
+			async () => ({ status: 'running' }),
+			{ warn: () => undefined },
+		);
+		consumer.wake();
+		await consumer.settled();
+		expect(new Set((await eventStatuses(db)).values())).toEqual(new Set(['processing']));
+		expect(
+			(await db.query(`SELECT count(*)::int AS n FROM ${db.qualified('pipeline_errors')}`)).rows[0]
+				.n,
+		).toBe(0);
+	});
 });

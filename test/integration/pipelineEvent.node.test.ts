@@ -4,6 +4,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import { eventItem } from '../../nodes/PipelineTrigger/PipelineTrigger.node';
 import { claimEvents, emitEvents } from '../../nodes/shared/pipeline/events';
 import { closeAllPools } from '../../nodes/shared/database/connection';
 import { runWorkflow, startThen } from '../harness/inProcess';
@@ -50,12 +51,14 @@ async function claimed(n: number, type = 'company_created') {
 			payload: { i },
 		})),
 	);
-	return await claimEvents(db.pool, db.schema, {
+	const events = await claimEvents(db.pool, db.schema, {
 		types: [type],
 		limit: n,
 		claimedBy: 'test',
 		maxAttempts: 3,
 	});
+	// What the Pipeline Trigger's items hold.
+	return events.map((e) => eventItem(e).json as IDataObject & { id: string; record_id: string });
 }
 
 test('Complete with a next event: done, the next event carries the item without the event fields', async () => {
@@ -171,7 +174,7 @@ test("Fail: the item's own error becomes the message; retry until max attempts, 
 		onError: 'continueRegularOutput',
 	});
 	expect(twice.json('Pipeline')[0].error).toBe(
-		`Pipeline event ${c.id} is not being processed (already settled, or never claimed): not failed`,
+		`Pipeline event ${c.id} is not being processed under this claim (already settled, claimed again, or never claimed): not failed`,
 	);
 });
 
@@ -215,7 +218,7 @@ test('Emit: one event per item, the payload from a field, the record ID from ano
 
 test('Get Stats: the views as items; Alerts: one item per condition that holds, none when all is well', async () => {
 	await db.query(
-		`INSERT INTO ${db.qualified('pipeline_events')} (event_type, created_at) SELECT 'company_created', now() - interval '10 minutes' FROM generate_series(1, 3)`,
+		`INSERT INTO ${db.qualified('pipeline_events')} (event_type, created_at, available_at) SELECT 'company_created', now() - interval '10 minutes', now() - interval '10 minutes' FROM generate_series(1, 3)`,
 	);
 	const pending = await run({ operation: 'stats', report: 'pendingByType' });
 	expect(pending.json('Pipeline')).toEqual([
@@ -249,7 +252,7 @@ test('Attach to Table: inserts and matching updates of the table emit events', a
 		idColumn: 'deal_id',
 		condition: '',
 	});
-	expect(attached.json('Pipeline')[0].trigger).toBe('pipeline_deal_stage_changed');
+	expect(attached.json('Pipeline')[0].trigger).toBe('pipeline_deal_stage_changed_a4a961d5');
 	await db.query(`INSERT INTO ${db.qualified('deals')} VALUES ('D1', 'new')`);
 	await db.query(`UPDATE ${db.qualified('deals')} SET stage = 'won'`);
 	const rows = await db.query(

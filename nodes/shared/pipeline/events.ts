@@ -16,12 +16,14 @@ export interface PipelineEvent {
 	max_attempts: number;
 	created_at: string;
 	parent_id: string | null;
+	/** The claim that holds it (`<host>:<pid>/<batch>`): Complete and Fail check it. */
+	claimed_by: string;
 }
 
 export type Queryable = Pick<pg.Pool, 'query'>;
 
 const EVENT_COLUMNS =
-	'e.id::text AS id, e.event_type, e.record_id, e.payload, e.attempts, e.max_attempts, e.created_at, e.parent_id::text AS parent_id';
+	'e.id::text AS id, e.event_type, e.record_id, e.payload, e.attempts, e.max_attempts, e.created_at, e.parent_id::text AS parent_id, e.claimed_by';
 
 const names = (schema: string) => ({
 	events: pipelineName(schema, PIPELINE_TABLES.events),
@@ -75,6 +77,8 @@ export interface NextEvent {
 
 export interface Completion {
 	id: string;
+	/** The claim the item came with: the event is completed only while no other claim took it since. */
+	claim?: string | null;
 	next?: NextEvent;
 }
 
@@ -83,7 +87,7 @@ export interface CompletionResult {
 	completed: string[];
 	/** Events that were already done (completing again changes nothing). */
 	alreadyDone: string[];
-	/** Events that do not exist or are dead, with their status (null: no such event). */
+	/** Events that do not exist, are dead, or were claimed again since (status `claimed`). */
 	refused: Array<{ id: string; status: string | null }>;
 	/** Next events inserted, by parent id. */
 	emitted: Map<string, string>;
@@ -101,15 +105,20 @@ export async function completeEvents(
 	const { events } = names(schema);
 	const ids = completions.map((c) => c.id);
 	const withNext = completions.filter((c) => c.next);
+	// An event timed out and put back (pending, failed) is still the item's to complete while no
+	// other claim has taken it; one claimed again since belongs to that claim.
 	const { rows } = await db.query<{
 		done: string[] | null;
 		emitted: Array<{ id: string; parent: string }> | null;
-		statuses: Array<{ id: string; status: string }> | null;
 	}>(
-		`WITH done AS (
-	UPDATE ${events} SET status = 'done', processed_at = now(), error = NULL
-	WHERE id = ANY($1::bigint[]) AND status IN ('processing', 'pending', 'failed')
-	RETURNING id, record_id
+		`WITH c AS (
+	SELECT DISTINCT ON (id) id, claim FROM unnest($1::bigint[], $6::text[]) AS c(id, claim)
+), done AS (
+	UPDATE ${events} e SET status = 'done', processed_at = now(), error = NULL
+	FROM c
+	WHERE e.id = c.id AND e.status IN ('processing', 'pending', 'failed')
+		AND (c.claim IS NULL OR e.claimed_by IS NOT DISTINCT FROM c.claim)
+	RETURNING e.id, e.record_id
 ), next AS (
 	INSERT INTO ${events} (event_type, record_id, payload, parent_id)
 	SELECT n.event_type, COALESCE(n.record_id, done.record_id), COALESCE(n.payload, '{}'::jsonb), done.id
@@ -123,8 +132,6 @@ export async function completeEvents(
 SELECT
 	(SELECT array_agg(id::text) FROM done) AS done,
 	(SELECT json_agg(json_build_object('id', id::text, 'parent', parent_id::text)) FROM next) AS emitted,
-	(SELECT json_agg(json_build_object('id', x.id::text, 'status', x.status))
-		FROM ${events} x WHERE x.id = ANY($1::bigint[]) AND x.id NOT IN (SELECT id FROM done)) AS statuses,
 	(SELECT count(*) FROM notified) AS notifications`,
 		[
 			ids,
@@ -132,25 +139,34 @@ SELECT
 			withNext.map((c) => c.next!.eventType),
 			withNext.map((c) => c.next!.recordId ?? null),
 			withNext.map((c) => JSON.stringify(c.next!.payload ?? {})),
+			completions.map((c) => c.claim ?? null),
 		],
 	);
-	const row = rows[0];
-	const completed = row.done ?? [];
-	const known = new Map((row.statuses ?? []).map((s) => [s.id, s.status]));
+	const completed = rows[0].done ?? [];
 	const done = new Set(completed);
+	const others = [...new Set(ids)].filter((id) => !done.has(id));
+	// Read after the update: a completion that raced this one and won shows as done here.
+	const known = new Map<string, { status: string; claimed_by: string | null }>();
+	if (others.length > 0) {
+		const current = await db.query<{ id: string; status: string; claimed_by: string | null }>(
+			`SELECT id::text AS id, status, claimed_by FROM ${events} WHERE id = ANY($1::bigint[])`,
+			[others],
+		);
+		for (const r of current.rows) known.set(r.id, r);
+	}
 	const alreadyDone: string[] = [];
 	const refused: CompletionResult['refused'] = [];
-	for (const id of new Set(ids)) {
-		if (done.has(id)) continue;
-		const status = known.get(id) ?? null;
-		if (status === 'done') alreadyDone.push(id);
-		else refused.push({ id, status });
+	for (const id of others) {
+		const row = known.get(id);
+		if (row?.status === 'done') alreadyDone.push(id);
+		else if (row && row.status !== 'dead') refused.push({ id, status: 'claimed' });
+		else refused.push({ id, status: row?.status ?? null });
 	}
 	return {
 		completed,
 		alreadyDone,
 		refused,
-		emitted: new Map((row.emitted ?? []).map((e) => [e.parent, e.id])),
+		emitted: new Map((rows[0].emitted ?? []).map((e) => [e.parent, e.id])),
 	};
 }
 
@@ -158,6 +174,8 @@ export type Severity = 'info' | 'warning' | 'error' | 'critical';
 
 export interface Failure {
 	id: string;
+	/** The claim the item came with: only an event that claim still holds is failed. */
+	claim?: string | null;
 	message: string;
 	severity: Severity;
 	/** Offer it again after a delay (until its max attempts), or dead-letter it now. */
@@ -184,7 +202,7 @@ export async function failEvents(
 	onlyClaimedBy?: string,
 ): Promise<FailureResult> {
 	const { events, errors } = names(schema);
-	const claim = onlyClaimedBy === undefined ? '' : 'AND e.claimed_by = $7';
+	const claim = onlyClaimedBy === undefined ? '' : 'AND e.claimed_by = $8';
 	const params: unknown[] = [
 		failures.map((f) => f.id),
 		failures.map((f) => f.message),
@@ -192,6 +210,7 @@ export async function failEvents(
 		failures.map((f) => f.retry),
 		failures.map((f) => f.stage ?? null),
 		retryDelaySeconds,
+		failures.map((f) => f.claim ?? null),
 	];
 	if (onlyClaimedBy !== undefined) params.push(onlyClaimedBy);
 	const { rows } = await db.query<{
@@ -201,7 +220,8 @@ export async function failEvents(
 		retry_at: string | null;
 	}>(
 		`WITH f AS (
-	SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::text[]) AS f(id, message, severity, retry, stage)
+	SELECT DISTINCT ON (id) * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::text[], $7::text[])
+		AS f(id, message, severity, retry, stage, claim)
 ), failed AS (
 	UPDATE ${events} e SET
 		status = CASE WHEN f.retry AND e.attempts < e.max_attempts THEN 'failed' ELSE 'dead' END,
@@ -209,7 +229,7 @@ export async function failEvents(
 		processed_at = CASE WHEN f.retry AND e.attempts < e.max_attempts THEN NULL ELSE now() END,
 		error = f.message
 	FROM f
-	WHERE e.id = f.id AND e.status = 'processing' ${claim}
+	WHERE e.id = f.id AND e.status = 'processing' AND (f.claim IS NULL OR e.claimed_by = f.claim) ${claim}
 	RETURNING e.id, e.event_type, e.record_id, e.attempts, e.status, e.available_at, f.message, f.severity, f.stage
 ), logged AS (
 	INSERT INTO ${errors} (event_id, event_type, record_id, stage, severity, error_message, attempt, outcome)
@@ -262,7 +282,7 @@ export async function emitEvents(
 	const { rows } = await db.query<{ ids: string[] | null }>(
 		`WITH inserted AS (
 	INSERT INTO ${events} (event_type, record_id, payload)
-	SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
+	SELECT event_type, record_id, payload FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS x(event_type, record_id, payload)
 	RETURNING id, event_type
 ), notified AS (
 	${notifySql(schema, 'inserted')}
@@ -290,8 +310,11 @@ export async function recoverStuckEvents(
 	db: Queryable,
 	schema: string,
 	timeoutSeconds: number,
+	types: string[] = [],
 ): Promise<Recovered[]> {
 	const { events, errors } = names(schema);
+	// Only the event types this trigger handles: another stage's events follow that stage's timeout.
+	const byType = types.length > 0 ? 'AND event_type = ANY($2::text[])' : '';
 	const { rows } = await db.query<Recovered>(
 		`WITH stuck AS (
 	UPDATE ${events} SET
@@ -299,7 +322,7 @@ export async function recoverStuckEvents(
 		processed_at = CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END,
 		available_at = now(),
 		error = 'No outcome within ' || $1::text || ' s of being claimed by ' || COALESCE(claimed_by, '?')
-	WHERE status = 'processing' AND claimed_at < now() - make_interval(secs => $1::float8)
+	WHERE status = 'processing' AND claimed_at < now() - make_interval(secs => $1::float8) ${byType}
 	RETURNING id, event_type, record_id, attempts, status, error
 ), logged AS (
 	INSERT INTO ${errors} (event_id, event_type, record_id, stage, severity, error_message, attempt, outcome)
@@ -308,7 +331,7 @@ export async function recoverStuckEvents(
 	FROM stuck
 )
 SELECT id::text AS id, CASE status WHEN 'dead' THEN 'dead' ELSE 'retry' END AS outcome FROM stuck`,
-		[timeoutSeconds],
+		types.length > 0 ? [timeoutSeconds, types] : [timeoutSeconds],
 	);
 	return rows;
 }
@@ -363,7 +386,7 @@ export async function readView(
 }
 
 export interface HealthThresholds {
-	/** Critical: more than this many events waiting longer than `stalledMinutes`. */
+	/** Critical: more than this many events ready (pending) for longer than `stalledMinutes`. */
 	stalledCount: number;
 	stalledMinutes: number;
 	/** Critical: any stage's errors / attempts over this fraction within `windowMinutes`. */
@@ -393,16 +416,21 @@ export async function checkHealth(
 	const { events, errors } = names(schema);
 	const stalled = await db.query<{ n: string }>(
 		`SELECT count(*)::text AS n FROM ${events}
-WHERE status IN ('pending', 'failed') AND created_at < now() - make_interval(mins => $1::int)`,
+WHERE status = 'pending' AND available_at < now() - make_interval(mins => $1::int)`,
 		[th.stalledMinutes],
 	);
 	const rates = await db.query<{ stage: string; attempts: string; errors: string }>(
-		`WITH a AS (
-	SELECT event_type AS stage, sum(attempts) AS attempts FROM ${events}
-	WHERE created_at > now() - make_interval(mins => $1::int) GROUP BY event_type
+		// Errors and attempts of the same events (those created in the window); a rejection the
+		// workflow chose (severity info or warning) is an outcome, not a failure.
+		`WITH w AS (
+	SELECT id, event_type, attempts FROM ${events} WHERE created_at > now() - make_interval(mins => $1::int)
+), a AS (
+	SELECT event_type AS stage, sum(attempts) AS attempts FROM w GROUP BY event_type
 ), e AS (
-	SELECT event_type AS stage, count(*) AS errors FROM ${errors}
-	WHERE created_at > now() - make_interval(mins => $1::int) GROUP BY event_type
+	SELECT w.event_type AS stage, count(*) AS errors
+	FROM ${errors} x JOIN w ON w.id = x.event_id
+	WHERE x.severity IN ('error', 'critical')
+	GROUP BY w.event_type
 )
 SELECT a.stage, a.attempts::text AS attempts, COALESCE(e.errors, 0)::text AS errors
 FROM a LEFT JOIN e ON e.stage = a.stage ORDER BY a.stage`,

@@ -9,7 +9,7 @@
  * - A completion's next event is unique per (parent_id, event_type): completing twice cascades once.
  * - emit_pipeline_event() is the row trigger any table can attach (attach_pipeline_event()).
  */
-import { quoteIdent } from '../database/connection';
+import { DatabaseError, quoteIdent } from '../database/connection';
 
 export const PIPELINE_TABLES = {
 	events: 'pipeline_events',
@@ -47,8 +47,15 @@ export function notifySql(schema: string, fromSql: string): string {
 	return `SELECT pg_notify('${PIPELINE_CHANNEL}', ${notifyPayload(schema, 't.event_type')}) FROM (SELECT DISTINCT event_type FROM ${fromSql}) t`;
 }
 
+/** A schema name for the pipeline: a plain SQL name without `$` (it would end the functions' $fn$ quotes). */
+export function pipelineSchemaName(schema: string): string {
+	if (schema.includes('$'))
+		throw new DatabaseError(`Schema '${schema}' must not contain '$' (letters, digits and _ only)`);
+	return quoteIdent(schema, 'Schema');
+}
+
 export function pipelineSchemaStatements(schema: string): string[] {
-	const s = quoteIdent(schema, 'Schema');
+	const s = pipelineSchemaName(schema);
 	const t = (name: string) => pipelineName(schema, name);
 	const events = t(PIPELINE_TABLES.events);
 	const errors = t(PIPELINE_TABLES.errors);
@@ -116,7 +123,9 @@ $fn$`,
 	condition text DEFAULT NULL
 ) RETURNS text LANGUAGE plpgsql AS $fn$
 DECLARE
-	trigger_name text := left('pipeline_' || regexp_replace(lower(event_type), '[^a-z0-9_]', '_', 'g'), 63);
+	-- The event type, readable, plus a hash of it: lead.created and lead_created stay two triggers.
+	trigger_name text := left('pipeline_' || regexp_replace(lower(event_type), '[^a-z0-9_]', '_', 'g'), 54)
+		|| '_' || left(md5(event_type), 8);
 BEGIN
 	IF upper(fires_on) !~ '^(INSERT|UPDATE|DELETE)( OR (INSERT|UPDATE|DELETE))*$' THEN
 		RAISE EXCEPTION 'fires_on must be INSERT, UPDATE or DELETE joined by OR, got %', fires_on;
@@ -147,27 +156,26 @@ SELECT event_type AS stage,
 FROM ${events}
 WHERE status = 'done' AND created_at > now() - interval '1 hour'
 GROUP BY event_type`,
-		// Rate = errors / attempts per event type: every attempt ends in a completion or an error row.
+		// Rate = failed attempts / attempts, over the same events (created in the last 24 hours). Every
+		// attempt ends in a completion or an error row; rejections (info, warning) are not failures.
 		`CREATE OR REPLACE VIEW ${t(PIPELINE_VIEWS.errorRate24h)} AS
-WITH attempts AS (
-	SELECT event_type, sum(attempts) AS attempts, count(*) FILTER (WHERE status = 'dead') AS dead
-	FROM ${events}
-	WHERE created_at > now() - interval '24 hours'
-	GROUP BY event_type
-), errs AS (
-	SELECT event_type, count(*) AS error_count, count(*) FILTER (WHERE severity = 'critical') AS critical_count
-	FROM ${errors}
-	WHERE created_at > now() - interval '24 hours'
-	GROUP BY event_type
+WITH w AS (
+	SELECT id, event_type, attempts, status FROM ${events} WHERE created_at > now() - interval '24 hours'
+), a AS (
+	SELECT event_type, sum(attempts) AS attempts, count(*) FILTER (WHERE status = 'dead') AS dead_count
+	FROM w GROUP BY event_type
+), e AS (
+	SELECT w.event_type,
+		count(*) FILTER (WHERE x.severity IN ('error', 'critical')) AS error_count,
+		count(*) FILTER (WHERE x.severity = 'critical') AS critical_count,
+		count(*) FILTER (WHERE x.severity IN ('info', 'warning')) AS warning_count
+	FROM ${errors} x JOIN w ON w.id = x.event_id
+	GROUP BY w.event_type
 )
-SELECT COALESCE(a.event_type, e.event_type) AS event_type,
-	COALESCE(a.attempts, 0) AS attempts,
-	COALESCE(e.error_count, 0) AS error_count,
-	COALESCE(e.critical_count, 0) AS critical_count,
-	COALESCE(a.dead, 0) AS dead_count,
+SELECT a.event_type, a.attempts, COALESCE(e.error_count, 0) AS error_count,
+	COALESCE(e.critical_count, 0) AS critical_count, COALESCE(e.warning_count, 0) AS warning_count, a.dead_count,
 	round(COALESCE(e.error_count, 0)::numeric / NULLIF(a.attempts, 0), 4) AS error_rate
-FROM attempts a
-FULL JOIN errs e ON e.event_type = a.event_type`,
+FROM a LEFT JOIN e ON e.event_type = a.event_type`,
 		`CREATE OR REPLACE VIEW ${t(PIPELINE_VIEWS.unresolvedErrors)} AS
 SELECT id, event_id, event_type, record_id, stage, severity, error_message, attempt, outcome, created_at
 FROM ${errors}

@@ -79,3 +79,10 @@ export async function testPipelinePostgres(
 ): Promise<INodeCredentialTestResult> {
 	return await testPostgresConnection(credential.data ?? {});
 }
+
+/** The claim an item carries (the Pipeline Trigger's `claim`), or null: then it is not checked. */
+export function claimOf(json: IDataObject, field: string): string | null {
+	if (!field) return null;
+	const value = fieldOf(json, field);
+	return typeof value === 'string' && value ? value : null;
+}

@@ -13,11 +13,12 @@ import {
 	type RowOutcome,
 } from '../../../../shared/batch/outcomes';
 import { type Completion, completeEvents } from '../../../../shared/pipeline/events';
-import { eventIdOf, fieldOf, openPipeline, pipelineFailure } from '../../helpers/context';
-import { eventIdField } from '../common.descriptions';
+import { claimOf, eventIdOf, fieldOf, openPipeline, pipelineFailure } from '../../helpers/context';
+import { claimField, eventIdField } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
 	eventIdField,
+	claimField,
 	{
 		displayName: 'Next Event Type',
 		name: 'nextEventType',
@@ -66,6 +67,7 @@ export const description = updateDisplayOptions({ show: { operation: ['complete'
 
 const EVENT_FIELDS = new Set([
 	'id',
+	'claim',
 	'event_type',
 	'attempts',
 	'max_attempts',
@@ -101,9 +103,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			);
 			continue;
 		}
+		const claim = claimOf(json, this.getNodeParameter('claimField', i, 'claim') as string);
 		const nextType = String(this.getNodeParameter('nextEventType', i, '') ?? '').trim();
 		if (!nextType) {
-			completions.push({ id, itemIndex: i });
+			completions.push({ id, claim, itemIndex: i });
 			continue;
 		}
 		const payloadField = this.getNodeParameter('nextPayloadField', i, 'payload') as string;
@@ -120,6 +123,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		const record = recordField ? fieldOf(json, recordField) : undefined;
 		completions.push({
 			id,
+			claim,
 			itemIndex: i,
 			next: {
 				eventType: nextType,
@@ -148,7 +152,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 						c.itemIndex,
 						status === null
 							? `Pipeline event ${c.id} does not exist in ${p.schema}.pipeline_events`
-							: `Pipeline event ${c.id} is ${status}: it cannot be completed`,
+							: status === 'claimed'
+								? `Pipeline event ${c.id} was claimed again after this execution's claim timed out: not completed here (raise the trigger's Processing Timeout above the stage's longest run)`
+								: `Pipeline event ${c.id} is ${status}: it cannot be completed`,
 						{ base: json },
 					),
 				);

@@ -14,11 +14,12 @@ import {
 } from '../../../../shared/batch/outcomes';
 import { type Failure, failEvents, type Severity } from '../../../../shared/pipeline/events';
 import { SEVERITIES } from '../../../../shared/pipeline/schema';
-import { eventIdOf, openPipeline, pipelineFailure } from '../../helpers/context';
-import { eventIdField } from '../common.descriptions';
+import { claimOf, eventIdOf, openPipeline, pipelineFailure } from '../../helpers/context';
+import { claimField, eventIdField } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
 	eventIdField,
+	claimField,
 	{
 		displayName: 'Message',
 		name: 'message',
@@ -95,6 +96,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		const stage = String(this.getNodeParameter('stage', i, '') ?? '').trim();
 		failures.push({
 			id,
+			claim: claimOf(json, this.getNodeParameter('claimField', i, 'claim') as string),
 			itemIndex: i,
 			message: message.slice(0, 2000),
 			severity: this.getNodeParameter('severity', i, 'error') as Severity,
@@ -117,7 +119,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 					failedRow(
 						this,
 						f.itemIndex,
-						`Pipeline event ${f.id} is not being processed (already settled, or never claimed): not failed`,
+						`Pipeline event ${f.id} is not being processed under this claim (already settled, claimed again, or never claimed): not failed`,
 						{
 							base: json,
 						},
