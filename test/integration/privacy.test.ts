@@ -229,10 +229,20 @@ VALUES ($1, 'CEO', 'found', $2, $3) RETURNING id::text AS id`,
 		return String((result.json('Pipeline')[0].pipeline as IDataObject).event_id);
 	};
 	ada.events = [
-		await eventId('lead_seen', {
-			lead: { contact: { email: ` ${ADA.toUpperCase()}` }, tags: ['webinar'] },
-		}),
-		await eventId('contact_enriched', { contact_id: ada.enrichment, slot: 'CEO' }, 'contact_id'),
+		// Her own record as the payload: the event is hers, deleted whole.
+		await eventId('lead_created', { email: ` ${ADA.toUpperCase()}`, first_name: 'Ada' }),
+		// A company's contacts, as the enrichment stage emits them: only her part is hers.
+		await eventId(
+			'contact_enriched',
+			{
+				company_id: 'CMP-ENGINES',
+				contacts: [
+					{ role: 'CEO', full_name: 'Ada Lovelace', email: ADA },
+					{ role: 'CFO', full_name: 'Charles Babbage', email: `charles.${tag}@engines.example` },
+				],
+			},
+			'company_id',
+		),
 	];
 	grace.events = [await eventId('lead_seen', { lead: { email: GRACE } })];
 	const error = async (eventId: string | null, message: string) =>
@@ -243,7 +253,7 @@ VALUES ($1, 'CEO', 'found', $2, $3) RETURNING id::text AS id`,
 			)
 		).rows[0].id;
 	ada.errors = [
-		await error(ada.events[1], 'verifier timed out'),
+		await error(ada.events[0], 'verifier timed out'),
 		await error(null, `Verifier refused ${ADA.toUpperCase()}: mailbox full.`),
 	];
 	grace.errors = [await error(grace.events[0], `Verifier refused ${GRACE}: mailbox full.`)];
@@ -467,6 +477,9 @@ describe('Privacy', () => {
 		expect(ids(postgres[`${S2}.contact_enrichment`])).toEqual([ada.enrichment]);
 		expect(postgres[`${S2}.email_verification`].map((r) => r.email)).toEqual([ADA]);
 		expect(ids(postgres[`${S2}.pipeline_events`])).toEqual([...ada.events].sort());
+		// The company's event is exported as her part only: her colleague's data stays out of her export.
+		expect(JSON.stringify(postgres[`${S2}.pipeline_events`])).not.toContain('Babbage');
+		expect(JSON.stringify(postgres[`${S2}.pipeline_events`])).toContain('Ada Lovelace');
 		expect(ids(postgres[`${S2}.pipeline_errors`])).toEqual([...ada.errors].sort());
 		// Every table with a row naming her is in the export, with at least those rows (a synced
 		// record's other fields come along).
@@ -549,9 +562,15 @@ describe('Privacy', () => {
 			]),
 		).toBe(0);
 		expect(await count(`${q1('attendance_checks')} WHERE email LIKE $1`, [`old.${tag}%`])).toBe(0);
-		expect(await count(`${q2('pipeline_events')} WHERE id = ANY($1::bigint[])`, [ada.events])).toBe(
-			0,
-		);
+		expect(await count(`${q2('pipeline_events')} WHERE id = $1`, [ada.events[0]])).toBe(0);
+		// The company's event stays, her part replaced, her colleague's untouched.
+		const company = await pg.query(`SELECT payload FROM ${q2('pipeline_events')} WHERE id = $1`, [
+			ada.events[1],
+		]);
+		expect(company.rows[0].payload.contacts).toEqual([
+			{ erased: true },
+			{ role: 'CFO', full_name: 'Charles Babbage', email: `charles.${tag}@engines.example` },
+		]);
 		expect(
 			await count(
 				`${q2('pipeline_errors')} WHERE id = ANY($1::bigint[]) OR event_id = ANY($2::bigint[])`,

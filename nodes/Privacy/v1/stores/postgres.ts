@@ -47,17 +47,6 @@ export interface PostgresFindings {
 	hubspotRecords: HubSpotRef[];
 }
 
-/**
- * Events of the enrichment cascade whose record_id is a company's (company_raw_intake, company_master
- * ids): a contact_enrichment id can equal one of them, and those events are not the person's.
- */
-export const COMPANY_EVENT_TYPES = [
-	'company_created',
-	'company_validated',
-	'company_promoted',
-	'slots_created',
-];
-
 /** HubSpot webhook subscription prefixes (`company.propertyChange`) by object type. */
 const SUBSCRIPTION_PREFIX: Record<string, string> = {
 	contacts: 'contact',
@@ -181,7 +170,6 @@ export async function collectPostgres(
 
 	const present = new Map<string, Set<string>>();
 	for (const schema of schemas) present.set(schema, await existingTables(db, schema, KNOWN_TABLES));
-	const contactIdsBySchema = new Map<string, string[]>();
 
 	// 2. Attendance and enrichment tables. Checks first: they point at registrants.
 	for (const schema of schemas) {
@@ -202,13 +190,8 @@ export async function collectPostgres(
 		}
 		if (has.has(ATTENDANCE.registrants))
 			await c.take(schema, ATTENDANCE.registrants, isEmail('email'));
-		if (has.has(CASCADE_TABLES.contacts)) {
-			const rows = await c.take(schema, CASCADE_TABLES.contacts, isEmail('email'));
-			contactIdsBySchema.set(
-				schema,
-				rows.map((r) => String(r.id)),
-			);
-		}
+		if (has.has(CASCADE_TABLES.contacts))
+			await c.take(schema, CASCADE_TABLES.contacts, isEmail('email'));
 		if (has.has(CASCADE_TABLES.verification))
 			await c.take(schema, CASCADE_TABLES.verification, isEmail('email'));
 	}
@@ -274,23 +257,59 @@ export async function collectPostgres(
 			);
 	}
 
-	// 4. The pipeline, last: events holding the address as a string value anywhere in their payload
-	//    (or about one of the person's contact_enrichment rows), and their errors.
+	// 4. The pipeline, last. An event whose payload is the person's own record (the address at its top
+	//    level) is theirs: exported and deleted whole, with its errors. An event that holds the person
+	//    inside a larger payload (a company's contacts) is not: only the person's part is exported,
+	//    and Erase replaces that part with {"erased": true}, leaving the colleagues' data alone.
 	for (const schema of schemas) {
 		const has = present.get(schema)!;
-		let eventIds: string[] = [];
+		let wholeIds: string[] = [];
 		if (has.has(PIPELINE_TABLES.events)) {
-			// The address in the payload's text rules out most rows before the path walk.
-			const rows = await c.take(
-				schema,
-				PIPELINE_TABLES.events,
-				`(strpos(lower(payload::text), $1) > 0 AND EXISTS (
-	SELECT 1 FROM jsonb_path_query(payload, 'strict $.**') AS v(value)
-	WHERE jsonb_typeof(v.value) = 'string' AND lower(btrim(v.value #>> '{}')) = $1))
-OR (record_id = ANY($2::text[]) AND event_type <> ALL($3::text[]))`,
-				[contactIdsBySchema.get(schema) ?? [], COMPANY_EVENT_TYPES],
+			const table = qualified(schema, PIPELINE_TABLES.events);
+			// The address in the payload's text rules out most rows before the walk.
+			const candidates = await c.query<Row & { id: string; payload: unknown }>(
+				`SELECT * FROM ${table} WHERE strpos(lower(payload::text), $1) > 0`,
 			);
-			eventIds = rows.map((r) => String(r.id));
+			const whole: Row[] = [];
+			const partial: Array<{ row: Row; parts: unknown[]; erased: unknown }> = [];
+			for (const row of candidates) {
+				const found = personParts(row.payload, email);
+				if (found.whole) whole.push(row);
+				else if (found.parts.length > 0)
+					partial.push({ row, parts: found.parts, erased: found.erased });
+			}
+			wholeIds = whole.map((r) => String(r.id));
+			const key = `${schema}.${PIPELINE_TABLES.events}`;
+			c.tables[key] ??= [];
+			if (action === 'erase') {
+				if (wholeIds.length > 0)
+					c.tables[key].push(
+						...(await c.query<Row>(
+							`DELETE FROM ${table} WHERE id = ANY($2::bigint[]) AND $1::text IS NOT NULL RETURNING *`,
+							[wholeIds],
+						)),
+					);
+				for (const p of partial) {
+					await c.query(
+						`UPDATE ${table} SET payload = $3::jsonb WHERE id = $2::bigint AND $1::text IS NOT NULL`,
+						[String(p.row.id), JSON.stringify(p.erased)],
+					);
+					c.tables[key].push({
+						id: p.row.id,
+						event_type: p.row.event_type,
+						erased_parts: p.parts.length,
+					});
+				}
+			} else {
+				c.tables[key].push(...whole);
+				for (const p of partial)
+					c.tables[key].push({
+						id: p.row.id,
+						event_type: p.row.event_type,
+						created_at: p.row.created_at,
+						parts: p.parts,
+					});
+			}
 		}
 		if (has.has(PIPELINE_TABLES.errors)) {
 			// Whole-address mentions only: "mary.jane@x.com" in a message is not jane@x.com's.
@@ -304,7 +323,7 @@ OR (record_id = ANY($2::text[]) AND event_type <> ALL($3::text[]))`,
 				schema,
 				PIPELINE_TABLES.errors,
 				`id = ANY($2::bigint[]) OR event_id = ANY($3::bigint[])`,
-				[mentioning, eventIds],
+				[mentioning, wholeIds],
 			);
 		}
 	}
@@ -328,4 +347,38 @@ export function plainRow(row: Row): Row {
 		else out[name] = value;
 	}
 	return out;
+}
+
+const isPersonValue = (value: unknown, email: string) =>
+	typeof value === 'string' && value.trim().toLowerCase() === email;
+
+/**
+ * Where the address is in a payload: at its top level (`whole`: the payload is the person's record),
+ * or inside objects nested in it (`parts`: the innermost objects holding it), with the payload as it
+ * is once those objects are replaced by `{"erased": true}`.
+ */
+export function personParts(
+	payload: unknown,
+	email: string,
+): { whole: boolean; parts: unknown[]; erased: unknown } {
+	if (payload === null || typeof payload !== 'object')
+		return { whole: isPersonValue(payload, email), parts: [], erased: payload };
+	if (!Array.isArray(payload) && Object.values(payload).some((v) => isPersonValue(v, email)))
+		return { whole: true, parts: [], erased: payload };
+	const parts: unknown[] = [];
+	const walk = (value: unknown): unknown => {
+		if (Array.isArray(value)) return value.map(walk);
+		if (value === null || typeof value !== 'object') {
+			if (!isPersonValue(value, email)) return value;
+			parts.push(value);
+			return '[erased]';
+		}
+		if (Object.values(value).some((v) => isPersonValue(v, email))) {
+			parts.push(value);
+			return { erased: true };
+		}
+		return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
+	};
+	const erased = walk(payload);
+	return { whole: false, parts, erased };
 }
