@@ -758,4 +758,31 @@ describe('Privacy', () => {
 		expect(stores.airtable).toMatchObject({ status: 'done', removed: 1 });
 		expect(airtableHolds(GRACE)).toEqual([]);
 	});
+	it('an Erase with a store down deletes nothing in PostgreSQL, so the same request later finds and erases everything', async () => {
+		await pg.query(`DROP TABLE IF EXISTS ${quoteIdent(S2)}.enrichment_notes`);
+		const before = await rowsNaming(GRACE);
+		expect(Object.keys(before).length).toBeGreaterThan(0);
+		hubspot.setFaults({ force5xx: 20, status5xx: 503 });
+		let first;
+		try {
+			first = await privacy('erase', [{ email: GRACE }], { onError: 'continueRegularOutput' });
+		} finally {
+			hubspot.setFaults({ force5xx: 0 });
+		}
+		const stores = only(first.outputs('Privacy')[0]).stores as Record<string, IDataObject>;
+		expect(stores.hubspot.status).toBe('error');
+		expect(stores.postgres).toEqual({
+			status: 'error',
+			error:
+				'not erased: another store failed, so nothing was deleted here; send the same request again',
+		});
+		// The rows that lead to her HubSpot records and queued jobs are all still there.
+		expect(await rowsNaming(GRACE)).toEqual(before);
+		const again = await privacy('erase', [{ email: GRACE }]);
+		const out = only(again.outputs('Privacy')[0]);
+		expect(out.status).toBe('done');
+		expect(await rowsNaming(GRACE)).toEqual({});
+		// Her contact is gone; a company synced from her app row stays (Delete Synced HubSpot Records is off).
+		expect(hubspotHolds(GRACE).filter((r) => r.startsWith('contacts:'))).toEqual([]);
+	});
 });

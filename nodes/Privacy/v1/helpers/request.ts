@@ -192,15 +192,93 @@ async function handleOne(
 		}
 	}
 
-	// 2. PostgreSQL: every schema, one transaction (a snapshot for an Export).
+	async function otherStores(found: PostgresFindings | undefined): Promise<void> {
+		const linked = found?.hubspotRecords ?? [];
+		// 3. HubSpot.
+		if (p.hubspot.state === 'skipped') report.skip('hubspot', p.hubspot.reason);
+		else if (p.hubspot.state === 'failed') report.fail('hubspot', p.hubspot.error);
+		else if (!hubspotFailed) {
+			try {
+				await hubspotStep(p, report, p.hubspot.client, email, contacts, linked);
+			} catch (error) {
+				report.fail('hubspot', p.hubspot.client.toNodeError(error).message);
+			}
+		}
+
+		// 4. Airtable.
+		if (p.airtable.state === 'skipped') report.skip('airtable', p.airtable.reason);
+		else if (p.airtable.state === 'failed') report.fail('airtable', p.airtable.error);
+		else {
+			try {
+				await airtableStep(p, report, p.airtable.client, email);
+			} catch (error) {
+				report.fail('airtable', p.airtable.client.toNodeError(error).message);
+			}
+		}
+
+		// 5. Redis.
+		if (p.redis.state === 'skipped') report.skip('redis', p.redis.reason);
+		else if (p.redis.state === 'failed') report.fail('redis', p.redis.error);
+		else {
+			const appRecords = new Map<string, Set<string>>();
+			for (const r of found?.appRecords ?? []) {
+				const key = `${r.schema}.${r.table}`;
+				appRecords.set(key, (appRecords.get(key) ?? new Set()).add(r.id));
+			}
+			const hubspotRecords = new Set([
+				...contacts.map((id) => `contacts:${id}`),
+				...linked.map((r) => `${objectTypeName(r.type)}:${r.id}`),
+			]);
+			try {
+				const findings = await scanRedis(p.redis.client, settings.keyPrefixes, {
+					email,
+					appRecords,
+					hubspotRecords,
+				});
+				if (action === 'export') {
+					report.done('redis', findings.hits.length + findings.hashedKeys.length, {
+						items: findings.hits.filter((h) => h.match === 'value').length,
+						mentions: findings.hits.filter((h) => h.match === 'mention').length,
+						hashed_keys: findings.hashedKeys.length,
+					});
+					report.data.redis = {
+						items: findings.hits.map(hitData) as IDataObject[],
+						hashed_keys: findings.hashedKeys,
+					};
+				} else {
+					const erased = await eraseRedis(p.redis.client, findings, email);
+					report.done('redis', erased.removed + erased.redacted + erased.hashedKeys, {
+						items: erased.removed,
+						redacted: erased.redacted,
+						hashed_keys: erased.hashedKeys,
+						...(erased.mentionsLeft > 0 ? { mentions_left: erased.mentionsLeft } : {}),
+						keys: erased.keys,
+					});
+				}
+			} catch (error) {
+				report.fail('redis', (error as Error).message);
+			}
+		}
+	}
+
+	// 2. PostgreSQL: every schema, one transaction (a snapshot for an Export). An Erase runs the other
+	//    stores inside it and commits only when they all succeeded: the rows that link the person to
+	//    HubSpot records and queued jobs stay until those are gone, so sending the request again after
+	//    a store failed still finds everything.
+	const rolledBack = new NodeOperationError(ctx.getNode(), 'Another store failed');
 	let found: PostgresFindings | undefined;
+	let externalsRan = false;
+	const externals = async (f: PostgresFindings | undefined) => {
+		externalsRan = true;
+		await otherStores(f);
+	};
 	try {
 		found = await inTransaction(p.pool, async (client) => {
 			if (action === 'export')
 				await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
 			// A row another session holds locked fails the request instead of holding it forever.
 			await client.query(`SET LOCAL lock_timeout = '30s'`);
-			return await collectPostgres(
+			const f = await collectPostgres(
 				client,
 				action,
 				email,
@@ -208,6 +286,11 @@ async function handleOne(
 				settings.appTables,
 				contacts,
 			);
+			if (action === 'erase') {
+				await externals(f);
+				if (report.failures.length > 0) throw rolledBack;
+			}
+			return f;
 		});
 		const tables = Object.fromEntries(
 			Object.entries(found.tables).map(([name, rows]) => [name, rows.length]),
@@ -222,75 +305,14 @@ async function handleOne(
 				Object.entries(found.tables).map(([name, rows]) => [name, rows.map(plainRow)]),
 			) as IDataObject;
 	} catch (error) {
-		report.fail('postgres', postgresMessage(p, error));
+		report.fail(
+			'postgres',
+			error === rolledBack
+				? 'not erased: another store failed, so nothing was deleted here; send the same request again'
+				: postgresMessage(p, error),
+		);
 	}
-	const linked = found?.hubspotRecords ?? [];
-
-	// 3. HubSpot.
-	if (p.hubspot.state === 'skipped') report.skip('hubspot', p.hubspot.reason);
-	else if (p.hubspot.state === 'failed') report.fail('hubspot', p.hubspot.error);
-	else if (!hubspotFailed) {
-		try {
-			await hubspotStep(p, report, p.hubspot.client, email, contacts, linked);
-		} catch (error) {
-			report.fail('hubspot', p.hubspot.client.toNodeError(error).message);
-		}
-	}
-
-	// 4. Airtable.
-	if (p.airtable.state === 'skipped') report.skip('airtable', p.airtable.reason);
-	else if (p.airtable.state === 'failed') report.fail('airtable', p.airtable.error);
-	else {
-		try {
-			await airtableStep(p, report, p.airtable.client, email);
-		} catch (error) {
-			report.fail('airtable', p.airtable.client.toNodeError(error).message);
-		}
-	}
-
-	// 5. Redis.
-	if (p.redis.state === 'skipped') report.skip('redis', p.redis.reason);
-	else if (p.redis.state === 'failed') report.fail('redis', p.redis.error);
-	else {
-		const appRecords = new Map<string, Set<string>>();
-		for (const r of found?.appRecords ?? []) {
-			const key = `${r.schema}.${r.table}`;
-			appRecords.set(key, (appRecords.get(key) ?? new Set()).add(r.id));
-		}
-		const hubspotRecords = new Set([
-			...contacts.map((id) => `contacts:${id}`),
-			...linked.map((r) => `${objectTypeName(r.type)}:${r.id}`),
-		]);
-		try {
-			const findings = await scanRedis(p.redis.client, settings.keyPrefixes, {
-				email,
-				appRecords,
-				hubspotRecords,
-			});
-			if (action === 'export') {
-				report.done('redis', findings.hits.length + findings.hashedKeys.length, {
-					items: findings.hits.filter((h) => h.match === 'value').length,
-					mentions: findings.hits.filter((h) => h.match === 'mention').length,
-					hashed_keys: findings.hashedKeys.length,
-				});
-				report.data.redis = {
-					items: findings.hits.map(hitData) as IDataObject[],
-					hashed_keys: findings.hashedKeys,
-				};
-			} else {
-				const erased = await eraseRedis(p.redis.client, findings, email);
-				report.done('redis', erased.removed + erased.redacted + erased.hashedKeys, {
-					items: erased.removed,
-					redacted: erased.redacted,
-					hashed_keys: erased.hashedKeys,
-					...(erased.mentionsLeft > 0 ? { mentions_left: erased.mentionsLeft } : {}),
-					keys: erased.keys,
-				});
-			}
-		} catch (error) {
-			report.fail('redis', (error as Error).message);
-		}
-	}
+	if (!externalsRan) await externals(found);
 
 	// 6. The audit row: what was done, for whom only as a hash.
 	const storeFailures = report.failures.length;
