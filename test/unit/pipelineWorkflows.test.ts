@@ -9,6 +9,7 @@ type Item = { json: Record<string, any>; pairedItem?: unknown };
 const load = (file: string) =>
 	JSON.parse(readFileSync(join(__dirname, '..', '..', 'workflows', file), 'utf8')) as {
 		nodes: Node[];
+		settings?: { executionTimeout?: number };
 	};
 const STAGES = ['1-validate', '2-promote', '3-slots', '4-enrich', '5-verify'].map((s) =>
 	load(`pipeline-${s}.json`),
@@ -87,77 +88,71 @@ it('validation: a name and a website with a real domain; the domain lower-cased 
 	expect(out[0]).toMatchObject({ id: '1', intake_id: 7, company_name: 'Acme' });
 });
 
-it('enrichment: found and not found complete the company; a refused lookup makes it retry', () => {
-	const slots = ['CEO', 'CFO', 'HR'].flatMap((role) => [
-		{ json: { event_id: '10', company_id: 'CMP-A', role } },
-		{ json: { event_id: '11', company_id: 'CMP-B', role } },
-	]);
-	const person = (email: string) => ({
-		statusCode: 200,
-		body: { person: { full_name: 'Ann Lee', email, title: 'CEO' } },
-	});
+it('enrichment: each slot asked gets its answer (found, not found) or why there is none yet', () => {
+	const slots = ['CEO', 'CFO', 'HR'].map((role) => ({
+		json: { event_id: '10', company_id: 'CMP-A', role },
+	}));
 	const responses = [
-		person('Ann.Lee@A.com'),
-		person('x@b.com'),
+		{
+			statusCode: 200,
+			body: { person: { full_name: 'Ann Lee', email: ' Ann.Lee@A.com ', title: 'CEO' } },
+		},
 		{ statusCode: 404, body: { error: { code: 'not_found' } } },
 		{ statusCode: 429, body: { error: { code: 'rate_limited' } } },
-		{ statusCode: 404, body: {} },
-		{ statusCode: 500, body: { error: { code: 'internal' } } },
 	].map((json) => ({ json }));
-	const out = runCode(STAGES[3], 'Collect by company', responses, {
-		'One request per slot': slots,
-	});
-	expect(out).toEqual([
+	expect(runCode(STAGES[3], 'Collect answers', responses, { 'Slots to look up': slots })).toEqual([
 		{
-			id: '10',
+			event_id: '10',
 			company_id: 'CMP-A',
-			contacts: [
-				{
-					role: 'CEO',
-					status: 'found',
-					full_name: 'Ann Lee',
-					email: 'ann.lee@a.com',
-					title: 'CEO',
-					linkedin_url: null,
-				},
-				{ role: 'CFO', status: 'not_found' },
-				{ role: 'HR', status: 'not_found' },
-			],
-			ok: true,
-			error: '',
+			role: 'CEO',
+			answered: true,
+			status: 'found',
+			full_name: 'Ann Lee',
+			email: 'ann.lee@a.com',
+			title: 'CEO',
+			linkedin_url: null,
 		},
-		expect.objectContaining({
-			id: '11',
-			ok: false,
-			error: 'CFO: HTTP 429 rate_limited; HR: HTTP 500 internal',
+		{ event_id: '10', company_id: 'CMP-A', role: 'CFO', answered: true, status: 'not_found' },
+		{
+			event_id: '10',
+			company_id: 'CMP-A',
+			role: 'HR',
+			answered: false,
+			failure: 'HTTP 429 rate_limited',
+		},
+	]);
+	// A request that got no answer at all (the HTTP node continues with the error as the item).
+	expect(
+		runCode(STAGES[3], 'Collect answers', [{ json: { error: { message: 'ECONNRESET' } } }], {
+			'Slots to look up': slots.slice(0, 1),
 		}),
+	).toEqual([
+		{ event_id: '10', company_id: 'CMP-A', role: 'CEO', answered: false, failure: 'no answer' },
 	]);
 });
 
-it('verification: every address checked, or the failures without the address', () => {
-	const asked = [
-		{ json: { event_id: '20', email: 'a@x.com' } },
-		{ json: { event_id: '20', email: 'b@x.com' } },
-		{ json: { event_id: '21', email: 'c@y.com' } },
-	];
+it('verification: each address gets its result, or why there is none yet, without the address in the reason', () => {
+	const asked = ['a@x.com', 'b@x.com', 'c@y.com'].map((email) => ({
+		json: { event_id: '20', email },
+	}));
 	const responses = [
 		{ statusCode: 200, body: { result: 'ok', quality: 'good' } },
 		{ statusCode: 200, body: { result: 'invalid', quality: 'bad' } },
 		{ statusCode: 200, body: { result: 'error', error: 'Apikey not found' } },
 	].map((json) => ({ json }));
-	const out = runCode(STAGES[4], 'Collect by company', responses, {
-		'One request per email': asked,
-	});
-	expect(out).toEqual([
-		{
-			id: '20',
-			results: [
-				{ email: 'a@x.com', result: 'ok', quality: 'good', deliverable: true },
-				{ email: 'b@x.com', result: 'invalid', quality: 'bad', deliverable: false },
-			],
-			ok: true,
-			error: '',
-		},
-		{ id: '21', results: [], ok: false, error: 'HTTP 200: Apikey not found' },
-	]);
+	expect(runCode(STAGES[4], 'Collect answers', responses, { 'Addresses to check': asked })).toEqual(
+		[
+			{ email: 'a@x.com', checked: true, result: 'ok', quality: 'good', deliverable: true },
+			{ email: 'b@x.com', checked: true, result: 'invalid', quality: 'bad', deliverable: false },
+			{ email: 'c@y.com', checked: false, failure: 'HTTP 200: Apikey not found' },
+		],
+	);
+});
+
+it('the stages stop a run before the trigger would hand its events to another (execution timeout < processing timeout)', () => {
+	for (const wf of STAGES) {
+		const trigger = wf.nodes.find((n) => n.type.endsWith('.pipelineTrigger'))!;
+		const processing = (trigger.parameters.options?.timeoutSeconds as number | undefined) ?? 300;
+		expect(wf.settings?.executionTimeout).toBeLessThan(processing);
+	}
 });
