@@ -170,3 +170,37 @@ export async function routeItems<C>(
 	}
 	return [returnData];
 }
+
+// ---- Operations without resources that account for their own items (sync, pipeline, privacy).
+
+export type WholeOperation = (this: IExecuteFunctions) => Promise<INodeExecutionData[][]>;
+
+/**
+ * Runs the selected operation of a node without resources. A failure of the whole run (a database
+ * that cannot be reached, a table that does not exist) becomes an error item for every input item
+ * under "Continue", on the first output (`outputs` in all): thrown, n8n would pass the input items
+ * on as if the operation had been done.
+ */
+export async function routeOperation(
+	ctx: IExecuteFunctions,
+	operations: Record<string, WholeOperation>,
+	options: { outputs: number; code: string },
+): Promise<INodeExecutionData[][]> {
+	const operation = ctx.getNodeParameter('operation', 0) as string;
+	const run = operations[operation];
+	if (run === undefined)
+		throw new NodeOperationError(ctx.getNode(), `The operation "${operation}" is not supported`);
+	const items = ctx.getInputData();
+	const empty = () => Array.from({ length: options.outputs }, () => [] as INodeExecutionData[]);
+	if (items.length === 0) return empty();
+	let failure: NodeApiError | NodeOperationError;
+	try {
+		return await run.call(ctx);
+	} catch (error) {
+		failure = asNodeError(ctx, error, 0);
+	}
+	if (!ctx.continueOnFail()) throw failure;
+	const out = empty();
+	out[0] = items.map((_, itemIndex) => errorItem(ctx, failure, itemIndex, { code: options.code }));
+	return out;
+}

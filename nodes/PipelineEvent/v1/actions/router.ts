@@ -1,13 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
-import { errorItem } from '../../../shared/batch/outcomes';
-import { asNodeError } from '../../../shared/batch/routers';
+import { routeOperation, type WholeOperation } from '../../../shared/batch/routers';
 import * as event from './event';
 
-type Operation = (this: IExecuteFunctions) => Promise<INodeExecutionData[][]>;
-
-const OPERATIONS: Record<string, Operation> = {
+const OPERATIONS: Record<string, WholeOperation> = {
 	complete: event.complete.execute,
 	fail: event.fail.execute,
 	emit: event.emit.execute,
@@ -23,20 +19,5 @@ const OPERATIONS: Record<string, Operation> = {
  * items on as if they had been completed.
  */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const operation = this.getNodeParameter('operation', 0) as string;
-	const run = OPERATIONS[operation];
-	if (run === undefined)
-		throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
-	const items = this.getInputData();
-	if (items.length === 0) return [[]];
-	let failure: ReturnType<typeof asNodeError>;
-	try {
-		return await run.call(this);
-	} catch (error) {
-		failure = asNodeError(this, error, 0);
-	}
-	if (!this.continueOnFail()) throw failure;
-	return [
-		items.map((_, itemIndex) => errorItem(this, failure, itemIndex, { code: 'PIPELINE_FAILED' })),
-	];
+	return await routeOperation(this, OPERATIONS, { outputs: 1, code: 'PIPELINE_FAILED' });
 }
