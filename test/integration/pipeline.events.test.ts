@@ -59,6 +59,44 @@ test('Apply Schema runs twice without change and the views answer', async () => 
 	expect(triggers.rows.map((r) => r.tgname)).toEqual(['pipeline_company_created_07b911e6']);
 });
 
+test('Apply Schema over an older version: views with other columns are replaced, an older trigger of the same event type too', async () => {
+	await applyPipeline(db, true);
+	// What an earlier version left: a view with other columns, the intake trigger under its old name.
+	await db.query(`DROP VIEW ${db.qualified('vw_error_rate_24h')}`);
+	await db.query(
+		`CREATE VIEW ${db.qualified('vw_error_rate_24h')} AS SELECT 1 AS stage, 2 AS dead_count`,
+	);
+	await db.query(
+		`CREATE TRIGGER pipeline_company_created AFTER INSERT ON ${db.qualified('company_raw_intake')} FOR EACH ROW EXECUTE FUNCTION ${db.qualified('emit_pipeline_event')}('company_created', 'id')`,
+	);
+	await applyPipeline(db, true);
+	const triggers = await db.query(
+		`SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal`,
+		[`${db.schema}.company_raw_intake`],
+	);
+	expect(triggers.rows.map((r) => r.tgname)).toEqual(['pipeline_company_created_07b911e6']);
+	await db.query(`INSERT INTO ${db.qualified('company_raw_intake')} (company_name) VALUES ('One')`);
+	expect(
+		(await db.query(`SELECT count(*)::int AS n FROM ${db.qualified('pipeline_events')}`)).rows[0].n,
+	).toBe(1);
+	expect(
+		Object.keys(
+			(await db.query(`SELECT * FROM ${db.qualified('vw_error_rate_24h')}`)).fields.reduce(
+				(a, f) => ({ ...a, [f.name]: 1 }),
+				{},
+			),
+		),
+	).toEqual([
+		'event_type',
+		'attempts',
+		'error_count',
+		'critical_count',
+		'warning_count',
+		'dead_count',
+		'error_rate',
+	]);
+});
+
 test('1,000 rows inserted in one transaction: 1,000 pending events and one notification', async () => {
 	await db.query(`CREATE TABLE ${db.qualified('leads')} (lead_key text PRIMARY KEY, email text)`);
 	await db.query(

@@ -123,6 +123,7 @@ $fn$`,
 	condition text DEFAULT NULL
 ) RETURNS text LANGUAGE plpgsql AS $fn$
 DECLARE
+	old_name name;
 	-- The event type, readable, plus a hash of it: lead.created and lead_created stay two triggers.
 	trigger_name text := left('pipeline_' || regexp_replace(lower(event_type), '[^a-z0-9_]', '_', 'g'), 54)
 		|| '_' || left(md5(event_type), 8);
@@ -130,7 +131,15 @@ BEGIN
 	IF upper(fires_on) !~ '^(INSERT|UPDATE|DELETE)( OR (INSERT|UPDATE|DELETE))*$' THEN
 		RAISE EXCEPTION 'fires_on must be INSERT, UPDATE or DELETE joined by OR, got %', fires_on;
 	END IF;
-	EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', trigger_name, target);
+	-- This event type's trigger on the table, under this name or an older one, is replaced.
+	FOR old_name IN
+		SELECT tgname FROM pg_trigger
+		WHERE tgrelid = target AND NOT tgisinternal
+			AND tgfoid = '${t('emit_pipeline_event')}()'::regprocedure
+			AND (tgname = trigger_name OR convert_from(substring(tgargs FROM 1 FOR position('\\x00'::bytea IN tgargs) - 1), 'UTF8') = event_type)
+	LOOP
+		EXECUTE format('DROP TRIGGER %I ON %s', old_name, target);
+	END LOOP;
 	EXECUTE format(
 		'CREATE TRIGGER %I AFTER %s ON %s FOR EACH ROW %s EXECUTE FUNCTION ${t('emit_pipeline_event')}(%L, %L)',
 		trigger_name, upper(fires_on), target,
@@ -139,7 +148,9 @@ BEGIN
 	RETURN trigger_name;
 END
 $fn$`,
-		`CREATE OR REPLACE VIEW ${t(PIPELINE_VIEWS.pendingByType)} AS
+		// Views hold no data; dropped and created again, so a later version can change their columns.
+		...Object.values(PIPELINE_VIEWS).map((view) => `DROP VIEW IF EXISTS ${t(view)}`),
+		`CREATE VIEW ${t(PIPELINE_VIEWS.pendingByType)} AS
 SELECT event_type,
 	count(*) AS pending_count,
 	min(created_at) AS oldest_created_at,
@@ -147,7 +158,7 @@ SELECT event_type,
 FROM ${events}
 WHERE status IN ('pending', 'failed')
 GROUP BY event_type`,
-		`CREATE OR REPLACE VIEW ${t(PIPELINE_VIEWS.latencyByStage)} AS
+		`CREATE VIEW ${t(PIPELINE_VIEWS.latencyByStage)} AS
 SELECT event_type AS stage,
 	count(*) AS processed,
 	avg(EXTRACT(EPOCH FROM processed_at - created_at))::numeric(12, 3) AS avg_seconds,
@@ -158,7 +169,7 @@ WHERE status = 'done' AND created_at > now() - interval '1 hour'
 GROUP BY event_type`,
 		// Rate = failed attempts / attempts, over the same events (created in the last 24 hours). Every
 		// attempt ends in a completion or an error row; rejections (info, warning) are not failures.
-		`CREATE OR REPLACE VIEW ${t(PIPELINE_VIEWS.errorRate24h)} AS
+		`CREATE VIEW ${t(PIPELINE_VIEWS.errorRate24h)} AS
 WITH w AS (
 	SELECT id, event_type, attempts, status FROM ${events} WHERE created_at > now() - interval '24 hours'
 ), a AS (
@@ -176,7 +187,7 @@ SELECT a.event_type, a.attempts, COALESCE(e.error_count, 0) AS error_count,
 	COALESCE(e.critical_count, 0) AS critical_count, COALESCE(e.warning_count, 0) AS warning_count, a.dead_count,
 	round(COALESCE(e.error_count, 0)::numeric / NULLIF(a.attempts, 0), 4) AS error_rate
 FROM a LEFT JOIN e ON e.event_type = a.event_type`,
-		`CREATE OR REPLACE VIEW ${t(PIPELINE_VIEWS.unresolvedErrors)} AS
+		`CREATE VIEW ${t(PIPELINE_VIEWS.unresolvedErrors)} AS
 SELECT id, event_id, event_type, record_id, stage, severity, error_message, attempt, outcome, created_at
 FROM ${errors}
 WHERE NOT resolved
