@@ -77,7 +77,9 @@ export function eraseMentions(text: string, email: string): string {
 /** A message safe to show and store: the address (also URL-encoded) replaced by `[subject]`. */
 export function redact(message: string, email: string): string {
 	let out = message;
-	for (const form of new Set([email, encodeURIComponent(email)])) {
+	// The address as text, URL-encoded (%40, %2B…) and form-encoded (+ for spaces), compared lower-cased.
+	const encoded = encodeURIComponent(email).toLowerCase();
+	for (const form of new Set([email, encoded, encoded.replace(/%20/g, '+')])) {
 		const lower = out.toLowerCase();
 		let result = '';
 		let last = 0;
